@@ -1,1 +1,53 @@
-int main() { return 0; }
+// etchsim command line: one subcommand per job. Errors print one line to stderr and exit 1.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <string>
+
+#include "etchsim/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  // Logs go to stderr so stdout carries only results (reports, JSON).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("etchsim"));
+  spdlog::set_pattern("[%l] %v");
+
+  CLI::App app{
+      "etchsim: cycle-accurate SystemC/TLM-2.0 simulator of a hard-wired LLM inference chip.\n"
+      "Models are GGUF files (llama.cpp's format); `etchsim synth` writes random-weight ones."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("etchsim ") + ETCHSIM_VERSION);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  std::map<CLI::App*, etchsim::cli::CommandRunner> runners;
+  auto add = [&](auto register_fn, const char* name, const char* help) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    runners[sub] = register_fn(*sub);
+  };
+  add(etchsim::cli::register_synth, "synth",
+      "Write a Llama-architecture GGUF with seeded random weights");
+  add(etchsim::cli::register_inspect, "inspect",
+      "Show a GGUF file's metadata, tensor table and totals");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  try {
+    for (auto& [sub, run] : runners) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "etchsim: error: %s\n", e.what());
+    return 1;
+  }
+  return 1;
+}

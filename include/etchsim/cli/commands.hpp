@@ -1,0 +1,15 @@
+// Subcommands of the etchsim command line. Each registers its options on the app and returns
+// the function that runs it (exit code).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace etchsim::cli {
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner register_synth(CLI::App& app);
+CommandRunner register_inspect(CLI::App& app);
+
+}  // namespace etchsim::cli
