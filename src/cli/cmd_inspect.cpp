@@ -8,6 +8,7 @@
 
 #include "etchsim/cli/commands.hpp"
 #include "etchsim/gguf/reader.hpp"
+#include "human_units.hpp"
 #include "metadata_format.hpp"
 
 namespace etchsim::cli {
@@ -33,20 +34,6 @@ std::string type_name(gguf::GgmlType type) { return upper(gguf::traits(type).nam
 
 std::vector<int64_t> shape_of(const gguf::TensorInfo& t) {
   return {t.ne.begin(), t.ne.begin() + t.n_dims};
-}
-
-std::string human_count(uint64_t n) {
-  if (n >= 1'000'000'000) return fmt::format("{:.2f} B", static_cast<double>(n) / 1e9);
-  if (n >= 1'000'000) return fmt::format("{:.2f} M", static_cast<double>(n) / 1e6);
-  if (n >= 1'000) return fmt::format("{:.2f} K", static_cast<double>(n) / 1e3);
-  return fmt::format("{}", n);
-}
-
-std::string human_bytes(uint64_t n) {
-  if (n >= 1'000'000'000) return fmt::format("{:.2f} GB", static_cast<double>(n) / 1e9);
-  if (n >= 1'000'000) return fmt::format("{:.2f} MB", static_cast<double>(n) / 1e6);
-  if (n >= 1'000) return fmt::format("{:.2f} kB", static_cast<double>(n) / 1e3);
-  return fmt::format("{} B", n);
 }
 
 void print_text(const gguf::GgufFile& f, const std::map<std::string, TypeTotals>& by_type,

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
 #include "etchsim/cli/commands.hpp"
 #include "etchsim/model/synth.hpp"
+#include "human_units.hpp"
 #include "progress_line.hpp"
 
 namespace etchsim::cli {
@@ -60,23 +62,36 @@ model::SynthOptions resolve(const SynthArgs& a) {
                              .seed = a.seed};
 }
 
+// Files smaller than this write in well under a second: no progress line.
+constexpr uint64_t kProgressMinBytes = uint64_t{256} << 20;
+
+// One warning per distinct fallback reason, not one per tensor.
+void warn_about_fallbacks(const std::vector<model::TensorPlan>& plan) {
+  std::map<std::string, std::vector<std::string>> by_note;
+  for (const auto& t : plan) {
+    if (!t.note.empty()) by_note[t.note].push_back(t.name);
+  }
+  for (const auto& [note, names] : by_note) {
+    spdlog::warn("{} tensor(s), e.g. {}: {}", names.size(), names.front(), note);
+  }
+}
+
 int run_synth(const SynthArgs& args) {
   const model::SynthOptions options = resolve(args);
-  for (const auto& t : model::plan_tensors(options)) {
-    if (!t.note.empty()) spdlog::warn("{}: {}", t.name, t.note);
-  }
+  warn_about_fallbacks(model::plan_tensors(options));
   const auto start = std::chrono::steady_clock::now();
   ProgressLine progress("synth");
-  model::synth_model(options, args.out,
-                     [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+  model::synth_model(options, args.out, [&](uint64_t done, uint64_t total) {
+    if (total >= kProgressMinBytes) progress.update(done, total);
+  });
   progress.finish();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto bytes = std::filesystem::file_size(args.out);
-  fmt::print("wrote {}: {} shape, {} weights, {:.3f} B parameters, {:.2f} GB in {:.1f} s ({:.2f} GB/s)\n",
+  fmt::print("wrote {}: {} shape, {} weights, {} parameters, {} in {:.1f} s ({:.2f} GB/s)\n",
              args.out, options.shape.name, model::quant_scheme_name(options.quant),
-             static_cast<double>(options.shape.n_params()) / 1e9,
-             static_cast<double>(bytes) / 1e9, secs, static_cast<double>(bytes) / 1e9 / secs);
+             human_count(options.shape.n_params()), human_bytes(bytes), secs,
+             static_cast<double>(bytes) / 1e9 / secs);
   return 0;
 }
 

@@ -18,6 +18,8 @@
 
 namespace etchsim::gguf {
 
+class ByteSink;  // internal (src/gguf/byte_sink.hpp): a file or a memory buffer
+
 // Fills `out` with the bytes of rows [row_begin, row_begin + out.size() / row_bytes) of the
 // tensor. The writer may call it from several threads at once for disjoint row ranges.
 using TensorFill = std::function<void(int64_t row_begin, std::span<std::byte> out)>;
@@ -47,6 +49,11 @@ class GgufWriter {
     TensorInfo info;
     TensorFill fill;
   };
+  // The header through the tensor infos, without the padding that follows.
+  std::vector<std::byte> encode_header(uint32_t version) const;
+  // The one serialisation path behind write() and to_bytes().
+  void write_to(ByteSink& sink, const std::vector<std::byte>& header) const;
+
   uint32_t m_alignment;
   std::vector<std::pair<std::string, Value>> m_metadata;
   std::vector<Entry> m_tensors;

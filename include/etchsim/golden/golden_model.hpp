@@ -1,0 +1,70 @@
+// The golden model: a plain C++ Llama forward pass over a GGUF file, the numerics oracle the chip
+// is compared with (DESIGN.md "datapath contract"). Every operation is numerics/'s, in the order
+// of llama.cpp's CPU graph (shared/reference/ggml-formats.md §5.3); weights stay in the file's
+// mapping in their block format, nothing is copied or dequantised except one embedding row per
+// token.
+//
+// Tokens are evaluated one at a time (n = 1 activation rows in every matrix-vector product).
+// llama.cpp evaluates a prompt as one batch: for quantised weights the result is the same (§4.5,
+// §8 item 8), but for F32 and F16 weights its batched path (tinyBLAS, one accumulator) rounds in
+// another order than its n = 1 vec_dot, which golden follows; logits then differ in the last
+// bits only (far below the 1e-4 log-probability agreement of tests/golden/reference_agreement).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/model/llama_model.hpp"
+#include "etchsim/numerics/kv_cache.hpp"
+#include "etchsim/numerics/matvec.hpp"
+#include "etchsim/numerics/rope.hpp"
+
+namespace etchsim::golden {
+
+struct GoldenOptions {
+  numerics::KvType kv_type = numerics::KvType::F16;  // llama.cpp's default cache type
+  int n_ctx = 0;  // KV cache positions, allocated up front; 0 = the model's context_length
+  numerics::Kernel kernel = numerics::Kernel::Fast;  // Scalar: the reference dot products
+};
+
+class GoldenModel {
+ public:
+  // The GgufFile must outlive the model (its tensors are used in place). Throws
+  // std::invalid_argument for a model that is not a supported Llama (model::LlamaModel) or an
+  // n_ctx that is negative or above the model's context_length.
+  explicit GoldenModel(const gguf::GgufFile& file, const GoldenOptions& options = {});
+
+  const model::LlamaModel& model() const { return m_model; }
+  int32_t n_vocab() const { return static_cast<int32_t>(m_model.shape().n_vocab); }
+  int n_ctx() const { return m_n_ctx; }
+  int n_past() const { return m_n_past; }  // positions held in the KV cache
+
+  // Consumes `token` at position n_past() and returns the logits (n_vocab) for the next one.
+  // Throws std::invalid_argument for a token id outside [0, n_vocab) or a full context.
+  std::vector<float> evaluate(int32_t token);
+  // Consumes the tokens in order; element i holds the logits after tokens[0..i]. Checks every id,
+  // the empty list and the context capacity before evaluating anything.
+  std::vector<std::vector<float>> evaluate(std::span<const int32_t> tokens);
+  // Empties the KV cache (n_past() = 0).
+  void reset() { m_n_past = 0; }
+
+ private:
+  struct Buffers {
+    std::vector<float> x, norm, q, k, v, attn, proj, gate, up;
+  };
+  void check_token(int32_t token) const;
+  void embed(int32_t token, std::span<float> out) const;
+  void layer(size_t index, const numerics::RopeCache& rope);
+
+  model::LlamaModel m_model;
+  GoldenOptions m_options;
+  int m_n_ctx;
+  numerics::RopeParams m_rope;
+  std::vector<numerics::KvCache> m_kv;  // one per layer
+  int m_n_past = 0;
+  Buffers m_buf;
+};
+
+}  // namespace etchsim::golden

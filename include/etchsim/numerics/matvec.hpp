@@ -1,0 +1,33 @@
+// Matrix-vector products y = W x with W in its GGUF block format: the activation is prepared once
+// (activation.hpp), then one dot product per row (dot.hpp for the orders). Kernel::Scalar runs the
+// reference dot_row; Kernel::Fast runs Highway SIMD kernels (dynamic dispatch) over row ranges in
+// parallel with oneTBB. Both give bit-identical results for any thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "etchsim/gguf/ggml_type.hpp"
+#include "etchsim/numerics/activation.hpp"
+#include "etchsim/numerics/dot.hpp"
+
+namespace etchsim::numerics {
+
+// A weight tensor of `rows` rows of `cols` elements (ggml ne = [cols, rows]), row-major.
+struct WeightMatrix {
+  gguf::GgmlType type;
+  int64_t rows;
+  int64_t cols;
+  std::span<const std::byte> data;  // rows * row_bytes(type, cols) bytes
+};
+
+// y (rows) = W x (cols), with the order llama.cpp would use (default_dot_order).
+void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y,
+            Kernel kernel = Kernel::Fast);
+
+// y = W x with an already prepared activation (type vec_dot_type(w.type)) and an explicit order.
+void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotOrder order,
+            Kernel kernel = Kernel::Fast);
+
+}  // namespace etchsim::numerics

@@ -1,0 +1,83 @@
+#include "atomic_file.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+namespace etchsim::gguf {
+namespace {
+
+std::filesystem::path temp_name(const std::filesystem::path& path, unsigned attempt) {
+  static std::atomic<unsigned> counter{0};
+  auto name = fmt::format(".{}.tmp.{}.{}.{}", path.filename().string(), ::getpid(),
+                          counter.fetch_add(1), attempt);
+  return path.parent_path() / name;
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::filesystem::path path) : m_path(std::move(path)) {
+  for (unsigned attempt = 0; m_fd < 0; ++attempt) {
+    m_temp = temp_name(m_path, attempt);
+    // 0666 lets the umask decide the final permissions, as for any new file.
+    m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (m_fd < 0 && (errno != EEXIST || attempt >= 100)) {
+      fail("cannot create a temporary file beside it", errno);
+    }
+  }
+}
+
+AtomicFile::~AtomicFile() {
+  if (m_fd >= 0) {
+    ::close(m_fd);
+    ::unlink(m_temp.c_str());
+  }
+}
+
+void AtomicFile::fail(const char* what, int err) const {
+  throw std::runtime_error(
+      fmt::format("writing '{}': {}: {}", m_path.string(), what, std::strerror(err)));
+}
+
+void AtomicFile::reserve(uint64_t size) {
+  if (size == 0) return;
+  if (::fallocate(m_fd, 0, 0, static_cast<off_t>(size)) != 0 && errno != EOPNOTSUPP &&
+      errno != ENOSYS) {
+    fail("cannot reserve space", errno);
+  }
+}
+
+void AtomicFile::write(std::span<const std::byte> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write failed", errno);
+    }
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+}
+
+void AtomicFile::commit() {
+  const int fd = std::exchange(m_fd, -1);
+  // close() can report a deferred write error (e.g. ENOSPC on network file systems).
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(m_temp.c_str());
+    fail("close failed", err);
+  }
+  if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(m_temp.c_str());
+    fail("cannot rename the temporary file", err);
+  }
+}
+
+}  // namespace etchsim::gguf
