@@ -16,8 +16,9 @@ namespace {
 int context_size(const model::LlamaModel& m, int requested) {
   const auto model_ctx = static_cast<int64_t>(m.shape().n_ctx);
   if (requested < 0 || requested > model_ctx) {
-    throw std::invalid_argument(fmt::format(
-        "context size {} must be 0 (the model's) or in [1, {}] (its context_length)", requested, model_ctx));
+    throw std::invalid_argument(
+        fmt::format("context size {} must be 0 (the model's) or in [1, {}] (its context_length)",
+                    requested, model_ctx));
   }
   return requested == 0 ? static_cast<int>(model_ctx) : requested;
 }

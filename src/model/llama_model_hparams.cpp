@@ -137,7 +137,8 @@ LlamaHparams hparams_from_gguf(const gguf::GgufFile& file) {
               fmt::format("({}) does not divide embedding_length ({})", s.n_head, s.n_embd));
   }
   // key_length / value_length default to n_embd / n_head; other values are not supported.
-  for (const std::string_view key : {"llama.attention.key_length", "llama.attention.value_length"}) {
+  for (const std::string_view key :
+       {"llama.attention.key_length", "llama.attention.value_length"}) {
     const auto v = keys.optional_uint(key);
     if (v && *v != s.head_dim()) {
       keys.fail(key, fmt::format("is {}, only the head dim {} is supported", *v, s.head_dim()));
@@ -161,7 +162,8 @@ LlamaHparams hparams_from_gguf(const gguf::GgufFile& file) {
 
   const gguf::TensorInfo* embd = file.find_tensor("token_embd.weight");
   if (embd == nullptr) {
-    throw std::invalid_argument(fmt::format("{}: tensor 'token_embd.weight' is missing", file.name()));
+    throw std::invalid_argument(
+        fmt::format("{}: tensor 'token_embd.weight' is missing", file.name()));
   }
   s.n_vocab = static_cast<uint32_t>(embd->ne[1]);
   s.rope_freqs = file.find_tensor("rope_freqs.weight") != nullptr;

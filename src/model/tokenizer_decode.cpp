@@ -33,37 +33,41 @@ std::string spm_byte(std::string_view text) {
   return std::string(1, static_cast<char>(std::stoi(std::string(text.substr(3, 2)), nullptr, 16)));
 }
 
-bool is_one_of(char c, std::string_view set) { return set.find(c) != std::string_view::npos; }
-
-// BPE clean-up: " ?", " !", " .", " ," lose the space; " ' " becomes "'"; " 's", " 'm", " 're",
-// " 've" lose the space (lowercase only; " 't", " 'll", " 'd" and " n't" are kept). Passes run
-// in that order, each over the result of the previous one.
-std::string clean_spaces(std::string text) {
+// BPE clean-up, three passes in this order (observed, not in the reference sheet):
+// " ?", " !", " .", " ," lose the space.
+std::string drop_space_before_punctuation(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == ' ' && i + 1 < text.size() && is_one_of(text[i + 1], "?!.,")) continue;
-    out.push_back(text[i]);
+    const bool punctuation_next =
+        i + 1 < text.size() && std::string_view("?!.,").find(text[i + 1]) != std::string_view::npos;
+    if (!(text[i] == ' ' && punctuation_next)) out.push_back(text[i]);
   }
-  text.swap(out);
-  out.clear();
+  return out;
+}
+
+// " ' " becomes "'".
+std::string join_lone_apostrophe(std::string_view text) {
+  std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == ' ' && i + 2 < text.size() && text[i + 1] == '\'' && text[i + 2] == ' ') {
+    if (text.substr(i, 3) == " ' ") {
       out.push_back('\'');
       i += 2;
-      continue;
+    } else {
+      out.push_back(text[i]);
     }
-    out.push_back(text[i]);
   }
-  text.swap(out);
-  out.clear();
+  return out;
+}
+
+// " 's", " 'm", " 're", " 've" lose the space; lowercase only, and " 't", " 'll", " 'd" and
+// " n't" keep it.
+std::string attach_contractions(std::string_view text) {
+  std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == ' ' && i + 1 < text.size() && text[i + 1] == '\'') {
-      const std::string_view rest = std::string_view(text).substr(i + 2);
-      if (rest.starts_with("s") || rest.starts_with("m") || rest.starts_with("re") ||
-          rest.starts_with("ve"))
-        continue;
-    }
-    out.push_back(text[i]);
+    const std::string_view rest = text.substr(i);
+    const bool contraction = rest.starts_with(" 's") || rest.starts_with(" 'm") ||
+                             rest.starts_with(" 're") || rest.starts_with(" 've");
+    if (!contraction) out.push_back(text[i]);
   }
   return out;
 }
@@ -98,7 +102,8 @@ std::string Tokenizer::decode(std::span<const int32_t> tokens, bool render_speci
     if (i == 0 && m_vocab->add_space_prefix && p.starts_with(' ')) p.erase(0, 1);
     text += p;
   }
-  return m_vocab->clean_spaces ? clean_spaces(std::move(text)) : text;
+  if (!m_vocab->clean_spaces) return text;
+  return attach_contractions(join_lone_apostrophe(drop_space_before_punctuation(text)));
 }
 
 }  // namespace etchsim::model

@@ -19,6 +19,9 @@
 #include <array>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "tokenizer_unicode.hpp"
 
@@ -29,26 +32,22 @@ namespace {
 constexpr std::string_view kSpace =
     R"(\t-\r\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
 
-// The reference pattern with \s -> [kSpace] and \S -> [^kSpace]:
-// (?:'[sS]|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
-// ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+// The reference pattern's alternatives, with \s spelled [kSpace] and \S [^kSpace].
 std::string llama3_pattern() {
-  const std::string space = "[" + std::string(kSpace) + "]";
-  const std::string non_space = "[^" + std::string(kSpace) + "]";
-  return R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))"
-         R"(|[^\r\n\p{L}\p{N}]?\p{L}+)"
-         R"(|\p{N}{1,3})"
-         "| ?[^" +
-         std::string(kSpace) +
-         R"(\p{L}\p{N}]+[\r\n]*)"
-         "|" +
-         space +
-         R"(*[\r\n]+)"
-         "|" +
-         space + "+(?!" + non_space +
-         ")"
-         "|" +
-         space + "+";
+  const std::string sp(kSpace);
+  const std::vector<std::string> alternatives = {
+      R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))",
+      R"([^\r\n\p{L}\p{N}]?\p{L}+)",
+      R"(\p{N}{1,3})",
+      " ?[^" + sp + R"(\p{L}\p{N}]+[\r\n]*)",  //  ?[^\s\p{L}\p{N}]+[\r\n]*
+      "[" + sp + R"(]*[\r\n]+)",               // \s*[\r\n]+
+      "[" + sp + "]+(?![^" + sp + "])",        // \s+(?!\S)
+      "[" + sp + "]+",                         // \s+
+  };
+  std::string pattern;
+  for (const std::string& alternative : alternatives)
+    pattern += (pattern.empty() ? "" : "|") + alternative;
+  return pattern;
 }
 
 struct CodeDeleter {

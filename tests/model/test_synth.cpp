@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -53,8 +54,10 @@ class SynthFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_dir = fs::temp_directory_path() /
-            (std::string("etchsim-synth-") + info->name() + "-" + std::to_string(::getpid()));
+    std::string name =
+        std::string("etchsim-synth-") + info->name() + "-" + std::to_string(::getpid());
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterised names contain '/'
+    m_dir = fs::temp_directory_path() / name;
     fs::remove_all(m_dir);
     fs::create_directories(m_dir);
   }

@@ -11,5 +11,6 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner register_synth(CLI::App& app);
 CommandRunner register_inspect(CLI::App& app);
+CommandRunner register_golden(CLI::App& app);
 
 }  // namespace etchsim::cli

@@ -1,0 +1,42 @@
+# Golden model vs llama.cpp (issue 3 item 6), include()d at the end of tests/CMakeLists.txt.
+# For every shape x weight scheme: a fixture test synthesizes the model, then
+# tests/golden/reference_agreement.mjs compares `etchsim golden` with llama.cpp (node-llama-cpp
+# 3.21.1, CPU, flash attention off) for the F32 and the F16 KV cache: teacher-forced
+# log-probabilities within 1e-4 over every position and the whole vocabulary, and 32 greedy steps.
+# LABELS reference; needs `npm ci --omit=optional` in tests/reference (the script fails with that
+# instruction otherwise).
+
+find_program(ETCHSIM_NODE_EXECUTABLE NAMES node nodejs DOC "Node.js for the llama.cpp reference tests")
+
+# name|synth arguments. gqa3: n_embd 96 (not a power of two), 6 heads on 2 KV heads; its rows are
+# not multiples of 256, so synth stores K-quant schemes in 32-element fallback types. small: GQA 2
+# with real K-quant super-blocks. mha768: n_embd 768 = 3 x 256, n_head_kv == n_head, Llama 3.1
+# rope_freqs and freq_base 500000.
+set(golden_ref_shapes
+    "gqa3|--shape tiny --embd 96 --heads 6 --kv-heads 2 --ff 160"
+    "small|--shape small"
+    "mha768|--shape small --embd 768 --heads 12 --kv-heads 12 --ff 1280 --rope-freqs true --rope-base 500000")
+set(golden_ref_dir ${CMAKE_CURRENT_BINARY_DIR}/golden_agreement)
+file(MAKE_DIRECTORY ${golden_ref_dir})
+
+foreach(entry ${golden_ref_shapes})
+  string(REPLACE "|" ";" entry "${entry}")
+  list(GET entry 0 shape)
+  list(GET entry 1 synth_args)
+  separate_arguments(synth_args UNIX_COMMAND "${synth_args}")
+  foreach(quant f32 f16 q8_0 q4_0 q4_k q3_k q6_k mix36)
+    set(stem ${shape}-${quant})
+    set(model ${golden_ref_dir}/${stem}.gguf)
+    add_test(NAME reference.golden.synth.${stem}
+             COMMAND etchsim synth ${synth_args} --quant ${quant} --seed 5 -o ${model})
+    set_tests_properties(reference.golden.synth.${stem} PROPERTIES
+                         LABELS reference FIXTURES_SETUP golden_model_${stem})
+    add_test(NAME reference.golden.agreement.${stem}
+             COMMAND ${ETCHSIM_NODE_EXECUTABLE}
+                     ${PROJECT_SOURCE_DIR}/tests/golden/reference_agreement.mjs ${model}
+                     --etchsim $<TARGET_FILE:etchsim> --kv f32,f16 --steps 32 --tol 1e-4)
+    set_tests_properties(reference.golden.agreement.${stem} PROPERTIES
+                         LABELS reference FIXTURES_REQUIRED golden_model_${stem} TIMEOUT 300
+                         ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)
+  endforeach()
+endforeach()

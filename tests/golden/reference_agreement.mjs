@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Golden model vs llama.cpp (node-llama-cpp 3.21.1, CPU, flash attention off) on one model, for
+// each KV cache type (issue 3 item 6):
+//  1. `etchsim golden --tokens P -n STEPS --ignore-eos --kv KV --json` -> golden's greedy
+//     continuation G;
+//  2. `etchsim golden --tokens P+G --logprobs --json --kv KV` -> golden's teacher-forced
+//     log-probabilities over every position and the whole vocabulary;
+//  3. llama.cpp's teacher-forced log-probabilities of P+G with the same KV type (one batch, as
+//     tests/reference/logprobs.mjs does);
+//  4. max |difference| over every position and token <= --tol, and at every generation step
+//     llama.cpp's most likely token is golden's greedy token wherever llama.cpp's top-2 margin
+//     exceeds --margin. Teacher forcing on G makes this the same check as llama.cpp's own greedy
+//     decoding: it produces G step by step exactly when every step's argmax is G's token.
+//
+//   node reference_agreement.mjs MODEL.gguf --etchsim PATH [--kv f32,f16] [--prompt-count 32]
+//        [--steps 32] [--tol 1e-4] [--margin 1e-3]
+//
+// Prints one JSON line per KV type {"model", "kv", "positions", "n_vocab", "max_abs_diff", "at",
+// "greedy_steps", "greedy_checked", "ok"} and exits 1 if any check fails.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+import {
+  checkFlashAttentionOff,
+  createReferenceContext,
+  die,
+  getCpuLlama,
+  loadCpuModel,
+  teacherForcedLogprobs,
+  vocabularySize,
+} from "../reference/llama_common.mjs";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    etchsim: { type: "string" },
+    kv: { type: "string", default: "f32,f16" },
+    "prompt-count": { type: "string", default: "32" },
+    steps: { type: "string", default: "32" },
+    tol: { type: "string", default: "1e-4" },
+    margin: { type: "string", default: "1e-3" },
+  },
+});
+if (positionals.length !== 1 || values.etchsim == null)
+  die("usage: node reference_agreement.mjs MODEL.gguf --etchsim PATH [--kv f32,f16] [--steps 32]");
+const modelPath = path.resolve(positionals[0]);
+const kvTypes = values.kv.split(",");
+const promptCount = Number.parseInt(values["prompt-count"], 10);
+const steps = Number.parseInt(values.steps, 10);
+const tol = Number(values.tol);
+const margin = Number(values.margin);
+
+// Distinct ids spread over the vocabulary (a stride coprime to n_vocab), as logprobs.mjs does.
+function spreadPrompt(nVocab, count) {
+  const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+  let stride = Math.floor(nVocab * 0.618) | 1;
+  while (gcd(stride, nVocab) !== 1) stride += 2;
+  return Array.from({ length: Math.min(count, nVocab) }, (_, i) => (7 + i * stride) % nVocab);
+}
+
+function golden(args) {
+  const out = execFileSync(values.etchsim, ["golden", modelPath, ...args, "--json"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return JSON.parse(out);
+}
+
+const topTwo = (row) => {
+  let best = 0;
+  let second = -1;
+  for (let v = 1; v < row.length; v++) {
+    if (row[v] > row[best]) {
+      second = best;
+      best = v;
+    } else if (second < 0 || row[v] > row[second]) second = v;
+  }
+  return { best, margin: row[best] - row[second] };
+};
+
+const { llama, logLines } = await getCpuLlama({ quiet: true });
+const model = await loadCpuModel(llama, modelPath);
+const nVocab = vocabularySize(model);
+const prompt = spreadPrompt(nVocab, promptCount);
+
+let allOk = true;
+for (const kv of kvTypes) {
+  const generated = golden(["--tokens", prompt.join(","), "-n", `${steps}`, "--ignore-eos", "--kv", kv]).generated;
+  const tokens = [...prompt, ...generated];
+  const ours = golden(["--tokens", tokens.join(","), "--logprobs", "--kv", kv]);
+
+  const { context } = await createReferenceContext(model, { nTokens: tokens.length, kv });
+  await checkFlashAttentionOff(logLines);
+  const { logprobs: theirs } = await teacherForcedLogprobs(context, tokens, nVocab);
+  await context.dispose();
+
+  let maxDiff = 0;
+  let at = null;
+  for (let i = 0; i < tokens.length; i++) {
+    for (let v = 0; v < nVocab; v++) {
+      const d = Math.abs(ours.logprobs[i][v] - theirs[i][v]);
+      if (!(d <= maxDiff)) {
+        maxDiff = Number.isNaN(d) ? Infinity : d;
+        at = { position: i, token: v, golden: ours.logprobs[i][v], llama: theirs[i][v] };
+      }
+    }
+  }
+  // Step j predicts generated[j] from the logits after position prompt.length - 1 + j.
+  let checked = 0;
+  const mismatches = [];
+  for (let j = 0; j < generated.length; j++) {
+    const { best, margin: m } = topTwo(theirs[prompt.length - 1 + j]);
+    if (m <= margin) continue;
+    checked++;
+    if (best !== generated[j]) mismatches.push({ step: j, golden: generated[j], llama: best, margin: m });
+  }
+  const ok = maxDiff <= tol && generated.length === steps && mismatches.length === 0;
+  allOk &&= ok;
+  const report = {
+    model: path.basename(modelPath),
+    kv,
+    positions: tokens.length,
+    n_vocab: nVocab,
+    max_abs_diff: maxDiff,
+    at,
+    greedy_steps: generated.length,
+    greedy_checked: checked,
+    greedy_mismatches: mismatches,
+    tol,
+    ok,
+  };
+  process.stdout.write(JSON.stringify(report) + "\n");
+}
+await model.dispose();
+await llama.dispose();
+if (!allOk) die("golden and llama.cpp disagree (see the report lines above)");
