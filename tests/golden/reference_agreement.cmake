@@ -34,7 +34,8 @@ foreach(entry ${golden_ref_shapes})
     add_test(NAME reference.golden.agreement.${stem}
              COMMAND ${ETCHSIM_NODE_EXECUTABLE}
                      ${PROJECT_SOURCE_DIR}/tests/golden/reference_agreement.mjs ${model}
-                     --etchsim $<TARGET_FILE:etchsim> --kv f32,f16 --steps 32 --tol 1e-4)
+                     --etchsim $<TARGET_FILE:etchsim> --kv f32,f16 --eval token --steps 32
+                     --tol 1e-4)
     set_tests_properties(reference.golden.agreement.${stem} PROPERTIES
                          LABELS reference FIXTURES_REQUIRED golden_model_${stem} TIMEOUT 300
                          ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)

@@ -5,15 +5,17 @@
 //     continuation G;
 //  2. `etchsim golden --tokens P+G --logprobs --json --kv KV` -> golden's teacher-forced
 //     log-probabilities over every position and the whole vocabulary;
-//  3. llama.cpp's teacher-forced log-probabilities of P+G with the same KV type (one batch, as
-//     tests/reference/logprobs.mjs does);
+//  3. llama.cpp's teacher-forced log-probabilities of P+G with the same KV type, one llama_decode
+//     per token (--eval token, the default: n = 1 in every matmul, as golden evaluates; see
+//     include/etchsim/golden/golden_model.hpp), or the whole sequence as one batch (--eval batch,
+//     as tests/reference/logprobs.mjs does; llama.cpp's batched kernels round differently);
 //  4. max |difference| over every position and token <= --tol, and at every generation step
 //     llama.cpp's most likely token is golden's greedy token wherever llama.cpp's top-2 margin
 //     exceeds --margin. Teacher forcing on G makes this the same check as llama.cpp's own greedy
 //     decoding: it produces G step by step exactly when every step's argmax is G's token.
 //
-//   node reference_agreement.mjs MODEL.gguf --etchsim PATH [--kv f32,f16] [--prompt-count 32]
-//        [--steps 32] [--tol 1e-4] [--margin 1e-3]
+//   node reference_agreement.mjs MODEL.gguf --etchsim PATH [--kv f32,f16] [--eval token|batch]
+//        [--prompt-count 32] [--steps 32] [--tol 1e-4] [--margin 1e-3]
 //
 // Prints one JSON line per KV type {"model", "kv", "positions", "n_vocab", "max_abs_diff", "at",
 // "greedy_steps", "greedy_checked", "ok"} and exits 1 if any check fails.
@@ -36,6 +38,7 @@ const { values, positionals } = parseArgs({
   options: {
     etchsim: { type: "string" },
     kv: { type: "string", default: "f32,f16" },
+    eval: { type: "string", default: "token" },
     "prompt-count": { type: "string", default: "32" },
     steps: { type: "string", default: "32" },
     tol: { type: "string", default: "1e-4" },
@@ -50,6 +53,7 @@ const promptCount = Number.parseInt(values["prompt-count"], 10);
 const steps = Number.parseInt(values.steps, 10);
 const tol = Number(values.tol);
 const margin = Number(values.margin);
+if (values.eval !== "token" && values.eval !== "batch") die(`--eval must be token or batch, not '${values.eval}'`);
 
 // Distinct ids spread over the vocabulary (a stride coprime to n_vocab), as logprobs.mjs does.
 function spreadPrompt(nVocab, count) {
@@ -66,6 +70,27 @@ function golden(args) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return JSON.parse(out);
+}
+
+// llama.cpp's log-probabilities after each token, one llama_decode per token.
+async function tokenByTokenLogprobs(context, tokens) {
+  const sequence = context.getSequence();
+  const logprobs = [];
+  for (const [i, token] of tokens.entries()) {
+    const [result] = await sequence.controlledEvaluate([[token, { generateNext: { probabilities: true } }]]);
+    const probs = result?.next?.probabilities;
+    if (probs == null || probs.size !== nVocab) throw new Error(`position ${i}: no full probability row`);
+    const row = new Array(nVocab).fill(null);
+    let sum = 0;
+    for (const [t, p] of probs) {
+      sum += p;
+      row[t] = p > 0 ? Math.log(p) : -1e300; // underflowed f32 probability
+    }
+    if (row.some((v) => v === null) || Math.abs(sum - 1) > 1e-4) throw new Error(`position ${i}: not a probability row`);
+    logprobs.push(row);
+  }
+  sequence.dispose();
+  return logprobs;
 }
 
 const topTwo = (row) => {
@@ -91,9 +116,12 @@ for (const kv of kvTypes) {
   const tokens = [...prompt, ...generated];
   const ours = golden(["--tokens", tokens.join(","), "--logprobs", "--kv", kv]);
 
-  const { context } = await createReferenceContext(model, { nTokens: tokens.length, kv });
+  const batch = values.eval === "batch";
+  const { context } = await createReferenceContext(model, { nTokens: batch ? tokens.length : 1, kv });
   await checkFlashAttentionOff(logLines);
-  const { logprobs: theirs } = await teacherForcedLogprobs(context, tokens, nVocab);
+  const theirs = batch
+    ? (await teacherForcedLogprobs(context, tokens, nVocab)).logprobs
+    : await tokenByTokenLogprobs(context, tokens);
   await context.dispose();
 
   let maxDiff = 0;
@@ -121,6 +149,7 @@ for (const kv of kvTypes) {
   const report = {
     model: path.basename(modelPath),
     kv,
+    eval: values.eval,
     positions: tokens.length,
     n_vocab: nVocab,
     max_abs_diff: maxDiff,

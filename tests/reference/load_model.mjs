@@ -15,6 +15,7 @@ import {
   checkFlashAttentionOff,
   createReferenceContext,
   getCpuLlama,
+  kProbSumTolerance,
   loadCpuModel,
   teacherForcedLogprobs,
   vocabularySize,
@@ -53,7 +54,7 @@ for (const file of positionals) {
     await checkFlashAttentionOff(logLines);
     const { logprobs, probSums } = await teacherForcedLogprobs(context, tokens, nVocab);
     const worstSum = Math.max(...probSums.map((s) => Math.abs(s - 1)));
-    if (!(worstSum < 1e-4)) throw new Error(`probabilities sum off by ${worstSum}`);
+    if (!(worstSum < kProbSumTolerance)) throw new Error(`probabilities sum off by ${worstSum}`);
     if (logprobs.some((row) => row.some((v) => !Number.isFinite(v)))) throw new Error("non-finite log-probability");
     report.tokens_evaluated = tokens.length;
     report.max_abs_prob_sum_error = worstSum;

@@ -19,6 +19,7 @@ import {
   createReferenceContext,
   die,
   getCpuLlama,
+  kProbSumTolerance,
   loadCpuModel,
   teacherForcedLogprobs,
   vocabularySize,
@@ -72,7 +73,7 @@ await checkFlashAttentionOff(logLines);
 const { logprobs, probSums } = await teacherForcedLogprobs(context, tokens, nVocab);
 // The probabilities are a plain softmax over the whole vocabulary: they must sum to 1.
 const worstSum = Math.max(...probSums.map((s) => Math.abs(s - 1)));
-if (worstSum > 1e-4) die(`probabilities do not sum to 1 (worst |sum-1| = ${worstSum}): sampling transforms applied?`);
+if (worstSum > kProbSumTolerance) die(`probabilities do not sum to 1 (worst |sum-1| = ${worstSum}): sampling transforms applied?`);
 process.stderr.write(`logprobs: ${path.basename(modelPath)}: ${tokens.length} positions x ${nVocab} tokens, kv ${values.kv}, max |sum p - 1| = ${worstSum.toExponential(2)}\n`);
 
 const result = {
