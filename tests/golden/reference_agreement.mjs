@@ -117,7 +117,9 @@ for (const kv of kvTypes) {
   const ours = golden(["--tokens", tokens.join(","), "--logprobs", "--kv", kv]);
 
   const batch = values.eval === "batch";
-  const { context } = await createReferenceContext(model, { nTokens: batch ? tokens.length : 1, kv });
+  // One thread: results do not depend on it (ggml-formats.md §4.1), and ggml's spinning workers
+  // crawl on a loaded CI machine.
+  const { context } = await createReferenceContext(model, { nTokens: batch ? tokens.length : 1, kv, threads: 1 });
   await checkFlashAttentionOff(logLines);
   const theirs = batch
     ? (await teacherForcedLogprobs(context, tokens, nVocab)).logprobs
