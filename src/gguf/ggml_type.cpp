@@ -1,10 +1,10 @@
 #include "etchsim/gguf/ggml_type.hpp"
 
 #include <array>
-#include <cctype>
 #include <stdexcept>
 #include <string>
 
+#include "etchsim/gguf/ascii_case.hpp"
 #include "etchsim/gguf/blocks.hpp"
 
 namespace etchsim::gguf {
@@ -55,16 +55,6 @@ constexpr std::array kTable{
     Row{42, {"q2_0", 64, 18, false}},
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<TypeTraits> find_traits(int32_t id) {
@@ -84,7 +74,7 @@ const TypeTraits& traits(GgmlType type) {
 
 std::optional<GgmlType> type_from_name(std::string_view name) {
   for (const auto& row : kTable) {
-    if (iequals(row.traits.name, name)) return static_cast<GgmlType>(row.id);
+    if (equals_ignoring_ascii_case(row.traits.name, name)) return static_cast<GgmlType>(row.id);
   }
   return std::nullopt;
 }

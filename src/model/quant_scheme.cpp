@@ -1,8 +1,8 @@
 // The --quant scheme names of `etchsim synth` (synth.hpp).
 #include <array>
-#include <cctype>
 #include <utility>
 
+#include "etchsim/gguf/ascii_case.hpp"
 #include "etchsim/model/synth.hpp"
 
 namespace etchsim::model {
@@ -19,21 +19,11 @@ constexpr std::array<std::pair<QuantScheme, std::string_view>, 8> kNames{{
     {QuantScheme::Mix36, "mix36"},
 }};
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<QuantScheme> quant_scheme_from_name(std::string_view name) {
   for (const auto& [scheme, scheme_name] : kNames) {
-    if (equals_ignoring_case(name, scheme_name)) return scheme;
+    if (gguf::equals_ignoring_ascii_case(name, scheme_name)) return scheme;
   }
   return std::nullopt;
 }
