@@ -37,7 +37,7 @@ void BM_Matvec(benchmark::State& state, GgmlType type) {
   std::vector<float> y(static_cast<size_t>(rows));
   const WeightMatrix w{type, rows, cols, bytes};
   for (auto _ : state) {
-    matvec(w, x, y);
+    matvec(w, x, y, kDefaultCpuProfile);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }

@@ -32,6 +32,7 @@ struct GoldenArgs {
   bool json = false;
   bool ignore_eos = false;
   std::string kv = "f16";
+  std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
   int n_ctx = 0;
   int threads = 0;
   golden::SamplingParams sampling;
@@ -126,7 +127,8 @@ int run_golden(const GoldenArgs& args) {
   // The KV cache holds exactly what this run needs unless --ctx asks for more.
   golden::GoldenModel golden(
       file, golden::GoldenOptions{.kv_type = kv_type(args.kv),
-                                  .n_ctx = static_cast<int>(args.n_ctx > 0 ? limit : needed)});
+                                  .n_ctx = static_cast<int>(args.n_ctx > 0 ? limit : needed),
+                                  .profile = *numerics::parse_cpu_profile(args.profile)});
 
   StepProgress progress(static_cast<int>(needed), file.file_size() >= kProgressModelBytes);
   const auto prompt_start = Clock::now();
@@ -191,6 +193,11 @@ CommandRunner register_golden(CLI::App& app) {
                "Keep generating after an end-of-generation token");
   app.add_option("--kv", args->kv, "KV cache element type")
       ->check(CLI::IsMember({"f16", "f32", "i8"}))
+      ->capture_default_str();
+  app.add_option("--numerics", args->profile,
+                 "Which llama.cpp CPU build's roundings to emulate: haswell (AVX2) or zen4 "
+                 "(AVX-512); fixed, not detected from this machine")
+      ->check(CLI::IsMember({"haswell", "zen4"}))
       ->capture_default_str();
   app.add_option("--ctx", args->n_ctx,
                  "Context size (KV cache positions); default: prompt + generated tokens")

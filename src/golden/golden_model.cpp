@@ -78,7 +78,8 @@ std::vector<float> GoldenModel::evaluate(int32_t token) {
   // §5.3 item 11: output_norm, then the LM head (output.weight or the tied token_embd).
   numerics::rms_norm(m_buf.x, m_model.output_norm(), m_model.shape().rms_eps, m_buf.norm);
   std::vector<float> logits(static_cast<size_t>(n_vocab()));
-  detail::SharedInput(m_buf.norm).matvec(m_model.output(), logits, m_options.kernel);
+  detail::SharedInput(m_buf.norm)
+      .matvec(m_model.output(), logits, m_options.profile, m_options.kernel);
   return logits;
 }
 

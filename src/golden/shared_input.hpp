@@ -20,10 +20,12 @@ class SharedInput {
  public:
   explicit SharedInput(std::span<const float> x) : m_x(x) {}
 
-  // y = W x with llama.cpp's order for W (numerics::default_dot_order).
-  void matvec(const model::TensorView& w, std::span<float> y, numerics::Kernel kernel) {
+  // y = W x with the profile's llama.cpp order for W (numerics::default_dot_order).
+  void matvec(const model::TensorView& w, std::span<float> y, numerics::CpuProfile profile,
+              numerics::Kernel kernel) {
     const numerics::WeightMatrix m = weight_matrix(w);
-    numerics::matvec(m, prepared(w.type), y, numerics::default_dot_order(m.type, m.rows), kernel);
+    numerics::matvec(m, prepared(w.type), y, numerics::default_dot_order(m.type, m.rows, profile),
+                     profile, kernel);
   }
 
  private:

@@ -19,8 +19,8 @@ float round_f16(float v) { return gguf::fp16_to_fp32(gguf::fp32_to_fp16(v)); }
 
 int padded_kv_cells(int n_pos) { return std::max(kKvPad, (n_pos + kKvPad - 1) / kKvPad * kKvPad); }
 
-void attend(std::span<const float> q, const KvCache& cache, int n_pos, const AttentionShape& shape,
-            std::span<float> out) {
+void attend(CpuProfile profile, std::span<const float> q, const KvCache& cache, int n_pos,
+            const AttentionShape& shape, std::span<float> out) {
   const auto hd = static_cast<size_t>(shape.head_dim);
   if (shape.n_head <= 0 || shape.n_head_kv != cache.n_head_kv() || shape.n_head % shape.n_head_kv ||
       shape.head_dim != cache.head_dim() || n_pos <= 0 || n_pos > cache.capacity() ||
@@ -28,7 +28,9 @@ void attend(std::span<const float> q, const KvCache& cache, int n_pos, const Att
     throw std::invalid_argument("attend: shape does not match q, out or the KV cache");
   }
   const bool f16 = cache.type() == KvType::F16;
-  const auto dot = f16 ? dot_f16_order : dot_f32_order;
+  const auto dot = [profile, f16](std::span<const float> a, std::span<const float> b) {
+    return f16 ? dot_f16_order(profile, a, b) : dot_f32_order(profile, a, b);
+  };
   const auto n_kv = static_cast<size_t>(padded_kv_cells(n_pos));
   const auto used = static_cast<size_t>(n_pos);
   const int group = shape.n_head / shape.n_head_kv;
@@ -56,7 +58,7 @@ void attend(std::span<const float> q, const KvCache& cache, int n_pos, const Att
       probs[c] = c < used ? dot(std::span(keys).subspan(c * hd, hd), query) * scale
                           : -std::numeric_limits<float>::infinity();  // masked cell
     }
-    softmax(probs);
+    softmax(profile, probs);
     if (f16) {
       for (float& p : probs) p = round_f16(p);
     }

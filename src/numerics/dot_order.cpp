@@ -11,11 +11,13 @@ bool has_dot_order(GgmlType weight_type, DotOrder order) {
          weight_type == GgmlType::Q2_K;
 }
 
-DotOrder default_dot_order(GgmlType weight_type, int64_t rows) {
-  // CPU_REPACK on the AVX-512 (zen4) host: q4_0 8x8, q4_K 8x8 (AVX2) and q2_K 8x8 (AVX-512)
-  // when ne1 % 8 == 0.
-  return has_dot_order(weight_type, DotOrder::Repacked) && rows % 8 == 0 ? DotOrder::Repacked
-                                                                         : DotOrder::VecDot;
+DotOrder default_dot_order(GgmlType weight_type, int64_t rows, CpuProfile profile) {
+  // CPU_REPACK (ggml_repack_get_optimal_repack_type): q4_0 8x8 and q4_K 8x8 need AVX2, q2_K 8x8
+  // needs AVX-512; all of them ne1 % 8 == 0.
+  const bool repacks = weight_type == GgmlType::Q2_K
+                           ? profile == CpuProfile::Zen4
+                           : has_dot_order(weight_type, DotOrder::Repacked);
+  return repacks && rows % 8 == 0 ? DotOrder::Repacked : DotOrder::VecDot;
 }
 
 }  // namespace etchsim::numerics

@@ -6,12 +6,14 @@
 
 #include "etchsim/numerics/activation.hpp"
 #include "etchsim/numerics/dot.hpp"
+#include "etchsim/numerics/profile.hpp"
 
 namespace etchsim::numerics::detail {
 
 struct RowsTask {
   gguf::GgmlType type;
   DotOrder order;
+  CpuProfile profile;
   const std::byte* data;  // row 0
   size_t row_bytes;
   const Activation* x;

@@ -133,7 +133,8 @@ float dot_k_repacked(const std::byte* row, std::span<const gguf::BlockQ8_K> act)
 
 }  // namespace
 
-float dot_row(GgmlType type, DotOrder order, std::span<const std::byte> row, const Activation& x) {
+float dot_row(GgmlType type, DotOrder order, CpuProfile profile, std::span<const std::byte> row,
+              const Activation& x) {
   if (!has_dot_order(type, order) || x.type() != vec_dot_type(type) ||
       row.size() != gguf::row_bytes(type, x.size())) {
     throw std::invalid_argument("dot_row: weight type " + std::string(gguf::traits(type).name) +
@@ -143,11 +144,11 @@ float dot_row(GgmlType type, DotOrder order, std::span<const std::byte> row, con
   const bool repacked = order == DotOrder::Repacked;
   switch (type) {
     case GgmlType::F32:
-      return dot_f32_order(load_f32_row(p, x.size()), x.f32());
+      return dot_f32_order(profile, load_f32_row(p, x.size()), x.f32());
     case GgmlType::F16:
-      return dot_f16_row(p, x.half());
+      return dot_f16_row(profile, p, x.half());
     case GgmlType::BF16:
-      return dot_bf16_row(p, x.half());
+      return dot_bf16_row(profile, p, x.half());
     case GgmlType::Q4_0:
       return repacked ? dot_q4_0_repacked(p, x.q8_0())
                       : dot_q8_0_family<gguf::BlockQ4_0>(p, x.q8_0());

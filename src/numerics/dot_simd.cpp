@@ -227,47 +227,51 @@ float DotKRepacked(const std::byte* row, const gguf::BlockQ8_K* act, size_t bloc
   return acc - accm;
 }
 
-// The 4 x 16-lane body of float_dot.cpp, 16 lanes as two 8-lane vectors; `load` gives 8 f32.
+// The 4-accumulator body of float_dot.cpp: EPR = simd_lanes(profile) lanes as EPR / 8 vectors of
+// 8 lanes; `load` gives 8 f32 of each operand at an element index.
 template <class Load>
-float FloatBody(size_t body, const Load& load) {
+float FloatBody(CpuProfile profile, size_t body, const Load& load) {
   const DF df;
+  const auto lanes = static_cast<size_t>(simd_lanes(profile));
+  const size_t parts = lanes / 8;
   VF acc[4][2];
   for (auto& a : acc) a[0] = a[1] = hn::Zero(df);
-  for (size_t i = 0; i < body; i += kFloatDotStep) {
+  for (size_t i = 0; i < body; i += 4 * lanes) {
     for (size_t j = 0; j < 4; ++j) {
-      for (size_t h = 0; h < 2; ++h) {
-        const size_t e = i + j * kFloatDotLanes + h * 8;
-        const auto [w, a] = load(e);
+      for (size_t h = 0; h < parts; ++h) {
+        const auto [w, a] = load(i + j * lanes + h * 8);
         acc[j][h] = hn::MulAdd(w, a, acc[j][h]);
       }
     }
   }
-  alignas(32) float lanes[kFloatDotLanes];
-  for (size_t h = 0; h < 2; ++h) {
-    const VF sum = hn::Add(hn::Add(acc[0][h], acc[2][h]), hn::Add(acc[1][h], acc[3][h]));
-    hn::Store(sum, df, lanes + 8 * h);
+  alignas(32) float sum[16];
+  for (size_t h = 0; h < parts; ++h) {
+    const VF v = hn::Add(hn::Add(acc[0][h], acc[2][h]), hn::Add(acc[1][h], acc[3][h]));
+    hn::Store(v, df, sum + 8 * h);
   }
-  return reduce_add16(lanes);
+  return reduce_lanes(profile, sum);
 }
 
-float DotF32(const std::byte* row, const float* x, size_t n) {
+float DotF32(CpuProfile profile, const std::byte* row, const float* x, size_t n) {
   const DF df;
   const auto* w = reinterpret_cast<const float*>(row);
-  const size_t body = n - n % kFloatDotStep;
-  float sum = FloatBody(body, [&](size_t e) {
+  const size_t body = n - n % float_dot_step(profile);
+  const size_t fused_from = n - fused_tail(profile, n - body);
+  float sum = FloatBody(profile, body, [&](size_t e) {
     return std::pair{hn::LoadU(df, w + e), hn::LoadU(df, x + e)};
   });
-  for (size_t i = body; i < n; ++i) sum = std::fma(w[i], x[i], sum);
+  for (size_t i = body; i < fused_from; ++i) sum += w[i] * x[i];
+  for (size_t i = fused_from; i < n; ++i) sum = std::fma(w[i], x[i], sum);
   return sum;
 }
 
-float DotF16(const std::byte* row, const uint16_t* x, size_t n) {
+float DotF16(CpuProfile profile, const std::byte* row, const uint16_t* x, size_t n) {
   const DF df;
   const DH dh;
   const auto* w = reinterpret_cast<const hwy::float16_t*>(row);
   const auto* a = reinterpret_cast<const hwy::float16_t*>(x);
-  const size_t body = n - n % kFloatDotStep;
-  double sum = FloatBody(body, [&](size_t e) {
+  const size_t body = n - n % float_dot_step(profile);
+  double sum = FloatBody(profile, body, [&](size_t e) {
     return std::pair{hn::PromoteTo(df, hn::LoadU(dh, w + e)),
                      hn::PromoteTo(df, hn::LoadU(dh, a + e))};
   });
@@ -285,9 +289,9 @@ float DotRow(const RowsTask& t, const std::byte* row) {
   const auto n = static_cast<size_t>(x.size());
   switch (t.type) {
     case GgmlType::F32:
-      return DotF32(row, x.f32().data(), n);
+      return DotF32(t.profile, row, x.f32().data(), n);
     case GgmlType::F16:
-      return DotF16(row, x.half().data(), n);
+      return DotF16(t.profile, row, x.half().data(), n);
     case GgmlType::Q4_0:
       return repacked ? DotQ4_0Repacked(row, x.q8_0().data(), x.q8_0().size())
                       : DotQ8_0Family<gguf::BlockQ4_0>(row, x.q8_0().data(), x.q8_0().size());
@@ -315,8 +319,8 @@ float DotRow(const RowsTask& t, const std::byte* row) {
       return DotKVecDot<GgmlType::Q5_K, gguf::BlockQ5_K>(row, x.q8_k().data(), x.q8_k().size());
     case GgmlType::Q6_K:
       return DotKVecDot<GgmlType::Q6_K, gguf::BlockQ6_K>(row, x.q8_k().data(), x.q8_k().size());
-    default:  // BF16: the scalar emulation of vdpbf16ps (no SIMD form)
-      return dot_row(t.type, t.order, {row, t.row_bytes}, x);
+    default:  // BF16: the scalar emulation (no SIMD form)
+      return dot_row(t.type, t.order, t.profile, {row, t.row_bytes}, x);
   }
 }
 
@@ -331,7 +335,7 @@ void DotRows(const RowsTask& task) {
 void DotRows(const RowsTask& task) {
   for (int64_t r = task.row_begin; r < task.row_end; ++r) {
     const std::byte* row = task.data + static_cast<size_t>(r) * task.row_bytes;
-    task.y[r] = dot_row(task.type, task.order, {row, task.row_bytes}, *task.x);
+    task.y[r] = dot_row(task.type, task.order, task.profile, {row, task.row_bytes}, *task.x);
   }
 }
 

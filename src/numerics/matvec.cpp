@@ -28,13 +28,14 @@ void check_shape(const WeightMatrix& w, int64_t x_size, size_t y_size) {
 
 }  // namespace
 
-void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, Kernel kernel) {
+void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, CpuProfile profile,
+            Kernel kernel) {
   const Activation prepared(w.type, x);
-  matvec(w, prepared, y, default_dot_order(w.type, w.rows), kernel);
+  matvec(w, prepared, y, default_dot_order(w.type, w.rows, profile), profile, kernel);
 }
 
 void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotOrder order,
-            Kernel kernel) {
+            CpuProfile profile, Kernel kernel) {
   check_shape(w, x.size(), y.size());
   if (x.type() != vec_dot_type(w.type) || !has_dot_order(w.type, order)) {
     throw std::invalid_argument("matvec: activation type or order does not fit the weights");
@@ -42,12 +43,12 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
   const size_t row_bytes = gguf::row_bytes(w.type, w.cols);
   if (kernel == Kernel::Scalar) {
     for (int64_t r = 0; r < w.rows; ++r) {
-      y[static_cast<size_t>(r)] =
-          dot_row(w.type, order, w.data.subspan(static_cast<size_t>(r) * row_bytes, row_bytes), x);
+      y[static_cast<size_t>(r)] = dot_row(
+          w.type, order, profile, w.data.subspan(static_cast<size_t>(r) * row_bytes, row_bytes), x);
     }
     return;
   }
-  detail::RowsTask task{w.type, order, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
+  detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
   if (w.rows * w.cols < kParallelElements) {
     detail::dot_rows_fast(task);
     return;

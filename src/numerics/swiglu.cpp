@@ -7,12 +7,13 @@
 
 namespace etchsim::numerics {
 
-void swiglu(std::span<const float> g, std::span<const float> u, std::span<float> out) {
+void swiglu(CpuProfile profile, std::span<const float> g, std::span<const float> u,
+            std::span<float> out) {
   if (u.size() != g.size() || out.size() != g.size()) {
     throw std::invalid_argument("swiglu: g, u and out must have the same size");
   }
-  const size_t body = g.size() - g.size() % kExpLanes;
-  for (size_t i = 0; i < body; ++i) out[i] = v_silu(g[i]) * u[i];
+  const size_t body = g.size() - g.size() % static_cast<size_t>(simd_lanes(profile));
+  for (size_t i = 0; i < body; ++i) out[i] = v_silu(profile, g[i]) * u[i];
   for (size_t i = body; i < g.size(); ++i) out[i] = silu_tail(g[i]) * u[i];
 }
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Golden model vs llama.cpp (node-llama-cpp 3.21.1, CPU, flash attention off) on one model, for
 // each KV cache type (issue 3 item 6):
-//  1. `etchsim golden --tokens P -n STEPS --ignore-eos --kv KV --json` -> golden's greedy
-//     continuation G;
-//  2. `etchsim golden --tokens P+G --logprobs --json --kv KV` -> golden's teacher-forced
-//     log-probabilities over every position and the whole vocabulary;
+//  0. the ggml CPU variant llama.cpp loads on this machine (its "load_backend: loaded CPU
+//     backend from ...libggml-cpu-<variant>.so" line) picks golden's --numerics profile:
+//     haswell or zen4 (include/etchsim/numerics/profile.hpp); any other variant fails the test;
+//  1. `etchsim golden --tokens P -n STEPS --ignore-eos --kv KV --numerics V --json` -> golden's
+//     greedy continuation G;
+//  2. `etchsim golden --tokens P+G --logprobs --json --kv KV --numerics V` -> golden's
+//     teacher-forced log-probabilities over every position and the whole vocabulary;
 //  3. llama.cpp's teacher-forced log-probabilities of P+G with the same KV type, one llama_decode
 //     per token (--eval token, the default: n = 1 in every matmul, as golden evaluates; see
 //     include/etchsim/golden/golden_model.hpp), or the whole sequence as one batch (--eval batch,
@@ -17,7 +20,7 @@
 //   node reference_agreement.mjs MODEL.gguf --etchsim PATH [--kv f32,f16] [--eval token|batch]
 //        [--prompt-count 32] [--steps 32] [--tol 1e-4] [--margin 1e-3]
 //
-// Prints one JSON line per KV type {"model", "kv", "positions", "n_vocab", "max_abs_diff", "at",
+// Prints one JSON line per KV type {"model", "kv", "numerics", "positions", "n_vocab", "max_abs_diff", "at",
 // "greedy_steps", "greedy_checked", "ok"} and exits 1 if any check fails.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
@@ -25,6 +28,7 @@ import { parseArgs } from "node:util";
 
 import {
   checkFlashAttentionOff,
+  cpuBackendVariant,
   createReferenceContext,
   die,
   getCpuLlama,
@@ -63,8 +67,11 @@ function spreadPrompt(nVocab, count) {
   return Array.from({ length: Math.min(count, nVocab) }, (_, i) => (7 + i * stride) % nVocab);
 }
 
+// The CPU variants etchsim's numerics emulate (`etchsim golden --numerics`).
+const MODELLED_VARIANTS = ["haswell", "zen4"];
+
 function golden(args) {
-  const out = execFileSync(values.etchsim, ["golden", modelPath, ...args, "--json"], {
+  const out = execFileSync(values.etchsim, ["golden", modelPath, ...args, "--numerics", profile, "--json"], {
     encoding: "utf8",
     maxBuffer: 1 << 30,
     stdio: ["ignore", "pipe", "pipe"],
@@ -105,8 +112,12 @@ const topTwo = (row) => {
   return { best, margin: row[best] - row[second] };
 };
 
-const { llama, logLines } = await getCpuLlama({ quiet: true });
+// Debug level: llama.cpp logs the CPU backend it loaded only there.
+const { llama, logLines } = await getCpuLlama({ quiet: true, logLevel: "debug" });
 const model = await loadCpuModel(llama, modelPath);
+const profile = await cpuBackendVariant(logLines);
+if (!MODELLED_VARIANTS.includes(profile))
+  die(`llama.cpp loaded libggml-cpu-${profile}.so; etchsim models only ${MODELLED_VARIANTS.join(", ")}`);
 const nVocab = vocabularySize(model);
 const prompt = spreadPrompt(nVocab, promptCount);
 
@@ -151,6 +162,7 @@ for (const kv of kvTypes) {
   const report = {
     model: path.basename(modelPath),
     kv,
+    numerics: profile,
     eval: values.eval,
     positions: tokens.length,
     n_vocab: nVocab,

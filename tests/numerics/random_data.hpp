@@ -12,8 +12,12 @@
 #include "etchsim/gguf/ggml_type.hpp"
 #include "etchsim/gguf/random_blocks.hpp"
 #include "etchsim/numerics/matvec.hpp"
+#include "etchsim/numerics/profile.hpp"
 
 namespace etchsim::numerics::test_data {
+
+// Every emulated llama.cpp CPU build (profile.hpp).
+inline constexpr CpuProfile kAllProfiles[] = {CpuProfile::Haswell, CpuProfile::Zen4};
 
 // Owns the bytes a WeightMatrix views.
 struct RandomMatrix {

@@ -86,7 +86,7 @@ TEST(Attention, OnePositionReturnsItsValue) {
     const Filled f = filled_cache(type, 1, 1, 3);
     const std::vector<float> q = test_data::random_vector(kHeadDim, 4);
     std::vector<float> out(kHeadDim), v(kHeadDim);
-    attend(q, f.cache, 1, {1, 1, kHeadDim}, out);
+    attend(kDefaultCpuProfile, q, f.cache, 1, {1, 1, kHeadDim}, out);
     f.cache.load_v(0, 0, v);
     EXPECT_EQ(out, v);  // p = 1 exactly, padded cells add exact zeros
   }
@@ -98,7 +98,7 @@ TEST(Attention, MatchesDoubleReferenceWithGqa) {
     const Filled f = filled_cache(type, n_head_kv, n_pos, 10);
     const std::vector<float> q = test_data::random_vector(n_head * kHeadDim, 11, 0.5f);
     std::vector<float> out(q.size());
-    attend(q, f.cache, n_pos, {n_head, n_head_kv, kHeadDim}, out);
+    attend(kDefaultCpuProfile, q, f.cache, n_pos, {n_head, n_head_kv, kHeadDim}, out);
     const double tol = type == KvType::F32 ? 1e-5 : type == KvType::F16 ? 2e-3 : 2e-2;
     for (int h = 0; h < n_head; ++h) {
       const int kv_head = h / (n_head / n_head_kv);  // heads 0-3 -> 0, 4-7 -> 1
@@ -115,9 +115,9 @@ TEST(Attention, CausalCellsBeyondNPosAreIgnored) {
   const Filled f = filled_cache(KvType::F16, 1, 10, 20);
   const std::vector<float> q = test_data::random_vector(kHeadDim, 21);
   std::vector<float> a(kHeadDim), b(kHeadDim);
-  attend(q, f.cache, 6, {1, 1, kHeadDim}, a);
+  attend(kDefaultCpuProfile, q, f.cache, 6, {1, 1, kHeadDim}, a);
   Filled g = filled_cache(KvType::F16, 1, 6, 20);  // same first 6 positions, nothing after
-  attend(q, g.cache, 6, {1, 1, kHeadDim}, b);
+  attend(kDefaultCpuProfile, q, g.cache, 6, {1, 1, kHeadDim}, b);
   EXPECT_EQ(a, b);
 }
 

@@ -68,10 +68,13 @@ TEST_P(DotSemantics, MatchesDoubleDotOfDequantisedValues) {
         mag += std::fabs(static_cast<double>(w[i]) * a[i]);
       }
       const double tol = (min_via_s ? 2e-3 : 1e-5) * mag + 1e-30;
-      for (DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
-        if (!has_dot_order(type, order)) continue;
-        EXPECT_NEAR(dot_row(type, order, row, x), ref, tol)
-            << gguf::traits(type).name << " row " << r << " seed " << seed;
+      for (const CpuProfile profile : test_data::kAllProfiles) {
+        for (DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
+          if (!has_dot_order(type, order)) continue;
+          EXPECT_NEAR(dot_row(type, order, profile, row, x), ref, tol)
+              << gguf::traits(type).name << " row " << r << " seed " << seed << " "
+              << cpu_profile_name(profile);
+        }
       }
     }
   }
@@ -81,28 +84,34 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, DotSemantics, ::testing::ValuesIn(test_data::
                          test_data::type_name);
 
 TEST(DotOrder, RepackRuleFollowsCpuRepack) {
-  EXPECT_EQ(default_dot_order(GgmlType::Q4_0, 4096), DotOrder::Repacked);
-  EXPECT_EQ(default_dot_order(GgmlType::Q4_K, 14336), DotOrder::Repacked);
-  EXPECT_EQ(default_dot_order(GgmlType::Q2_K, 1024), DotOrder::Repacked);
-  EXPECT_EQ(default_dot_order(GgmlType::Q4_0, 33), DotOrder::VecDot);
-  EXPECT_EQ(default_dot_order(GgmlType::Q4_K, 7), DotOrder::VecDot);
-  for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16,
-                     GgmlType::F32, GgmlType::Q4_1}) {
-    EXPECT_EQ(default_dot_order(t, 4096), DotOrder::VecDot);
-    EXPECT_FALSE(has_dot_order(t, DotOrder::Repacked));
+  for (const CpuProfile p : test_data::kAllProfiles) {
+    EXPECT_EQ(default_dot_order(GgmlType::Q4_0, 4096, p), DotOrder::Repacked);
+    EXPECT_EQ(default_dot_order(GgmlType::Q4_K, 14336, p), DotOrder::Repacked);
+    EXPECT_EQ(default_dot_order(GgmlType::Q4_0, 33, p), DotOrder::VecDot);
+    EXPECT_EQ(default_dot_order(GgmlType::Q4_K, 7, p), DotOrder::VecDot);
+    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q5_K, GgmlType::Q6_K,
+                       GgmlType::F16, GgmlType::F32, GgmlType::Q4_1}) {
+      EXPECT_EQ(default_dot_order(t, 4096, p), DotOrder::VecDot);
+      EXPECT_FALSE(has_dot_order(t, DotOrder::Repacked));
+    }
   }
+  // The q2_K 8x8 repack needs AVX-512.
+  EXPECT_EQ(default_dot_order(GgmlType::Q2_K, 1024, CpuProfile::Zen4), DotOrder::Repacked);
+  EXPECT_EQ(default_dot_order(GgmlType::Q2_K, 1024, CpuProfile::Haswell), DotOrder::VecDot);
 }
 
 TEST(DotRow, RejectsMismatchedActivationOrOrder) {
   const auto m = test_data::random_matrix(GgmlType::Q8_0, 1, 64, 1);
   const Activation wrong(GgmlType::Q4_K, test_data::random_vector(256, 1));
-  EXPECT_THROW(dot_row(GgmlType::Q8_0, DotOrder::VecDot, m.bytes, wrong), std::invalid_argument);
+  EXPECT_THROW(dot_row(GgmlType::Q8_0, DotOrder::VecDot, kDefaultCpuProfile, m.bytes, wrong),
+               std::invalid_argument);
   const Activation x(GgmlType::Q8_0, test_data::random_vector(64, 1));
-  EXPECT_THROW(dot_row(GgmlType::Q8_0, DotOrder::Repacked, m.bytes, x), std::invalid_argument);
+  EXPECT_THROW(dot_row(GgmlType::Q8_0, DotOrder::Repacked, kDefaultCpuProfile, m.bytes, x),
+               std::invalid_argument);
 }
 
-// The F32 order: a tail beyond the 64-element body goes through fma one by one; the body
-// reduction is exact for small integers, so both are checked at once.
+// The F32 order: a tail beyond the 32- or 64-element body is added one by one; the body reduction
+// is exact for small integers, so both are checked at once.
 TEST(FloatDot, IntegerValuedInputsAreExact) {
   std::vector<float> a(64 * 3 + 5), b(a.size());
   double ref = 0.0;
@@ -111,8 +120,18 @@ TEST(FloatDot, IntegerValuedInputsAreExact) {
     b[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
     ref += static_cast<double>(a[i]) * b[i];
   }
-  EXPECT_EQ(dot_f32_order(a, b), static_cast<float>(ref));
-  EXPECT_EQ(dot_f16_order(a, b), static_cast<float>(ref));
+  for (const CpuProfile p : test_data::kAllProfiles) {
+    EXPECT_EQ(dot_f32_order(p, a, b), static_cast<float>(ref));
+    EXPECT_EQ(dot_f16_order(p, a, b), static_cast<float>(ref));
+  }
+}
+
+// Haswell's vec_dot horizontal sum is ((t0+t1) + (t2+t3)) with t_i = v_i + v_{i+4}: the ones in
+// lanes 2 and 3 meet each other before 2^24 (hsum8, the quantised dots' sum, adds each to 2^24
+// first and loses both to round-half-even).
+TEST(FloatDot, HaswellHorizontalSumPairsByHadd) {
+  const float v[8] = {16777216.0f, 0.0f, 1.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  EXPECT_EQ(reduce_hadd8(v), 16777218.0f);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The fast (SIMD, threaded) matvec is bit-identical to the scalar reference for every type, both
-// orders, awkward shapes, several seeds and any number of TBB threads.
+// orders, both CPU profiles, awkward shapes, several seeds and any number of TBB threads.
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
@@ -35,14 +35,17 @@ TEST_P(FastKernels, BitIdenticalToScalar) {
         const auto m =
             test_data::random_matrix(type, rows, cols, seed * 1000 + static_cast<uint64_t>(rows));
         const Activation x(type, test_data::random_vector(static_cast<size_t>(cols), seed + 17));
-        for (DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
-          if (!has_dot_order(type, order)) continue;
-          std::vector<float> ref(static_cast<size_t>(rows)), fast(ref.size());
-          matvec(m.matrix, x, ref, order, Kernel::Scalar);
-          matvec(m.matrix, x, fast, order, Kernel::Fast);
-          SCOPED_TRACE(::testing::Message() << "cols " << cols << " rows " << rows << " seed "
-                                            << seed << " order " << static_cast<int>(order));
-          expect_bit_identical(fast, ref, gguf::traits(type).name.data());
+        for (const CpuProfile profile : test_data::kAllProfiles) {
+          for (DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
+            if (!has_dot_order(type, order)) continue;
+            std::vector<float> ref(static_cast<size_t>(rows)), fast(ref.size());
+            matvec(m.matrix, x, ref, order, profile, Kernel::Scalar);
+            matvec(m.matrix, x, fast, order, profile, Kernel::Fast);
+            SCOPED_TRACE(::testing::Message()
+                         << "cols " << cols << " rows " << rows << " seed " << seed << " order "
+                         << static_cast<int>(order) << " " << cpu_profile_name(profile));
+            expect_bit_identical(fast, ref, gguf::traits(type).name.data());
+          }
         }
       }
     }
@@ -54,18 +57,20 @@ TEST_P(FastKernels, ThreadCountDoesNotChangeResults) {
   const int64_t rows = 200, cols = 4096;  // above the parallel threshold
   const auto m = test_data::random_matrix(type, rows, cols, 99);
   const std::vector<float> x = test_data::random_vector(cols, 3);
-  std::vector<float> one(rows), many(rows), scalar(rows);
-  {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
-    matvec(m.matrix, x, one);
+  for (const CpuProfile profile : test_data::kAllProfiles) {
+    std::vector<float> one(rows), many(rows), scalar(rows);
+    {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+      matvec(m.matrix, x, one, profile);
+    }
+    {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 8);
+      matvec(m.matrix, x, many, profile);
+    }
+    matvec(m.matrix, x, scalar, profile, Kernel::Scalar);
+    expect_bit_identical(many, one, "threads");
+    expect_bit_identical(one, scalar, "scalar");
   }
-  {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 8);
-    matvec(m.matrix, x, many);
-  }
-  matvec(m.matrix, x, scalar, Kernel::Scalar);
-  expect_bit_identical(many, one, "threads");
-  expect_bit_identical(one, scalar, "scalar");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, FastKernels, ::testing::ValuesIn(test_data::all_weight_types()),
@@ -76,9 +81,9 @@ TEST(Matvec, DefaultOrderIsTheRepackRule) {
   const std::vector<float> x = test_data::random_vector(256, 4);
   const Activation a(GgmlType::Q4_0, x);
   std::vector<float> y(16), repacked(16), vecdot(16);
-  matvec(m.matrix, x, y);
-  matvec(m.matrix, a, repacked, DotOrder::Repacked);
-  matvec(m.matrix, a, vecdot, DotOrder::VecDot);
+  matvec(m.matrix, x, y, CpuProfile::Haswell);
+  matvec(m.matrix, a, repacked, DotOrder::Repacked, CpuProfile::Haswell);
+  matvec(m.matrix, a, vecdot, DotOrder::VecDot, CpuProfile::Haswell);
   expect_bit_identical(y, repacked, "default");
   EXPECT_NE(repacked, vecdot);  // the orders round differently somewhere in 16 rows
 }
@@ -86,9 +91,9 @@ TEST(Matvec, DefaultOrderIsTheRepackRule) {
 TEST(Matvec, RejectsWrongShapes) {
   const auto m = test_data::random_matrix(GgmlType::Q8_0, 4, 64, 4);
   std::vector<float> x(32), y(4);
-  EXPECT_THROW(matvec(m.matrix, x, y), std::invalid_argument);
+  EXPECT_THROW(matvec(m.matrix, x, y, kDefaultCpuProfile), std::invalid_argument);
   std::vector<float> x64(64), y3(3);
-  EXPECT_THROW(matvec(m.matrix, x64, y3), std::invalid_argument);
+  EXPECT_THROW(matvec(m.matrix, x64, y3, kDefaultCpuProfile), std::invalid_argument);
 }
 
 }  // namespace

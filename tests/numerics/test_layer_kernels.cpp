@@ -75,15 +75,31 @@ TEST(Rope, FreqFactorsDivideTheAngle) {
 }
 
 TEST(Exp, VExpfIsAccurateAndSaturates) {
-  for (float x = -87.0f; x < 88.0f; x += 0.37f) {
-    const double ref = std::exp(static_cast<double>(x));
-    EXPECT_NEAR(v_expf(x), ref, 4e-7 * ref) << x;
+  for (const CpuProfile p : test_data::kAllProfiles) {
+    for (float x = -87.0f; x < 88.0f; x += 0.37f) {
+      const double ref = std::exp(static_cast<double>(x));
+      EXPECT_NEAR(v_expf(p, x), ref, 4e-7 * ref) << x;
+    }
+    EXPECT_EQ(v_expf(p, 0.0f), 1.0f);
+    EXPECT_EQ(v_expf(p, -kInf), 0.0f);
+    EXPECT_EQ(v_expf(p, -200.0f), 0.0f);
+    EXPECT_EQ(v_expf(p, 200.0f), kInf);
+    EXPECT_GT(v_expf(p, -100.0f), 0.0f);  // the subnormal range still scales
+    const double big = std::exp(88.5);    // n = 128 > 126: AVX2's two-step scaling
+    EXPECT_NEAR(v_expf(p, 88.5f), big, 4e-7 * big);
+    EXPECT_TRUE(std::isnan(v_expf(p, std::numeric_limits<float>::quiet_NaN())));
   }
-  EXPECT_EQ(v_expf(0.0f), 1.0f);
-  EXPECT_EQ(v_expf(-kInf), 0.0f);
-  EXPECT_EQ(v_expf(-200.0f), 0.0f);
-  EXPECT_EQ(v_expf(200.0f), kInf);
-  EXPECT_GT(v_expf(-100.0f), 0.0f);  // subnormal range still scales (scalef)
+}
+
+// The two forms differ only in the last bit, and only for some inputs (§5.5).
+TEST(Exp, HaswellAndZen4FormsDifferInTheLastBitOnly) {
+  int differ = 0;
+  for (float x = -80.0f; x < 80.0f; x += 0.0137f) {
+    const float a = v_expf(CpuProfile::Haswell, x), b = v_expf(CpuProfile::Zen4, x);
+    EXPECT_LE(std::fabs(a - b), std::ldexp(std::fabs(b), -23)) << x;
+    differ += a != b;
+  }
+  EXPECT_GT(differ, 0);
 }
 
 TEST(Softmax, MatchesDoubleAndMaskedCellsAreExactZero) {
@@ -91,13 +107,16 @@ TEST(Softmax, MatchesDoubleAndMaskedCellsAreExactZero) {
     std::vector<float> w = test_data::random_vector(n, n, 4.0f);
     if (n > 2) w[1] = -kInf;
     const std::vector<float> in = w;
-    softmax(w);
+    softmax(CpuProfile::Haswell, w);
+    std::vector<float> w16 = in;
+    softmax(CpuProfile::Zen4, w16);
     double mx = -1e300, sum = 0.0;
     for (float v : in) mx = std::max(mx, static_cast<double>(v));
     for (float v : in) sum += std::exp(v - mx);
     for (size_t i = 0; i < n; ++i) {
       const double ref = std::exp(in[i] - mx) / sum;
       EXPECT_NEAR(w[i], ref, 1e-6 * ref + 1e-12) << n << " " << i;
+      EXPECT_NEAR(w16[i], ref, 1e-6 * ref + 1e-12) << n << " " << i;
     }
     if (n > 2) {
       EXPECT_EQ(w[1], 0.0f);
@@ -106,27 +125,31 @@ TEST(Softmax, MatchesDoubleAndMaskedCellsAreExactZero) {
 }
 
 TEST(Softmax, MaskedPaddingDoesNotChangeTheProbabilities) {
-  // llama.cpp runs over 256 cells; cells beyond the used ones are -inf. Padding a 16-lane block
-  // with -inf adds exact zeros, so 20 used cells give the same bits in 32 or 256 cells.
-  std::vector<float> a = test_data::random_vector(32, 8), b(256, -kInf);
-  std::fill(a.begin() + 20, a.end(), -kInf);
-  std::copy(a.begin(), a.end(), b.begin());
-  softmax(a);
-  softmax(b);
-  for (size_t i = 0; i < 32; ++i) EXPECT_EQ(a[i], b[i]);
+  // llama.cpp runs over 256 cells; cells beyond the used ones are -inf. Padding an 8- or 16-lane
+  // block with -inf adds exact zeros, so 20 used cells give the same bits in 32 or 256 cells.
+  for (const CpuProfile p : test_data::kAllProfiles) {
+    std::vector<float> a = test_data::random_vector(32, 8), b(256, -kInf);
+    std::fill(a.begin() + 20, a.end(), -kInf);
+    std::copy(a.begin(), a.end(), b.begin());
+    softmax(p, a);
+    softmax(p, b);
+    for (size_t i = 0; i < 32; ++i) EXPECT_EQ(a[i], b[i]);
+  }
 }
 
 TEST(Swiglu, MatchesDoubleInBodyAndTail) {
   const size_t n = 16 * 3 + 7;
   const std::vector<float> g = test_data::random_vector(n, 9, 4.0f),
                            u = test_data::random_vector(n, 10);
-  std::vector<float> out(n);
-  swiglu(g, u, out);
-  for (size_t i = 0; i < n; ++i) {
-    const double silu = g[i] / (1.0 + std::exp(-static_cast<double>(g[i])));
-    EXPECT_NEAR(out[i], silu * u[i], 1e-6 * std::fabs(silu * u[i]) + 1e-12) << i;
+  for (const CpuProfile p : test_data::kAllProfiles) {
+    std::vector<float> out(n);
+    swiglu(p, g, u, out);
+    for (size_t i = 0; i < n; ++i) {
+      const double silu = g[i] / (1.0 + std::exp(-static_cast<double>(g[i])));
+      EXPECT_NEAR(out[i], silu * u[i], 1e-6 * std::fabs(silu * u[i]) + 1e-12) << i;
+    }
+    EXPECT_EQ(v_silu(p, 0.0f), 0.0f);
   }
-  EXPECT_EQ(v_silu(0.0f), 0.0f);
   EXPECT_EQ(silu_tail(0.0f), 0.0f);
 }
 

@@ -121,6 +121,19 @@ export function vocabularySize(model) {
   return Number(embd.dimensions[1]);
 }
 
+// The ggml CPU variant llama.cpp loaded, from its own (debug-level) log line
+// "load_backend: loaded CPU backend from .../libggml-cpu-<variant>.so", e.g. "haswell" or "zen4".
+// Needs getCpuLlama({ logLevel: "debug" }); waits for the line as checkFlashAttentionOff does.
+export async function cpuBackendVariant(logLines) {
+  const pattern = /load_backend: loaded CPU backend from .*libggml-cpu-([A-Za-z0-9_]+)\.so/;
+  const deadline = Date.now() + 60000;
+  let line;
+  while ((line = logLines.find((l) => pattern.test(l))) == null && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  if (line == null) throw new Error("llama.cpp did not log which CPU backend it loaded within 60 s");
+  return pattern.exec(line)[1];
+}
+
 // ggml-formats.md §8 item 16: the oracle must have flash attention off. llama.cpp prints the
 // resolved setting when it creates the context ("llama_context: flash_attn = disabled"). Log
 // messages reach the JS logger asynchronously, so this waits (up to 60 s; CI machines can be loaded) for the line.

@@ -19,6 +19,7 @@
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
 #include "etchsim/numerics/matvec.hpp"
+#include "etchsim/numerics/profile.hpp"
 #include "etchsim/numerics/rope.hpp"
 
 namespace etchsim::golden {
@@ -27,6 +28,9 @@ struct GoldenOptions {
   numerics::KvType kv_type = numerics::KvType::F16;  // llama.cpp's default cache type
   int n_ctx = 0;  // KV cache positions, allocated up front; 0 = the model's context_length
   numerics::Kernel kernel = numerics::Kernel::Fast;  // Scalar: the reference dot products
+  // Which llama.cpp CPU build's roundings to follow (numerics/profile.hpp). Fixed by the caller,
+  // never detected from the host, so a run gives the same logits on every machine.
+  numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
 };
 
 class GoldenModel {

@@ -4,17 +4,19 @@
 //    n_kv = max(256, PAD(n_pos, 256)) cells, the rest masked to -inf (probability exactly 0,
 //    value cells zero), and that length decides the SIMD/tail splits, so it is emulated here;
 //  * query head h reads KV head h / (n_head / n_head_kv);
-//  * KQ: F32 / I8 cache: dot_f32_order(K_cell, q); F16 cache: q rounded to f16 (RNE), then
-//    dot_f16_order;
+//  * KQ (n = 1 vec_dot over head_dim): F32 / I8 cache: dot_f32_order(K_cell, q); F16 cache: q
+//    rounded to f16 (RNE), then dot_f16_order;
 //  * softmax (softmax.hpp) of fl(kq * (1.f / sqrtf((float)head_dim))) + mask;
 //  * PV: out[d] = dot over the n_kv cells of V[cell][d] and P (V transposed, as with FA off):
 //    F32 / I8: dot_f32_order; F16: P rounded to f16 first, then dot_f16_order.
+// Every dot and the softmax take the profile's form (float_dot.hpp, softmax.hpp).
 // I8 caches are read back as f32 (kv_cache.hpp) and use the F32 operation order.
 #pragma once
 
 #include <span>
 
 #include "etchsim/numerics/kv_cache.hpp"
+#include "etchsim/numerics/profile.hpp"
 
 namespace etchsim::numerics {
 
@@ -31,7 +33,7 @@ struct AttentionShape {
 };
 
 // q: n_head * head_dim (after RoPE), out: n_head * head_dim (head-major).
-void attend(std::span<const float> q, const KvCache& cache, int n_pos, const AttentionShape& shape,
-            std::span<float> out);
+void attend(CpuProfile profile, std::span<const float> q, const KvCache& cache, int n_pos,
+            const AttentionShape& shape, std::span<float> out);
 
 }  // namespace etchsim::numerics

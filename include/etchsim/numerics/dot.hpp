@@ -3,7 +3,8 @@
 // §4.4, §4.5). This is the scalar reference; matvec.hpp has the fast (SIMD, threaded) kernels,
 // which give bit-identical results.
 //
-// Orders (DotOrder::VecDot, ggml's n = 1 vec_dot on the AVX2/AVX-512 zen4 host):
+// Orders (DotOrder::VecDot, ggml's n = 1 vec_dot; the integer kernels are ggml's AVX2 ones, which
+// both profiles (profile.hpp) run; only the float weights depend on the profile):
 //  * Q4_0, Q5_0, Q8_0: per 32-block 8 int32 lanes, lane L = sum of elements 4L..4L+3 of q*a;
 //    acc_L = fma(fl(dx*dy), lane_L, acc_L) over blocks; result = hsum8(acc).
 //  * Q4_1, Q5_1: the same lanes and fma, plus summs = fma(m, s, summs) (we assume GCC contracts
@@ -18,21 +19,21 @@
 //      M_k = m(2k)*S(2k) + m(2k+1)*S(2k+1); hsum8(acc) + ((accm0+accm2) + (accm1+accm3)).
 //    - Q5_K: as Q4_K, but mins in summs = fma(-fl(D*dmin), sum_s m(s)*S(s), summs).
 //    - Q6_K: lane_L uses u = q+32 and subtracts 32*(sc(2L)*bsums(2L) + sc(2L+1)*bsums(2L+1)).
-//  * F32: ggml_vec_dot_f32 with EPR = 16 (AVX-512): 4 accumulators of 16 lanes, step 64;
-//    acc0+=acc2, acc1+=acc3, acc0+=acc1, then _mm512_reduce_add_ps (GCC's halving tree
-//    8,4,2,1); tail elements fma'd one by one in f32 (assumed contracted).
-//  * F16: the same lanes on exact f16 products; the reduced f32 is widened to double and the
-//    tail products are added in double; result rounded to f32.
-//  * BF16: zen4 vdpbf16ps: two 16-lane accumulators per 64-element step, each lane adding the
+//  * F32: ggml_vec_dot_f32, F16: ggml_vec_dot_f16, as float_dot.hpp documents per profile
+//    (EPR 8 with the hadd sum on Haswell, EPR 16 with _mm512_reduce_add_ps on Zen4).
+//  * BF16, Haswell (AVX2 path of ggml_vec_dot_bf16): 4 accumulators of 8 lanes, step 32, each
+//    lane adding its exact product (fma), reduced (acc0+acc2) + (acc1+acc3), then hsum8, widened
+//    to double; tail products added in double.
+//  * BF16, Zen4: vdpbf16ps: two 16-lane accumulators per 64-element step, each lane adding the
 //    odd then the even product of its pair (denormals flushed, as the instruction does); each
-//    accumulator reduced as F32 and added into a double, tail in double.
+//    accumulator reduced by reduce_add16 and added into a double, tail in double.
 //
 // DotOrder::Repacked is ggml's CPU_REPACK gemv (§4.5 "Repacked"), no lanes, one accumulator:
 //  * Q4_0: acc = fma((float)sum_e (q-8)*a, fl(dw*da), acc) over blocks.
 //  * Q4_K: acc = fma((float)sum_s sc_s*sum q*a, fl(dw*da), acc);
 //          accm = fma((float)sum_s m_s*S_s, fl(dminw*da), accm); result = acc - accm.
-//  * Q2_K: as Q4_K with 16 sub-blocks (sc & 15, min sc >> 4 times bsums). The AVX-512 q2_K
-//    repack kernel is unverified (§8 "Not verified"); this follows the q4_K form.
+//  * Q2_K (Zen4 only): as Q4_K with 16 sub-blocks (sc & 15, min sc >> 4 times bsums). The
+//    AVX-512 q2_K repack kernel is unverified (§8 "Not verified"); this follows the q4_K form.
 // Note llama.cpp differs for n >= 2 activation rows on F32/F16/BF16 (tinyBLAS, one
 // accumulator); etchsim's golden model evaluates one token at a time, i.e. n = 1.
 #pragma once
@@ -43,6 +44,7 @@
 
 #include "etchsim/gguf/ggml_type.hpp"
 #include "etchsim/numerics/activation.hpp"
+#include "etchsim/numerics/profile.hpp"
 
 namespace etchsim::numerics {
 
@@ -50,17 +52,18 @@ enum class Kernel { Scalar, Fast };
 
 enum class DotOrder { VecDot, Repacked };
 
-// The order llama.cpp's CPU back end on the zen4 reference host uses for a 2-D weight with
-// `rows` rows (ne1): CPU_REPACK takes Q4_0 and Q4_K (AVX2) and Q2_K (AVX-512) when
+// The order the profile's llama.cpp CPU back end uses for a 2-D weight with `rows` rows (ne1):
+// CPU_REPACK takes Q4_0 and Q4_K (both profiles) and Q2_K (Zen4 only, it needs AVX-512) when
 // rows % 8 == 0 (§4.2 step 1); every other weight uses vec_dot.
-DotOrder default_dot_order(gguf::GgmlType weight_type, int64_t rows);
+DotOrder default_dot_order(gguf::GgmlType weight_type, int64_t rows, CpuProfile profile);
 
 // True if `order` is defined for the weight type (VecDot always; Repacked for Q4_0, Q4_K, Q2_K).
 bool has_dot_order(gguf::GgmlType weight_type, DotOrder order);
 
 // Scalar reference: the dot of one weight row (row_bytes(type, x.size()) bytes) with `x`,
 // whose type must be vec_dot_type(weight_type).
-float dot_row(gguf::GgmlType weight_type, DotOrder order, std::span<const std::byte> row,
-              const Activation& x);
+// The profile decides the F32 / F16 / BF16 forms.
+float dot_row(gguf::GgmlType weight_type, DotOrder order, CpuProfile profile,
+              std::span<const std::byte> row, const Activation& x);
 
 }  // namespace etchsim::numerics

@@ -1,7 +1,8 @@
 // Matrix-vector products y = W x with W in its GGUF block format: the activation is prepared once
 // (activation.hpp), then one dot product per row (dot.hpp for the orders). Kernel::Scalar runs the
 // reference dot_row; Kernel::Fast runs Highway SIMD kernels (dynamic dispatch) over row ranges in
-// parallel with oneTBB. Both give bit-identical results for any thread count.
+// parallel with oneTBB. Both give bit-identical results for any thread count. The profile
+// (profile.hpp) chooses which llama.cpp CPU build's orders are emulated.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include "etchsim/gguf/ggml_type.hpp"
 #include "etchsim/numerics/activation.hpp"
 #include "etchsim/numerics/dot.hpp"
+#include "etchsim/numerics/profile.hpp"
 
 namespace etchsim::numerics {
 
@@ -22,12 +24,12 @@ struct WeightMatrix {
   std::span<const std::byte> data;  // rows * row_bytes(type, cols) bytes
 };
 
-// y (rows) = W x (cols), with the order llama.cpp would use (default_dot_order).
-void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y,
+// y (rows) = W x (cols), with the order the profile's llama.cpp build uses (default_dot_order).
+void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, CpuProfile profile,
             Kernel kernel = Kernel::Fast);
 
 // y = W x with an already prepared activation (type vec_dot_type(w.type)) and an explicit order.
 void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotOrder order,
-            Kernel kernel = Kernel::Fast);
+            CpuProfile profile, Kernel kernel = Kernel::Fast);
 
 }  // namespace etchsim::numerics

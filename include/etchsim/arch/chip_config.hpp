@@ -1,0 +1,95 @@
+// The chip configuration (configs/*.toml): every key, its default and its range are listed by
+// config_keys() (config_keys.hpp) and documented in configs/README.md. Defaults are the tiny
+// chip's; configs/hc1.toml is the flagship.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace etchsim::arch {
+
+// KV cache element type (DESIGN.md "datapath contract"): f16 default, f32, or int8 with one f32
+// scale per head vector (numerics/kv_cache.hpp).
+enum class KvElement { F16, F32, I8 };
+std::string_view kv_element_name(KvElement element);
+// Bits one element occupies in the KV SRAM (i8's per-head scale is counted by kv_row_bits()).
+uint32_t kv_element_bits(KvElement element);
+
+struct ClockConfig {
+  double clock_mhz = 500.0;
+  bool operator==(const ClockConfig&) const = default;
+};
+
+struct DatapathConfig {
+  uint32_t activation_lanes = 16;       // activations entering each matvec unit per cycle
+  uint32_t vector_lanes = 16;           // elements per cycle of norm/RoPE/SiLU/residual/quantiser
+  uint32_t adder_levels_per_stage = 4;  // adder/comparator tree levels between pipeline registers
+  uint32_t accumulator_bits = 32;       // per-row integer block accumulator (ggml uses int32)
+  uint32_t special_fn_latency = 8;      // cycles of the rsqrt / exp / reciprocal / sin-cos pipes
+  uint32_t matvec_units = 4;            // 4: fused QKV and gate|up; 7: one unit per matrix
+  bool operator==(const DatapathConfig&) const = default;
+};
+
+struct KvSramConfig {
+  double capacity_mib = 1.0;  // whole chip, split evenly over the layers
+  uint32_t banks = 8;         // per layer
+  uint32_t ports_per_bank = 1;
+  uint32_t word_bits = 128;
+  uint32_t read_latency = 1;
+  uint32_t write_latency = 1;
+  KvElement element = KvElement::F16;
+  bool operator==(const KvSramConfig&) const = default;
+};
+
+struct LoraSramConfig {
+  double capacity_mib = 0.0;
+  uint32_t banks = 1;
+  uint32_t word_bits = 128;
+  bool operator==(const LoraSramConfig&) const = default;
+};
+
+struct HostConfig {
+  uint32_t bytes_per_cycle = 16;
+  uint32_t latency_cycles = 10;
+  bool operator==(const HostConfig&) const = default;
+};
+
+struct ProcessConfig {
+  std::string node = "N6";
+  bool operator==(const ProcessConfig&) const = default;
+};
+
+struct WeightCellConfig {
+  bool allow_f16_weights = false;
+  double transistors_per_cell = 1.0;
+  double float_weight_transistors = 3500.0;  // per F16/BF16/F32 weight when allowed
+  bool operator==(const WeightCellConfig&) const = default;
+};
+
+struct ChipConfig {
+  ClockConfig clock;
+  DatapathConfig datapath;
+  KvSramConfig kv_sram;
+  LoraSramConfig lora_sram;
+  HostConfig host;
+  ProcessConfig process;
+  WeightCellConfig weight_cells;
+
+  double clock_hz() const { return clock.clock_mhz * 1e6; }
+  bool operator==(const ChipConfig&) const = default;
+};
+
+// Parses a TOML file; absent keys keep their defaults. Throws ConfigError naming the file and
+// the key for unknown sections or keys, wrong types, out-of-range values and TOML syntax errors.
+ChipConfig load_config(const std::filesystem::path& path);
+// Same, from TOML text; `source` names it in error messages.
+ChipConfig parse_config(std::string_view toml_text, const std::string& source);
+// Applies one `--set key=value` ("kv_sram.capacity_mib=256", "process.node=N5"); the value is
+// TOML (strings may be left unquoted). Throws ConfigError with source "--set".
+void apply_override(ChipConfig& config, std::string_view assignment);
+// The resolved configuration as TOML, every key present; parse_config() reads it back equal.
+std::string to_toml(const ChipConfig& config);
+
+}  // namespace etchsim::arch

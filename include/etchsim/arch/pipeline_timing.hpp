@@ -1,0 +1,69 @@
+// Per-layer stage timing, the n_layer-stage pipeline, and the quick analytic tokens/s estimate
+// the cycle-level chip is cross-checked against (docs/timing.md).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/timing.hpp"
+#include "etchsim/gguf/ggml_type.hpp"
+#include "etchsim/model/llama_shape.hpp"
+
+namespace etchsim::arch {
+
+// Weight type of each matrix role (the same in every layer).
+struct WeightTypes {
+  gguf::GgmlType q, k, v, o, gate, up, down, output;
+  static WeightTypes uniform(gguf::GgmlType type) {
+    return {type, type, type, type, type, type, type, type};
+  }
+};
+
+struct UnitStep {
+  std::string_view unit;  // "attn_norm", "qkv", "attention", ...
+  UnitTiming timing;
+};
+
+// Units in the order one token passes them; latency adds up, interval is the slowest unit's.
+struct StageTiming {
+  std::vector<UnitStep> units;
+  uint64_t latency = 0;
+  uint64_t interval = 0;
+};
+
+// One layer for a token at position n_pos - 1 (attending over n_pos positions).
+StageTiming layer_timing(const ChipConfig& config, const model::LlamaShape& shape,
+                         const WeightTypes& types, uint64_t n_pos, bool allow_float);
+// Final RMSNorm, quantiser, output matvec (n_vocab rows) and argmax.
+StageTiming lm_head_timing(const ChipConfig& config, const model::LlamaShape& shape,
+                           const WeightTypes& types, bool allow_float);
+
+struct TokenTiming {
+  uint64_t latency = 0;   // host in + n_layer layers + LM head + host out
+  uint64_t interval = 0;  // slowest stage: the pipeline's initiation interval
+};
+// One token through the whole chip: the embedding (n_embd fp32) in over the host link, every
+// layer, the LM head, the token id (4 bytes) out.
+TokenTiming token_timing(const ChipConfig& config, const model::LlamaShape& shape,
+                         const WeightTypes& types, uint64_t n_pos);
+
+struct Workload {
+  uint64_t prompt_tokens = 1024;
+  uint64_t generated_tokens = 1024;
+};
+
+struct Estimate {
+  uint64_t ttft_cycles = 0;    // prompt streamed back to back; first token out of the last one
+  uint64_t decode_cycles = 0;  // the other generated_tokens - 1, each fed back through the chip
+  double ttft_s = 0;
+  double tokens_per_s_per_user = 0;   // (generated_tokens - 1) / decode time
+  double tokens_per_s_aggregate = 0;  // users that fit the KV SRAM, capped by the pipeline
+  uint64_t kv_bytes_per_user = 0;     // at prompt + generated positions
+  uint64_t max_users = 0;             // floor(KV capacity / kv_bytes_per_user)
+};
+Estimate estimate(const ChipConfig& config, const model::LlamaShape& shape,
+                  const WeightTypes& types, const Workload& workload);
+
+}  // namespace etchsim::arch

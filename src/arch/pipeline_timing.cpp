@@ -1,0 +1,102 @@
+#include "etchsim/arch/pipeline_timing.hpp"
+
+#include <algorithm>
+
+#include "etchsim/arch/weight_cell.hpp"
+
+namespace etchsim::arch {
+namespace {
+
+uint32_t max_cells(const std::vector<gguf::GgmlType>& types, bool allow_float) {
+  uint32_t cells = 0;
+  for (auto type : types) cells = std::max(cells, cell_layout(type, allow_float).cells_per_weight);
+  return cells;
+}
+
+void add(StageTiming& stage, std::string_view unit, UnitTiming timing) {
+  stage.units.push_back({unit, timing});
+  stage.latency += timing.latency;
+  stage.interval = std::max(stage.interval, timing.interval);
+}
+
+}  // namespace
+
+StageTiming layer_timing(const ChipConfig& config, const model::LlamaShape& shape,
+                         const WeightTypes& t, uint64_t n_pos, bool allow_float) {
+  const auto& dp = config.datapath;
+  const uint64_t embd = shape.n_embd;
+  const uint64_t ff = shape.n_ff;
+  const AttentionShape heads{shape.n_head, shape.n_head_kv, shape.head_dim()};
+  StageTiming s;
+  add(s, "attn_norm", rms_norm_timing(embd, dp));
+  add(s, "attn_quantize", quantize_timing(embd, dp));
+  add(s, "qkv", matvec_timing(embd, dp, max_cells({t.q, t.k, t.v}, allow_float)));
+  add(s, "rope", rope_timing(embd + shape.n_embd_kv(), dp));
+  add(s, "attention", attention_timing(n_pos, heads, config));
+  add(s, "attn_out_quantize", quantize_timing(embd, dp));
+  add(s, "attn_output", matvec_timing(embd, dp, max_cells({t.o}, allow_float)));
+  add(s, "attn_residual", residual_timing(embd, dp));
+  add(s, "ffn_norm", rms_norm_timing(embd, dp));
+  add(s, "ffn_quantize", quantize_timing(embd, dp));
+  add(s, "gate_up", matvec_timing(embd, dp, max_cells({t.gate, t.up}, allow_float)));
+  add(s, "silu_mul", silu_mul_timing(ff, dp));
+  add(s, "down_quantize", quantize_timing(ff, dp));
+  add(s, "down", matvec_timing(ff, dp, max_cells({t.down}, allow_float)));
+  add(s, "ffn_residual", residual_timing(embd, dp));
+  return s;
+}
+
+StageTiming lm_head_timing(const ChipConfig& config, const model::LlamaShape& shape,
+                           const WeightTypes& t, bool allow_float) {
+  const auto& dp = config.datapath;
+  StageTiming s;
+  add(s, "output_norm", rms_norm_timing(shape.n_embd, dp));
+  add(s, "output_quantize", quantize_timing(shape.n_embd, dp));
+  add(s, "output", matvec_timing(shape.n_embd, dp, max_cells({t.output}, allow_float)));
+  add(s, "argmax", argmax_timing(shape.n_vocab, dp));
+  return s;
+}
+
+TokenTiming token_timing(const ChipConfig& config, const model::LlamaShape& shape,
+                         const WeightTypes& types, uint64_t n_pos) {
+  const bool allow_float = config.weight_cells.allow_f16_weights;
+  const StageTiming layer = layer_timing(config, shape, types, n_pos, allow_float);
+  const StageTiming head = lm_head_timing(config, shape, types, allow_float);
+  const UnitTiming in = host_transfer_timing(uint64_t{shape.n_embd} * sizeof(float), config.host);
+  const UnitTiming out = host_transfer_timing(sizeof(int32_t), config.host);
+  return {in.latency + shape.n_layer * layer.latency + head.latency + out.latency,
+          std::max({layer.interval, head.interval, in.interval, out.interval})};
+}
+
+Estimate estimate(const ChipConfig& config, const model::LlamaShape& shape,
+                  const WeightTypes& types, const Workload& workload) {
+  Estimate e;
+  const uint64_t prompt = std::max<uint64_t>(workload.prompt_tokens, 1);
+  // Prefill: prompt token p enters one interval after token p - 1; the last one's latency ends
+  // it. Interval and latency grow with the attended positions, so each is evaluated at its own.
+  for (uint64_t p = 1; p < prompt; ++p)
+    e.ttft_cycles += token_timing(config, shape, types, p).interval;
+  e.ttft_cycles += token_timing(config, shape, types, prompt).latency;
+  // Decode: generated token i (i >= 1) is fed back at position prompt + i - 1.
+  for (uint64_t i = 1; i < workload.generated_tokens; ++i) {
+    e.decode_cycles += token_timing(config, shape, types, prompt + i).latency;
+  }
+  const double hz = config.clock_hz();
+  e.ttft_s = static_cast<double>(e.ttft_cycles) / hz;
+  if (e.decode_cycles > 0) {
+    e.tokens_per_s_per_user = static_cast<double>(workload.generated_tokens - 1) * hz /
+                              static_cast<double>(e.decode_cycles);
+  }
+  const uint64_t n_pos = prompt + workload.generated_tokens;
+  const KvRowGeometry g = kv_row_geometry(shape.n_head_kv, shape.head_dim(), config.kv_sram);
+  e.kv_bytes_per_user = 2 * uint64_t{shape.n_layer} * n_pos * ceil_div(g.row_bits, 8);
+  const double capacity = config.kv_sram.capacity_mib * 1024.0 * 1024.0;
+  e.max_users = static_cast<uint64_t>(capacity / static_cast<double>(e.kv_bytes_per_user));
+  const TokenTiming last = token_timing(config, shape, types, n_pos);
+  const double pipeline_cap = hz / static_cast<double>(last.interval);
+  e.tokens_per_s_aggregate =
+      std::min(static_cast<double>(e.max_users) * e.tokens_per_s_per_user, pipeline_cap);
+  return e;
+}
+
+}  // namespace etchsim::arch

@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/config_error.hpp"
+#include "etchsim/arch/config_keys.hpp"
+
+namespace etchsim::arch {
+namespace {
+
+const std::string kConfigs = std::string(ETCHSIM_SOURCE_DIR) + "/configs/";
+
+// The ConfigError `body` throws; fails the test when it throws nothing.
+template <typename F>
+ConfigError config_error(F&& body) {
+  try {
+    body();
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError";
+  return ConfigError("", "", "none");
+}
+
+TEST(ChipConfig, LoadsHc1) {
+  const ChipConfig c = load_config(kConfigs + "hc1.toml");
+  EXPECT_DOUBLE_EQ(c.clock.clock_mhz, 1000.0);
+  EXPECT_EQ(c.datapath.activation_lanes, 32u);
+  EXPECT_EQ(c.kv_sram.banks, 512u);
+  EXPECT_EQ(c.kv_sram.element, KvElement::F16);
+  EXPECT_EQ(c.process.node, "N6");
+  EXPECT_FALSE(c.weight_cells.allow_f16_weights);
+  EXPECT_DOUBLE_EQ(c.clock_hz(), 1e9);
+}
+
+TEST(ChipConfig, LoadsTiny) {
+  const ChipConfig c = load_config(kConfigs + "tiny.toml");
+  EXPECT_EQ(c.datapath.activation_lanes, 16u);
+  EXPECT_EQ(c.kv_sram.banks, 4u);
+  EXPECT_TRUE(c.weight_cells.allow_f16_weights);
+}
+
+TEST(ChipConfig, ToTomlRoundTrips) {
+  ChipConfig c = load_config(kConfigs + "hc1.toml");
+  c.kv_sram.element = KvElement::I8;
+  c.clock.clock_mhz = 1234.5;
+  const std::string text = to_toml(c);
+  EXPECT_EQ(parse_config(text, "resolved"), c);
+  for (const auto& key : config_keys()) {
+    const auto name = key.key.substr(key.key.find('.') + 1);
+    EXPECT_NE(text.find(std::string(name)), std::string::npos) << key.key;
+    EXPECT_FALSE(key.doc.empty()) << key.key;
+  }
+}
+
+TEST(ChipConfig, UnknownKeyIsNamedWithTheFile) {
+  const auto e = config_error([] { parse_config("[kv_sram]\nbankz = 4\n", "chip.toml"); });
+  EXPECT_EQ(e.key(), "kv_sram.bankz");
+  EXPECT_EQ(e.source(), "chip.toml");
+  EXPECT_NE(std::string(e.what()).find("chip.toml: kv_sram.bankz"), std::string::npos) << e.what();
+  EXPECT_EQ(config_error([] { parse_config("[dram]\nx = 1\n", "f"); }).key(), "dram.x");
+  EXPECT_EQ(config_error([] { parse_config("clock_mhz = 1\n", "f"); }).key(), "clock_mhz");
+}
+
+TEST(ChipConfig, WrongTypeIsNamed) {
+  auto e = config_error([] { parse_config("[kv_sram]\nbanks = \"many\"\n", "f"); });
+  EXPECT_EQ(e.key(), "kv_sram.banks");
+  EXPECT_NE(std::string(e.what()).find("integer"), std::string::npos);
+  e = config_error([] { parse_config("[kv_sram]\nbanks = 4.5\n", "f"); });
+  EXPECT_EQ(e.key(), "kv_sram.banks");
+  e = config_error([] { parse_config("[weight_cells]\nallow_f16_weights = 1\n", "f"); });
+  EXPECT_EQ(e.key(), "weight_cells.allow_f16_weights");
+  // An integer is a fine real.
+  EXPECT_DOUBLE_EQ(parse_config("[clock]\nclock_mhz = 750\n", "f").clock.clock_mhz, 750.0);
+}
+
+TEST(ChipConfig, OutOfRangeIsNamed) {
+  EXPECT_EQ(config_error([] { parse_config("[kv_sram]\nbanks = 0\n", "f"); }).key(),
+            "kv_sram.banks");
+  EXPECT_EQ(config_error([] { parse_config("[clock]\nclock_mhz = -5.0\n", "f"); }).key(),
+            "clock.clock_mhz");
+  EXPECT_EQ(config_error([] { parse_config("[kv_sram]\nelement = \"f8\"\n", "f"); }).key(),
+            "kv_sram.element");
+  EXPECT_EQ(config_error([] { parse_config("[process]\nnode = \"N2\"\n", "f"); }).key(),
+            "process.node");
+}
+
+TEST(ChipConfig, SyntaxErrorNamesFileAndLine) {
+  const auto e = config_error([] { parse_config("[clock]\nclock_mhz = = 3\n", "bad.toml"); });
+  EXPECT_NE(std::string(e.what()).find("bad.toml"), std::string::npos);
+  EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
+  EXPECT_THROW(load_config(kConfigs + "no-such.toml"), ConfigError);
+}
+
+TEST(ChipConfig, OverridesApply) {
+  ChipConfig c = load_config(kConfigs + "hc1.toml");
+  apply_override(c, "kv_sram.capacity_mib=256");
+  apply_override(c, " clock.clock_mhz = 1500.5 ");
+  apply_override(c, "process.node=N5");
+  apply_override(c, "kv_sram.element=\"i8\"");
+  apply_override(c, "weight_cells.allow_f16_weights=true");
+  EXPECT_DOUBLE_EQ(c.kv_sram.capacity_mib, 256.0);
+  EXPECT_DOUBLE_EQ(c.clock.clock_mhz, 1500.5);
+  EXPECT_EQ(c.process.node, "N5");
+  EXPECT_EQ(c.kv_sram.element, KvElement::I8);
+  EXPECT_TRUE(c.weight_cells.allow_f16_weights);
+}
+
+TEST(ChipConfig, BadOverridesAreNamed) {
+  ChipConfig c;
+  const ChipConfig before = c;
+  auto e = config_error([&] { apply_override(c, "kv_sram.size=4"); });
+  EXPECT_EQ(e.key(), "kv_sram.size");
+  EXPECT_EQ(e.source(), "--set");
+  EXPECT_EQ(config_error([&] { apply_override(c, "kv_sram.banks"); }).key(), "kv_sram.banks");
+  EXPECT_EQ(config_error([&] { apply_override(c, "kv_sram.banks="); }).key(), "kv_sram.banks");
+  EXPECT_EQ(config_error([&] { apply_override(c, "kv_sram.banks=lots"); }).key(), "kv_sram.banks");
+  EXPECT_EQ(config_error([&] { apply_override(c, "kv_sram.banks=0"); }).key(), "kv_sram.banks");
+  EXPECT_EQ(config_error([&] { apply_override(c, "datapath.matvec_units=9"); }).key(),
+            "datapath.matvec_units");
+  EXPECT_EQ(c, before);
+}
+
+}  // namespace
+}  // namespace etchsim::arch
