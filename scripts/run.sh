@@ -14,3 +14,6 @@ echo "== etchsim synth: a tiny Llama model (2 layers, embd 64) with random q8_0 
 echo
 echo "== etchsim inspect $out/tiny-q8_0.gguf"
 "$etchsim" inspect "$out/tiny-q8_0.gguf"
+echo
+echo "== etchsim golden: the reference forward pass generates 16 tokens (random weights: random text)"
+"$etchsim" golden "$out/tiny-q8_0.gguf" --prompt "Hello, world" -n 16 --ignore-eos
