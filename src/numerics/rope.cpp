@@ -38,7 +38,7 @@ void rope(std::span<float> x, int head_dim, const RopeCache& cache) {
       const float c = cache.cos[i];
       const float s = cache.sin[i];
       const float r0 = std::fma(x0, c, -(x1 * s));
-      const float r1 = std::fma(x1, c, x0 * s);
+      const float r1 = std::fma(x0, s, x1 * c);
       x0 = r0;
       x1 = r1;
     }

@@ -56,6 +56,26 @@ TEST(Rope, MatchesDoubleRotationOfAdjacentPairs) {
   }
 }
 
+// The contraction of the shipped haswell/zen4 rotate_pairs (rope.hpp), checked bit-exact against
+// libggml-cpu-haswell.so: x'0 = fma(x0, c, -fl(x1 s)), x'1 = fma(x0, s, fl(x1 c)). The other
+// contraction of x'1, fma(x1, c, fl(x0 s)), differs in the last bit for a good share of elements.
+TEST(Rope, ContractsLikeTheShippedBinaries) {
+  const int hd = 128;
+  const std::vector<float> x0 = test_data::random_vector(4 * hd, 6, 2.0f);
+  std::vector<float> x = x0;
+  const RopeCache c = rope_cache(RopeParams{hd, 500000.0f, 1.0f, {}}, 77);
+  rope(x, hd, c);
+  int other_differs = 0;
+  for (size_t p = 0; p < x.size() / 2; ++p) {
+    const float a = x0[2 * p], b = x0[2 * p + 1];
+    const float co = c.cos[p % (hd / 2)], si = c.sin[p % (hd / 2)];
+    EXPECT_EQ(x[2 * p], std::fma(a, co, -(b * si)));
+    EXPECT_EQ(x[2 * p + 1], std::fma(a, si, b * co));
+    other_differs += std::fma(b, co, a * si) != x[2 * p + 1];
+  }
+  EXPECT_GT(other_differs, 0);  // the test tells the two forms apart
+}
+
 TEST(Rope, FreqFactorsDivideTheAngle) {
   const int hd = 64;
   const std::vector<float> twos(hd / 2, 2.0f);

@@ -3,8 +3,11 @@
 //   ts = powf(freq_base, -2.f / n_dims); theta_0 = (float)pos; theta_{i+1} = fl(theta_i * ts);
 //   theta'_i = fl(freq_scale * fl(theta_i / ff_i)), ff_i = freq_factors[i] or 1;
 //   c, s = glibc sincosf(theta'_i);
-//   x'_{2i} = fma(x_{2i}, c, -fl(x_{2i+1} * s)), x'_{2i+1} = fma(x_{2i+1}, c, fl(x_{2i} * s))
-//   (the FMA contraction the shipped zen4/haswell binaries use).
+//   x'_{2i} = fma(x_{2i}, c, -fl(x_{2i+1} * s)), x'_{2i+1} = fma(x_{2i}, s, fl(x_{2i+1} * c))
+//   (the FMA contraction GCC chose in rotate_pairs of the shipped zen4/haswell binaries:
+//   vfmsub231ss / vfmadd132ss, identical code in both; the haswell form was also checked
+//   bit-exact against libggml-cpu-haswell.so's ggml_rope_ext. Note x'_{2i+1} fuses x_{2i} * s,
+//   not x_{2i+1} * c as ggml-formats.md §5.3 item 4 states).
 // Elements at or beyond n_dims in each head are left unchanged.
 #pragma once
 
