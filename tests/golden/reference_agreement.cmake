@@ -16,13 +16,6 @@ set(golden_ref_shapes
     "gqa3|--shape tiny --embd 96 --heads 6 --kv-heads 2 --ff 160"
     "small|--shape small"
     "mha768|--shape small --embd 768 --heads 12 --kv-heads 12 --ff 1280 --rope-freqs true --rope-base 500000")
-# Combinations that still disagree with llama.cpp's haswell build beyond 1e-4 are listed here;
-# they are registered and shown as "Disabled" by ctest, with the tolerance unchanged, until the
-# numerics are found; run one with `ctest -R NAME -C x --output-on-failure` after removing it from
-# this list. Empty: the last open ones (F16 weights, and quantised models with the F32 KV cache)
-# were all one RoPE contraction (x'_{2i+1} = fma(x_{2i}, s, fl(x_{2i+1} c)), rope.hpp), whose
-# last-bit error flipped an f16 / int8 activation code downstream.
-set(golden_ref_known_disagreements)
 set(golden_ref_dir ${CMAKE_CURRENT_BINARY_DIR}/golden_agreement)
 file(MAKE_DIRECTORY ${golden_ref_dir})
 
@@ -48,9 +41,6 @@ foreach(entry ${golden_ref_shapes})
       set_tests_properties(${test} PROPERTIES
                            LABELS reference FIXTURES_REQUIRED golden_model_${stem} TIMEOUT 300
                            ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)
-      if("${stem}.kv_${kv}" IN_LIST golden_ref_known_disagreements)
-        set_tests_properties(${test} PROPERTIES DISABLED TRUE)
-      endif()
     endforeach()
   endforeach()
 endforeach()
