@@ -1,6 +1,6 @@
 // 256-element K-quant super-blocks, ggml-formats.md §3.2. Loops run over the doc's index
 // helpers h = e/128, j = (e%128)/32, l = e%32. Every product and sum is rounded separately in
-// ggml's C order (no FMA contraction: -std=c++20 implies -ffp-contract=off with GCC).
+// ggml's C order (no FMA contraction: CMakeLists.txt sets -ffp-contract=off).
 #include <cstdint>
 
 #include "dequantize_rows.hpp"

@@ -1,6 +1,6 @@
 // 32-element block formats, ggml-formats.md §3.1. Every product and sum is rounded
-// separately in ggml's C order (this file must not be FMA-contracted; -std=c++20 implies
-// -ffp-contract=off with GCC).
+// separately in ggml's C order (this file must not be FMA-contracted;
+// CMakeLists.txt sets -ffp-contract=off).
 #include <cstdint>
 
 #include "dequantize_rows.hpp"
