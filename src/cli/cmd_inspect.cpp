@@ -86,20 +86,19 @@ void print_json(const gguf::GgufFile& f, const std::map<std::string, TypeTotals>
                    {"bytes", tt.bytes},
                    {"bits_per_weight", tt.bits_per_weight()}};
   }
-  const nlohmann::ordered_json doc = {
-      {"file", f.name()},
-      {"version", f.version()},
-      {"alignment", f.alignment()},
-      {"data_offset", f.data_offset()},
-      {"file_size", f.file_size()},
-      {"metadata", metadata},
-      {"tensors", tensors},
-      {"totals",
-       {{"tensors", all.tensors},
-        {"parameters", all.parameters},
-        {"bytes", all.bytes},
-        {"bits_per_weight", all.bits_per_weight()},
-        {"by_type", types}}}};
+  const nlohmann::ordered_json doc = {{"file", f.name()},
+                                      {"version", f.version()},
+                                      {"alignment", f.alignment()},
+                                      {"data_offset", f.data_offset()},
+                                      {"file_size", f.file_size()},
+                                      {"metadata", metadata},
+                                      {"tensors", tensors},
+                                      {"totals",
+                                       {{"tensors", all.tensors},
+                                        {"parameters", all.parameters},
+                                        {"bytes", all.bytes},
+                                        {"bits_per_weight", all.bits_per_weight()},
+                                        {"by_type", types}}}};
   // Metadata strings are not validated UTF-8 in GGUF: replace bad bytes rather than fail.
   fmt::print("{}\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -55,11 +55,11 @@ model::SynthOptions resolve(const SynthArgs& a) {
     throw std::invalid_argument(fmt::format("unknown --quant '{}' (known: {})", a.quant,
                                             fmt::join(model::quant_scheme_names(), ", ")));
   }
-  return model::SynthOptions{.shape = *shape,
-                             .quant = *quant,
-                             .vocab = a.vocab == "spm" ? model::VocabKind::SentencePiece
-                                                       : model::VocabKind::Gpt2Bpe,
-                             .seed = a.seed};
+  return model::SynthOptions{
+      .shape = *shape,
+      .quant = *quant,
+      .vocab = a.vocab == "spm" ? model::VocabKind::SentencePiece : model::VocabKind::Gpt2Bpe,
+      .seed = a.seed};
 }
 
 // Files smaller than this write in well under a second: no progress line.
@@ -100,8 +100,9 @@ int run_synth(const SynthArgs& args) {
 CommandRunner register_synth(CLI::App& app) {
   auto args = std::make_shared<SynthArgs>();
   app.add_option("-o,--output", args->out, "Output GGUF file")->required();
-  app.add_option("--shape", args->shape,
-                 fmt::format("Named shape to start from: {}", fmt::join(model::shape_names(), ", ")))
+  app.add_option(
+         "--shape", args->shape,
+         fmt::format("Named shape to start from: {}", fmt::join(model::shape_names(), ", ")))
       ->capture_default_str();
   app.add_option("--quant", args->quant,
                  "Weight types: f32, f16, q8_0, q4_0, q4_k, q3_k, q6_k, or mix36 (Q3_K, with Q6_K "

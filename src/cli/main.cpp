@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       "Write a Llama-architecture GGUF with seeded random weights");
   add(etchsim::cli::register_inspect, "inspect",
       "Show a GGUF file's metadata, tensor table and totals");
-  add(etchsim::cli::register_golden, "golden", "Golden forward pass: log-probabilities, generation");
+  add(etchsim::cli::register_golden, "golden",
+      "Golden forward pass: log-probabilities, generation");
 
   try {
     app.parse(argc, argv);

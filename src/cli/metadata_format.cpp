@@ -33,8 +33,8 @@ std::string value_to_text(const gguf::Value& value) {
         } else if constexpr (std::is_same_v<T, gguf::Array>) {
           const bool summarise = v.elems.size() > kArraySummaryLimit;
           const size_t shown = summarise ? kArrayHeadItems : v.elems.size();
-          std::string out = fmt::format("[{} x {}: ", gguf::value_type_name(v.elem_type),
-                                        v.elems.size());
+          std::string out =
+              fmt::format("[{} x {}: ", gguf::value_type_name(v.elem_type), v.elems.size());
           for (size_t i = 0; i < shown; ++i) {
             out += (i ? ", " : "") + value_to_text(v.elems[i]);
           }

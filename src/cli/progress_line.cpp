@@ -19,10 +19,9 @@ void ProgressLine::update(uint64_t done, uint64_t total) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-  const std::string line =
-      fmt::format("{}: {:5.1f}%  {:.2f}/{:.2f} GB  {:.2f} GB/s  ETA {:.0f} s", m_label,
-                  100.0 * frac, static_cast<double>(done) / 1e9,
-                  static_cast<double>(total) / 1e9, rate / 1e9, eta);
+  const std::string line = fmt::format("{}: {:5.1f}%  {:.2f}/{:.2f} GB  {:.2f} GB/s  ETA {:.0f} s",
+                                       m_label, 100.0 * frac, static_cast<double>(done) / 1e9,
+                                       static_cast<double>(total) / 1e9, rate / 1e9, eta);
   if (m_tty) {
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
     m_drawn = true;

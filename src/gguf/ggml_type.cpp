@@ -68,8 +68,7 @@ const TypeTraits& traits(GgmlType type) {
   for (const auto& row : kTable) {
     if (row.id == static_cast<int32_t>(type)) return row.traits;
   }
-  throw std::invalid_argument("unknown ggml type id " +
-                              std::to_string(static_cast<int32_t>(type)));
+  throw std::invalid_argument("unknown ggml type id " + std::to_string(static_cast<int32_t>(type)));
 }
 
 std::optional<GgmlType> type_from_name(std::string_view name) {
@@ -82,8 +81,9 @@ std::optional<GgmlType> type_from_name(std::string_view name) {
 uint64_t row_bytes(GgmlType type, int64_t ne0) {
   const TypeTraits& t = traits(type);
   if (ne0 < 0 || ne0 % t.block_elems != 0) {
-    throw std::invalid_argument("row of " + std::to_string(ne0) + " elements is not a whole number of " +
-                                std::string(t.name) + " blocks of " + std::to_string(t.block_elems));
+    throw std::invalid_argument("row of " + std::to_string(ne0) +
+                                " elements is not a whole number of " + std::string(t.name) +
+                                " blocks of " + std::to_string(t.block_elems));
   }
   return static_cast<uint64_t>(ne0 / t.block_elems) * static_cast<uint64_t>(t.block_bytes);
 }

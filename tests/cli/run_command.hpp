@@ -1,12 +1,13 @@
 // Runs the built etchsim binary in a shell and captures its exit code, stdout and stderr.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 namespace etchsim::cli::testing {
 
@@ -41,8 +42,8 @@ inline CommandResult run_etchsim(const std::string& args, const std::filesystem:
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& name)
-      : m_path(std::filesystem::temp_directory_path() / ("etchsim-test-" + name + "-" +
-                                                          std::to_string(::getpid()))) {
+      : m_path(std::filesystem::temp_directory_path() /
+               ("etchsim-test-" + name + "-" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(m_path);
     std::filesystem::create_directories(m_path);
   }

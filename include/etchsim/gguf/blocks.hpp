@@ -6,12 +6,12 @@
 
 namespace etchsim::gguf {
 
-inline constexpr int kQK = 32;   // elements per 32-block (QK4_0, QK8_0, ...)
-inline constexpr int kQKK = 256; // elements per K-quant super-block (QK_K)
+inline constexpr int kQK = 32;           // elements per 32-block (QK4_0, QK8_0, ...)
+inline constexpr int kQKK = 256;         // elements per K-quant super-block (QK_K)
 inline constexpr int kKScaleBytes = 12;  // K_SCALE_SIZE
 
-using f16_bits = uint16_t;  // IEEE binary16, little-endian
-using bf16_bits = uint16_t; // top half of binary32
+using f16_bits = uint16_t;   // IEEE binary16, little-endian
+using bf16_bits = uint16_t;  // top half of binary32
 
 struct BlockQ4_0 {
   f16_bits d;

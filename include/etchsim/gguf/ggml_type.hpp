@@ -50,9 +50,9 @@ enum class GgmlType : int32_t {
 inline constexpr int32_t kGgmlTypeCount = 43;
 
 struct TypeTraits {
-  std::string_view name;  // ggml's own name, e.g. "q4_K"
-  int64_t block_elems;    // elements per block
-  int64_t block_bytes;    // bytes per block
+  std::string_view name;     // ggml's own name, e.g. "q4_K"
+  int64_t block_elems;       // elements per block
+  int64_t block_bytes;       // bytes per block
   bool etchsim_dequantizes;  // etchsim can dequantize it (gguf/dequantize.hpp)
 };
 

@@ -46,8 +46,8 @@ struct Value {
 
   Value() = default;
   template <typename T>
-    requires std::is_constructible_v<Storage, T>
-  Value(T v) : data(std::move(v)) {}  // NOLINT(google-explicit-constructor): a value is its payload
+  requires std::is_constructible_v<Storage, T> Value(T v)
+      : data(std::move(v)) {}  // NOLINT(google-explicit-constructor): a value is its payload
   Value(const char* s) : data(std::string(s)) {}  // NOLINT(google-explicit-constructor)
 
   ValueType type() const { return static_cast<ValueType>(data.index()); }
