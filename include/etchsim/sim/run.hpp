@@ -1,0 +1,109 @@
+// Builds a chip from (model, config, workload), runs it under SystemC and collects the report
+// (DESIGN.md "sim/"). One run per process: SystemC allows one elaboration per process.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/golden/sampling.hpp"
+#include "etchsim/model/llama_shape.hpp"
+#include "etchsim/numerics/profile.hpp"
+
+namespace etchsim::gguf {
+class GgufFile;
+}
+
+namespace etchsim::sim {
+
+// functional: weights from the GGUF file, every logit computed (bit-exact with golden/);
+// timing: the same cycles from the model's shape alone, no arithmetic.
+enum class Mode { Functional, Timing };
+// lockstep: the chip's clock process runs every cycle (the reference); skip: it wakes only on
+// cycles where some unit changes state. Both give the same cycles and trace value changes.
+enum class Clocking { Skip, Lockstep };
+
+struct TraceOptions {
+  std::filesystem::path vcd;  // empty: no trace
+  uint32_t layer_first = 0;   // --trace-layers FIRST-LAST, inclusive
+  uint32_t layer_last = UINT32_MAX;
+  uint64_t cycle_from = 0;  // --trace-window FROM:TO, cycles, TO exclusive
+  uint64_t cycle_to = UINT64_MAX;
+  bool fst = false;  // also convert to .fst with gtkwave's vcd2fst
+};
+
+struct UserRequest {
+  std::vector<int32_t> prompt;  // token ids, at least one
+  uint32_t n_generate = 0;      // tokens generated after the prompt (the chip ignores EOS)
+};
+
+struct RunOptions {
+  std::string model_name;       // the GGUF path or the shape name, for the report
+  model::LlamaShape shape;      // the model's shape (from GGUF metadata or a named shape)
+  arch::WeightTypes weight_types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
+  arch::ChipConfig config;
+  Mode mode = Mode::Functional;
+  Clocking clocking = Clocking::Skip;
+  std::vector<UserRequest> users;
+  golden::SamplingParams sampling;  // per user: seed + user index
+  numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
+  TraceOptions trace;
+  bool keep_logits = false;  // functional: keep every logits row in RunResult (tests)
+};
+
+struct UserResult {
+  std::vector<int32_t> tokens;  // generated token ids (timing mode: empty)
+  uint64_t first_input_cycle = 0;  // the host started sending the first prompt token
+  uint64_t first_token_cycle = 0;  // the first generated token reached the host
+  uint64_t last_token_cycle = 0;
+  uint64_t ttft_cycles = 0;      // first_token_cycle - first_input_cycle
+  double tpot_cycles = 0;        // (last - first token cycle) / (tokens - 1); 0 for one token
+  uint64_t tokens_generated = 0;
+  double tokens_per_s = 0;  // clock_hz / tpot_cycles
+  // Functional with keep_logits: logits after each prompt token and each fed-back token.
+  std::vector<std::vector<float>> logits;
+};
+
+struct UnitResult {
+  std::string name;  // "attn_norm", "qkv", ...
+  uint64_t busy_cycles = 0;
+  uint64_t tokens = 0;
+};
+
+struct LayerResult {
+  std::string name;          // "layer00" ... , "lm_head"
+  uint64_t busy_cycles = 0;  // cycles with at least one unit busy
+  double utilization = 0;    // busy_cycles / cycles_total
+  std::vector<UnitResult> units;
+};
+
+struct RunResult {
+  std::string model;
+  std::string mode;      // "functional" | "timing"
+  std::string clocking;  // "skip" | "lockstep"
+  arch::ChipConfig config;
+  double clock_hz = 0;
+  uint64_t cycles_total = 0;
+  uint64_t tokens_generated = 0;
+  std::vector<UserResult> users;
+  double tokens_per_s_per_user = 0;  // mean over users
+  double tokens_per_s_aggregate = 0;  // every generated token / (cycles_total / clock_hz)
+  std::vector<LayerResult> layers;
+  uint64_t kv_capacity_bytes = 0;
+  uint64_t kv_peak_bytes = 0;
+  std::map<std::string, uint64_t> cells;  // weight-cell count by GGUF type name ("q4_0", ...)
+  uint64_t wakes = 0;        // activations of the chip's clock process
+  double wall_seconds = 0;   // host time of sc_start
+};
+
+// Runs the workload. Functional mode needs `file` (its tensors are used in place); timing mode
+// ignores it. Throws std::invalid_argument / arch::ConfigError with a clear message for a
+// workload the chip refuses (KV SRAM too small, context too long, token outside the vocabulary).
+RunResult run(const RunOptions& options, const gguf::GgufFile* file);
+
+}  // namespace etchsim::sim
