@@ -57,15 +57,28 @@ StageTiming lm_head_timing(const ChipConfig& config, const model::LlamaShape& sh
   return s;
 }
 
+UnitTiming host_in_timing(const HostConfig& host) { return {host.latency_cycles, 1}; }
+
+UnitTiming host_out_timing(const HostConfig& host) {
+  return host_transfer_timing(kTokenEntryBytes, host);
+}
+
+uint64_t embedding_transfer_cycles(const model::LlamaShape& shape, const HostConfig& host) {
+  return ceil_div(uint64_t{shape.n_embd} * sizeof(float), host.bytes_per_cycle);
+}
+
 TokenTiming token_timing(const ChipConfig& config, const model::LlamaShape& shape,
                          const WeightTypes& types, uint64_t n_pos) {
   const bool allow_float = config.weight_cells.allow_f16_weights;
   const StageTiming layer = layer_timing(config, shape, types, n_pos, allow_float);
   const StageTiming head = lm_head_timing(config, shape, types, allow_float);
-  const UnitTiming in = host_transfer_timing(uint64_t{shape.n_embd} * sizeof(float), config.host);
-  const UnitTiming out = host_transfer_timing(sizeof(int32_t), config.host);
-  return {in.latency + shape.n_layer * layer.latency + head.latency + out.latency,
-          std::max({layer.interval, head.interval, in.interval, out.interval})};
+  const UnitTiming in = host_in_timing(config.host);
+  const UnitTiming out = host_out_timing(config.host);
+  const uint64_t units = 2 + shape.n_layer * layer.units.size() + head.units.size();
+  const uint64_t transfer = embedding_transfer_cycles(shape, config.host);
+  return {transfer + in.latency + shape.n_layer * layer.latency + head.latency + out.latency +
+              units * kRegisterCycles,
+          std::max({layer.interval, head.interval, transfer, out.interval})};
 }
 
 Estimate estimate(const ChipConfig& config, const model::LlamaShape& shape,

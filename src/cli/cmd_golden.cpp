@@ -5,7 +5,6 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -19,6 +18,7 @@
 #include "etchsim/golden/sampling.hpp"
 #include "etchsim/model/tokenizer.hpp"
 #include "golden_output.hpp"
+#include "token_input.hpp"
 
 namespace etchsim::cli {
 namespace {
@@ -44,39 +44,10 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::vector<int32_t> parse_token_list(const std::string& text) {
-  std::vector<int32_t> tokens;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    const size_t end = std::min(text.find(',', begin), text.size());
-    const std::string item = text.substr(begin, end - begin);
-    int32_t value = 0;
-    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size()) {
-      throw std::invalid_argument(fmt::format("--tokens: '{}' is not a token id", item));
-    }
-    tokens.push_back(value);
-    begin = end + 1;
-  }
-  return tokens;
-}
-
 numerics::KvType kv_type(const std::string& name) {
   if (name == "f32") return numerics::KvType::F32;
   if (name == "i8") return numerics::KvType::I8;
   return numerics::KvType::F16;
-}
-
-// The tokenizer is needed for --prompt; otherwise it only adds text and end-of-generation, and a
-// model without tokenizer metadata still runs.
-std::unique_ptr<model::Tokenizer> load_tokenizer(const gguf::GgufFile& file, bool required) {
-  try {
-    return std::make_unique<model::Tokenizer>(model::Tokenizer::from_gguf(file));
-  } catch (const std::exception& e) {
-    if (required) throw;
-    spdlog::warn("no tokenizer ({}): tokens are shown without text", e.what());
-    return nullptr;
-  }
 }
 
 // Logs progress on stderr for long runs: at most one line per 10% of the steps.

@@ -3,14 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <systemc>  // declares extern "C" sc_main
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
 
 #include "etchsim/cli/commands.hpp"
 
-int main(int argc, char** argv) {
+// SystemC's library provides main() and calls sc_main (IEEE 1666 §4.3); etchsim's command line
+// is that sc_main, so `run` can elaborate and simulate a chip.
+int sc_main(int argc, char* argv[]) {
   // Logs go to stderr so stdout carries only results (reports, JSON).
   spdlog::set_default_logger(spdlog::stderr_color_mt("etchsim"));
   spdlog::set_pattern("[%l] %v");
@@ -35,6 +39,8 @@ int main(int argc, char** argv) {
       "Show a GGUF file's metadata, tensor table and totals");
   add(etchsim::cli::register_golden, "golden",
       "Golden forward pass: log-probabilities, generation");
+  add(etchsim::cli::register_run, "run",
+      "Simulate the chip: tokens, cycles, tokens/s (no model: the flagship timing run)");
 
   try {
     app.parse(argc, argv);

@@ -40,12 +40,27 @@ StageTiming layer_timing(const ChipConfig& config, const model::LlamaShape& shap
 StageTiming lm_head_timing(const ChipConfig& config, const model::LlamaShape& shape,
                            const WeightTypes& types, bool allow_float);
 
+// Bytes of one token-out FIFO entry (sequence, position, token id, flags: 4 x u32), the chip's
+// answer to the host for every token.
+inline constexpr uint64_t kTokenEntryBytes = 16;
+// Each unit hands its result to the next through a pipeline register the consumer reads one
+// cycle later (chip/pipeline_register.hpp).
+inline constexpr uint64_t kRegisterCycles = 1;
+
+// The host link as two units: `host_in` (the embedding's transfer is the host's write, then
+// latency_cycles to cross the link) and `host_out` (latency_cycles + the entry's transfer).
+UnitTiming host_in_timing(const HostConfig& host);
+UnitTiming host_out_timing(const HostConfig& host);
+// Cycles the host spends writing one fp32 embedding (4 n_embd bytes) into the chip.
+uint64_t embedding_transfer_cycles(const model::LlamaShape& shape, const HostConfig& host);
+
 struct TokenTiming {
-  uint64_t latency = 0;   // host in + n_layer layers + LM head + host out
-  uint64_t interval = 0;  // slowest stage: the pipeline's initiation interval
+  uint64_t latency = 0;   // embedding transfer + every unit's latency + one cycle per register
+  uint64_t interval = 0;  // slowest unit: the pipeline's initiation interval
 };
-// One token through the whole chip: the embedding (n_embd fp32) in over the host link, every
-// layer, the LM head, the token id (4 bytes) out.
+// One token through the whole chip, from the host starting its embedding write to the token-out
+// entry reaching the host: transfer, host_in, n_layer layers, LM head, host_out, each unit
+// followed by its output register.
 TokenTiming token_timing(const ChipConfig& config, const model::LlamaShape& shape,
                          const WeightTypes& types, uint64_t n_pos);
 

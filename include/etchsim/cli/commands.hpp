@@ -12,5 +12,6 @@ using CommandRunner = std::function<int()>;
 CommandRunner register_synth(CLI::App& app);
 CommandRunner register_inspect(CLI::App& app);
 CommandRunner register_golden(CLI::App& app);
+CommandRunner register_run(CLI::App& app);
 
 }  // namespace etchsim::cli

@@ -1,6 +1,8 @@
 // The golden model: a plain C++ Llama forward pass over a GGUF file, the numerics oracle the chip
-// is compared with (DESIGN.md "datapath contract"). Every operation is numerics/'s, in the order
-// of llama.cpp's CPU graph (shared/reference/ggml-formats.md §5.3); weights stay in the file's
+// is compared with (DESIGN.md "datapath contract"). It runs every unit of LayerDatapath
+// (layer_datapath.hpp, the arithmetic the chip's units also call) in order for one token at a
+// time. Every operation is numerics/'s, in the order of llama.cpp's CPU graph
+// (shared/reference/ggml-formats.md §5.3); weights stay in the file's
 // mapping in their block format, nothing is copied or dequantised except one embedding row per
 // token.
 //
@@ -16,11 +18,11 @@
 #include <vector>
 
 #include "etchsim/gguf/reader.hpp"
+#include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
 #include "etchsim/numerics/matvec.hpp"
 #include "etchsim/numerics/profile.hpp"
-#include "etchsim/numerics/rope.hpp"
 
 namespace etchsim::golden {
 
@@ -39,8 +41,12 @@ class GoldenModel {
   // std::invalid_argument for a model that is not a supported Llama (model::LlamaModel) or an
   // n_ctx that is negative or above the model's context_length.
   explicit GoldenModel(const gguf::GgufFile& file, const GoldenOptions& options = {});
+  // The datapath refers to the model member: not copyable or movable.
+  GoldenModel(const GoldenModel&) = delete;
+  GoldenModel& operator=(const GoldenModel&) = delete;
 
   const model::LlamaModel& model() const { return m_model; }
+  const LayerDatapath& datapath() const { return m_datapath; }
   int32_t n_vocab() const { return static_cast<int32_t>(m_model.shape().n_vocab); }
   int n_ctx() const { return m_n_ctx; }
   int n_past() const { return m_n_past; }  // positions held in the KV cache
@@ -55,20 +61,16 @@ class GoldenModel {
   void reset() { m_n_past = 0; }
 
  private:
-  struct Buffers {
-    std::vector<float> x, norm, q, k, v, attn, proj, gate, up;
-  };
   void check_token(int32_t token) const;
-  void embed(int32_t token, std::span<float> out) const;
-  void layer(size_t index, const numerics::RopeCache& rope);
+  void layer(size_t index);  // every LayerUnit of one layer, in order
 
   model::LlamaModel m_model;
   GoldenOptions m_options;
   int m_n_ctx;
-  numerics::RopeParams m_rope;
+  LayerDatapath m_datapath;             // the arithmetic, over m_model
   std::vector<numerics::KvCache> m_kv;  // one per layer
   int m_n_past = 0;
-  Buffers m_buf;
+  TokenState m_state;  // the one token in flight
 };
 
 }  // namespace etchsim::golden

@@ -30,8 +30,7 @@ enum class Clocking { Skip, Lockstep };
 
 struct TraceOptions {
   std::filesystem::path vcd;  // empty: no trace
-  uint32_t layer_first = 0;   // --trace-layers FIRST-LAST, inclusive
-  uint32_t layer_last = UINT32_MAX;
+  std::vector<bool> layers;   // --trace-layers: traced layers (mask); empty: every layer
   uint64_t cycle_from = 0;  // --trace-window FROM:TO, cycles, TO exclusive
   uint64_t cycle_to = UINT64_MAX;
   bool fst = false;  // also convert to .fst with gtkwave's vcd2fst

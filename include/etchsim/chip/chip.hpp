@@ -1,0 +1,127 @@
+// The chip top (DESIGN.md "chip/"): n_layer LayerStages and the LmHead chained between the two
+// host-link units, the KV SRAM, one clock process and one TLM-2.0 target socket for the host
+// (address map: address_map.hpp, docs/chip.md).
+//
+// Time: one clock period is `clock_period` of SystemC time (etchsim runs use 1 ns, so SystemC
+// time counts cycles and a VCD's timescale is one cycle; seconds are cycles / clock_hz).
+// Clocking: lockstep evaluates the pipeline every cycle; skip wakes only on cycles where a unit
+// is due. The host's accesses first bring the chip up to the current cycle, so what the host sees
+// never depends on the order of processes within a cycle.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "etchsim/chip/address_map.hpp"
+#include "etchsim/chip/chip_context.hpp"
+#include "etchsim/chip/kv_sram.hpp"
+#include "etchsim/chip/layer_stage.hpp"
+#include "etchsim/chip/lm_head.hpp"
+#include "etchsim/chip/pipeline.hpp"
+#include "etchsim/chip/token_store.hpp"
+
+namespace etchsim::chip {
+
+struct ChipParams {
+  arch::ChipConfig config;
+  model::LlamaShape shape;
+  arch::WeightTypes types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
+  uint32_t max_positions = 1;  // the longest sequence that will be opened
+  const golden::LayerDatapath* datapath = nullptr;  // functional runs; nullptr: timing only
+  golden::SamplingParams sampling;
+  bool lockstep = false;
+  sc_core::sc_time clock_period = sc_core::sc_time(1, sc_core::SC_NS);
+};
+
+// Which signals a trace records (--trace-layers, --trace-window).
+struct TraceSelection {
+  std::vector<bool> layers;  // per layer; the host link, LM head and KV SRAM are always traced
+  uint64_t cycle_from = 0;
+  uint64_t cycle_to = UINT64_MAX;
+};
+
+class Chip : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Chip> host_socket;
+
+  SC_HAS_PROCESS(Chip);
+  Chip(sc_core::sc_module_name name, const ChipParams& params);
+  ~Chip() override;
+
+  uint64_t cycle() const;
+  const Pipeline& pipeline() const { return m_pipeline; }
+  const KvSram& kv_sram() const { return *m_kv; }
+  const std::vector<std::unique_ptr<LayerStage>>& layers() const { return m_layers; }
+  const LmHead& lm_head() const { return *m_head; }
+  const PipelineUnit& host_in() const { return *m_host_in; }
+  const PipelineUnit& host_out() const { return *m_host_out; }
+  uint64_t wakes() const { return m_wakes; }
+  uint64_t token_fifo_depth() const { return m_fifo_depth; }
+
+  // Functional runs: every token's logits, when the output matvec computes them.
+  void on_logits(LmHead::LogitsFn fn) { m_head->on_logits(std::move(fn)); }
+  // Registers the signals with a trace file (before sc_start); returns their names grouped per
+  // stage, for the .gtkw file: {group name, [(signal, bits)]}.
+  struct TracedSignal {
+    std::string name;
+    uint32_t bits;
+  };
+  std::vector<std::pair<std::string, std::vector<TracedSignal>>> trace(
+      sc_core::sc_trace_file* file, const TraceSelection& selection);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  tlm::tlm_response_status read_register(uint64_t address, uint32_t& value);
+  tlm::tlm_response_status write_register(uint64_t address, uint32_t value);
+  tlm::tlm_response_status write_embedding(std::span<const unsigned char> data,
+                                           sc_core::sc_time& delay);
+  tlm::tlm_response_status read_token(std::span<unsigned char> data);
+
+  void clock_process();
+  void evaluate(uint64_t cycle);  // the pipeline at `cycle`, once
+  void arm_wake(uint64_t cycle);  // skip mode: wake at the next due cycle
+  void update_trace_window(uint64_t cycle);
+  bool sink(const TokenTag& tag, uint64_t cycle);
+
+  ChipParams m_params;
+  sc_core::sc_time m_period;
+  Pipeline m_pipeline;
+  std::unique_ptr<KvSram> m_kv;
+  TokenStore m_tokens;
+  ChipContext m_ctx;
+  std::unique_ptr<PipelineUnit> m_host_in;
+  std::vector<std::unique_ptr<LayerStage>> m_layers;
+  std::unique_ptr<LmHead> m_head;
+  std::unique_ptr<PipelineUnit> m_host_out;
+
+  sc_core::sc_event m_wake_event;
+  sc_core::sc_event m_input_free_event;
+  sc_core::sc_event m_token_event;
+  uint64_t m_evaluated = kNever;  // last cycle evaluated
+  uint64_t m_wakes = 0;
+
+  bool m_started = false;
+  uint32_t m_last_seq = address::kSeqRefused;
+  address::TokenEntry m_next_embed;  // seq, pos, flags of the next embedding write
+  std::deque<address::TokenEntry> m_fifo;
+  uint64_t m_fifo_depth = 0;
+  std::vector<uint32_t> m_in_flight;  // per sequence
+
+  // Tracing.
+  bool m_tracing = false;
+  bool m_trace_live = false;
+  uint64_t m_trace_from = 0;
+  uint64_t m_trace_to = UINT64_MAX;
+  uint64_t m_trace_tokens_out = 0;
+  int32_t m_trace_last_token = -1;
+  uint64_t m_tokens_out = 0;
+};
+
+}  // namespace etchsim::chip

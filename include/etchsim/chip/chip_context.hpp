@@ -1,0 +1,25 @@
+// What every stage of the chip is built from: the configuration, the model's shape and weight
+// types, the KV SRAM, the token payloads (functional runs) and the pipeline they join.
+#pragma once
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/chip/kv_sram.hpp"
+#include "etchsim/chip/pipeline.hpp"
+#include "etchsim/chip/token_store.hpp"
+#include "etchsim/golden/sampling.hpp"
+#include "etchsim/model/llama_shape.hpp"
+
+namespace etchsim::chip {
+
+struct ChipContext {
+  const arch::ChipConfig& config;
+  const model::LlamaShape& shape;
+  const arch::WeightTypes& types;
+  uint32_t max_positions;  // the longest sequence the run opens (sizes attention's pipeline)
+  KvSram& kv;
+  TokenStore& tokens;
+  Pipeline& pipeline;
+};
+
+}  // namespace etchsim::chip

@@ -1,0 +1,79 @@
+// The KV cache SRAM (DESIGN.md "timing contract"): `kv_sram.capacity_mib` for the whole chip,
+// split evenly over the layers, each layer's share in `banks` banks of `word_bits`-wide words.
+// A sequence reserves its positions in every layer when it opens (refused, with the reason, when
+// they do not fit); each token's attention writes one K and one V row per layer (occupancy) and
+// reads the rows of every earlier position (timing: arch::attention_timing, which prices the
+// striping of rows over banks and the single-port write stall). In functional runs it holds
+// the values (numerics::KvCache per sequence and layer).
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/timing.hpp"
+#include "etchsim/model/llama_shape.hpp"
+#include "etchsim/numerics/kv_cache.hpp"
+
+namespace etchsim::chip {
+
+class KvSram : public sc_core::sc_module {
+ public:
+  KvSram(sc_core::sc_module_name name, const arch::KvSramConfig& config,
+         const model::LlamaShape& shape, bool hold_values);
+
+  uint64_t capacity_bytes() const { return m_capacity; }
+  uint64_t reserved_bytes() const { return m_reserved; }
+  uint64_t occupied_bytes() const { return m_occupied; }  // rows written by open sequences
+  uint64_t peak_bytes() const { return m_peak; }
+  // Bytes one position takes over all layers (K and V rows).
+  uint64_t bytes_per_position() const { return 2 * uint64_t{m_shape.n_layer} * m_row_bytes; }
+
+  // Reserves `positions` rows per layer for a new sequence; its id, or nullopt with the reason in
+  // refusal() when the SRAM cannot hold it.
+  std::optional<uint32_t> open(uint32_t positions);
+  const std::string& refusal() const { return m_refusal; }
+  // Frees a sequence's rows; false for an id that is not open.
+  bool close(uint32_t seq);
+  bool is_open(uint32_t seq) const;
+  uint32_t positions(uint32_t seq) const;
+
+  // One token's K and V rows of `layer` written at position `pos`.
+  void write_rows(uint32_t seq, uint32_t layer, uint32_t pos);
+  // Functional runs: the sequence's cache of one layer.
+  numerics::KvCache& cache(uint32_t seq, uint32_t layer);
+
+  // Traced: bytes occupied (updated when the trace is live).
+  const uint64_t& trace_occupied() const { return m_trace_occupied; }
+  void set_trace_live(bool live);
+
+ private:
+  struct Sequence {
+    bool open = false;
+    uint32_t positions = 0;
+    uint64_t written_rows = 0;  // K+V row pairs over all layers
+    std::vector<numerics::KvCache> caches;  // functional: one per layer
+  };
+  Sequence& sequence(uint32_t seq);
+
+  arch::KvSramConfig m_config;
+  model::LlamaShape m_shape;
+  bool m_hold_values;
+  uint64_t m_row_bytes;
+  uint64_t m_capacity;
+  uint64_t m_reserved = 0;
+  uint64_t m_occupied = 0;
+  uint64_t m_peak = 0;
+  uint64_t m_trace_occupied = 0;
+  bool m_trace_live = true;
+  std::string m_refusal;
+  std::vector<Sequence> m_sequences;
+};
+
+numerics::KvType numerics_kv_type(arch::KvElement element);
+
+}  // namespace etchsim::chip

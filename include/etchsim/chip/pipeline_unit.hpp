@@ -1,0 +1,89 @@
+// One unit of the chip (a norm, a matvec, attention, ...) as a cycle-level state machine
+// (DESIGN.md "timing contract"). A unit takes a token from its input register when the token is
+// ready, its initiation interval has passed since the last token and its internal pipeline has
+// room; the result is valid `latency` cycles later and moves into the output register as soon as
+// that register is empty (a full output register stalls the unit: backpressure). The unit's
+// arithmetic, when there is any, runs in bulk at the cycle the unit takes the token.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "etchsim/arch/timing.hpp"
+#include "etchsim/chip/pipeline_register.hpp"
+
+namespace etchsim::chip {
+
+inline constexpr uint64_t kNever = UINT64_MAX;
+
+// Values a trace observes (sc_trace on these members): busy while a token is inside the unit,
+// and the unit's output register contents.
+struct UnitTraceState {
+  bool busy = false;
+  bool out_valid = false;
+  uint32_t out_seq = 0;
+  uint32_t out_pos = 0;
+};
+
+class PipelineUnit {
+ public:
+  using TimingFn = std::function<arch::UnitTiming(const TokenTag&)>;
+  using FireFn = std::function<void(const TokenTag&)>;
+
+  // `depth`: tokens the unit's internal pipeline holds at once, ceil(latency / interval).
+  PipelineUnit(std::string name, uint32_t depth, TimingFn timing, FireFn fire = {});
+
+  void connect(PipelineRegister* in, PipelineRegister* out);
+
+  // Results of one evaluation at a cycle, as bits.
+  static constexpr uint8_t kCompleted = 1;  // a result moved into the output register
+  static constexpr uint8_t kAccepted = 2;   // a token was taken from the input register
+  // Evaluates the unit at `cycle` (completes first, then accepts). Evaluating twice in a cycle,
+  // or at a cycle where nothing is due, changes nothing.
+  uint8_t step(uint64_t cycle);
+  // The next cycle after `cycle` at which step() can change something without a neighbour
+  // acting first; kNever when only a neighbour can unblock it.
+  uint64_t next_wake(uint64_t cycle) const;
+
+  const std::string& name() const { return m_name; }
+  bool busy() const { return m_count > 0; }
+  uint32_t capacity() const { return static_cast<uint32_t>(m_ring.size()); }
+  uint64_t busy_cycles(uint64_t now) const;  // cycles with a token inside, up to `now`
+  uint64_t tokens() const { return m_tokens; }
+  const UnitTraceState& trace_state() const { return m_trace; }
+  // When false the trace state is frozen (outside --trace-window).
+  void set_trace_live(bool live);
+  // Re-reads the output register into the trace state (its consumer emptied it).
+  void refresh_trace() {
+    if (m_trace_live) update_trace();
+  }
+
+ private:
+  struct InFlight {
+    TokenTag tag;
+    uint64_t done = 0;
+  };
+  void update_trace();
+
+  std::string m_name;
+  TimingFn m_timing;
+  FireFn m_fire;
+  PipelineRegister* m_in = nullptr;
+  PipelineRegister* m_out = nullptr;
+  std::vector<InFlight> m_ring;  // m_count entries from m_head, oldest first
+  uint32_t m_head = 0;
+  uint32_t m_count = 0;
+  uint64_t m_next_accept = 0;
+  uint64_t m_busy_since = 0;
+  uint64_t m_busy_total = 0;
+  uint64_t m_tokens = 0;
+  bool m_trace_live = true;
+  UnitTraceState m_trace;
+};
+
+// ceil(latency / interval), at least 1: the tokens a unit with this timing holds at once.
+uint32_t pipeline_depth(const arch::UnitTiming& timing);
+
+}  // namespace etchsim::chip

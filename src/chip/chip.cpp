@@ -1,0 +1,343 @@
+#include "etchsim/chip/chip.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace etchsim::chip {
+
+using sc_core::sc_time;
+using tlm::tlm_response_status;
+
+Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
+    : sc_module(name),
+      host_socket("host_socket"),
+      m_params(params),
+      m_period(params.clock_period),
+      m_pipeline(!params.lockstep),
+      m_kv(std::make_unique<KvSram>("kv_sram", params.config.kv_sram, params.shape,
+                                    params.datapath != nullptr)),
+      m_tokens(params.datapath),
+      m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,
+            *m_kv,           m_tokens,       m_pipeline} {
+  if (m_period == sc_core::SC_ZERO_TIME) throw std::invalid_argument("chip: zero clock period");
+  const arch::HostConfig& host = m_params.config.host;
+  const arch::UnitTiming in = arch::host_in_timing(host);
+  m_host_in = std::make_unique<PipelineUnit>("host_in", pipeline_depth(in),
+                                             [in](const TokenTag&) { return in; });
+  m_pipeline.add(m_host_in.get(), 0);
+  for (uint32_t l = 0; l < m_params.shape.n_layer; ++l) {
+    m_layers.push_back(
+        std::make_unique<LayerStage>(fmt::format("layer{:02}", l).c_str(), l, l + 1, m_ctx));
+  }
+  const uint32_t head_stage = m_params.shape.n_layer + 1;
+  m_head = std::make_unique<LmHead>("lm_head", head_stage, m_ctx, m_params.sampling);
+  const arch::UnitTiming out = arch::host_out_timing(host);
+  m_host_out = std::make_unique<PipelineUnit>("host_out", pipeline_depth(out),
+                                              [out](const TokenTag&) { return out; });
+  m_pipeline.add(m_host_out.get(), head_stage + 1);
+  m_pipeline.finish([this](const TokenTag& tag, uint64_t c) { return sink(tag, c); },
+                    [this](uint64_t) { m_input_free_event.notify(sc_core::SC_ZERO_TIME); });
+
+  // The token-out FIFO holds every token the pipeline can hold at once, so a host that writes
+  // before it reads can never deadlock the chip.
+  m_fifo_depth = m_pipeline.size() + 1;  // registers
+  for (size_t i = 0; i < m_pipeline.size(); ++i) m_fifo_depth += m_pipeline.unit(i).capacity();
+
+  host_socket.register_b_transport(this, &Chip::b_transport);
+  SC_METHOD(clock_process);
+  m_pipeline.set_trace_live(false);
+  m_kv->set_trace_live(false);
+}
+
+Chip::~Chip() = default;
+
+uint64_t Chip::cycle() const { return sc_core::sc_time_stamp().value() / m_period.value(); }
+
+void Chip::evaluate(uint64_t c) {
+  if (m_evaluated == c) return;
+  m_evaluated = c;
+  if (m_params.lockstep) {
+    m_pipeline.step_lockstep(c);
+  } else {
+    m_pipeline.step_scheduled(c);
+  }
+}
+
+void Chip::arm_wake(uint64_t c) {
+  if (m_params.lockstep) return;
+  uint64_t wake = m_pipeline.next_wake();
+  if (m_tracing) {
+    if (m_trace_from > c) wake = std::min(wake, m_trace_from);
+    if (m_trace_to > c && m_trace_to != UINT64_MAX) wake = std::min(wake, m_trace_to);
+  }
+  if (wake == kNever) return;
+  if (wake <= c) throw std::logic_error("chip: a wake-up at or before the current cycle");
+  m_wake_event.notify(m_period * static_cast<double>(wake - c));
+}
+
+void Chip::clock_process() {
+  ++m_wakes;
+  const uint64_t c = cycle();
+  update_trace_window(c);
+  evaluate(c);
+  if (m_params.lockstep) {
+    next_trigger(m_period);
+  } else {
+    arm_wake(c);
+    next_trigger(m_wake_event);
+  }
+}
+
+void Chip::update_trace_window(uint64_t c) {
+  if (!m_tracing) return;
+  const bool live = c >= m_trace_from && c < m_trace_to;
+  if (live == m_trace_live) return;
+  m_trace_live = live;
+  m_pipeline.set_trace_live(live);
+  m_kv->set_trace_live(live);
+  if (live) {
+    m_trace_tokens_out = m_tokens_out;
+  }
+}
+
+bool Chip::sink(const TokenTag& tag, uint64_t /*cycle*/) {
+  if (m_fifo.size() >= m_fifo_depth) return false;
+  const int32_t token = m_tokens.token(tag.slot);
+  m_fifo.push_back({tag.seq, tag.pos, token, tag.emit ? address::kEmbedEmit : 0u});
+  m_tokens.release(tag.slot);
+  --m_in_flight[tag.seq];
+  ++m_tokens_out;
+  if (m_trace_live) {
+    m_trace_tokens_out = m_tokens_out;
+    if (tag.emit) m_trace_last_token = token;
+  }
+  m_token_event.notify(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
+void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  // LT timing: an initiator running ahead by `delay` is brought to its local time first.
+  if (delay > sc_core::SC_ZERO_TIME) {
+    wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+  }
+  evaluate(cycle());
+  const uint64_t address = trans.get_address();
+  const size_t length = trans.get_data_length();
+  unsigned char* data = trans.get_data_ptr();
+  tlm_response_status status = tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  if (trans.get_byte_enable_ptr() != nullptr) {
+    status = tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
+  } else if (trans.get_streaming_width() < length) {
+    status = tlm::TLM_BURST_ERROR_RESPONSE;
+  } else if (address >= address::kLoraWindow &&
+             address < address::kLoraWindow + address::kLoraWindowSize) {
+    status = tlm::TLM_COMMAND_ERROR_RESPONSE;  // reserved: LoRA adapters are not modelled yet
+  } else if (address >= address::kEmbedWindow &&
+             address < address::kEmbedWindow + address::kEmbedWindowSize) {
+    if (address != address::kEmbedWindow ||
+        length != size_t{m_params.shape.n_embd} * sizeof(float)) {
+      status = tlm::TLM_BURST_ERROR_RESPONSE;
+    } else if (!trans.is_write()) {
+      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
+    } else {
+      status = write_embedding({data, length}, delay);
+    }
+  } else if (address == address::kTokenFifo) {
+    if (length != sizeof(address::TokenEntry)) {
+      status = tlm::TLM_BURST_ERROR_RESPONSE;
+    } else if (!trans.is_read()) {
+      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
+    } else {
+      status = read_token({data, length});
+    }
+  } else if (address < 0x1000) {
+    if (length != 4 || address % 4 != 0) {
+      status = tlm::TLM_BURST_ERROR_RESPONSE;
+    } else if (trans.is_read()) {
+      uint32_t value = 0;
+      status = read_register(address, value);
+      if (status == tlm::TLM_OK_RESPONSE) std::memcpy(data, &value, 4);
+    } else if (trans.is_write()) {
+      uint32_t value = 0;
+      std::memcpy(&value, data, 4);
+      status = write_register(address, value);
+    } else {
+      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
+    }
+  }
+  trans.set_response_status(status);
+}
+
+tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
+  namespace a = address;
+  const uint64_t c = cycle();
+  switch (address) {
+    case a::kId: value = a::kIdValue; break;
+    case a::kStatus:
+      value = (m_started ? a::kStatusStarted : 0) |
+              (m_pipeline.input().valid ? 0 : a::kStatusInputFree) |
+              (m_fifo.empty() ? 0 : a::kStatusTokenReady) |
+              (m_pipeline.tokens_inside() == 0 ? a::kStatusIdle : 0);
+      break;
+    case a::kCycleLow: value = static_cast<uint32_t>(c); break;
+    case a::kCycleHigh: value = static_cast<uint32_t>(c >> 32); break;
+    case a::kTokenCount: value = static_cast<uint32_t>(m_fifo.size()); break;
+    case a::kNLayer: value = m_params.shape.n_layer; break;
+    case a::kNEmbd: value = m_params.shape.n_embd; break;
+    case a::kNVocab: value = m_params.shape.n_vocab; break;
+    case a::kClockKhz: value = static_cast<uint32_t>(m_params.config.clock.clock_mhz * 1000.0); break;
+    case a::kKvCapacityKib: value = static_cast<uint32_t>(m_kv->capacity_bytes() / 1024); break;
+    case a::kKvFreeKib:
+      value = static_cast<uint32_t>((m_kv->capacity_bytes() - m_kv->reserved_bytes()) / 1024);
+      break;
+    case a::kSeqId: value = m_last_seq; break;
+    case a::kEmbedSeq: value = m_next_embed.seq; break;
+    case a::kEmbedPos: value = m_next_embed.pos; break;
+    case a::kEmbedFlags: value = m_next_embed.flags; break;
+    case a::kControl:
+    case a::kSeqOpen:
+    case a::kSeqClose: return tlm::TLM_COMMAND_ERROR_RESPONSE;  // write-only
+    default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  }
+  return tlm::TLM_OK_RESPONSE;
+}
+
+tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
+  namespace a = address;
+  switch (address) {
+    case a::kControl:
+      if (value & a::kControlReset) {
+        if (m_pipeline.tokens_inside() != 0 || !m_fifo.empty()) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+        for (uint32_t s = 0; s < m_in_flight.size(); ++s) m_kv->close(s);
+        m_started = false;
+      }
+      if (value & a::kControlStart) m_started = true;
+      return tlm::TLM_OK_RESPONSE;
+    case a::kSeqOpen: {
+      const std::optional<uint32_t> id = m_kv->open(value);
+      m_last_seq = id.value_or(a::kSeqRefused);
+      if (id) {
+        if (*id >= m_in_flight.size()) m_in_flight.resize(*id + 1, 0);
+        m_head->start_sequence(*id);
+      }
+      return tlm::TLM_OK_RESPONSE;
+    }
+    case a::kSeqClose:
+      if (!m_kv->is_open(value) || m_in_flight[value] != 0) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+      m_kv->close(value);
+      return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedSeq: m_next_embed.seq = value; return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedPos: m_next_embed.pos = value; return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedFlags: m_next_embed.flags = value; return tlm::TLM_OK_RESPONSE;
+    case a::kId:
+    case a::kStatus:
+    case a::kCycleLow:
+    case a::kCycleHigh:
+    case a::kTokenCount:
+    case a::kNLayer:
+    case a::kNEmbd:
+    case a::kNVocab:
+    case a::kClockKhz:
+    case a::kKvCapacityKib:
+    case a::kKvFreeKib:
+    case a::kSeqId: return tlm::TLM_COMMAND_ERROR_RESPONSE;  // read-only
+    default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  }
+}
+
+tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, sc_time& delay) {
+  const address::TokenEntry next = m_next_embed;
+  if (!m_started || !m_kv->is_open(next.seq) || next.pos >= m_kv->positions(next.seq)) {
+    return tlm::TLM_GENERIC_ERROR_RESPONSE;
+  }
+  // Backpressure: the write completes when the input register is free.
+  while (m_pipeline.input().valid) {
+    wait(m_input_free_event);
+    evaluate(cycle());
+  }
+  const uint64_t c = cycle();
+  const uint32_t slot = m_tokens.take();
+  if (m_tokens.functional()) {
+    golden::TokenState& state = m_tokens.state(slot);
+    m_tokens.datapath().start(static_cast<int32_t>(next.pos),
+                              {reinterpret_cast<const float*>(data.data()), m_params.shape.n_embd},
+                              state);
+  }
+  ++m_in_flight[next.seq];
+  // The host is busy for the transfer; the first unit sees the embedding when it has arrived.
+  const uint64_t transfer = arch::embedding_transfer_cycles(m_params.shape, m_params.config.host);
+  m_pipeline.write_input({next.seq, next.pos, slot, (next.flags & address::kEmbedEmit) != 0}, c,
+                         transfer);
+  delay += m_period * static_cast<double>(transfer);
+  arm_wake(c);
+  return tlm::TLM_OK_RESPONSE;
+}
+
+tlm_response_status Chip::read_token(std::span<unsigned char> data) {
+  while (m_fifo.empty()) {
+    wait(m_token_event);
+    evaluate(cycle());
+  }
+  const address::TokenEntry entry = m_fifo.front();
+  m_fifo.pop_front();
+  std::memcpy(data.data(), &entry, sizeof entry);
+  // The freed entry is usable by the sink from the next cycle.
+  const uint64_t c = cycle();
+  m_pipeline.take_output_again(c + 1);
+  arm_wake(c);
+  return tlm::TLM_OK_RESPONSE;
+}
+
+}  // namespace etchsim::chip
+
+namespace etchsim::chip {
+
+std::vector<std::pair<std::string, std::vector<Chip::TracedSignal>>> Chip::trace(
+    sc_core::sc_trace_file* file, const TraceSelection& selection) {
+  std::vector<std::pair<std::string, std::vector<TracedSignal>>> groups;
+  auto add_unit = [file](std::vector<TracedSignal>& group, const std::string& scope,
+                         const PipelineUnit& unit) {
+    const UnitTraceState& t = unit.trace_state();
+    const std::string base = scope + "." + unit.name();
+    sc_core::sc_trace(file, t.busy, base + ".busy");
+    sc_core::sc_trace(file, t.out_valid, base + ".out_valid");
+    sc_core::sc_trace(file, t.out_seq, base + ".out_seq");
+    sc_core::sc_trace(file, t.out_pos, base + ".out_pos");
+    group.push_back({base + ".busy", 1});
+    group.push_back({base + ".out_valid", 1});
+    group.push_back({base + ".out_seq", 32});
+    group.push_back({base + ".out_pos", 32});
+  };
+  const std::string top = name();
+  std::vector<TracedSignal> link;
+  add_unit(link, top + ".host_link", *m_host_in);
+  add_unit(link, top + ".host_link", *m_host_out);
+  sc_core::sc_trace(file, m_trace_tokens_out, top + ".tokens_out");
+  sc_core::sc_trace(file, m_trace_last_token, top + ".last_token");
+  link.push_back({top + ".tokens_out", 64});
+  link.push_back({top + ".last_token", 32});
+  sc_core::sc_trace(file, m_kv->trace_occupied(), std::string(m_kv->name()) + ".occupied_bytes");
+  link.push_back({std::string(m_kv->name()) + ".occupied_bytes", 64});
+  groups.emplace_back("host_link", std::move(link));
+  for (const auto& layer : m_layers) {
+    if (layer->layer() >= selection.layers.size() || !selection.layers[layer->layer()]) continue;
+    std::vector<TracedSignal> group;
+    for (const auto& unit : layer->units()) add_unit(group, layer->name(), *unit);
+    groups.emplace_back(layer->basename(), std::move(group));
+  }
+  std::vector<TracedSignal> head;
+  for (const auto& unit : m_head->units()) add_unit(head, m_head->name(), *unit);
+  groups.emplace_back("lm_head", std::move(head));
+
+  m_tracing = true;
+  m_trace_from = selection.cycle_from;
+  m_trace_to = selection.cycle_to;
+  m_trace_live = false;
+  update_trace_window(0);
+  return groups;
+}
+
+}  // namespace etchsim::chip

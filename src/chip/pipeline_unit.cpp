@@ -1,0 +1,83 @@
+#include "etchsim/chip/pipeline_unit.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace etchsim::chip {
+
+uint32_t pipeline_depth(const arch::UnitTiming& timing) {
+  if (timing.interval == 0) return 1;
+  return static_cast<uint32_t>(std::max<uint64_t>(1, arch::ceil_div(timing.latency, timing.interval)));
+}
+
+PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, FireFn fire)
+    : m_name(std::move(name)),
+      m_timing(std::move(timing)),
+      m_fire(std::move(fire)),
+      m_ring(std::max<uint32_t>(depth, 1)) {}
+
+void PipelineUnit::connect(PipelineRegister* in, PipelineRegister* out) {
+  m_in = in;
+  m_out = out;
+}
+
+uint8_t PipelineUnit::step(uint64_t cycle) {
+  uint8_t changes = 0;
+  if (m_count > 0 && !m_out->valid && m_ring[m_head].done <= cycle) {
+    m_out->valid = true;
+    m_out->ready_at = cycle + 1;
+    m_out->tag = m_ring[m_head].tag;
+    m_head = (m_head + 1) % static_cast<uint32_t>(m_ring.size());
+    --m_count;
+    if (m_count == 0) m_busy_total += cycle - m_busy_since;
+    changes |= kCompleted;
+  }
+  if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept &&
+      m_count < m_ring.size()) {
+    const TokenTag tag = m_in->tag;
+    m_in->valid = false;
+    const arch::UnitTiming t = m_timing(tag);
+    if (t.latency == 0 || t.interval == 0) {
+      throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
+    }
+    const auto tail = (m_head + m_count) % static_cast<uint32_t>(m_ring.size());
+    m_ring[tail] = {tag, cycle + t.latency};
+    if (m_count == 0) m_busy_since = cycle;
+    ++m_count;
+    ++m_tokens;
+    m_next_accept = cycle + t.interval;
+    if (m_fire) m_fire(tag);
+    changes |= kAccepted;
+  }
+  if (changes != 0 && m_trace_live) update_trace();
+  return changes;
+}
+
+uint64_t PipelineUnit::next_wake(uint64_t cycle) const {
+  uint64_t wake = kNever;
+  if (m_count > 0 && !m_out->valid) wake = std::max(m_ring[m_head].done, cycle + 1);
+  if (m_in->valid && m_count < m_ring.size()) {
+    wake = std::min(wake, std::max({m_next_accept, m_in->ready_at, cycle + 1}));
+  }
+  return wake;
+}
+
+uint64_t PipelineUnit::busy_cycles(uint64_t now) const {
+  return m_busy_total + (m_count > 0 ? now - m_busy_since : 0);
+}
+
+void PipelineUnit::set_trace_live(bool live) {
+  m_trace_live = live;
+  if (live) update_trace();
+}
+
+void PipelineUnit::update_trace() {
+  m_trace.busy = m_count > 0;
+  m_trace.out_valid = m_out->valid;
+  if (m_out->valid) {
+    m_trace.out_seq = m_out->tag.seq;
+    m_trace.out_pos = m_out->tag.pos;
+  }
+}
+
+}  // namespace etchsim::chip

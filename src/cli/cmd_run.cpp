@@ -1,0 +1,292 @@
+// `etchsim run`: builds the chip for a model (a GGUF file, or a named shape in timing mode) and a
+// chip configuration, runs the users' prompts through it and prints the tokens and a summary
+// table; --report writes the JSON report (docs/run.md).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/cli/commands.hpp"
+#include "etchsim/embedded_configs.hpp"
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/model/llama_model.hpp"
+#include "etchsim/model/synth.hpp"
+#include "etchsim/sim/report.hpp"
+#include "etchsim/sim/run.hpp"
+#include "etchsim/trace/ranges.hpp"
+#include "token_input.hpp"
+
+namespace etchsim::cli {
+namespace {
+
+constexpr const char* kDefaultShape = "llama-3.1-8b";
+constexpr const char* kDefaultWeights = "mix36";
+constexpr uint32_t kDefaultTokens = 1024;  // prompt and generated, when not given
+
+struct RunArgs {
+  std::optional<std::string> model;
+  std::optional<std::string> config;
+  std::vector<std::string> sets;
+  std::optional<std::string> prompt;
+  std::optional<std::string> tokens;
+  std::optional<uint32_t> prompt_len;
+  std::optional<uint32_t> n_generate;
+  uint32_t users = 1;
+  std::optional<std::string> mode;
+  std::string clocking = "skip";
+  std::string vcd;
+  std::optional<std::string> trace_layers;
+  std::optional<std::string> trace_window;
+  bool fst = false;
+  std::string report;
+  std::optional<std::string> shape;
+  std::optional<std::string> weights;
+  golden::SamplingParams sampling;
+  std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
+};
+
+arch::ChipConfig resolve_config(const RunArgs& args) {
+  arch::ChipConfig config = args.config ? arch::load_config(*args.config)
+                                        : arch::parse_config(kHc1Toml, "configs/hc1.toml");
+  for (const std::string& assignment : args.sets) arch::apply_override(config, assignment);
+  return config;
+}
+
+// The weight type of each matrix role as `etchsim synth --quant SCHEME` writes them.
+arch::WeightTypes scheme_weight_types(const model::LlamaShape& shape, model::QuantScheme scheme) {
+  arch::WeightTypes types = arch::WeightTypes::uniform(gguf::GgmlType::F32);
+  for (const model::TensorPlan& t : model::plan_tensors({.shape = shape, .quant = scheme})) {
+    const std::string& n = t.name;
+    auto ends = [&n](std::string_view suffix) { return n.ends_with(suffix); };
+    if (ends("attn_q.weight")) types.q = t.type;
+    if (ends("attn_k.weight")) types.k = t.type;
+    if (ends("attn_v.weight")) types.v = t.type;
+    if (ends("attn_output.weight")) types.o = t.type;
+    if (ends("ffn_gate.weight")) types.gate = t.type;
+    if (ends("ffn_up.weight")) types.up = t.type;
+    if (ends("ffn_down.weight")) types.down = t.type;
+    if (n == "output.weight") types.output = t.type;
+  }
+  return types;
+}
+
+// The weight types of a model file (layer 0's; the LM head may be token_embd, tied).
+arch::WeightTypes file_weight_types(const model::LlamaModel& model) {
+  if (model.layers().empty()) throw std::invalid_argument("the model has no layers");
+  const model::LayerWeights& l = model.layers().front();
+  return {l.attn_q.type,   l.attn_k.type, l.attn_v.type,   l.attn_output.type,
+          l.ffn_gate.type, l.ffn_up.type, l.ffn_down.type, model.output().type};
+}
+
+std::string type_name(gguf::GgmlType type) { return std::string(gguf::traits(type).name); }
+
+void apply_trace_options(const RunArgs& args, uint32_t n_layer, sim::TraceOptions& trace) {
+  trace.vcd = args.vcd;
+  trace.fst = args.fst;
+  if (args.trace_layers) {
+    trace.layers = trace::parse_trace_layers(*args.trace_layers, n_layer).mask;
+  }
+  if (args.trace_window) {
+    std::tie(trace.cycle_from, trace.cycle_to) = trace::parse_trace_window(*args.trace_window);
+  }
+}
+
+// One prompt for every user: the text, the ids, or N ids counting up through the vocabulary.
+std::vector<int32_t> make_prompt(const RunArgs& args, const model::Tokenizer* tokenizer,
+                                 const model::LlamaShape& shape, uint32_t default_len) {
+  std::vector<int32_t> prompt;
+  if (args.prompt) {
+    if (tokenizer == nullptr) throw std::invalid_argument("--prompt needs a model file");
+    prompt = tokenizer->encode(*args.prompt);
+  } else if (args.tokens) {
+    prompt = parse_token_list(*args.tokens);
+  } else {
+    const uint32_t n = args.prompt_len.value_or(default_len);
+    for (uint32_t i = 0; i < n; ++i) prompt.push_back(static_cast<int32_t>(i % shape.n_vocab));
+  }
+  if (prompt.empty()) throw std::invalid_argument("the prompt has no tokens");
+  for (const int32_t id : prompt) {
+    if (id < 0 || static_cast<uint32_t>(id) >= shape.n_vocab) {
+      throw std::invalid_argument(
+          fmt::format("token id {} is outside the vocabulary of {} tokens", id, shape.n_vocab));
+    }
+  }
+  return prompt;
+}
+
+void print_users(const sim::RunResult& result, const model::Tokenizer* tokenizer) {
+  for (size_t i = 0; i < result.users.size(); ++i) {
+    const sim::UserResult& user = result.users[i];
+    if (user.tokens.empty()) {
+      fmt::print("user {}: {} tokens generated ({} mode: no token ids)\n", i, user.tokens_generated,
+                 result.mode);
+      continue;
+    }
+    fmt::print("user {} tokens: {}\n", i, fmt::join(user.tokens, ","));
+    if (tokenizer != nullptr) fmt::print("user {} text: {}\n", i, tokenizer->decode(user.tokens));
+  }
+}
+
+int run_run(const RunArgs& args) {
+  sim::RunOptions options;
+  options.config = resolve_config(args);
+  options.clocking = args.clocking == "lockstep" ? sim::Clocking::Lockstep : sim::Clocking::Skip;
+  options.sampling = args.sampling;
+  options.profile = *numerics::parse_cpu_profile(args.profile);
+
+  std::optional<gguf::GgufFile> file;
+  std::unique_ptr<model::Tokenizer> tokenizer;
+  if (args.model) {
+    if (args.shape || args.weights) {
+      throw std::invalid_argument(
+          "--shape and --weights describe a model without a file; the model file gives both");
+    }
+    file.emplace(gguf::GgufFile::open(*args.model));
+    const model::LlamaModel model(*file);
+    options.model_name = *args.model;
+    options.shape = model.shape();
+    options.weight_types = file_weight_types(model);
+    options.mode = args.mode == "timing" ? sim::Mode::Timing : sim::Mode::Functional;
+    tokenizer = load_tokenizer(*file, args.prompt.has_value());
+  } else {
+    if (args.mode == "functional") {
+      throw std::invalid_argument("--mode functional needs a model file (MODEL.gguf)");
+    }
+    const std::string shape_name = args.shape.value_or(kDefaultShape);
+    const std::optional<model::LlamaShape> shape = model::named_shape(shape_name);
+    if (!shape) {
+      throw std::invalid_argument(fmt::format("--shape: unknown shape '{}' (known: {})", shape_name,
+                                              fmt::join(model::shape_names(), ", ")));
+    }
+    const std::string weights = args.weights.value_or(kDefaultWeights);
+    const std::optional<model::QuantScheme> scheme = model::quant_scheme_from_name(weights);
+    if (!scheme) {
+      throw std::invalid_argument(fmt::format("--weights: unknown scheme '{}' (known: {})", weights,
+                                              fmt::join(model::quant_scheme_names(), ", ")));
+    }
+    options.model_name = shape_name;
+    options.shape = *shape;
+    options.weight_types = scheme_weight_types(*shape, *scheme);
+    options.mode = sim::Mode::Timing;
+  }
+  const model::LlamaShape& shape = options.shape;
+
+  // Defaults: 1024 + 1024 tokens (the flagship workload), less when the context is shorter.
+  const uint32_t default_len = std::clamp(shape.n_ctx / 2, 1u, kDefaultTokens);
+  const std::vector<int32_t> prompt = make_prompt(args, tokenizer.get(), shape, default_len);
+  const uint32_t n_generate = args.n_generate.value_or(default_len);
+  if (prompt.size() + n_generate > shape.n_ctx) {
+    throw std::invalid_argument(
+        fmt::format("the prompt ({} tokens) plus {} generated tokens exceed the context of {} "
+                    "tokens",
+                    prompt.size(), n_generate, shape.n_ctx));
+  }
+  options.users.assign(args.users, sim::UserRequest{.prompt = prompt, .n_generate = n_generate});
+  apply_trace_options(args, shape.n_layer, options.trace);
+
+  const arch::WeightTypes& t = options.weight_types;
+  spdlog::info("run: {} ({} layers, n_embd {}), {} mode, {} clocking, {:.1f} MHz",
+               options.model_name, shape.n_layer, shape.n_embd,
+               options.mode == sim::Mode::Timing ? "timing" : "functional", args.clocking,
+               options.config.clock.clock_mhz);
+  spdlog::info("run: weights q {} k {} v {} o {} gate {} up {} down {} output {}", type_name(t.q),
+               type_name(t.k), type_name(t.v), type_name(t.o), type_name(t.gate), type_name(t.up),
+               type_name(t.down), type_name(t.output));
+  spdlog::info("run: {} user(s), prompt {} tokens, {} generated each", args.users, prompt.size(),
+               n_generate);
+
+  const bool functional = options.mode == sim::Mode::Functional;
+  const sim::RunResult result = sim::run(options, functional ? &*file : nullptr);
+
+  print_users(result, tokenizer.get());
+  fmt::print("\n{}", sim::summary_table(result, std::vector<size_t>(args.users, prompt.size())));
+  fmt::print("\ntokens/s per user: {:.0f}\n", result.tokens_per_s_per_user);
+  std::fflush(stdout);
+  if (!args.report.empty()) {
+    sim::write_report(args.report, result);
+    spdlog::info("run: report written to {}", args.report);
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner register_run(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  app.add_option("model", args->model,
+                 "GGUF model file; without one, a timing run of --shape with --weights")
+      ->check(CLI::ExistingFile);
+  app.add_option("--config", args->config,
+                 "Chip configuration TOML (default: configs/hc1.toml, "
+                 "built in)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--set", args->sets,
+                 "Override one config key, e.g. --set kv_sram.capacity_mib=256 (repeatable)")
+      ->allow_extra_args(false);
+  auto* prompt =
+      app.add_option("--prompt", args->prompt, "Prompt text, tokenized with the model's tokenizer");
+  auto* tokens = app.add_option("--tokens", args->tokens, "Prompt as token ids: 1,2,3");
+  auto* prompt_len = app.add_option("--prompt-len", args->prompt_len,
+                                    "Prompt of N token ids 0, 1, 2, ... (default: 1024, at most "
+                                    "half the model's context)")
+                         ->check(CLI::PositiveNumber);
+  prompt->excludes(tokens)->excludes(prompt_len);
+  tokens->excludes(prompt)->excludes(prompt_len);
+  prompt_len->excludes(prompt)->excludes(tokens);
+  app.add_option("-n", args->n_generate,
+                 "Tokens generated per user (default: 1024, at most half the model's context)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--users", args->users, "Users, each with its own copy of the prompt")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--mode", args->mode,
+                 "functional (computes every token; default with a model) or timing (cycles "
+                 "only; the only mode without a model)")
+      ->check(CLI::IsMember({"functional", "timing"}));
+  app.add_option("--clocking", args->clocking,
+                 "skip (wake only when a unit changes state) or lockstep (every clock edge); "
+                 "same cycles")
+      ->check(CLI::IsMember({"skip", "lockstep"}))
+      ->capture_default_str();
+  auto* vcd = app.add_option("--vcd", args->vcd, "Write a VCD trace (and a .gtkw beside it)");
+  app.add_option("--trace-layers", args->trace_layers, "Trace only these layers: 0-3")->needs(vcd);
+  app.add_option("--trace-window", args->trace_window,
+                 "Trace only cycles FROM:TO (TO exclusive; either side may be empty)")
+      ->needs(vcd);
+  app.add_flag("--fst", args->fst, "Also convert the VCD to FST with gtkwave's vcd2fst")
+      ->needs(vcd);
+  app.add_option("--report", args->report, "Write the JSON report to this file");
+  app.add_option("--shape", args->shape,
+                 fmt::format("Model shape without a model file: {} (default {})",
+                             fmt::join(model::shape_names(), ", "), kDefaultShape));
+  app.add_option("--weights", args->weights,
+                 fmt::format("Weight types without a model file, as etchsim synth --quant: {} "
+                             "(default {})",
+                             fmt::join(model::quant_scheme_names(), ", "), kDefaultWeights));
+  app.add_option("--temp", args->sampling.temperature, "Sampling temperature; 0 = greedy")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--top-k", args->sampling.top_k, "Keep the K most likely tokens; 0 = all")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--top-p", args->sampling.top_p, "Nucleus sampling mass, in (0, 1]")
+      ->check(CLI::Range(0.0f, 1.0f))
+      ->capture_default_str();
+  app.add_option("--seed", args->sampling.seed, "Sampler seed; user i samples with seed + i")
+      ->capture_default_str();
+  app.add_option("--numerics", args->profile,
+                 "Which llama.cpp CPU build's roundings to emulate: haswell or zen4")
+      ->check(CLI::IsMember({"haswell", "zen4"}))
+      ->capture_default_str();
+  return [args] { return run_run(*args); };
+}
+
+}  // namespace etchsim::cli

@@ -1,0 +1,218 @@
+// The JSON report and the summary table of one run (docs/run.md lists every field).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+
+#include "etchsim/arch/config_keys.hpp"
+#include "etchsim/sim/report.hpp"
+
+namespace etchsim::sim {
+namespace {
+
+using nlohmann::json;
+
+double seconds_of(double cycles, double clock_hz) { return clock_hz > 0 ? cycles / clock_hz : 0; }
+
+// Every key of config_keys(), nested by section ({"clock": {"clock_mhz": 500.0}, ...}), with the
+// values to_toml() writes: one source of truth for names, types and formatting.
+json config_json(const arch::ChipConfig& config) {
+  const std::string text = arch::to_toml(config);
+  const toml::table table =
+      toml::parse(std::string_view(text), std::string_view("resolved config"));
+  json out = json::object();
+  for (const arch::ConfigKey& key : arch::config_keys()) {
+    const toml::node_view<const toml::node> node = table.at_path(key.key);
+    const size_t dot = key.key.find('.');
+    json& slot = out[std::string(key.key.substr(0, dot))][std::string(key.key.substr(dot + 1))];
+    switch (key.kind) {
+      case arch::KeyKind::Integer:
+        slot = node.value<int64_t>().value_or(0);
+        break;
+      case arch::KeyKind::Real:
+        slot = node.value<double>().value_or(0.0);
+        break;
+      case arch::KeyKind::Boolean:
+        slot = node.value<bool>().value_or(false);
+        break;
+      case arch::KeyKind::Text:
+        slot = node.value<std::string>().value_or("");
+        break;
+    }
+  }
+  return out;
+}
+
+json user_json(const UserResult& user, double clock_hz) {
+  return json{
+      {"first_input_cycle", user.first_input_cycle},
+      {"first_token_cycle", user.first_token_cycle},
+      {"last_token_cycle", user.last_token_cycle},
+      {"ttft_cycles", user.ttft_cycles},
+      {"ttft_s", seconds_of(static_cast<double>(user.ttft_cycles), clock_hz)},
+      {"tpot_cycles", user.tpot_cycles},
+      {"tokens", user.tokens_generated},
+      {"tokens_per_s", user.tokens_per_s},
+      {"token_ids", user.tokens},
+  };
+}
+
+json layer_json(const LayerResult& layer) {
+  json units = json::array();
+  for (const UnitResult& unit : layer.units) {
+    units.push_back(
+        json{{"name", unit.name}, {"busy_cycles", unit.busy_cycles}, {"tokens", unit.tokens}});
+  }
+  return json{{"name", layer.name},
+              {"busy_cycles", layer.busy_cycles},
+              {"utilization", layer.utilization},
+              {"units", std::move(units)}};
+}
+
+// A temporary file beside `path` that is removed unless commit() renamed it over `path`.
+class TempFile {
+ public:
+  explicit TempFile(const std::filesystem::path& path) : m_path(path) {
+    static std::atomic<unsigned> counter{0};
+    for (unsigned attempt = 0; m_fd < 0; ++attempt) {
+      m_temp = path.parent_path() / fmt::format(".{}.tmp.{}.{}", path.filename().string(),
+                                                ::getpid(), counter.fetch_add(1));
+      m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (m_fd < 0 && (errno != EEXIST || attempt >= 100)) {
+        fail("cannot create a temporary file beside it", errno);
+      }
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (m_fd >= 0) ::close(m_fd);
+    if (!m_committed) ::unlink(m_temp.c_str());
+  }
+
+  void write(std::string_view text) {
+    while (!text.empty()) {
+      const ssize_t n = ::write(m_fd, text.data(), text.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("write failed", errno);
+      }
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  void commit() {
+    const int fd = m_fd;
+    m_fd = -1;
+    if (::close(fd) != 0) fail("close failed", errno);
+    if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+      fail("cannot rename the temporary file", errno);
+    }
+    m_committed = true;
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what, int err) const {
+    throw std::runtime_error(
+        fmt::format("writing '{}': {}: {}", m_path.string(), what, std::strerror(err)));
+  }
+
+  std::filesystem::path m_path;
+  std::filesystem::path m_temp;
+  int m_fd = -1;
+  bool m_committed = false;
+};
+
+}  // namespace
+
+json report_json(const RunResult& result) {
+  json users = json::array();
+  for (const UserResult& user : result.users) users.push_back(user_json(user, result.clock_hz));
+  json layers = json::array();
+  for (const LayerResult& layer : result.layers) layers.push_back(layer_json(layer));
+  json cells = json::object();
+  for (const auto& [type, count] : result.cells) cells[type] = count;
+  const double seconds = seconds_of(static_cast<double>(result.cycles_total), result.clock_hz);
+  const double per_wall_s = result.wall_seconds > 0
+                                ? static_cast<double>(result.tokens_generated) / result.wall_seconds
+                                : 0.0;
+  return json{
+      {"model", result.model},
+      {"mode", result.mode},
+      {"clocking", result.clocking},
+      {"config", config_json(result.config)},
+      {"clock_hz", result.clock_hz},
+      {"cycles_total", result.cycles_total},
+      {"seconds", seconds},
+      {"tokens_generated", result.tokens_generated},
+      {"users", std::move(users)},
+      {"tokens_per_s_per_user", result.tokens_per_s_per_user},
+      {"tokens_per_s_aggregate", result.tokens_per_s_aggregate},
+      {"layers", std::move(layers)},
+      {"kv_sram",
+       json{{"capacity_bytes", result.kv_capacity_bytes}, {"peak_bytes", result.kv_peak_bytes}}},
+      {"cells", std::move(cells)},
+      {"simulation", json{{"wakes", result.wakes},
+                          {"wall_seconds", result.wall_seconds},
+                          {"simulated_tokens_per_wall_s", per_wall_s}}},
+  };
+}
+
+void write_report(const std::filesystem::path& path, const RunResult& result) {
+  const std::string text = report_json(result).dump(2) + "\n";
+  TempFile file(path);
+  file.write(text);
+  file.commit();
+}
+
+std::string summary_table(const RunResult& result, const std::vector<size_t>& prompt_tokens) {
+  const double hz = result.clock_hz;
+  std::string out;
+  auto line = [&out](const std::string& text) {
+    out += text;
+    out += '\n';
+  };
+  line(fmt::format("{:>4}  {:>7}  {:>9}  {:>12}  {:>12}  {:>14}", "user", "prompt", "generated",
+                   "TTFT ms", "TPOT cycles", "tokens/s"));
+  for (size_t i = 0; i < result.users.size(); ++i) {
+    const UserResult& u = result.users[i];
+    const std::string prompt = i < prompt_tokens.size() ? fmt::format("{}", prompt_tokens[i]) : "-";
+    line(fmt::format("{:>4}  {:>7}  {:>9}  {:>12.4f}  {:>12.1f}  {:>14.1f}", i, prompt,
+                     u.tokens_generated, 1e3 * seconds_of(static_cast<double>(u.ttft_cycles), hz),
+                     u.tpot_cycles, u.tokens_per_s));
+  }
+  line("");
+  const double seconds = seconds_of(static_cast<double>(result.cycles_total), hz);
+  line(fmt::format("{:<24}{} ({}, {} clocking)", "model", result.model, result.mode,
+                   result.clocking));
+  line(fmt::format("{:<24}{:.1f} MHz", "clock", hz / 1e6));
+  line(fmt::format("{:<24}{}", "cycles", result.cycles_total));
+  line(fmt::format("{:<24}{:.6f}", "seconds", seconds));
+  line(fmt::format("{:<24}{}", "tokens generated", result.tokens_generated));
+  line(fmt::format("{:<24}{:.1f}", "tokens/s per user", result.tokens_per_s_per_user));
+  line(fmt::format("{:<24}{:.1f}", "tokens/s aggregate", result.tokens_per_s_aggregate));
+  const double kv_pct = result.kv_capacity_bytes > 0
+                            ? 100.0 * static_cast<double>(result.kv_peak_bytes) /
+                                  static_cast<double>(result.kv_capacity_bytes)
+                            : 0.0;
+  line(fmt::format("{:<24}{} / {} bytes ({:.1f}%)", "KV SRAM peak / capacity", result.kv_peak_bytes,
+                   result.kv_capacity_bytes, kv_pct));
+  const auto busiest = std::max_element(
+      result.layers.begin(), result.layers.end(),
+      [](const LayerResult& a, const LayerResult& b) { return a.busy_cycles < b.busy_cycles; });
+  if (busiest != result.layers.end()) {
+    line(fmt::format("{:<24}{} ({} busy cycles, {:.1f}% utilization)", "busiest layer",
+                     busiest->name, busiest->busy_cycles, 100.0 * busiest->utilization));
+  }
+  return out;
+}
+
+}  // namespace etchsim::sim

@@ -1,0 +1,195 @@
+#include "etchsim/sim/run.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <systemc>
+
+#include "etchsim/arch/cell_counts.hpp"
+#include "etchsim/chip/chip.hpp"
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/golden/layer_datapath.hpp"
+#include "etchsim/host/host.hpp"
+#include "etchsim/model/llama_model.hpp"
+#include "trace_output.hpp"
+
+namespace etchsim::sim {
+namespace {
+
+// SystemC time in etchsim runs counts cycles: one clock period is 1 ns (docs/run.md).
+const sc_core::sc_time kCycle(1, sc_core::SC_NS);
+
+void check_workload(const RunOptions& o) {
+  if (o.users.empty()) throw std::invalid_argument("the workload has no users");
+  for (size_t u = 0; u < o.users.size(); ++u) {
+    const UserRequest& r = o.users[u];
+    if (r.prompt.empty()) throw std::invalid_argument(fmt::format("user {}'s prompt is empty", u));
+    for (const int32_t t : r.prompt) {
+      if (t < 0 || static_cast<uint32_t>(t) >= o.shape.n_vocab) {
+        throw std::invalid_argument(fmt::format("user {}: token id {} is outside the vocabulary "
+                                                "[0, {})",
+                                                u, t, o.shape.n_vocab));
+      }
+    }
+    const uint64_t positions = r.prompt.size() + r.n_generate;
+    if (o.shape.n_ctx > 0 && positions > o.shape.n_ctx) {
+      throw std::invalid_argument(
+          fmt::format("user {}: {} prompt + {} generated tokens exceed the model's context of {}",
+                      u, r.prompt.size(), r.n_generate, o.shape.n_ctx));
+    }
+  }
+}
+
+uint32_t longest_sequence(const RunOptions& o) {
+  uint64_t longest = 1;
+  for (const UserRequest& r : o.users) longest = std::max<uint64_t>(longest, r.prompt.size() + r.n_generate);
+  return static_cast<uint32_t>(longest);
+}
+
+std::map<std::string, uint64_t> weight_cells(const RunOptions& o) {
+  const model::LlamaShape& s = o.shape;
+  const arch::WeightTypes& t = o.weight_types;
+  const bool allow_float = o.config.weight_cells.allow_f16_weights;
+  const uint64_t embd = s.n_embd, q = uint64_t{s.n_head} * s.head_dim(), kv = s.n_embd_kv();
+  struct Matrix {
+    gguf::GgmlType type;
+    uint64_t rows, cols, count;
+  };
+  const Matrix matrices[] = {
+      {t.q, q, embd, s.n_layer},     {t.k, kv, embd, s.n_layer},       {t.v, kv, embd, s.n_layer},
+      {t.o, embd, q, s.n_layer},     {t.gate, s.n_ff, embd, s.n_layer}, {t.up, s.n_ff, embd, s.n_layer},
+      {t.down, embd, s.n_ff, s.n_layer}, {t.output, s.n_vocab, embd, 1},
+  };
+  std::map<std::string, uint64_t> cells;
+  for (const Matrix& m : matrices) {
+    const arch::MatrixCells c = arch::matrix_cells(m.type, m.rows, m.cols, allow_float);
+    cells[std::string(gguf::traits(m.type).name)] += c.weight_cells * m.count;
+  }
+  return cells;
+}
+
+UserResult user_result(const host::UserTrace& trace, double clock_hz) {
+  UserResult u;
+  u.tokens = trace.generated;
+  u.tokens_generated = trace.generated.size();
+  u.first_input_cycle = trace.first_input_cycle;
+  if (!trace.token_cycles.empty()) {
+    u.first_token_cycle = trace.token_cycles.front();
+    u.last_token_cycle = trace.token_cycles.back();
+    u.ttft_cycles = u.first_token_cycle - u.first_input_cycle;
+  }
+  if (trace.token_cycles.size() > 1) {
+    u.tpot_cycles = static_cast<double>(u.last_token_cycle - u.first_token_cycle) /
+                    static_cast<double>(trace.token_cycles.size() - 1);
+    u.tokens_per_s = clock_hz / u.tpot_cycles;
+  }
+  return u;
+}
+
+LayerResult stage_result(std::string name, const chip::Pipeline& pipeline, uint32_t stage,
+                         const std::vector<std::unique_ptr<chip::PipelineUnit>>& units,
+                         uint64_t cycles) {
+  LayerResult r;
+  r.name = std::move(name);
+  r.busy_cycles = pipeline.stage_busy_cycles(stage, cycles);
+  r.utilization = cycles > 0 ? static_cast<double>(r.busy_cycles) / static_cast<double>(cycles) : 0;
+  for (const auto& unit : units) {
+    r.units.push_back({unit->name(), unit->busy_cycles(cycles), unit->tokens()});
+  }
+  return r;
+}
+
+}  // namespace
+
+RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
+  o.shape.validate();
+  check_workload(o);
+  const bool functional = o.mode == Mode::Functional;
+  if (functional && file == nullptr) {
+    throw std::invalid_argument("a functional run needs a GGUF model file");
+  }
+  std::unique_ptr<model::LlamaModel> model;
+  std::unique_ptr<golden::LayerDatapath> datapath;
+  if (functional) {
+    model = std::make_unique<model::LlamaModel>(*file);
+    datapath = std::make_unique<golden::LayerDatapath>(*model, o.profile, numerics::Kernel::Fast);
+  }
+
+  chip::ChipParams params{.config = o.config,
+                          .shape = o.shape,
+                          .types = o.weight_types,
+                          .max_positions = longest_sequence(o),
+                          .datapath = datapath.get(),
+                          .sampling = o.sampling,
+                          .lockstep = o.clocking == Clocking::Lockstep,
+                          .clock_period = kCycle};
+  chip::Chip chip("chip", params);
+  std::vector<host::Request> requests;
+  for (const UserRequest& r : o.users) requests.push_back({r.prompt, r.n_generate});
+  host::Host::EmbedFn embed = [](int32_t, std::span<float> out) {
+    std::fill(out.begin(), out.end(), 0.0f);  // timing only: the link carries the bytes
+  };
+  if (functional) {
+    embed = [dp = datapath.get()](int32_t token, std::span<float> out) { dp->embedding(token, out); };
+  }
+  host::Host host("host", std::move(requests), o.shape.n_embd, std::move(embed), kCycle);
+  host.socket.bind(chip.host_socket);
+
+  RunResult result;
+  result.users.resize(o.users.size());
+  if (o.keep_logits) {
+    chip.on_logits([&result](const chip::TokenTag& tag, std::span<const float> logits) {
+      result.users.at(tag.seq).logits.emplace_back(logits.begin(), logits.end());
+    });
+  }
+  std::unique_ptr<TraceOutput> trace;
+  if (!o.trace.vcd.empty()) trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
+
+  const auto start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!host.finished()) {
+    throw std::invalid_argument(host.error().empty() ? "the run stopped before every token was "
+                                                       "generated"
+                                                     : host.error());
+  }
+  if (trace) trace->finish();
+
+  result.model = o.model_name;
+  result.mode = functional ? "functional" : "timing";
+  result.clocking = o.clocking == Clocking::Lockstep ? "lockstep" : "skip";
+  result.config = o.config;
+  result.clock_hz = o.config.clock_hz();
+  result.cycles_total = host.last_cycle();
+  result.wakes = chip.wakes();
+  double per_user_sum = 0;
+  for (size_t u = 0; u < o.users.size(); ++u) {
+    std::vector<std::vector<float>> logits = std::move(result.users[u].logits);
+    result.users[u] = user_result(host.users()[u], result.clock_hz);
+    result.users[u].logits = std::move(logits);
+    result.tokens_generated += result.users[u].tokens_generated;
+    per_user_sum += result.users[u].tokens_per_s;
+    if (!functional) result.users[u].tokens.clear();
+  }
+  result.tokens_per_s_per_user = per_user_sum / static_cast<double>(o.users.size());
+  const double seconds = static_cast<double>(result.cycles_total) / result.clock_hz;
+  result.tokens_per_s_aggregate =
+      seconds > 0 ? static_cast<double>(result.tokens_generated) / seconds : 0;
+  const chip::Pipeline& pipeline = chip.pipeline();
+  for (const auto& layer : chip.layers()) {
+    result.layers.push_back(stage_result(layer->basename(), pipeline, layer->layer() + 1,
+                                         layer->units(), result.cycles_total));
+  }
+  result.layers.push_back(stage_result("lm_head", pipeline, o.shape.n_layer + 1,
+                                       chip.lm_head().units(), result.cycles_total));
+  result.kv_capacity_bytes = chip.kv_sram().capacity_bytes();
+  result.kv_peak_bytes = chip.kv_sram().peak_bytes();
+  result.cells = weight_cells(o);
+  return result;
+}
+
+}  // namespace etchsim::sim
