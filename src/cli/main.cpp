@@ -12,8 +12,14 @@
 
 #include "etchsim/cli/commands.hpp"
 
-// SystemC's library provides main() and calls sc_main (IEEE 1666 §4.3); etchsim's command line
-// is that sc_main, so `run` can elaborate and simulate a chip.
+// etchsim's command line is SystemC's sc_main (IEEE 1666 §4.3), so `run` can elaborate and
+// simulate a chip. main() only silences SystemC's banner first (it would precede every
+// command's output on stderr) and hands over to the SystemC kernel's entry.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
+
 int sc_main(int argc, char* argv[]) {
   // Logs go to stderr so stdout carries only results (reports, JSON).
   spdlog::set_default_logger(spdlog::stderr_color_mt("etchsim"));
