@@ -78,14 +78,6 @@ arch::WeightTypes scheme_weight_types(const model::LlamaShape& shape, model::Qua
   return types;
 }
 
-// The weight types of a model file (layer 0's; the LM head may be token_embd, tied).
-arch::WeightTypes file_weight_types(const model::LlamaModel& model) {
-  if (model.layers().empty()) throw std::invalid_argument("the model has no layers");
-  const model::LayerWeights& l = model.layers().front();
-  return {l.attn_q.type,   l.attn_k.type, l.attn_v.type,   l.attn_output.type,
-          l.ffn_gate.type, l.ffn_up.type, l.ffn_down.type, model.output().type};
-}
-
 std::string type_name(gguf::GgmlType type) { return std::string(gguf::traits(type).name); }
 
 void apply_trace_options(const RunArgs& args, uint32_t n_layer, sim::TraceOptions& trace) {
@@ -153,7 +145,7 @@ int run_run(const RunArgs& args) {
     const model::LlamaModel model(*file);
     options.model_name = *args.model;
     options.shape = model.shape();
-    options.weight_types = file_weight_types(model);
+    options.weight_types = sim::model_weight_types(model);
     options.mode = args.mode == "timing" ? sim::Mode::Timing : sim::Mode::Functional;
     tokenizer = load_tokenizer(*file, args.prompt.has_value());
   } else {

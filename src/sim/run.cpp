@@ -50,9 +50,8 @@ uint32_t longest_sequence(const RunOptions& o) {
   return static_cast<uint32_t>(longest);
 }
 
-std::map<std::string, uint64_t> weight_cells(const RunOptions& o) {
+std::map<std::string, uint64_t> weight_cells(const RunOptions& o, const arch::WeightTypes& t) {
   const model::LlamaShape& s = o.shape;
-  const arch::WeightTypes& t = o.weight_types;
   const bool allow_float = o.config.weight_cells.allow_f16_weights;
   const uint64_t embd = s.n_embd, q = uint64_t{s.n_head} * s.head_dim(), kv = s.n_embd_kv();
   struct Matrix {
@@ -105,6 +104,22 @@ LayerResult stage_result(std::string name, const chip::Pipeline& pipeline, uint3
 
 }  // namespace
 
+arch::WeightTypes model_weight_types(const model::LlamaModel& model) {
+  if (model.layers().empty()) throw std::invalid_argument("the model has no layers");
+  auto types_of = [&model](const model::LayerWeights& l) {
+    return arch::WeightTypes{l.attn_q.type,   l.attn_k.type, l.attn_v.type,   l.attn_output.type,
+                             l.ffn_gate.type, l.ffn_up.type, l.ffn_down.type, model.output().type};
+  };
+  const arch::WeightTypes first = types_of(model.layers().front());
+  for (size_t i = 1; i < model.layers().size(); ++i) {
+    if (!(types_of(model.layers()[i]) == first)) {
+      throw std::invalid_argument(fmt::format(
+          "layer {} uses other weight types than layer 0: the chip hard-wires every layer alike", i));
+    }
+  }
+  return first;
+}
+
 RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   o.shape.validate();
   check_workload(o);
@@ -121,7 +136,7 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
 
   chip::ChipParams params{.config = o.config,
                           .shape = o.shape,
-                          .types = o.weight_types,
+                          .types = model ? model_weight_types(*model) : o.weight_types,
                           .max_positions = longest_sequence(o),
                           .datapath = datapath.get(),
                           .sampling = o.sampling,
@@ -191,7 +206,7 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                                        chip.lm_head().units(), result.cycles_total));
   result.kv_capacity_bytes = chip.kv_sram().capacity_bytes();
   result.kv_peak_bytes = chip.kv_sram().peak_bytes();
-  result.cells = weight_cells(o);
+  result.cells = weight_cells(o, params.types);
   return result;
 }
 

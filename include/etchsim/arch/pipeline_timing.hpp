@@ -19,6 +19,7 @@ struct WeightTypes {
   static WeightTypes uniform(gguf::GgmlType type) {
     return {type, type, type, type, type, type, type, type};
   }
+  bool operator==(const WeightTypes&) const = default;
 };
 
 struct UnitStep {

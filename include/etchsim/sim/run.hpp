@@ -18,6 +18,9 @@
 namespace etchsim::gguf {
 class GgufFile;
 }
+namespace etchsim::model {
+class LlamaModel;
+}
 
 namespace etchsim::sim {
 
@@ -100,7 +103,12 @@ struct RunResult {
   double wall_seconds = 0;   // host time of sc_start
 };
 
-// Runs the workload. Functional mode needs `file` (its tensors are used in place); timing mode
+// The weight types of a model file: layer 0's (the chip builds every layer alike) and the LM
+// head's (token_embd when the output is tied). Throws std::invalid_argument when a later layer
+// uses other types.
+arch::WeightTypes model_weight_types(const model::LlamaModel& model);
+
+// Runs the workload. Functional runs take the weight types from the file. Functional mode needs `file` (its tensors are used in place); timing mode
 // ignores it. Throws std::invalid_argument / arch::ConfigError with a clear message for a
 // workload the chip refuses (KV SRAM too small, context too long, token outside the vocabulary).
 RunResult run(const RunOptions& options, const gguf::GgufFile* file);

@@ -1,0 +1,116 @@
+// Bit-exact functional test (issue 4 item 5): the chip's logits and tokens equal golden/'s for
+// several shapes, every weight scheme, 1 and 4 users with prompts of different lengths.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <tuple>
+
+#include "chip_test_models.hpp"
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/golden/golden_model.hpp"
+#include "etchsim/golden/sampling.hpp"
+#include "etchsim/sim/run.hpp"
+
+namespace etchsim::chip {
+namespace {
+
+using testing::synth;
+
+struct Golden {
+  std::vector<std::vector<float>> logits;  // after each prompt token and each fed-back token
+  std::vector<int32_t> generated;
+};
+
+Golden golden_run(const gguf::GgufFile& file, const sim::UserRequest& r,
+                  const golden::SamplingParams& sampling) {
+  golden::GoldenModel model(
+      file, golden::GoldenOptions{.kv_type = numerics::KvType::F16,
+                                  .n_ctx = static_cast<int>(r.prompt.size() + r.n_generate)});
+  golden::Sampler sampler(sampling);
+  Golden g;
+  for (const int32_t t : r.prompt) g.logits.push_back(model.evaluate(t));
+  while (g.generated.size() < r.n_generate) {
+    if (!g.generated.empty()) g.logits.push_back(model.evaluate(g.generated.back()));
+    g.generated.push_back(sampler.sample(g.logits.back()));
+  }
+  return g;
+}
+
+void expect_chip_equals_golden(const model::LlamaShape& shape, model::QuantScheme scheme,
+                               std::vector<sim::UserRequest> users,
+                               golden::SamplingParams sampling = {}) {
+  const auto path = synth(shape, scheme);
+  const gguf::GgufFile file = gguf::GgufFile::open(path);
+  sim::RunOptions o;
+  o.model_name = path.string();
+  o.shape = shape;
+  o.config = testing::tiny_config();
+  o.mode = sim::Mode::Functional;
+  o.users = users;
+  o.sampling = sampling;
+  o.keep_logits = true;
+  const sim::RunResult result = sim::run(o, &file);
+  ASSERT_EQ(result.users.size(), users.size());
+  for (size_t u = 0; u < users.size(); ++u) {
+    golden::SamplingParams user_sampling = sampling;
+    user_sampling.seed += u;  // user u samples with seed + u (sim/run.hpp)
+    const Golden g = golden_run(file, users[u], user_sampling);
+    const sim::UserResult& chip = result.users[u];
+    EXPECT_EQ(chip.tokens, g.generated) << "user " << u;
+    ASSERT_EQ(chip.logits.size(), g.logits.size()) << "user " << u;
+    for (size_t i = 0; i < g.logits.size(); ++i) {
+      ASSERT_EQ(chip.logits[i].size(), g.logits[i].size());
+      EXPECT_EQ(std::memcmp(chip.logits[i].data(), g.logits[i].data(),
+                            g.logits[i].size() * sizeof(float)),
+                0)
+          << "user " << u << ", logits row " << i << " differ from golden's";
+    }
+  }
+}
+
+std::vector<int32_t> prompt(size_t n, int32_t first) {
+  std::vector<int32_t> p;
+  for (size_t i = 0; i < n; ++i) p.push_back(static_cast<int32_t>((first + 37 * i) % 500));
+  return p;
+}
+
+using Case = std::tuple<int, model::QuantScheme, int>;  // shape (0 gqa, 1 kquant), scheme, users
+
+class ChipBitExact : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ChipBitExact, LogitsAndTokensEqualGolden) {
+  const auto [shape_index, scheme, n_users] = GetParam();
+  const model::LlamaShape shape = shape_index == 0 ? testing::gqa_shape() : testing::kquant_shape();
+  std::vector<sim::UserRequest> users;
+  for (int u = 0; u < n_users; ++u) {
+    // Prompts of different lengths: 5, 2, 7, 3 tokens; 6, 4, 5, 3 generated.
+    const size_t lengths[] = {5, 2, 7, 3};
+    const uint32_t generated[] = {6, 4, 5, 3};
+    users.push_back({prompt(lengths[u], 11 * u + 1), generated[u]});
+  }
+  expect_chip_equals_golden(shape, scheme, users);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Schemes, ChipBitExact,
+    ::testing::Combine(::testing::Values(0, 1),
+                       ::testing::Values(model::QuantScheme::F32, model::QuantScheme::F16,
+                                         model::QuantScheme::Q8_0, model::QuantScheme::Q4_0,
+                                         model::QuantScheme::Q4_K, model::QuantScheme::Q3_K,
+                                         model::QuantScheme::Q6_K, model::QuantScheme::Mix36),
+                       ::testing::Values(1, 4)),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      return std::string(std::get<0>(info.param) == 0 ? "gqa3_" : "k256_") +
+             std::string(model::quant_scheme_name(std::get<1>(info.param))) + "_" +
+             std::to_string(std::get<2>(info.param)) + "users";
+    });
+
+TEST(ChipBitExact, SeededSamplingEqualsGolden) {
+  expect_chip_equals_golden(testing::kquant_shape(), model::QuantScheme::Q4_K,
+                            {{prompt(4, 3), 8}, {prompt(6, 9), 8}},
+                            golden::SamplingParams{.temperature = 0.8f, .top_k = 40, .top_p = 0.95f,
+                                                   .seed = 1234});
+}
+
+}  // namespace
+}  // namespace etchsim::chip
