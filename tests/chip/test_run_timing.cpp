@@ -1,0 +1,89 @@
+// Whole-chip timing: one user's decode steps take exactly the cycles of the timing formulas
+// (arch::token_timing), and a workload the KV SRAM cannot hold is refused with a clear message.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "chip_test_models.hpp"
+#include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/sim/run.hpp"
+
+namespace etchsim::chip {
+namespace {
+
+sim::RunOptions flagship(uint32_t prompt, uint32_t generated) {
+  sim::RunOptions o;
+  o.model_name = "llama-3.1-8b";
+  o.shape = *model::named_shape("llama-3.1-8b");
+  o.config = arch::load_config(std::filesystem::path(ETCHSIM_SOURCE_DIR) / "configs" / "hc1.toml");
+  o.weight_types = arch::WeightTypes{gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K, gguf::GgmlType::Q6_K,
+                                     gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K,
+                                     gguf::GgmlType::Q6_K, gguf::GgmlType::Q6_K};
+  o.mode = sim::Mode::Timing;
+  std::vector<int32_t> p(prompt);
+  for (uint32_t i = 0; i < prompt; ++i) p[i] = static_cast<int32_t>(i);
+  o.users = {{p, generated}};
+  return o;
+}
+
+TEST(ChipTiming, DecodeCyclesEqualTheTimingFormulas) {
+  const uint32_t prompt = 20, generated = 6;
+  const sim::RunOptions o = flagship(prompt, generated);
+  const sim::RunResult r = sim::run(o, nullptr);
+  ASSERT_EQ(r.users.size(), 1u);
+  const sim::UserResult& u = r.users[0];
+  EXPECT_EQ(u.tokens_generated, generated);
+  // Generated token i (1 <= i < generated) is fed back at position prompt + i - 1 and attends
+  // over prompt + i positions; with one user nothing overlaps it.
+  uint64_t decode = 0;
+  for (uint32_t i = 1; i < generated; ++i) {
+    decode += arch::token_timing(o.config, o.shape, o.weight_types, prompt + i).latency;
+  }
+  EXPECT_EQ(u.last_token_cycle - u.first_token_cycle, decode);
+  // Prefill overlaps prompt tokens, so the first token comes sooner than prompt latencies
+  // back to back, and no sooner than one token's latency.
+  const uint64_t one = arch::token_timing(o.config, o.shape, o.weight_types, prompt).latency;
+  EXPECT_GE(u.ttft_cycles, one);
+  EXPECT_LT(u.ttft_cycles, uint64_t{prompt} * one);
+  EXPECT_EQ(r.cycles_total, u.last_token_cycle);
+  // Every layer saw every token.
+  ASSERT_EQ(r.layers.size(), o.shape.n_layer + 1u);
+  for (const sim::LayerResult& layer : r.layers) {
+    for (const sim::UnitResult& unit : layer.units) EXPECT_EQ(unit.tokens, prompt + generated - 1);
+  }
+  EXPECT_EQ(r.kv_peak_bytes, uint64_t{prompt + generated - 1} * 32 * 2 * 2048);
+}
+
+TEST(ChipTiming, LockstepGivesTheSameCyclesAsSkip) {
+  // The engine is driven by one SystemC process either way; lockstep wakes it every cycle.
+  sim::RunOptions o = flagship(6, 3);
+  o.clocking = sim::Clocking::Lockstep;
+  const sim::RunResult r = sim::run(o, nullptr);
+  EXPECT_EQ(r.wakes, r.cycles_total + 1);  // cycles 0 .. cycles_total
+  uint64_t decode = 0;
+  for (uint32_t i = 1; i < 3; ++i) {
+    decode += arch::token_timing(o.config, o.shape, o.weight_types, 6 + i).latency;
+  }
+  EXPECT_EQ(r.users[0].last_token_cycle - r.users[0].first_token_cycle, decode);
+}
+
+TEST(ChipTiming, WorkloadTooLargeForTheKvSramIsRefused) {
+  sim::RunOptions o;
+  o.model_name = "tiny";
+  o.shape = *model::named_shape("tiny");
+  o.config = testing::tiny_config();
+  o.config.kv_sram.capacity_mib = 0.25;  // 1024 positions of 256 B
+  o.mode = sim::Mode::Timing;
+  o.users = {{{1, 2, 3}, 500}, {{4, 5}, 500}, {{6}, 100}};
+  try {
+    sim::run(o, nullptr);
+    FAIL() << "the run should be refused";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("refused user 2's sequence"), std::string::npos) << message;
+    EXPECT_NE(message.find("KV SRAM"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace etchsim::chip

@@ -1,0 +1,177 @@
+// The chip's TLM-2.0 target (issue 4 item 1): the address map answers valid accesses and gives
+// the documented error response to every bad one (address, length, direction, byte enables).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <functional>
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "chip_test_models.hpp"
+#include "etchsim/chip/chip.hpp"
+
+namespace etchsim::chip {
+namespace {
+
+namespace a = address;
+
+// A testbench initiator running `body` in a thread.
+struct Testbench : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Testbench> socket{"socket"};
+  std::function<void(Testbench&)> body;
+  SC_HAS_PROCESS(Testbench);
+  Testbench(sc_core::sc_module_name name, std::function<void(Testbench&)> fn)
+      : sc_module(name), body(std::move(fn)) {
+    SC_THREAD(run);
+  }
+  void run() {
+    body(*this);
+    sc_core::sc_stop();
+  }
+  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t address, void* data, size_t length,
+                                  unsigned char* byte_enable = nullptr) {
+    tlm::tlm_generic_payload t;
+    t.set_command(cmd);
+    t.set_address(address);
+    t.set_data_ptr(static_cast<unsigned char*>(data));
+    t.set_data_length(static_cast<unsigned>(length));
+    t.set_streaming_width(static_cast<unsigned>(length));
+    t.set_byte_enable_ptr(byte_enable);
+    if (byte_enable != nullptr) t.set_byte_enable_length(static_cast<unsigned>(length));
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->b_transport(t, delay);
+    if (delay > sc_core::SC_ZERO_TIME) wait(delay);
+    return t.get_response_status();
+  }
+  tlm::tlm_response_status read(uint64_t address, uint32_t& value) {
+    return access(tlm::TLM_READ_COMMAND, address, &value, 4);
+  }
+  tlm::tlm_response_status write(uint64_t address, uint32_t value) {
+    return access(tlm::TLM_WRITE_COMMAND, address, &value, 4);
+  }
+};
+
+ChipParams tiny_params() {
+  ChipParams p;
+  p.config = testing::tiny_config();
+  p.shape = *model::named_shape("tiny");
+  p.max_positions = 16;
+  return p;
+}
+
+TEST(ChipTlm, RegistersAndErrorResponses) {
+  Chip chip("chip", tiny_params());
+  bool ran = false;
+  Testbench tb("tb", [&](Testbench& t) {
+    uint32_t v = 0;
+    EXPECT_EQ(t.read(a::kId, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, a::kIdValue);
+    EXPECT_EQ(t.read(a::kNLayer, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 2u);
+    EXPECT_EQ(t.read(a::kNEmbd, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 64u);
+    EXPECT_EQ(t.read(a::kKvCapacityKib, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 1024u);
+    // Out of the map.
+    EXPECT_EQ(t.read(0x0ffc, v), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    EXPECT_EQ(t.read(0x8000'0000, v), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    // Read-only registers refuse writes; write-only ones refuse reads.
+    EXPECT_EQ(t.write(a::kId, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kCycleLow, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqId, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(t.read(a::kSeqOpen, v), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    // Wrong lengths and alignment.
+    uint64_t wide = 0;
+    EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kId, &wide, 8), tlm::TLM_BURST_ERROR_RESPONSE);
+    EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kId + 2, &v, 4), tlm::TLM_BURST_ERROR_RESPONSE);
+    std::array<float, 63> short_embedding{};
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, short_embedding.data(),
+                       sizeof short_embedding),
+              tlm::TLM_BURST_ERROR_RESPONSE);
+    std::array<uint32_t, 2> half_entry{};
+    EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kTokenFifo, half_entry.data(), 8),
+              tlm::TLM_BURST_ERROR_RESPONSE);
+    // Byte enables are not supported.
+    std::array<unsigned char, 4> enables{0xff, 0, 0xff, 0};
+    EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kId, &v, 4, enables.data()),
+              tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    // The LoRA window is reserved.
+    EXPECT_EQ(t.write(a::kLoraWindow, 0), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    // An embedding before start, or for a sequence that is not open, is refused.
+    std::array<float, 64> embedding{};
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
+              tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kControl, a::kControlStart), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
+              tlm::TLM_GENERIC_ERROR_RESPONSE);
+    // Closing a sequence that is not open is refused.
+    EXPECT_EQ(t.write(a::kSeqClose, 3), tlm::TLM_GENERIC_ERROR_RESPONSE);
+
+    // A valid round trip: open, send one embedding, read its entry, close.
+    EXPECT_EQ(t.write(a::kSeqOpen, 4), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.read(a::kSeqId, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 0u);
+    const uint32_t seq = v;
+    EXPECT_EQ(t.write(a::kEmbedSeq, seq), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.write(a::kEmbedPos, 0), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.write(a::kEmbedFlags, a::kEmbedEmit), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
+              tlm::TLM_OK_RESPONSE);
+    // A sequence with a token in flight cannot close.
+    EXPECT_EQ(t.write(a::kSeqClose, seq), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(t.read(a::kStatus, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v & a::kStatusIdle, 0u);
+    a::TokenEntry entry;
+    EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kTokenFifo, &entry, sizeof entry),
+              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(entry.seq, seq);
+    EXPECT_EQ(entry.pos, 0u);
+    EXPECT_EQ(entry.flags, a::kEmbedEmit);
+    EXPECT_EQ(entry.token, -1);  // timing only: no token chosen
+    EXPECT_EQ(t.write(a::kSeqClose, seq), tlm::TLM_OK_RESPONSE);
+    // Position beyond the sequence's reservation.
+    EXPECT_EQ(t.write(a::kSeqOpen, 2), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.write(a::kEmbedPos, 2), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
+              tlm::TLM_GENERIC_ERROR_RESPONSE);
+    uint32_t lo = 0;
+    EXPECT_EQ(t.read(a::kCycleLow, lo), tlm::TLM_OK_RESPONSE);
+    EXPECT_GT(lo, 0u);
+    ran = true;
+  });
+  tb.socket.bind(chip.host_socket);
+  sc_core::sc_start();
+  EXPECT_TRUE(ran);
+}
+
+TEST(ChipTlm, SequenceThatDoesNotFitIsRefused) {
+  Chip chip("chip", tiny_params());
+  bool ran = false;
+  Testbench tb("tb", [&](Testbench& t) {
+    uint32_t v = 0;
+    // tiny: 2 layers x K,V x 2 KV heads x 16 x f16 = 256 B per position; 1 MiB = 4096 positions.
+    EXPECT_EQ(t.write(a::kSeqOpen, 4096), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.read(a::kSeqId, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 0u);
+    EXPECT_EQ(t.read(a::kKvFreeKib, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 0u);
+    EXPECT_EQ(t.write(a::kSeqOpen, 1), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.read(a::kSeqId, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, a::kSeqRefused);
+    EXPECT_NE(chip.kv_sram().refusal().find("KV SRAM cannot hold a sequence of 1 positions"),
+              std::string::npos)
+        << chip.kv_sram().refusal();
+    EXPECT_EQ(t.write(a::kSeqClose, 0), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqOpen, 1), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.read(a::kSeqId, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 0u);
+    ran = true;
+  });
+  tb.socket.bind(chip.host_socket);
+  sc_core::sc_start();
+  EXPECT_TRUE(ran);
+}
+
+}  // namespace
+}  // namespace etchsim::chip
