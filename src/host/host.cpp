@@ -149,6 +149,8 @@ void Host::run() {
     m_error = e.what();
   }
   m_last_cycle = cycle();
+  // One more cycle lets trace files record the values of the last cycle before the stop.
+  wait(m_period);
   sc_core::sc_stop();
 }
 
