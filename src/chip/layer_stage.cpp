@@ -1,5 +1,6 @@
 #include "etchsim/chip/layer_stage.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -20,19 +21,8 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
       throw std::logic_error("layer_timing and golden::LayerUnit disagree on unit " +
                              std::string(timing.units[i].unit));
     }
-    PipelineUnit::TimingFn timing_fn;
-    uint32_t depth = pipeline_depth(timing.units[i].timing);
-    PipelineUnit::FireFn fire;
     const bool is_attention = unit == golden::LayerUnit::Attention;
-    if (is_attention) {
-      const arch::ChipConfig* config = &ctx.config;
-      timing_fn = [config, heads](const TokenTag& tag) {
-        return arch::attention_timing(uint64_t{tag.pos} + 1, heads, *config);
-      };
-      depth = std::max(depth, pipeline_depth(arch::attention_timing(ctx.max_positions, heads, ctx.config)));
-    } else {
-      timing_fn = [t = timing.units[i].timing](const TokenTag&) { return t; };
-    }
+    PipelineUnit::FireFn fire;
     KvSram* kv = &ctx.kv;
     TokenStore* tokens = &ctx.tokens;
     if (tokens->functional()) {
@@ -43,8 +33,22 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
     } else if (is_attention) {
       fire = [kv, layer](const TokenTag& tag) { kv->write_rows(tag.seq, layer, tag.pos); };
     }
-    m_units.push_back(std::make_unique<PipelineUnit>(std::string(timing.units[i].unit), depth,
-                                                     std::move(timing_fn), std::move(fire)));
+    std::string unit_name(timing.units[i].unit);
+    if (is_attention) {
+      // The attention unit's timing grows with the token's position.
+      const arch::ChipConfig* config = &ctx.config;
+      auto timing_fn = [config, heads](const TokenTag& tag) {
+        return arch::attention_timing(uint64_t{tag.pos} + 1, heads, *config);
+      };
+      const uint32_t depth =
+          std::max(pipeline_depth(timing.units[i].timing),
+                   pipeline_depth(arch::attention_timing(ctx.max_positions, heads, ctx.config)));
+      m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
+                                                       std::move(timing_fn), std::move(fire)));
+    } else {
+      m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name),
+                                                       timing.units[i].timing, std::move(fire)));
+    }
     ctx.pipeline.add(m_units.back().get(), stage);
   }
 }

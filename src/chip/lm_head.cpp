@@ -24,9 +24,8 @@ LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
       };
     }
     const arch::UnitTiming t = timing.units[i].timing;
-    m_units.push_back(std::make_unique<PipelineUnit>(
-        std::string(golden::head_unit_name(unit)), pipeline_depth(t),
-        [t](const TokenTag&) { return t; }, std::move(fire)));
+    m_units.push_back(
+        std::make_unique<PipelineUnit>(std::string(golden::head_unit_name(unit)), t, std::move(fire)));
     ctx.pipeline.add(m_units.back().get(), stage);
   }
 }

@@ -22,6 +22,7 @@ void Pipeline::finish(SinkFn sink, InputFreeFn input_free) {
   m_stage_tokens.assign(stage_count(), 0);
   m_stage_busy_since.assign(stage_count(), 0);
   m_stage_busy_total.assign(stage_count(), 0);
+  m_due.assign(m_units.size() + 1, kNever);
   m_last_step.assign(m_units.size() + 1, kNever);
   m_sink = std::move(sink);
   m_input_free = std::move(input_free);
@@ -48,7 +49,7 @@ void Pipeline::write_input(const TokenTag& tag, uint64_t cycle, uint64_t delay) 
   in.tag = tag;
   ++m_inside;
   stage_token_enters(0, cycle);
-  schedule(0, in.ready_at);
+  schedule(0, m_units.front()->wake_after_input_filled(in.ready_at));
 }
 
 void Pipeline::take_output_again(uint64_t cycle) {
@@ -56,7 +57,9 @@ void Pipeline::take_output_again(uint64_t cycle) {
 }
 
 void Pipeline::schedule(uint32_t index, uint64_t cycle) {
-  if (m_use_calendar && cycle != kNever) m_calendar.push({cycle, index});
+  if (!m_use_calendar || cycle >= m_due[index]) return;  // also drops kNever
+  m_due[index] = cycle;
+  m_calendar.push({cycle, index});
 }
 
 bool Pipeline::step_sink(uint64_t cycle) {
@@ -75,7 +78,7 @@ bool Pipeline::step_sink(uint64_t cycle) {
 void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
   const auto n = static_cast<uint32_t>(m_units.size());
   if (index == n) {
-    if (step_sink(cycle) && scheduled) schedule(n - 1, cycle);
+    if (step_sink(cycle) && scheduled) schedule(n - 1, m_units.back()->wake_after_output_taken(cycle));
     return;
   }
   PipelineUnit& unit = *m_units[index];
@@ -86,12 +89,15 @@ void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
       stage_token_leaves(from, cycle);
       stage_token_enters(to, cycle);
     }
-    if (scheduled) schedule(index + 1, cycle + 1);
+    if (scheduled) {
+      schedule(index + 1, index + 1 < n ? m_units[index + 1]->wake_after_input_filled(cycle + 1)
+                                        : cycle + 1);
+    }
   }
   if (changes & PipelineUnit::kAccepted) {
     if (index > 0) {
       m_units[index - 1]->refresh_trace();
-      if (scheduled) schedule(index - 1, cycle);
+      if (scheduled) schedule(index - 1, m_units[index - 1]->wake_after_output_taken(cycle));
     } else if (m_input_free) {
       m_input_free(cycle);
     }
@@ -114,6 +120,8 @@ void Pipeline::step_scheduled(uint64_t cycle) {
   while (!m_calendar.empty() && m_calendar.top().cycle <= cycle) {
     const Wake wake = m_calendar.top();
     m_calendar.pop();
+    if (m_due[wake.index] != wake.cycle) continue;  // superseded by an earlier wake
+    m_due[wake.index] = kNever;
     if (wake.cycle < cycle) throw std::logic_error("Pipeline: a scheduled cycle was skipped");
     if (m_last_step[wake.index] == cycle) continue;  // already evaluated this cycle
     m_last_step[wake.index] = cycle;

@@ -16,6 +16,14 @@ PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, Fi
       m_fire(std::move(fire)),
       m_ring(std::max<uint32_t>(depth, 1)) {}
 
+PipelineUnit::PipelineUnit(std::string name, const arch::UnitTiming& timing, FireFn fire)
+    : m_name(std::move(name)),
+      m_fixed(timing),
+      m_fire(std::move(fire)),
+      m_ring(pipeline_depth(timing)) {
+  // A zero latency or interval is refused when the first token arrives, as for a TimingFn.
+}
+
 void PipelineUnit::connect(PipelineRegister* in, PipelineRegister* out) {
   m_in = in;
   m_out = out;
@@ -27,7 +35,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     m_out->valid = true;
     m_out->ready_at = cycle + 1;
     m_out->tag = m_ring[m_head].tag;
-    m_head = (m_head + 1) % static_cast<uint32_t>(m_ring.size());
+    if (++m_head == m_ring.size()) m_head = 0;
     --m_count;
     if (m_count == 0) m_busy_total += cycle - m_busy_since;
     changes |= kCompleted;
@@ -36,11 +44,12 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
       m_count < m_ring.size()) {
     const TokenTag tag = m_in->tag;
     m_in->valid = false;
-    const arch::UnitTiming t = m_timing(tag);
+    const arch::UnitTiming t = m_timing ? m_timing(tag) : m_fixed;
     if (t.latency == 0 || t.interval == 0) {
       throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
     }
-    const auto tail = (m_head + m_count) % static_cast<uint32_t>(m_ring.size());
+    uint32_t tail = m_head + m_count;
+    if (tail >= m_ring.size()) tail -= static_cast<uint32_t>(m_ring.size());
     m_ring[tail] = {tag, cycle + t.latency};
     if (m_count == 0) m_busy_since = cycle;
     ++m_count;

@@ -99,10 +99,10 @@ INSTANTIATE_TEST_SUITE_P(
                                          model::QuantScheme::Q4_K, model::QuantScheme::Q3_K,
                                          model::QuantScheme::Q6_K, model::QuantScheme::Mix36),
                        ::testing::Values(1, 4)),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      return std::string(std::get<0>(info.param) == 0 ? "gqa3_" : "k256_") +
-             std::string(model::quant_scheme_name(std::get<1>(info.param))) + "_" +
-             std::to_string(std::get<2>(info.param)) + "users";
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      return std::string(std::get<0>(param_info.param) == 0 ? "gqa3_" : "k256_") +
+             std::string(model::quant_scheme_name(std::get<1>(param_info.param))) + "_" +
+             std::to_string(std::get<2>(param_info.param)) + "users";
     });
 
 TEST(ChipBitExact, SeededSamplingEqualsGolden) {

@@ -2,6 +2,7 @@
 // intervals, a sink that refuses tokens at random (backpressure), tokens written whenever the
 // input register is free. Lockstep (every unit every cycle) is the reference; skip (wake
 // calendar) must reach the same state at every cycle and the same results.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -35,7 +36,7 @@ std::vector<std::unique_ptr<PipelineUnit>> make_units(uint64_t seed, std::vector
     const uint64_t lat = 1 + rng() % 9, ivl = 1 + rng() % 4, grow = rng() % 3;
     const arch::UnitTiming worst{lat + grow * 20, ivl + grow * 20};
     units.push_back(std::make_unique<PipelineUnit>(
-        "u" + std::to_string(i), pipeline_depth(worst), [lat, ivl, grow](const TokenTag& t) {
+        fmt::format("u{}", i), pipeline_depth(worst), [lat, ivl, grow](const TokenTag& t) {
           return arch::UnitTiming{lat + grow * (t.pos % 20), ivl + grow * (t.pos % 20)};
         }));
     if (i > 0 && rng() % 3 == 0) ++stage;

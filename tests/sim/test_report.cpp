@@ -1,4 +1,5 @@
 // The JSON report, write_report and the summary table of a hand-filled RunResult.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -108,10 +109,11 @@ TEST(Report, ConfigHoldsEveryKeyAsResolved) {
   for (const auto& [section, keys] : config.items()) n_keys += keys.size();
   EXPECT_EQ(n_keys, arch::config_keys().size());
   for (const arch::ConfigKey& key : arch::config_keys()) {
-    const std::string path = "/" + std::string(key.key);
-    EXPECT_TRUE(
-        config.contains(json::json_pointer(std::string(path).replace(path.find('.'), 1, "/"))))
-        << key.key;
+    const std::string_view name = key.key;
+    const size_t dot = name.find('.');
+    const std::string pointer =
+        fmt::format("/{}/{}", name.substr(0, dot), name.substr(dot + 1));
+    EXPECT_TRUE(config.contains(json::json_pointer(pointer))) << key.key;
   }
   EXPECT_DOUBLE_EQ(config.at("clock").at("clock_mhz").get<double>(), 250.0);
   EXPECT_EQ(config.at("kv_sram").at("banks").get<int64_t>(), 6);
@@ -123,7 +125,7 @@ TEST(Report, ConfigHoldsEveryKeyAsResolved) {
 
 TEST(Report, WriteReportRoundTrips) {
   const auto dir = std::filesystem::temp_directory_path() /
-                   ("etchsim-test-report-" + std::to_string(::getpid()));
+                   fmt::format("etchsim-test-report-{}", ::getpid());
   std::filesystem::create_directories(dir);
   const RunResult r = sample_result();
   write_report(dir / "report.json", r);
@@ -137,7 +139,7 @@ TEST(Report, WriteReportRoundTrips) {
 TEST(Report, WriteReportToUnwritableDirectoryThrowsAndLeavesNothing) {
   if (::geteuid() == 0) GTEST_SKIP() << "root writes anywhere";
   const auto dir = std::filesystem::temp_directory_path() /
-                   ("etchsim-test-report-ro-" + std::to_string(::getpid()));
+                   fmt::format("etchsim-test-report-ro-{}", ::getpid());
   std::filesystem::create_directories(dir);
   std::filesystem::permissions(
       dir, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
@@ -156,7 +158,7 @@ TEST(Report, WriteReportToUnwritableDirectoryThrowsAndLeavesNothing) {
 // is removed and the directory keeps only what it had. Works as root too.
 TEST(Report, WriteReportFailingAtRenameLeavesNothing) {
   const auto dir = std::filesystem::temp_directory_path() /
-                   ("etchsim-test-report-rename-" + std::to_string(::getpid()));
+                   fmt::format("etchsim-test-report-rename-{}", ::getpid());
   std::filesystem::create_directories(dir / "report.json" / "inside");
   EXPECT_THROW(write_report(dir / "report.json", sample_result()), std::runtime_error);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
@@ -166,7 +168,7 @@ TEST(Report, WriteReportFailingAtRenameLeavesNothing) {
 
 TEST(Report, WriteReportUnderARegularFileThrows) {
   const auto dir = std::filesystem::temp_directory_path() /
-                   ("etchsim-test-report-notdir-" + std::to_string(::getpid()));
+                   fmt::format("etchsim-test-report-notdir-{}", ::getpid());
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "plain") << "x";
   EXPECT_THROW(write_report(dir / "plain" / "report.json", sample_result()), std::runtime_error);

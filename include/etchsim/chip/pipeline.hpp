@@ -83,7 +83,13 @@ class Pipeline {
   std::vector<uint64_t> m_stage_busy_since;
   std::vector<uint64_t> m_stage_busy_total;
   std::vector<PipelineRegister> m_regs;
+  // Holds at most one live wake per unit and sink, its m_due; an entry whose cycle differs from
+  // m_due was superseded by an earlier wake and is dropped when popped.
   std::priority_queue<Wake> m_calendar;
+  // Per unit and sink: the cycle of its live calendar entry, kNever without one. A wake at or
+  // after m_due is not pushed: evaluating the unit at m_due reschedules it at its next_wake(),
+  // which accounts for everything that happened up to then.
+  std::vector<uint64_t> m_due;
   std::vector<uint64_t> m_last_step;  // per unit and sink: last cycle evaluated by the calendar
   SinkFn m_sink;
   InputFreeFn m_input_free;

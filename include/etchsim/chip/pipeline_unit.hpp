@@ -6,6 +6,7 @@
 // arithmetic, when there is any, runs in bulk at the cycle the unit takes the token.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -33,7 +34,11 @@ class PipelineUnit {
   using FireFn = std::function<void(const TokenTag&)>;
 
   // `depth`: tokens the unit's internal pipeline holds at once, ceil(latency / interval).
+  // `timing` is asked for every token the unit takes (its timing may depend on the token).
   PipelineUnit(std::string name, uint32_t depth, TimingFn timing, FireFn fire = {});
+  // A unit whose timing is the same for every token (depth: pipeline_depth(timing)); cheaper
+  // per token than a TimingFn.
+  PipelineUnit(std::string name, const arch::UnitTiming& timing, FireFn fire = {});
 
   void connect(PipelineRegister* in, PipelineRegister* out);
 
@@ -46,6 +51,16 @@ class PipelineUnit {
   // The next cycle after `cycle` at which step() can change something without a neighbour
   // acting first; kNever when only a neighbour can unblock it.
   uint64_t next_wake(uint64_t cycle) const;
+  // What next_wake() becomes when a neighbour acts, for a wake calendar: the first cycle from
+  // `cycle` at which a result can complete now that the output register was emptied at `cycle`,
+  // and the first cycle at which the unit can take the token written into its input register
+  // with `ready_at` (kNever: the unit's own pending wake, its completion, comes first).
+  uint64_t wake_after_output_taken(uint64_t cycle) const {
+    return m_count > 0 ? std::max(m_ring[m_head].done, cycle) : kNever;
+  }
+  uint64_t wake_after_input_filled(uint64_t ready_at) const {
+    return m_count < m_ring.size() ? std::max(m_next_accept, ready_at) : kNever;
+  }
 
   const std::string& name() const { return m_name; }
   bool busy() const { return m_count > 0; }
@@ -68,6 +83,7 @@ class PipelineUnit {
   void update_trace();
 
   std::string m_name;
+  arch::UnitTiming m_fixed;  // used when m_timing is empty
   TimingFn m_timing;
   FireFn m_fire;
   PipelineRegister* m_in = nullptr;
