@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job, on a fresh machine: install what is missing, build, then synthesize a tiny
-# random-weight Llama model and inspect it. Outputs go to out/ (override with OUT_DIR).
+# The main job, on a fresh machine: install what is missing, build, then simulate the flagship
+# chip (Llama 3.1 8B shape on configs/hc1.toml, 1024-token prompt + 1024 generated, timing mode)
+# and a functional run of a synthesized tiny model that prints its tokens. Outputs go to out/
+# (override with OUT_DIR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup-deps.sh"
@@ -9,6 +11,9 @@ etchsim=${BUILD_DIR:-$root/build}/etchsim
 out=${OUT_DIR:-$root/out}
 mkdir -p "$out"
 
+echo "== etchsim run: the flagship (llama-3.1-8b shape, configs/hc1.toml, 1 user, 1024 + 1024 tokens)"
+"$etchsim" run --report "$out/flagship.json"
+echo
 echo "== etchsim synth: a tiny Llama model (2 layers, embd 64) with random q8_0 weights"
 "$etchsim" synth --shape tiny --quant q8_0 --seed 1 -o "$out/tiny-q8_0.gguf"
 echo
@@ -17,3 +22,8 @@ echo "== etchsim inspect $out/tiny-q8_0.gguf"
 echo
 echo "== etchsim golden: the reference forward pass generates 16 tokens (random weights: random text)"
 "$etchsim" golden "$out/tiny-q8_0.gguf" --prompt "Hello, world" -n 16 --ignore-eos
+echo
+echo "== etchsim run: the tiny model on configs/tiny.toml, functional (same tokens as golden), 2 users"
+"$etchsim" run "$out/tiny-q8_0.gguf" --config "$root/configs/tiny.toml" --prompt "Hello, world" -n 16 \
+  --users 2 --vcd "$out/tiny.vcd" --report "$out/tiny.json"
+echo "(trace: $out/tiny.vcd, open with: gtkwave $out/tiny.gtkw)"
