@@ -121,6 +121,9 @@ arch::WeightTypes model_weight_types(const model::LlamaModel& model) {
 }
 
 RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
+  // SystemC's informational notes ("tracing timescale unit set", "Simulation stopped by user.")
+  // would land on stdout, which carries only results.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   o.shape.validate();
   check_workload(o);
   const bool functional = o.mode == Mode::Functional;
@@ -164,9 +167,6 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   std::unique_ptr<TraceOutput> trace;
   if (!o.trace.vcd.empty()) trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
 
-  // The host ends the run with sc_stop(); SystemC's informational notes ("Simulation stopped by
-  // user.") would land on stdout, which carries only results.
-  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const auto start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
