@@ -175,32 +175,60 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
   namespace a = address;
   const uint64_t c = cycle();
   switch (address) {
-    case a::kId: value = a::kIdValue; break;
+    case a::kId:
+      value = a::kIdValue;
+      break;
     case a::kStatus:
       value = (m_started ? a::kStatusStarted : 0) |
               (m_pipeline.input().valid ? 0 : a::kStatusInputFree) |
               (m_fifo.empty() ? 0 : a::kStatusTokenReady) |
               (m_pipeline.tokens_inside() == 0 ? a::kStatusIdle : 0);
       break;
-    case a::kCycleLow: value = static_cast<uint32_t>(c); break;
-    case a::kCycleHigh: value = static_cast<uint32_t>(c >> 32); break;
-    case a::kTokenCount: value = static_cast<uint32_t>(m_fifo.size()); break;
-    case a::kNLayer: value = m_params.shape.n_layer; break;
-    case a::kNEmbd: value = m_params.shape.n_embd; break;
-    case a::kNVocab: value = m_params.shape.n_vocab; break;
-    case a::kClockKhz: value = static_cast<uint32_t>(m_params.config.clock.clock_mhz * 1000.0); break;
-    case a::kKvCapacityKib: value = static_cast<uint32_t>(m_kv->capacity_bytes() / 1024); break;
+    case a::kCycleLow:
+      value = static_cast<uint32_t>(c);
+      break;
+    case a::kCycleHigh:
+      value = static_cast<uint32_t>(c >> 32);
+      break;
+    case a::kTokenCount:
+      value = static_cast<uint32_t>(m_fifo.size());
+      break;
+    case a::kNLayer:
+      value = m_params.shape.n_layer;
+      break;
+    case a::kNEmbd:
+      value = m_params.shape.n_embd;
+      break;
+    case a::kNVocab:
+      value = m_params.shape.n_vocab;
+      break;
+    case a::kClockKhz:
+      value = static_cast<uint32_t>(m_params.config.clock.clock_mhz * 1000.0);
+      break;
+    case a::kKvCapacityKib:
+      value = static_cast<uint32_t>(m_kv->capacity_bytes() / 1024);
+      break;
     case a::kKvFreeKib:
       value = static_cast<uint32_t>((m_kv->capacity_bytes() - m_kv->reserved_bytes()) / 1024);
       break;
-    case a::kSeqId: value = m_last_seq; break;
-    case a::kEmbedSeq: value = m_next_embed.seq; break;
-    case a::kEmbedPos: value = m_next_embed.pos; break;
-    case a::kEmbedFlags: value = m_next_embed.flags; break;
+    case a::kSeqId:
+      value = m_last_seq;
+      break;
+    case a::kEmbedSeq:
+      value = m_next_embed.seq;
+      break;
+    case a::kEmbedPos:
+      value = m_next_embed.pos;
+      break;
+    case a::kEmbedFlags:
+      value = m_next_embed.flags;
+      break;
     case a::kControl:
     case a::kSeqOpen:
-    case a::kSeqClose: return tlm::TLM_COMMAND_ERROR_RESPONSE;  // write-only
-    default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    case a::kSeqClose:
+      return tlm::TLM_COMMAND_ERROR_RESPONSE;  // write-only
+    default:
+      return tlm::TLM_ADDRESS_ERROR_RESPONSE;
   }
   return tlm::TLM_OK_RESPONSE;
 }
@@ -210,7 +238,8 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
   switch (address) {
     case a::kControl:
       if (value & a::kControlReset) {
-        if (m_pipeline.tokens_inside() != 0 || !m_fifo.empty()) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+        if (m_pipeline.tokens_inside() != 0 || !m_fifo.empty())
+          return tlm::TLM_GENERIC_ERROR_RESPONSE;
         for (uint32_t s = 0; s < m_in_flight.size(); ++s) m_kv->close(s);
         m_started = false;
       }
@@ -229,9 +258,15 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
       if (!m_kv->is_open(value) || m_in_flight[value] != 0) return tlm::TLM_GENERIC_ERROR_RESPONSE;
       m_kv->close(value);
       return tlm::TLM_OK_RESPONSE;
-    case a::kEmbedSeq: m_next_embed.seq = value; return tlm::TLM_OK_RESPONSE;
-    case a::kEmbedPos: m_next_embed.pos = value; return tlm::TLM_OK_RESPONSE;
-    case a::kEmbedFlags: m_next_embed.flags = value; return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedSeq:
+      m_next_embed.seq = value;
+      return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedPos:
+      m_next_embed.pos = value;
+      return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedFlags:
+      m_next_embed.flags = value;
+      return tlm::TLM_OK_RESPONSE;
     case a::kId:
     case a::kStatus:
     case a::kCycleLow:
@@ -243,8 +278,10 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
     case a::kClockKhz:
     case a::kKvCapacityKib:
     case a::kKvFreeKib:
-    case a::kSeqId: return tlm::TLM_COMMAND_ERROR_RESPONSE;  // read-only
-    default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    case a::kSeqId:
+      return tlm::TLM_COMMAND_ERROR_RESPONSE;  // read-only
+    default:
+      return tlm::TLM_ADDRESS_ERROR_RESPONSE;
   }
 }
 

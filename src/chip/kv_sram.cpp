@@ -8,9 +8,12 @@ namespace etchsim::chip {
 
 numerics::KvType numerics_kv_type(arch::KvElement element) {
   switch (element) {
-    case arch::KvElement::F32: return numerics::KvType::F32;
-    case arch::KvElement::I8: return numerics::KvType::I8;
-    case arch::KvElement::F16: break;
+    case arch::KvElement::F32:
+      return numerics::KvType::F32;
+    case arch::KvElement::I8:
+      return numerics::KvType::I8;
+    case arch::KvElement::F16:
+      break;
   }
   return numerics::KvType::F16;
 }
@@ -47,9 +50,8 @@ std::optional<uint32_t> KvSram::open(uint32_t positions) {
                           "KV SRAM cannot hold a sequence of {} positions: it needs {:.2f} MiB "
                           "({} B per position over {} layers), {:.2f} MiB of {:.2f} MiB are free "
                           "(kv_sram.capacity_mib)",
-                          positions, static_cast<double>(need) / 1048576.0,
-                          bytes_per_position(), m_shape.n_layer,
-                          static_cast<double>(m_capacity - m_reserved) / 1048576.0,
+                          positions, static_cast<double>(need) / 1048576.0, bytes_per_position(),
+                          m_shape.n_layer, static_cast<double>(m_capacity - m_reserved) / 1048576.0,
                           static_cast<double>(m_capacity) / 1048576.0);
     return std::nullopt;
   }
@@ -87,9 +89,10 @@ bool KvSram::close(uint32_t seq) {
 void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos) {
   Sequence& s = sequence(seq);
   if (pos >= s.positions || layer >= m_shape.n_layer) {
-    throw std::logic_error(fmt::format("KV SRAM: position {} of layer {} is outside sequence {}'s "
-                                       "{} reserved positions",
-                                       pos, layer, seq, s.positions));
+    throw std::logic_error(
+        fmt::format("KV SRAM: position {} of layer {} is outside sequence {}'s "
+                    "{} reserved positions",
+                    pos, layer, seq, s.positions));
   }
   ++s.written_rows;
   m_occupied += 2 * m_row_bytes;

@@ -10,7 +10,8 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                        ChipContext& ctx)
     : sc_module(name), m_layer(layer) {
   const bool allow_float = ctx.config.weight_cells.allow_f16_weights;
-  const arch::StageTiming timing = arch::layer_timing(ctx.config, ctx.shape, ctx.types, 1, allow_float);
+  const arch::StageTiming timing =
+      arch::layer_timing(ctx.config, ctx.shape, ctx.types, 1, allow_float);
   if (timing.units.size() != golden::kLayerUnitCount) {
     throw std::logic_error("layer_timing and golden::LayerUnit disagree on the unit count");
   }
@@ -46,8 +47,8 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
       m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
                                                        std::move(timing_fn), std::move(fire)));
     } else {
-      m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name),
-                                                       timing.units[i].timing, std::move(fire)));
+      m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), timing.units[i].timing,
+                                                       std::move(fire)));
     }
     ctx.pipeline.add(m_units.back().get(), stage);
   }

@@ -9,8 +9,8 @@ namespace etchsim::chip {
 LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
                const golden::SamplingParams& sampling)
     : sc_module(name), m_tokens(ctx.tokens), m_sampling(sampling) {
-  const arch::StageTiming timing = arch::lm_head_timing(
-      ctx.config, ctx.shape, ctx.types, ctx.config.weight_cells.allow_f16_weights);
+  const arch::StageTiming timing = arch::lm_head_timing(ctx.config, ctx.shape, ctx.types,
+                                                        ctx.config.weight_cells.allow_f16_weights);
   for (size_t i = 0; i < timing.units.size(); ++i) {
     const auto unit = static_cast<golden::HeadUnit>(i);
     PipelineUnit::FireFn fire;
@@ -24,8 +24,8 @@ LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
       };
     }
     const arch::UnitTiming t = timing.units[i].timing;
-    m_units.push_back(
-        std::make_unique<PipelineUnit>(std::string(golden::head_unit_name(unit)), t, std::move(fire)));
+    m_units.push_back(std::make_unique<PipelineUnit>(std::string(golden::head_unit_name(unit)), t,
+                                                     std::move(fire)));
     ctx.pipeline.add(m_units.back().get(), stage);
   }
 }

@@ -37,7 +37,8 @@ void Pipeline::stage_token_leaves(uint32_t stage, uint64_t cycle) {
 }
 
 uint64_t Pipeline::stage_busy_cycles(uint32_t stage, uint64_t now) const {
-  return m_stage_busy_total[stage] + (m_stage_tokens[stage] > 0 ? now - m_stage_busy_since[stage] : 0);
+  return m_stage_busy_total[stage] +
+         (m_stage_tokens[stage] > 0 ? now - m_stage_busy_since[stage] : 0);
 }
 
 void Pipeline::write_input(const TokenTag& tag, uint64_t cycle, uint64_t delay) {
@@ -78,7 +79,8 @@ bool Pipeline::step_sink(uint64_t cycle) {
 void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
   const auto n = static_cast<uint32_t>(m_units.size());
   if (index == n) {
-    if (step_sink(cycle) && scheduled) schedule(n - 1, m_units.back()->wake_after_output_taken(cycle));
+    if (step_sink(cycle) && scheduled)
+      schedule(n - 1, m_units.back()->wake_after_output_taken(cycle));
     return;
   }
   PipelineUnit& unit = *m_units[index];
@@ -90,8 +92,8 @@ void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
       stage_token_enters(to, cycle);
     }
     if (scheduled) {
-      schedule(index + 1, index + 1 < n ? m_units[index + 1]->wake_after_input_filled(cycle + 1)
-                                        : cycle + 1);
+      schedule(index + 1,
+               index + 1 < n ? m_units[index + 1]->wake_after_input_filled(cycle + 1) : cycle + 1);
     }
   }
   if (changes & PipelineUnit::kAccepted) {

@@ -7,7 +7,8 @@ namespace etchsim::chip {
 
 uint32_t pipeline_depth(const arch::UnitTiming& timing) {
   if (timing.interval == 0) return 1;
-  return static_cast<uint32_t>(std::max<uint64_t>(1, arch::ceil_div(timing.latency, timing.interval)));
+  return static_cast<uint32_t>(
+      std::max<uint64_t>(1, arch::ceil_div(timing.latency, timing.interval)));
 }
 
 PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, FireFn fire)
@@ -40,8 +41,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     if (m_count == 0) m_busy_total += cycle - m_busy_since;
     changes |= kCompleted;
   }
-  if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept &&
-      m_count < m_ring.size()) {
+  if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept && m_count < m_ring.size()) {
     const TokenTag tag = m_in->tag;
     m_in->valid = false;
     const arch::UnitTiming t = m_timing ? m_timing(tag) : m_fixed;

@@ -3,12 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <systemc>  // declares extern "C" sc_main
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
+#include <systemc>  // declares extern "C" sc_main
 
 #include "etchsim/cli/commands.hpp"
 

@@ -48,10 +48,9 @@ void Host::transport(tlm::tlm_command command, uint64_t address, unsigned char* 
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   socket->b_transport(trans, delay);
   if (trans.is_response_error()) {
-    throw TransportError(fmt::format("the chip answered {} to a {} of {} bytes at {:#x}",
-                                     trans.get_response_string(),
-                                     command == tlm::TLM_READ_COMMAND ? "read" : "write", length,
-                                     address));
+    throw TransportError(fmt::format(
+        "the chip answered {} to a {} of {} bytes at {:#x}", trans.get_response_string(),
+        command == tlm::TLM_READ_COMMAND ? "read" : "write", length, address));
   }
   // The chip annotates the cycles the host stays busy (an embedding's transfer).
   if (delay > sc_core::SC_ZERO_TIME) wait(delay);
@@ -75,7 +74,8 @@ void Host::send(const Input& input) {
   write32(address::kEmbedPos, input.pos);
   write32(address::kEmbedFlags, input.emit ? address::kEmbedEmit : 0);
   transport(tlm::TLM_WRITE_COMMAND, address::kEmbedWindow,
-            reinterpret_cast<unsigned char*>(m_embedding.data()), m_embedding.size() * sizeof(float));
+            reinterpret_cast<unsigned char*>(m_embedding.data()),
+            m_embedding.size() * sizeof(float));
 }
 
 void Host::receive() {
@@ -84,7 +84,8 @@ void Host::receive() {
             sizeof entry);
   if ((entry.flags & address::kEmbedEmit) == 0) return;  // a prompt token: KV cache only
   const auto it = std::find(m_seq.begin(), m_seq.end(), entry.seq);
-  if (it == m_seq.end()) throw TransportError(fmt::format("token for unknown sequence {}", entry.seq));
+  if (it == m_seq.end())
+    throw TransportError(fmt::format("token for unknown sequence {}", entry.seq));
   const auto user_index = static_cast<uint32_t>(it - m_seq.begin());
   UserTrace& user = m_users[user_index];
   const Request& request = m_requests[user_index];

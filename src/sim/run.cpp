@@ -30,9 +30,10 @@ void check_workload(const RunOptions& o) {
     if (r.prompt.empty()) throw std::invalid_argument(fmt::format("user {}'s prompt is empty", u));
     for (const int32_t t : r.prompt) {
       if (t < 0 || static_cast<uint32_t>(t) >= o.shape.n_vocab) {
-        throw std::invalid_argument(fmt::format("user {}: token id {} is outside the vocabulary "
-                                                "[0, {})",
-                                                u, t, o.shape.n_vocab));
+        throw std::invalid_argument(
+            fmt::format("user {}: token id {} is outside the vocabulary "
+                        "[0, {})",
+                        u, t, o.shape.n_vocab));
       }
     }
     const uint64_t positions = r.prompt.size() + r.n_generate;
@@ -46,7 +47,8 @@ void check_workload(const RunOptions& o) {
 
 uint32_t longest_sequence(const RunOptions& o) {
   uint64_t longest = 1;
-  for (const UserRequest& r : o.users) longest = std::max<uint64_t>(longest, r.prompt.size() + r.n_generate);
+  for (const UserRequest& r : o.users)
+    longest = std::max<uint64_t>(longest, r.prompt.size() + r.n_generate);
   return static_cast<uint32_t>(longest);
 }
 
@@ -59,8 +61,9 @@ std::map<std::string, uint64_t> weight_cells(const RunOptions& o, const arch::We
     uint64_t rows, cols, count;
   };
   const Matrix matrices[] = {
-      {t.q, q, embd, s.n_layer},     {t.k, kv, embd, s.n_layer},       {t.v, kv, embd, s.n_layer},
-      {t.o, embd, q, s.n_layer},     {t.gate, s.n_ff, embd, s.n_layer}, {t.up, s.n_ff, embd, s.n_layer},
+      {t.q, q, embd, s.n_layer},         {t.k, kv, embd, s.n_layer},
+      {t.v, kv, embd, s.n_layer},        {t.o, embd, q, s.n_layer},
+      {t.gate, s.n_ff, embd, s.n_layer}, {t.up, s.n_ff, embd, s.n_layer},
       {t.down, embd, s.n_ff, s.n_layer}, {t.output, s.n_vocab, embd, 1},
   };
   std::map<std::string, uint64_t> cells;
@@ -114,7 +117,8 @@ arch::WeightTypes model_weight_types(const model::LlamaModel& model) {
   for (size_t i = 1; i < model.layers().size(); ++i) {
     if (!(types_of(model.layers()[i]) == first)) {
       throw std::invalid_argument(fmt::format(
-          "layer {} uses other weight types than layer 0: the chip hard-wires every layer alike", i));
+          "layer {} uses other weight types than layer 0: the chip hard-wires every layer alike",
+          i));
     }
   }
   return first;
@@ -152,7 +156,9 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
     std::fill(out.begin(), out.end(), 0.0f);  // timing only: the link carries the bytes
   };
   if (functional) {
-    embed = [dp = datapath.get()](int32_t token, std::span<float> out) { dp->embedding(token, out); };
+    embed = [dp = datapath.get()](int32_t token, std::span<float> out) {
+      dp->embedding(token, out);
+    };
   }
   host::Host host("host", std::move(requests), o.shape.n_embd, std::move(embed), kCycle);
   host.socket.bind(chip.host_socket);
@@ -169,7 +175,8 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
 
   const auto start = std::chrono::steady_clock::now();
   sc_core::sc_start();
-  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!host.finished()) {
     throw std::invalid_argument(host.error().empty() ? "the run stopped before every token was "
                                                        "generated"

@@ -25,8 +25,8 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
   const std::filesystem::path& vcd = options.vcd;
   const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
   if (!std::filesystem::is_directory(dir)) {
-    throw std::invalid_argument(fmt::format("--vcd {}: directory {} does not exist", vcd.string(),
-                                            dir.string()));
+    throw std::invalid_argument(
+        fmt::format("--vcd {}: directory {} does not exist", vcd.string(), dir.string()));
   }
   m_temp_base = dir / fmt::format(".{}.tmp{}", vcd.filename().string(), ::getpid());
   m_file = sc_core::sc_create_vcd_trace_file(m_temp_base.c_str());
@@ -59,7 +59,8 @@ void TraceOutput::finish() {
   for (const auto& [name, signals] : m_groups) {
     trace::SignalGroup group{name, {}, false};
     // SystemC's VCD writer puts every signal under a top-level "SystemC" scope.
-    for (const auto& s : signals) group.signals.push_back(trace::gtkw_signal_name("SystemC." + s.name, s.bits));
+    for (const auto& s : signals)
+      group.signals.push_back(trace::gtkw_signal_name("SystemC." + s.name, s.bits));
     groups.push_back(std::move(group));
   }
   trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd, groups);

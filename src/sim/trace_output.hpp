@@ -3,9 +3,8 @@
 // so a failed run leaves nothing half-written.
 #pragma once
 
-#include <systemc>
-
 #include <filesystem>
+#include <systemc>
 
 #include "etchsim/chip/chip.hpp"
 #include "etchsim/sim/run.hpp"

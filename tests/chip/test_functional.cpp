@@ -106,10 +106,9 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(ChipBitExact, SeededSamplingEqualsGolden) {
-  expect_chip_equals_golden(testing::kquant_shape(), model::QuantScheme::Q4_K,
-                            {{prompt(4, 3), 8}, {prompt(6, 9), 8}},
-                            golden::SamplingParams{.temperature = 0.8f, .top_k = 40, .top_p = 0.95f,
-                                                   .seed = 1234});
+  expect_chip_equals_golden(
+      testing::kquant_shape(), model::QuantScheme::Q4_K, {{prompt(4, 3), 8}, {prompt(6, 9), 8}},
+      golden::SamplingParams{.temperature = 0.8f, .top_k = 40, .top_p = 0.95f, .seed = 1234});
 }
 
 }  // namespace

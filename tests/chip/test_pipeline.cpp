@@ -27,7 +27,8 @@ struct Recording {
 };
 
 // Units whose latency depends on the token (as attention's does on the position).
-std::vector<std::unique_ptr<PipelineUnit>> make_units(uint64_t seed, std::vector<uint32_t>& stages) {
+std::vector<std::unique_ptr<PipelineUnit>> make_units(uint64_t seed,
+                                                      std::vector<uint32_t>& stages) {
   std::mt19937_64 rng(seed);
   std::vector<std::unique_ptr<PipelineUnit>> units;
   const int n = 3 + static_cast<int>(rng() % 10);
@@ -82,7 +83,8 @@ Recording simulate(uint64_t seed, bool lockstep) {
     run.busy.push_back(std::move(b));
   }
   const uint64_t end = run.busy.size();
-  for (size_t i = 0; i < pipeline.size(); ++i) run.busy_cycles.push_back(pipeline.unit(i).busy_cycles(end));
+  for (size_t i = 0; i < pipeline.size(); ++i)
+    run.busy_cycles.push_back(pipeline.unit(i).busy_cycles(end));
   return run;
 }
 
@@ -102,12 +104,18 @@ TEST(Pipeline, OneTokenTakesEveryLatencyPlusOneCyclePerRegister) {
   Pipeline pipeline(true);
   const uint64_t latencies[] = {3, 1, 7, 2};
   for (uint64_t l : latencies) {
-    units.push_back(std::make_unique<PipelineUnit>(
-        "u", 1, [l](const TokenTag&) { return arch::UnitTiming{l, 1}; }));
+    units.push_back(std::make_unique<PipelineUnit>("u", 1, [l](const TokenTag&) {
+      return arch::UnitTiming{l, 1};
+    }));
     pipeline.add(units.back().get(), 0);
   }
   uint64_t arrived = kNever;
-  pipeline.finish([&](const TokenTag&, uint64_t c) { arrived = c; return true; }, {});
+  pipeline.finish(
+      [&](const TokenTag&, uint64_t c) {
+        arrived = c;
+        return true;
+      },
+      {});
   pipeline.write_input({}, 10, 2);  // ready at cycle 12
   for (uint64_t c = 10; arrived == kNever && c < 100; ++c) {
     if (pipeline.next_wake() <= c) pipeline.step_scheduled(c);
@@ -117,8 +125,9 @@ TEST(Pipeline, OneTokenTakesEveryLatencyPlusOneCyclePerRegister) {
 
 TEST(Pipeline, IntervalThrottlesAndFullOutputStalls) {
   std::vector<std::unique_ptr<PipelineUnit>> units;
-  units.push_back(std::make_unique<PipelineUnit>(
-      "slow", 2, [](const TokenTag&) { return arch::UnitTiming{6, 5}; }));
+  units.push_back(std::make_unique<PipelineUnit>("slow", 2, [](const TokenTag&) {
+    return arch::UnitTiming{6, 5};
+  }));
   Pipeline pipeline(true);
   pipeline.add(units[0].get(), 0);
   std::vector<uint64_t> arrivals;

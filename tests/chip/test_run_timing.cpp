@@ -16,9 +16,9 @@ sim::RunOptions flagship(uint32_t prompt, uint32_t generated) {
   o.model_name = "llama-3.1-8b";
   o.shape = *model::named_shape("llama-3.1-8b");
   o.config = arch::load_config(std::filesystem::path(ETCHSIM_SOURCE_DIR) / "configs" / "hc1.toml");
-  o.weight_types = arch::WeightTypes{gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K, gguf::GgmlType::Q6_K,
-                                     gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K,
-                                     gguf::GgmlType::Q6_K, gguf::GgmlType::Q6_K};
+  o.weight_types = arch::WeightTypes{
+      gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K, gguf::GgmlType::Q6_K, gguf::GgmlType::Q3_K,
+      gguf::GgmlType::Q3_K, gguf::GgmlType::Q3_K, gguf::GgmlType::Q6_K, gguf::GgmlType::Q6_K};
   o.mode = sim::Mode::Timing;
   std::vector<int32_t> p(prompt);
   for (uint32_t i = 0; i < prompt; ++i) p[i] = static_cast<int32_t>(i);

@@ -1,11 +1,11 @@
 // The chip's TLM-2.0 target (issue 4 item 1): the address map answers valid accesses and gives
 // the documented error response to every bad one (address, length, direction, byte enables).
 #include <gtest/gtest.h>
+#include <tlm_utils/simple_initiator_socket.h>
 
 #include <array>
 #include <functional>
 #include <systemc>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "chip_test_models.hpp"
 #include "etchsim/chip/chip.hpp"

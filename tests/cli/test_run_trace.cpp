@@ -14,7 +14,8 @@
 namespace etchsim::cli::testing {
 namespace {
 
-const std::string kTinyConfig = std::string(" --config ") + ETCHSIM_SOURCE_DIR + "/configs/tiny.toml";
+const std::string kTinyConfig =
+    std::string(" --config ") + ETCHSIM_SOURCE_DIR + "/configs/tiny.toml";
 
 nlohmann::json report_of(const std::string& args, const ScratchDir& dir, const std::string& name) {
   const auto report = dir.path() / (name + ".json");
@@ -44,11 +45,12 @@ std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> changes_by_nam
 TEST(CliRunModes, FunctionalAndTimingRunsTakeTheSameCycles) {
   ScratchDir dir("run-modes");
   const auto model = dir.path() / "tiny.gguf";
-  ASSERT_EQ(run_etchsim("synth --shape tiny --quant q4_0 -o " + model.string(), dir.path()).exit_code,
-            0);
+  ASSERT_EQ(
+      run_etchsim("synth --shape tiny --quant q4_0 -o " + model.string(), dir.path()).exit_code, 0);
   const std::string workload = kTinyConfig + " --tokens 5,6,7,8,9 -n 6 --users 3";
   const auto functional = report_of("run " + model.string() + workload, dir, "functional");
-  const auto timing = report_of("run " + model.string() + " --mode timing" + workload, dir, "timing");
+  const auto timing =
+      report_of("run " + model.string() + " --mode timing" + workload, dir, "timing");
   EXPECT_EQ(functional["mode"], "functional");
   EXPECT_EQ(timing["mode"], "timing");
   EXPECT_EQ(functional["cycles_total"], timing["cycles_total"]);
@@ -89,9 +91,9 @@ TEST(CliRunModes, VcdIsValidAndHoldsTheExpectedTransitions) {
   ScratchDir dir("run-vcd");
   const auto vcd_path = dir.path() / "run.vcd";
   const uint64_t prompt = 4, generated = 3;
-  const auto report = report_of("run --shape tiny" + kTinyConfig + " --prompt-len 4 -n 3 --vcd " +
-                                    vcd_path.string(),
-                                dir, "report");
+  const auto report = report_of(
+      "run --shape tiny" + kTinyConfig + " --prompt-len 4 -n 3 --vcd " + vcd_path.string(), dir,
+      "report");
   const trace::VcdFile vcd = vcd_of(vcd_path);
   EXPECT_NE(vcd.timescale.find("1 ns"), std::string::npos) << vcd.timescale;  // one cycle
   const uint64_t tokens = prompt + generated - 1;
@@ -106,9 +108,11 @@ TEST(CliRunModes, VcdIsValidAndHoldsTheExpectedTransitions) {
     ADD_FAILURE() << layer << "." << unit << " is not in the report";
     return uint64_t{0};
   };
-  for (const auto& [layer, unit] : std::vector<std::pair<std::string, std::string>>{
-           {"layer00", "attn_norm"}, {"layer01", "attention"}, {"layer01", "down"},
-           {"lm_head", "argmax"}}) {
+  for (const auto& [layer, unit] :
+       std::vector<std::pair<std::string, std::string>>{{"layer00", "attn_norm"},
+                                                        {"layer01", "attention"},
+                                                        {"layer01", "down"},
+                                                        {"lm_head", "argmax"}}) {
     const auto ch = trace::changes(vcd, "SystemC.chip." + layer + "." + unit + ".busy");
     uint64_t busy = 0, rises = 0, since = 0;
     for (const auto& [time, value] : ch) {
@@ -136,7 +140,8 @@ TEST(CliRunModes, VcdIsValidAndHoldsTheExpectedTransitions) {
   const auto kv = trace::changes(vcd, "SystemC.chip.kv_sram.occupied_bytes");
   ASSERT_FALSE(kv.empty());
   uint64_t kv_peak = 0;
-  for (const auto& [time, value] : kv) kv_peak = std::max(kv_peak, *trace::vcd_value_to_uint(value));
+  for (const auto& [time, value] : kv)
+    kv_peak = std::max(kv_peak, *trace::vcd_value_to_uint(value));
   EXPECT_EQ(kv_peak, report["kv_sram"]["peak_bytes"].get<uint64_t>());
   EXPECT_EQ(trace::vcd_value_to_uint(kv.back().second), 0u);  // the host closed the sequence
   // The .gtkw beside it groups signals per layer.
@@ -152,8 +157,9 @@ TEST(CliRunModes, TraceLayersAndWindowBoundTheVcd) {
   const auto part = dir.path() / "part.vcd";
   const std::string workload = "run --shape tiny" + kTinyConfig + " --prompt-len 4 -n 3";
   ASSERT_EQ(run_etchsim(workload + " --vcd " + full.string(), dir.path()).exit_code, 0);
-  const auto r = run_etchsim(
-      workload + " --vcd " + part.string() + " --trace-layers 1 --trace-window 200:600", dir.path());
+  const auto r =
+      run_etchsim(workload + " --vcd " + part.string() + " --trace-layers 1 --trace-window 200:600",
+                  dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const trace::VcdFile a = vcd_of(full);
   const trace::VcdFile b = vcd_of(part);
@@ -180,9 +186,9 @@ TEST(CliRunModes, FstBesideTheVcd) {
   if (!trace::find_vcd2fst()) GTEST_SKIP() << "gtkwave's vcd2fst is not installed";
   ScratchDir dir("run-fst");
   const auto vcd = dir.path() / "t.vcd";
-  const auto r = run_etchsim("run --shape tiny" + kTinyConfig + " --prompt-len 2 -n 2 --vcd " +
-                                 vcd.string() + " --fst",
-                             dir.path());
+  const auto r = run_etchsim(
+      "run --shape tiny" + kTinyConfig + " --prompt-len 2 -n 2 --vcd " + vcd.string() + " --fst",
+      dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(std::filesystem::file_size(dir.path() / "t.fst"), 0u);
 }
@@ -190,10 +196,10 @@ TEST(CliRunModes, FstBesideTheVcd) {
 TEST(CliRunModes, RefusedWorkloadLeavesNoTrace) {
   ScratchDir dir("run-refused");
   const auto vcd = dir.path() / "t.vcd";
-  const auto r = run_etchsim("run --shape tiny" + kTinyConfig +
-                                 " --prompt-len 200 -n 200 --users 11 --vcd " + vcd.string() +
-                                 " --report " + (dir.path() / "r.json").string(),
-                             dir.path());
+  const auto r =
+      run_etchsim("run --shape tiny" + kTinyConfig + " --prompt-len 200 -n 200 --users 11 --vcd " +
+                      vcd.string() + " --report " + (dir.path() / "r.json").string(),
+                  dir.path());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("KV SRAM"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(vcd));

@@ -10,12 +10,12 @@
 namespace etchsim::chip::address {
 
 // Control and status.
-inline constexpr uint64_t kId = 0x0000;           // RO: kIdValue
-inline constexpr uint64_t kControl = 0x0004;      // WO: kControlStart | kControlReset
-inline constexpr uint64_t kStatus = 0x0008;       // RO: kStatus* bits
-inline constexpr uint64_t kCycleLow = 0x0010;     // RO: cycle counter, low word
-inline constexpr uint64_t kCycleHigh = 0x0014;    // RO: high word
-inline constexpr uint64_t kTokenCount = 0x0018;   // RO: entries waiting in the token-out FIFO
+inline constexpr uint64_t kId = 0x0000;          // RO: kIdValue
+inline constexpr uint64_t kControl = 0x0004;     // WO: kControlStart | kControlReset
+inline constexpr uint64_t kStatus = 0x0008;      // RO: kStatus* bits
+inline constexpr uint64_t kCycleLow = 0x0010;    // RO: cycle counter, low word
+inline constexpr uint64_t kCycleHigh = 0x0014;   // RO: high word
+inline constexpr uint64_t kTokenCount = 0x0018;  // RO: entries waiting in the token-out FIFO
 // Configuration read-back (RO).
 inline constexpr uint64_t kNLayer = 0x0040;
 inline constexpr uint64_t kNEmbd = 0x0044;
@@ -24,26 +24,26 @@ inline constexpr uint64_t kClockKhz = 0x004C;
 inline constexpr uint64_t kKvCapacityKib = 0x0050;
 inline constexpr uint64_t kKvFreeKib = 0x0054;
 // Sequence control.
-inline constexpr uint64_t kSeqOpen = 0x0100;    // WO: positions to reserve; opens a sequence
-inline constexpr uint64_t kSeqId = 0x0104;      // RO: the opened id, or kSeqRefused
-inline constexpr uint64_t kSeqClose = 0x0108;   // WO: sequence id to close
-inline constexpr uint64_t kEmbedSeq = 0x0110;   // RW: sequence of the next embedding
-inline constexpr uint64_t kEmbedPos = 0x0114;   // RW: its position
-inline constexpr uint64_t kEmbedFlags = 0x0118; // RW: kEmbedEmit
+inline constexpr uint64_t kSeqOpen = 0x0100;     // WO: positions to reserve; opens a sequence
+inline constexpr uint64_t kSeqId = 0x0104;       // RO: the opened id, or kSeqRefused
+inline constexpr uint64_t kSeqClose = 0x0108;    // WO: sequence id to close
+inline constexpr uint64_t kEmbedSeq = 0x0110;    // RW: sequence of the next embedding
+inline constexpr uint64_t kEmbedPos = 0x0114;    // RW: its position
+inline constexpr uint64_t kEmbedFlags = 0x0118;  // RW: kEmbedEmit
 // Windows.
 inline constexpr uint64_t kEmbedWindow = 0x0001'0000;  // WO: one fp32 embedding, 4 n_embd bytes
 inline constexpr uint64_t kEmbedWindowSize = 0x0001'0000 * 4;
-inline constexpr uint64_t kTokenFifo = 0x0010'0000;    // RO: one 16-byte entry per read
-inline constexpr uint64_t kLoraWindow = 0x0100'0000;   // reserved for LoRA adapters
+inline constexpr uint64_t kTokenFifo = 0x0010'0000;   // RO: one 16-byte entry per read
+inline constexpr uint64_t kLoraWindow = 0x0100'0000;  // reserved for LoRA adapters
 inline constexpr uint64_t kLoraWindowSize = 0x0100'0000;
 
 inline constexpr uint32_t kIdValue = 0x45544348;  // "ETCH"
-inline constexpr uint32_t kControlStart = 1;       // accept embeddings
-inline constexpr uint32_t kControlReset = 2;       // close every sequence (pipeline empty only)
+inline constexpr uint32_t kControlStart = 1;      // accept embeddings
+inline constexpr uint32_t kControlReset = 2;      // close every sequence (pipeline empty only)
 inline constexpr uint32_t kStatusStarted = 1;
-inline constexpr uint32_t kStatusInputFree = 2;    // the embedding window can take a write now
-inline constexpr uint32_t kStatusTokenReady = 4;   // the token-out FIFO is not empty
-inline constexpr uint32_t kStatusIdle = 8;         // no token inside the pipeline
+inline constexpr uint32_t kStatusInputFree = 2;   // the embedding window can take a write now
+inline constexpr uint32_t kStatusTokenReady = 4;  // the token-out FIFO is not empty
+inline constexpr uint32_t kStatusIdle = 8;        // no token inside the pipeline
 inline constexpr uint32_t kSeqRefused = 0xFFFF'FFFF;
 inline constexpr uint32_t kEmbedEmit = 1;  // the LM head picks a token for this one
 

@@ -9,14 +9,14 @@
 // never depends on the order of processes within a cycle.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <deque>
 #include <functional>
 #include <memory>
 #include <span>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "etchsim/chip/address_map.hpp"
@@ -33,7 +33,7 @@ struct ChipParams {
   arch::ChipConfig config;
   model::LlamaShape shape;
   arch::WeightTypes types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
-  uint32_t max_positions = 1;  // the longest sequence that will be opened
+  uint32_t max_positions = 1;                       // the longest sequence that will be opened
   const golden::LayerDatapath* datapath = nullptr;  // functional runs; nullptr: timing only
   golden::SamplingParams sampling;
   bool lockstep = false;

@@ -7,11 +7,10 @@
 // the values (numerics::KvCache per sequence and layer).
 #pragma once
 
-#include <systemc>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <systemc>
 #include <vector>
 
 #include "etchsim/arch/chip_config.hpp"
@@ -55,7 +54,7 @@ class KvSram : public sc_core::sc_module {
   struct Sequence {
     bool open = false;
     uint32_t positions = 0;
-    uint64_t written_rows = 0;  // K+V row pairs over all layers
+    uint64_t written_rows = 0;              // K+V row pairs over all layers
     std::vector<numerics::KvCache> caches;  // functional: one per layer
   };
   Sequence& sequence(uint32_t seq);

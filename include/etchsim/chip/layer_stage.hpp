@@ -4,10 +4,9 @@
 // runs each unit computes its part of golden::LayerDatapath when it takes a token.
 #pragma once
 
-#include <systemc>
-
 #include <array>
 #include <memory>
+#include <systemc>
 
 #include "etchsim/chip/chip_context.hpp"
 #include "etchsim/chip/pipeline_unit.hpp"

@@ -2,12 +2,11 @@
 // the argmax / seeded-sampling unit that picks the next token for tokens tagged `emit`.
 #pragma once
 
-#include <systemc>
-
 #include <functional>
 #include <map>
 #include <memory>
 #include <span>
+#include <systemc>
 #include <vector>
 
 #include "etchsim/chip/chip_context.hpp"

@@ -77,8 +77,8 @@ class Pipeline {
   void stage_token_leaves(uint32_t stage, uint64_t cycle);
 
   std::vector<PipelineUnit*> m_units;
-  std::vector<uint32_t> m_stage_of;     // per unit
-  std::vector<uint32_t> m_stage_first;  // first unit of each stage
+  std::vector<uint32_t> m_stage_of;      // per unit
+  std::vector<uint32_t> m_stage_first;   // first unit of each stage
   std::vector<uint32_t> m_stage_tokens;  // tokens in the stage's units and input registers
   std::vector<uint64_t> m_stage_busy_since;
   std::vector<uint64_t> m_stage_busy_total;

@@ -5,8 +5,6 @@
 // input register is full (backpressure) and a token read until a token is there.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <cstdint>
@@ -14,6 +12,8 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 namespace etchsim::host {

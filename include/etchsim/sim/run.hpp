@@ -34,7 +34,7 @@ enum class Clocking { Skip, Lockstep };
 struct TraceOptions {
   std::filesystem::path vcd;  // empty: no trace
   std::vector<bool> layers;   // --trace-layers: traced layers (mask); empty: every layer
-  uint64_t cycle_from = 0;  // --trace-window FROM:TO, cycles, TO exclusive
+  uint64_t cycle_from = 0;    // --trace-window FROM:TO, cycles, TO exclusive
   uint64_t cycle_to = UINT64_MAX;
   bool fst = false;  // also convert to .fst with gtkwave's vcd2fst
 };
@@ -45,8 +45,8 @@ struct UserRequest {
 };
 
 struct RunOptions {
-  std::string model_name;       // the GGUF path or the shape name, for the report
-  model::LlamaShape shape;      // the model's shape (from GGUF metadata or a named shape)
+  std::string model_name;   // the GGUF path or the shape name, for the report
+  model::LlamaShape shape;  // the model's shape (from GGUF metadata or a named shape)
   arch::WeightTypes weight_types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
   arch::ChipConfig config;
   Mode mode = Mode::Functional;
@@ -59,12 +59,12 @@ struct RunOptions {
 };
 
 struct UserResult {
-  std::vector<int32_t> tokens;  // generated token ids (timing mode: empty)
+  std::vector<int32_t> tokens;     // generated token ids (timing mode: empty)
   uint64_t first_input_cycle = 0;  // the host started sending the first prompt token
   uint64_t first_token_cycle = 0;  // the first generated token reached the host
   uint64_t last_token_cycle = 0;
-  uint64_t ttft_cycles = 0;      // first_token_cycle - first_input_cycle
-  double tpot_cycles = 0;        // (last - first token cycle) / (tokens - 1); 0 for one token
+  uint64_t ttft_cycles = 0;  // first_token_cycle - first_input_cycle
+  double tpot_cycles = 0;    // (last - first token cycle) / (tokens - 1); 0 for one token
   uint64_t tokens_generated = 0;
   double tokens_per_s = 0;  // clock_hz / tpot_cycles
   // Functional with keep_logits: logits after each prompt token and each fed-back token.
@@ -93,14 +93,14 @@ struct RunResult {
   uint64_t cycles_total = 0;
   uint64_t tokens_generated = 0;
   std::vector<UserResult> users;
-  double tokens_per_s_per_user = 0;  // mean over users
+  double tokens_per_s_per_user = 0;   // mean over users
   double tokens_per_s_aggregate = 0;  // every generated token / (cycles_total / clock_hz)
   std::vector<LayerResult> layers;
   uint64_t kv_capacity_bytes = 0;
   uint64_t kv_peak_bytes = 0;
   std::map<std::string, uint64_t> cells;  // weight-cell count by GGUF type name ("q4_0", ...)
-  uint64_t wakes = 0;        // activations of the chip's clock process
-  double wall_seconds = 0;   // host time of sc_start
+  uint64_t wakes = 0;                     // activations of the chip's clock process
+  double wall_seconds = 0;                // host time of sc_start
 };
 
 // The weight types of a model file: layer 0's (the chip builds every layer alike) and the LM
@@ -108,9 +108,10 @@ struct RunResult {
 // uses other types.
 arch::WeightTypes model_weight_types(const model::LlamaModel& model);
 
-// Runs the workload. Functional runs take the weight types from the file. Functional mode needs `file` (its tensors are used in place); timing mode
-// ignores it. Throws std::invalid_argument / arch::ConfigError with a clear message for a
-// workload the chip refuses (KV SRAM too small, context too long, token outside the vocabulary).
+// Runs the workload. Functional runs take the weight types from the file. Functional mode needs
+// `file` (its tensors are used in place); timing mode ignores it. Throws std::invalid_argument /
+// arch::ConfigError with a clear message for a workload the chip refuses (KV SRAM too small,
+// context too long, token outside the vocabulary).
 RunResult run(const RunOptions& options, const gguf::GgufFile* file);
 
 }  // namespace etchsim::sim
