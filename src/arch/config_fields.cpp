@@ -38,7 +38,7 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 15> kIntegers{{
     {"host.latency_cycles", [](ChipConfig& c) -> uint32_t& { return c.host.latency_cycles; }},
 }};
 
-constexpr std::array<std::pair<std::string_view, RealRef>, 5> kReals{{
+constexpr std::array<std::pair<std::string_view, RealRef>, 25> kReals{{
     {"clock.clock_mhz", [](ChipConfig& c) -> double& { return c.clock.clock_mhz; }},
     {"kv_sram.capacity_mib", [](ChipConfig& c) -> double& { return c.kv_sram.capacity_mib; }},
     {"lora_sram.capacity_mib", [](ChipConfig& c) -> double& { return c.lora_sram.capacity_mib; }},
@@ -46,6 +46,37 @@ constexpr std::array<std::pair<std::string_view, RealRef>, 5> kReals{{
      [](ChipConfig& c) -> double& { return c.weight_cells.transistors_per_cell; }},
     {"weight_cells.float_weight_transistors",
      [](ChipConfig& c) -> double& { return c.weight_cells.float_weight_transistors; }},
+    {"energy.cell_select_fj", [](ChipConfig& c) -> double& { return c.energy.cell_select_fj; }},
+    {"energy.product_bank_lane_fj",
+     [](ChipConfig& c) -> double& { return c.energy.product_bank_lane_fj; }},
+    {"energy.adder_bit_fj", [](ChipConfig& c) -> double& { return c.energy.adder_bit_fj; }},
+    {"energy.register_bit_fj", [](ChipConfig& c) -> double& { return c.energy.register_bit_fj; }},
+    {"energy.vector_op_fj", [](ChipConfig& c) -> double& { return c.energy.vector_op_fj; }},
+    {"energy.attention_mac_fj", [](ChipConfig& c) -> double& { return c.energy.attention_mac_fj; }},
+    {"energy.sram_read_fj_per_bit",
+     [](ChipConfig& c) -> double& { return c.energy.sram_read_fj_per_bit; }},
+    {"energy.sram_write_fj_per_bit",
+     [](ChipConfig& c) -> double& { return c.energy.sram_write_fj_per_bit; }},
+    {"energy.host_link_pj_per_byte",
+     [](ChipConfig& c) -> double& { return c.energy.host_link_pj_per_byte; }},
+    {"energy.leakage_nw_per_transistor",
+     [](ChipConfig& c) -> double& { return c.energy.leakage_nw_per_transistor; }},
+    {"energy.clock_fj_per_register_bit",
+     [](ChipConfig& c) -> double& { return c.energy.clock_fj_per_register_bit; }},
+    {"energy.clock_gating", [](ChipConfig& c) -> double& { return c.energy.clock_gating; }},
+    {"area.full_adder_transistors",
+     [](ChipConfig& c) -> double& { return c.area.full_adder_transistors; }},
+    {"area.register_bit_transistors",
+     [](ChipConfig& c) -> double& { return c.area.register_bit_transistors; }},
+    {"area.vector_lane_transistors",
+     [](ChipConfig& c) -> double& { return c.area.vector_lane_transistors; }},
+    {"area.attention_mac_transistors",
+     [](ChipConfig& c) -> double& { return c.area.attention_mac_transistors; }},
+    {"area.sram_periphery", [](ChipConfig& c) -> double& { return c.area.sram_periphery; }},
+    {"area.control_overhead", [](ChipConfig& c) -> double& { return c.area.control_overhead; }},
+    {"area.host_interface_transistors",
+     [](ChipConfig& c) -> double& { return c.area.host_interface_transistors; }},
+    {"area.logic_utilization", [](ChipConfig& c) -> double& { return c.area.logic_utilization; }},
 }};
 
 template <typename Table>

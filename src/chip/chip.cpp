@@ -85,6 +85,8 @@ void Chip::clock_process() {
   if (m_params.lockstep) {
     next_trigger(m_period);
   } else {
+    // Traces record values at SystemC time, so a traced run never runs ahead.
+    if (!m_tracing) run_ahead(c);
     arm_wake(c);
     next_trigger(m_wake_event);
   }
@@ -102,10 +104,10 @@ void Chip::update_trace_window(uint64_t c) {
   }
 }
 
-bool Chip::sink(const TokenTag& tag, uint64_t /*cycle*/) {
+bool Chip::sink(const TokenTag& tag, uint64_t at) {
   if (m_fifo.size() >= m_fifo_depth) return false;
   const int32_t token = m_tokens.token(tag.slot);
-  m_fifo.push_back({tag.seq, tag.pos, token, tag.emit ? address::kEmbedEmit : 0u});
+  m_fifo.push_back({{tag.seq, tag.pos, token, tag.emit ? address::kEmbedEmit : 0u}, at});
   m_tokens.release(tag.slot);
   --m_in_flight[tag.seq];
   ++m_tokens_out;
@@ -113,8 +115,30 @@ bool Chip::sink(const TokenTag& tag, uint64_t /*cycle*/) {
     m_trace_tokens_out = m_tokens_out;
     if (tag.emit) m_trace_last_token = token;
   }
-  m_token_event.notify(sc_core::SC_ZERO_TIME);
+  const uint64_t now = cycle();
+  m_token_event.notify(at > now ? m_period * static_cast<double>(at - now) : sc_core::SC_ZERO_TIME);
   return true;
+}
+
+size_t Chip::visible_entries(uint64_t c) const {
+  size_t n = 0;  // entries are pushed in cycle order
+  while (n < m_fifo.size() && m_fifo[n].visible_at <= c) ++n;
+  return n;
+}
+
+bool Chip::sequence_busy(uint32_t seq, uint64_t c) const {
+  if (m_in_flight[seq] != 0) return true;
+  for (size_t i = visible_entries(c); i < m_fifo.size(); ++i) {
+    if (m_fifo[i].entry.seq == seq) return true;
+  }
+  return false;
+}
+
+void Chip::run_ahead(uint64_t c) {
+  // No host read can matter to the sink while the FIFO has room for every token inside.
+  const bool sink_takes_all = m_fifo.size() + m_pipeline.tokens_inside() < m_fifo_depth;
+  m_pipeline.run_ahead(c, arch::embedding_transfer_cycles(m_params.shape, m_params.config.host),
+                       sink_takes_all);
 }
 
 void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -179,10 +203,12 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
       value = a::kIdValue;
       break;
     case a::kStatus:
-      value = (m_started ? a::kStatusStarted : 0) |
-              (m_pipeline.input().valid ? 0 : a::kStatusInputFree) |
-              (m_fifo.empty() ? 0 : a::kStatusTokenReady) |
-              (m_pipeline.tokens_inside() == 0 ? a::kStatusIdle : 0);
+      value =
+          (m_started ? a::kStatusStarted : 0) |
+          (m_pipeline.input().valid ? 0 : a::kStatusInputFree) |
+          (visible_entries(c) > 0 ? a::kStatusTokenReady : 0) |
+          (m_pipeline.tokens_inside() == 0 && visible_entries(c) == m_fifo.size() ? a::kStatusIdle
+                                                                                  : 0);
       break;
     case a::kCycleLow:
       value = static_cast<uint32_t>(c);
@@ -191,7 +217,7 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
       value = static_cast<uint32_t>(c >> 32);
       break;
     case a::kTokenCount:
-      value = static_cast<uint32_t>(m_fifo.size());
+      value = static_cast<uint32_t>(visible_entries(c));
       break;
     case a::kNLayer:
       value = m_params.shape.n_layer;
@@ -255,7 +281,9 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
       return tlm::TLM_OK_RESPONSE;
     }
     case a::kSeqClose:
-      if (!m_kv->is_open(value) || m_in_flight[value] != 0) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+      if (!m_kv->is_open(value) || sequence_busy(value, cycle())) {
+        return tlm::TLM_GENERIC_ERROR_RESPONSE;
+      }
       m_kv->close(value);
       return tlm::TLM_OK_RESPONSE;
     case a::kEmbedSeq:
@@ -314,11 +342,15 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
 }
 
 tlm_response_status Chip::read_token(std::span<unsigned char> data) {
-  while (m_fifo.empty()) {
-    wait(m_token_event);
+  while (visible_entries(cycle()) == 0) {
+    if (m_fifo.empty()) {
+      wait(m_token_event);
+    } else {
+      wait(m_period * static_cast<double>(m_fifo.front().visible_at - cycle()));
+    }
     evaluate(cycle());
   }
-  const address::TokenEntry entry = m_fifo.front();
+  const address::TokenEntry entry = m_fifo.front().entry;
   m_fifo.pop_front();
   std::memcpy(data.data(), &entry, sizeof entry);
   // The freed entry is usable by the sink from the next cycle.

@@ -24,8 +24,8 @@ KvSram::KvSram(sc_core::sc_module_name name, const arch::KvSramConfig& config,
       m_config(config),
       m_shape(shape),
       m_hold_values(hold_values),
-      m_row_bytes(arch::ceil_div(
-          arch::kv_row_geometry(shape.n_head_kv, shape.head_dim(), config).row_bits, 8)),
+      m_row_bits(arch::kv_row_geometry(shape.n_head_kv, shape.head_dim(), config).row_bits),
+      m_row_bytes(arch::ceil_div(m_row_bits, 8)),
       m_capacity(static_cast<uint64_t>(config.capacity_mib * 1024.0 * 1024.0)) {}
 
 KvSram::Sequence& KvSram::sequence(uint32_t seq) {
@@ -95,6 +95,8 @@ void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos) {
                     pos, layer, seq, s.positions));
   }
   ++s.written_rows;
+  m_rows_written += 2;
+  m_rows_read += 2 * (uint64_t{pos} + 1);
   m_occupied += 2 * m_row_bytes;
   if (m_occupied > m_peak) m_peak = m_occupied;
   if (m_trace_live) m_trace_occupied = m_occupied;

@@ -24,6 +24,10 @@ void Pipeline::finish(SinkFn sink, InputFreeFn input_free) {
   m_stage_busy_total.assign(stage_count(), 0);
   m_due.assign(m_units.size() + 1, kNever);
   m_last_step.assign(m_units.size() + 1, kNever);
+  m_reach.assign(m_units.size() + 1, 0);
+  for (size_t i = 0; i < m_units.size(); ++i) {
+    m_reach[i + 1] = m_reach[i] + m_units[i]->min_latency() + 1;
+  }
   m_sink = std::move(sink);
   m_input_free = std::move(input_free);
 }
@@ -79,8 +83,13 @@ bool Pipeline::step_sink(uint64_t cycle) {
 void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
   const auto n = static_cast<uint32_t>(m_units.size());
   if (index == n) {
-    if (step_sink(cycle) && scheduled)
+    if (step_sink(cycle) && scheduled) {
       schedule(n - 1, m_units.back()->wake_after_output_taken(cycle));
+    }
+    // An earlier wake (the host read an entry) may have superseded the one for the token now in
+    // the output register: keep that one.
+    const PipelineRegister& out = m_regs.back();
+    if (scheduled && out.valid) schedule(n, std::max(out.ready_at, cycle + 1));
     return;
   }
   PipelineUnit& unit = *m_units[index];
@@ -128,6 +137,26 @@ void Pipeline::step_scheduled(uint64_t cycle) {
     if (m_last_step[wake.index] == cycle) continue;  // already evaluated this cycle
     m_last_step[wake.index] = cycle;
     evaluate(wake.index, cycle, true);
+  }
+}
+
+void Pipeline::run_ahead(uint64_t now, uint64_t input_delay, bool sink_takes_all) {
+  const auto n = static_cast<uint32_t>(m_units.size());
+  while (!m_calendar.empty()) {
+    const Wake wake = m_calendar.top();
+    if (m_due[wake.index] != wake.cycle) {  // superseded by an earlier wake
+      m_calendar.pop();
+      continue;
+    }
+    if (wake.index == 0 || (wake.index == n && !sink_takes_all) ||
+        wake.cycle >= now + input_delay + m_reach[wake.index]) {
+      return;
+    }
+    m_calendar.pop();
+    m_due[wake.index] = kNever;
+    if (m_last_step[wake.index] == wake.cycle) continue;
+    m_last_step[wake.index] = wake.cycle;
+    evaluate(wake.index, wake.cycle, true);
   }
 }
 

@@ -15,13 +15,16 @@ PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, Fi
     : m_name(std::move(name)),
       m_timing(std::move(timing)),
       m_fire(std::move(fire)),
-      m_ring(std::max<uint32_t>(depth, 1)) {}
+      m_ring(std::max<uint32_t>(depth, 1)) {
+  m_min_latency = m_timing(TokenTag{}).latency;
+}
 
 PipelineUnit::PipelineUnit(std::string name, const arch::UnitTiming& timing, FireFn fire)
     : m_name(std::move(name)),
       m_fixed(timing),
       m_fire(std::move(fire)),
       m_ring(pipeline_depth(timing)) {
+  m_min_latency = timing.latency;
   // A zero latency or interval is refused when the first token arrives, as for a TimingFn.
 }
 

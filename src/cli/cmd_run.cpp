@@ -15,21 +15,17 @@
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/cli/commands.hpp"
-#include "etchsim/embedded_configs.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/model/synth.hpp"
 #include "etchsim/sim/report.hpp"
 #include "etchsim/sim/run.hpp"
 #include "etchsim/trace/ranges.hpp"
+#include "flagship.hpp"
 #include "token_input.hpp"
 
 namespace etchsim::cli {
 namespace {
-
-constexpr const char* kDefaultShape = "llama-3.1-8b";
-constexpr const char* kDefaultWeights = "mix36";
-constexpr uint32_t kDefaultTokens = 1024;  // prompt and generated, when not given
 
 struct RunArgs {
   std::optional<std::string> model;
@@ -54,28 +50,7 @@ struct RunArgs {
 };
 
 arch::ChipConfig resolve_config(const RunArgs& args) {
-  arch::ChipConfig config = args.config ? arch::load_config(*args.config)
-                                        : arch::parse_config(kHc1Toml, "configs/hc1.toml");
-  for (const std::string& assignment : args.sets) arch::apply_override(config, assignment);
-  return config;
-}
-
-// The weight type of each matrix role as `etchsim synth --quant SCHEME` writes them.
-arch::WeightTypes scheme_weight_types(const model::LlamaShape& shape, model::QuantScheme scheme) {
-  arch::WeightTypes types = arch::WeightTypes::uniform(gguf::GgmlType::F32);
-  for (const model::TensorPlan& t : model::plan_tensors({.shape = shape, .quant = scheme})) {
-    const std::string& n = t.name;
-    auto ends = [&n](std::string_view suffix) { return n.ends_with(suffix); };
-    if (ends("attn_q.weight")) types.q = t.type;
-    if (ends("attn_k.weight")) types.k = t.type;
-    if (ends("attn_v.weight")) types.v = t.type;
-    if (ends("attn_output.weight")) types.o = t.type;
-    if (ends("ffn_gate.weight")) types.gate = t.type;
-    if (ends("ffn_up.weight")) types.up = t.type;
-    if (ends("ffn_down.weight")) types.down = t.type;
-    if (n == "output.weight") types.output = t.type;
-  }
-  return types;
+  return resolve_chip_config(args.config, args.sets);
 }
 
 std::string type_name(gguf::GgmlType type) { return std::string(gguf::traits(type).name); }

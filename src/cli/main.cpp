@@ -47,6 +47,10 @@ int sc_main(int argc, char* argv[]) {
       "Golden forward pass: log-probabilities, generation");
   add(etchsim::cli::register_run, "run",
       "Simulate the chip: tokens, cycles, tokens/s (no model: the flagship timing run)");
+  add(etchsim::cli::register_compare, "compare",
+      "The chip's flagship run next to a GPU roofline baseline (h100, h200, b200)");
+  add(etchsim::cli::register_sweep, "sweep",
+      "Run the chip over the cartesian product of config values: one CSV/JSON row per point");
 
   try {
     app.parse(argc, argv);

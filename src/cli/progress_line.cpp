@@ -22,6 +22,21 @@ void ProgressLine::update(uint64_t done, uint64_t total) {
   const std::string line = fmt::format("{}: {:5.1f}%  {:.2f}/{:.2f} GB  {:.2f} GB/s  ETA {:.0f} s",
                                        m_label, 100.0 * frac, static_cast<double>(done) / 1e9,
                                        static_cast<double>(total) / 1e9, rate / 1e9, eta);
+  draw(frac, line);
+}
+
+void ProgressLine::update_items(uint64_t done, uint64_t total, const std::string& detail) {
+  if (total == 0) return;
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  const std::string eta = done == 0 ? std::string("?")
+                                    : fmt::format("{:.0f}", secs / static_cast<double>(done) *
+                                                                static_cast<double>(total - done));
+  draw(static_cast<double>(done) / static_cast<double>(total),
+       fmt::format("{}: {}/{} done, {}, ETA {} s", m_label, done, total, detail, eta));
+}
+
+void ProgressLine::draw(double frac, const std::string& line) {
   if (m_tty) {
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
     m_drawn = true;

@@ -77,6 +77,33 @@ json layer_json(const LayerResult& layer) {
               {"units", std::move(units)}};
 }
 
+json energy_json(const arch::EnergySplit& e) {
+  return json{{"weight_cells", e.weight_cells},
+              {"product_banks", e.product_banks},
+              {"adders", e.adders},
+              {"registers", e.registers},
+              {"vector_units", e.vector_units},
+              {"kv_sram", e.kv_sram},
+              {"host_link", e.host_link},
+              {"leakage", e.leakage},
+              {"clock", e.clock}};
+}
+
+json area_json(const arch::AreaBreakdown& a) {
+  auto block = [](const arch::BlockArea& b) {
+    return json{{"transistors", b.transistors}, {"mm2", b.mm2}};
+  };
+  return json{{"weight_cells", block(a.weight_cells)},
+              {"product_banks", block(a.product_banks)},
+              {"adders", block(a.adders)},
+              {"registers", block(a.registers)},
+              {"vector_units", block(a.vector_units)},
+              {"kv_sram", block(a.kv_sram)},
+              {"lora_sram", block(a.lora_sram)},
+              {"control", block(a.control)},
+              {"host_interface", block(a.host_interface)}};
+}
+
 // A temporary file beside `path` that is removed unless commit() renamed it over `path`.
 class TempFile {
  public:
@@ -157,9 +184,19 @@ json report_json(const RunResult& result) {
       {"tokens_per_s_per_user", result.tokens_per_s_per_user},
       {"tokens_per_s_aggregate", result.tokens_per_s_aggregate},
       {"layers", std::move(layers)},
-      {"kv_sram",
-       json{{"capacity_bytes", result.kv_capacity_bytes}, {"peak_bytes", result.kv_peak_bytes}}},
+      {"kv_sram", json{{"capacity_bytes", result.kv_capacity_bytes},
+                       {"peak_bytes", result.kv_peak_bytes},
+                       {"bits_read", result.kv_bits_read},
+                       {"bits_written", result.kv_bits_written}}},
       {"cells", std::move(cells)},
+      {"energy_j", result.energy_j.total()},
+      {"energy_j_per_token", result.energy_j_per_token},
+      {"power_w", result.power_w},
+      {"tokens_per_joule", result.tokens_per_joule},
+      {"energy_split_j", energy_json(result.energy_j)},
+      {"transistors", result.area.transistors},
+      {"area_mm2", result.area.mm2},
+      {"area_split", area_json(result.area)},
       {"simulation", json{{"wakes", result.wakes},
                           {"wall_seconds", result.wall_seconds},
                           {"simulated_tokens_per_wall_s", per_wall_s}}},
@@ -205,6 +242,18 @@ std::string summary_table(const RunResult& result, const std::vector<size_t>& pr
                             : 0.0;
   line(fmt::format("{:<24}{} / {} bytes ({:.1f}%)", "KV SRAM peak / capacity", result.kv_peak_bytes,
                    result.kv_capacity_bytes, kv_pct));
+  line(fmt::format("{:<24}{:.3f} mJ/token, {:.1f} W, {:.1f} tokens/J", "energy",
+                   1e3 * result.energy_j_per_token, result.power_w, result.tokens_per_joule));
+  const arch::EnergySplit& e = result.energy_j;
+  const double joules = e.total();
+  auto pct = [joules](double part) { return joules > 0 ? 100.0 * part / joules : 0.0; };
+  line(fmt::format(
+      "{:<24}cells {:.1f}%, banks {:.1f}%, adders {:.1f}%, registers {:.1f}%, "
+      "vector {:.1f}%, KV {:.1f}%, host {:.1f}%, leakage {:.1f}%, clock {:.1f}%",
+      "energy split", pct(e.weight_cells), pct(e.product_banks), pct(e.adders), pct(e.registers),
+      pct(e.vector_units), pct(e.kv_sram), pct(e.host_link), pct(e.leakage), pct(e.clock)));
+  line(fmt::format("{:<24}{:.2f} B transistors, {:.1f} mm^2 ({})", "area",
+                   result.area.transistors / 1e9, result.area.mm2, result.config.process.node));
   const auto busiest = std::max_element(
       result.layers.begin(), result.layers.end(),
       [](const LayerResult& a, const LayerResult& b) { return a.busy_cycles < b.busy_cycles; });

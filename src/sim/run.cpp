@@ -105,6 +105,41 @@ LayerResult stage_result(std::string name, const chip::Pipeline& pipeline, uint3
   return r;
 }
 
+arch::RunActivity::Stage stage_activity(const LayerResult& layer) {
+  arch::RunActivity::Stage stage;
+  stage.busy_cycles = layer.busy_cycles;
+  for (const UnitResult& unit : layer.units) stage.unit_tokens.emplace_back(unit.name, unit.tokens);
+  return stage;
+}
+
+// Area from the chip's structure; energy from what the run counted: tokens through every unit,
+// KV SRAM rows, host bytes (one fp32 embedding in and one 16-byte token entry out per token).
+void add_energy_and_area(RunResult& r, const RunOptions& o, const arch::WeightTypes& types,
+                         const chip::Chip& chip) {
+  r.area = arch::chip_area(o.config, o.shape, types);
+  arch::RunActivity a;
+  for (size_t i = 0; i + 1 < r.layers.size(); ++i) a.layers.push_back(stage_activity(r.layers[i]));
+  if (!r.layers.empty()) a.lm_head = stage_activity(r.layers.back());
+  const chip::KvSram& kv = chip.kv_sram();
+  a.kv_bits_read = kv.bits_read();
+  a.kv_bits_written = kv.bits_written();
+  a.kv_rows_read = kv.rows_read();
+  const uint64_t tokens_in = r.layers.empty() || r.layers.front().units.empty()
+                                 ? 0
+                                 : r.layers.front().units.front().tokens;
+  a.host_bytes = tokens_in * (uint64_t{o.shape.n_embd} * sizeof(float) + arch::kTokenEntryBytes);
+  a.cycles = r.cycles_total;
+  r.energy_j = arch::run_energy(o.config, o.shape, types, r.area, a);
+  r.kv_bits_read = a.kv_bits_read;
+  r.kv_bits_written = a.kv_bits_written;
+  const double joules = r.energy_j.total();
+  const double seconds = static_cast<double>(r.cycles_total) / r.clock_hz;
+  const auto tokens = static_cast<double>(r.tokens_generated);
+  r.energy_j_per_token = tokens > 0 ? joules / tokens : 0;
+  r.power_w = seconds > 0 ? joules / seconds : 0;
+  r.tokens_per_joule = joules > 0 ? tokens / joules : 0;
+}
+
 }  // namespace
 
 arch::WeightTypes model_weight_types(const model::LlamaModel& model) {
@@ -214,6 +249,7 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   result.kv_capacity_bytes = chip.kv_sram().capacity_bytes();
   result.kv_peak_bytes = chip.kv_sram().peak_bytes();
   result.cells = weight_cells(o, params.types);
+  add_energy_and_area(result, o, params.types, chip);
   return result;
 }
 

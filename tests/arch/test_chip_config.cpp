@@ -27,8 +27,8 @@ TEST(ChipConfig, LoadsHc1) {
   const ChipConfig c = load_config(kConfigs + "hc1.toml");
   EXPECT_DOUBLE_EQ(c.clock.clock_mhz, 1000.0);
   EXPECT_EQ(c.datapath.activation_lanes, 32u);
-  EXPECT_EQ(c.kv_sram.banks, 512u);
-  EXPECT_EQ(c.kv_sram.element, KvElement::F16);
+  EXPECT_EQ(c.kv_sram.banks, 256u);             // calibrated (docs/validation.md)
+  EXPECT_EQ(c.kv_sram.element, KvElement::I8);  // calibrated: 8-bit KV
   EXPECT_EQ(c.process.node, "N6");
   EXPECT_FALSE(c.weight_cells.allow_f16_weights);
   EXPECT_DOUBLE_EQ(c.clock_hz(), 1e9);

@@ -94,7 +94,10 @@ TEST(Report, JsonHasEveryFieldWithItsValue) {
   EXPECT_EQ(l0.at("units")[1], json({{"name", "qkv"}, {"busy_cycles", 300}, {"tokens", 11}}));
   EXPECT_EQ(j.at("layers")[1].at("name"), "lm_head");
 
-  EXPECT_EQ(j.at("kv_sram"), json({{"capacity_bytes", 1 << 20}, {"peak_bytes", 65536}}));
+  EXPECT_EQ(j.at("kv_sram"), json({{"capacity_bytes", 1 << 20},
+                                   {"peak_bytes", 65536},
+                                   {"bits_read", 0},
+                                   {"bits_written", 0}}));
   EXPECT_EQ(j.at("cells"), json({{"q3_K", 123456}, {"q6_K", 789}}));
   const json& s = j.at("simulation");
   EXPECT_EQ(s.at("wakes").get<uint64_t>(), 4242u);
@@ -111,8 +114,7 @@ TEST(Report, ConfigHoldsEveryKeyAsResolved) {
   for (const arch::ConfigKey& key : arch::config_keys()) {
     const std::string_view name = key.key;
     const size_t dot = name.find('.');
-    const std::string pointer =
-        fmt::format("/{}/{}", name.substr(0, dot), name.substr(dot + 1));
+    const std::string pointer = fmt::format("/{}/{}", name.substr(0, dot), name.substr(dot + 1));
     EXPECT_TRUE(config.contains(json::json_pointer(pointer))) << key.key;
   }
   EXPECT_DOUBLE_EQ(config.at("clock").at("clock_mhz").get<double>(), 250.0);
@@ -124,8 +126,8 @@ TEST(Report, ConfigHoldsEveryKeyAsResolved) {
 }
 
 TEST(Report, WriteReportRoundTrips) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   fmt::format("etchsim-test-report-{}", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("etchsim-test-report-{}", ::getpid());
   std::filesystem::create_directories(dir);
   const RunResult r = sample_result();
   write_report(dir / "report.json", r);
@@ -138,8 +140,8 @@ TEST(Report, WriteReportRoundTrips) {
 
 TEST(Report, WriteReportToUnwritableDirectoryThrowsAndLeavesNothing) {
   if (::geteuid() == 0) GTEST_SKIP() << "root writes anywhere";
-  const auto dir = std::filesystem::temp_directory_path() /
-                   fmt::format("etchsim-test-report-ro-{}", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("etchsim-test-report-ro-{}", ::getpid());
   std::filesystem::create_directories(dir);
   std::filesystem::permissions(
       dir, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);

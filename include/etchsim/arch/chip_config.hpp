@@ -68,6 +68,37 @@ struct WeightCellConfig {
   bool operator==(const WeightCellConfig&) const = default;
 };
 
+// Per-event energies at the reference node (N7; arch/process_node.hpp scales them to
+// process.node) and static power (docs/energy-area.md cites every value).
+struct EnergyConfig {
+  double cell_select_fj = 1.2;           // one 4-bit weight cell selecting its product
+  double product_bank_lane_fj = 5000.0;  // one lane-cycle: 16 products formed and broadcast
+  double adder_bit_fj = 0.6;             // one full-adder bit of an addition
+  double register_bit_fj = 1.0;          // one bit latched into a pipeline register
+  double vector_op_fj = 460.0;           // one fp32 element operation of an element-wise unit
+  double attention_mac_fj = 300.0;       // one attention multiply-accumulate
+  double sram_read_fj_per_bit = 11.0;    // per bit of a 1 KiB macro; x sqrt(macro KiB)
+  double sram_write_fj_per_bit = 11.0;   // per bit of a 1 KiB macro; x sqrt(macro KiB)
+  double host_link_pj_per_byte = 40.0;   // SerDes energy, not scaled with the node
+  double leakage_nw_per_transistor = 0.5;
+  double clock_fj_per_register_bit = 0.65;  // clock tree energy per register bit per cycle
+  double clock_gating = 0.0;  // fraction of an idle stage's clock energy saved (0: ungated)
+  bool operator==(const EnergyConfig&) const = default;
+};
+
+// Transistor costs of the non-cell structures and the die-area model (docs/energy-area.md).
+struct AreaConfig {
+  double full_adder_transistors = 28.0;       // per adder bit (static CMOS mirror adder)
+  double register_bit_transistors = 24.0;     // per flip-flop bit
+  double vector_lane_transistors = 20000.0;   // one fp32 lane of an element-wise unit
+  double attention_mac_transistors = 5000.0;  // one attention multiply-accumulate lane
+  double sram_periphery = 0.4;     // SRAM decoders, sense amps, IO: fraction over the 6T bit cells
+  double control_overhead = 0.05;  // control, sequencing, test: fraction of the datapath logic
+  double host_interface_transistors = 150e6;  // PCIe controller + PHY
+  double logic_utilization = 0.57;            // achieved fraction of the node's peak logic density
+  bool operator==(const AreaConfig&) const = default;
+};
+
 struct ChipConfig {
   ClockConfig clock;
   DatapathConfig datapath;
@@ -76,6 +107,8 @@ struct ChipConfig {
   HostConfig host;
   ProcessConfig process;
   WeightCellConfig weight_cells;
+  EnergyConfig energy;
+  AreaConfig area;
 
   double clock_hz() const { return clock.clock_mhz * 1e6; }
   bool operator==(const ChipConfig&) const = default;

@@ -85,8 +85,9 @@ class Chip : public sc_core::sc_module {
   tlm::tlm_response_status read_token(std::span<unsigned char> data);
 
   void clock_process();
-  void evaluate(uint64_t cycle);  // the pipeline at `cycle`, once
-  void arm_wake(uint64_t cycle);  // skip mode: wake at the next due cycle
+  void evaluate(uint64_t cycle);   // the pipeline at `cycle`, once
+  void arm_wake(uint64_t cycle);   // skip mode: wake at the next due cycle
+  void run_ahead(uint64_t cycle);  // skip mode, untraced: Pipeline::run_ahead
   void update_trace_window(uint64_t cycle);
   bool sink(const TokenTag& tag, uint64_t cycle);
 
@@ -110,7 +111,15 @@ class Chip : public sc_core::sc_module {
   bool m_started = false;
   uint32_t m_last_seq = address::kSeqRefused;
   address::TokenEntry m_next_embed;  // seq, pos, flags of the next embedding write
-  std::deque<address::TokenEntry> m_fifo;
+  // The token-out FIFO. An entry pushed while the pipeline runs ahead of SystemC time (skip
+  // mode, Pipeline::run_ahead) becomes visible to the host at its cycle.
+  struct FifoEntry {
+    address::TokenEntry entry;
+    uint64_t visible_at;
+  };
+  size_t visible_entries(uint64_t cycle) const;
+  bool sequence_busy(uint32_t seq, uint64_t cycle) const;
+  std::deque<FifoEntry> m_fifo;
   uint64_t m_fifo_depth = 0;
   std::vector<uint32_t> m_in_flight;  // per sequence
 

@@ -41,8 +41,15 @@ class KvSram : public sc_core::sc_module {
   bool is_open(uint32_t seq) const;
   uint32_t positions(uint32_t seq) const;
 
-  // One token's K and V rows of `layer` written at position `pos`.
+  // One token's K and V rows of `layer` written at position `pos`; its attention then reads the
+  // K and V rows of positions 0..pos (counted here for the energy model).
   void write_rows(uint32_t seq, uint32_t layer, uint32_t pos);
+  // Activity since construction: K and V rows (n_head_kv x head_dim elements each) written and
+  // read over every layer, and the bits they hold.
+  uint64_t rows_written() const { return m_rows_written; }
+  uint64_t rows_read() const { return m_rows_read; }
+  uint64_t bits_written() const { return m_rows_written * m_row_bits; }
+  uint64_t bits_read() const { return m_rows_read * m_row_bits; }
   // Functional runs: the sequence's cache of one layer.
   numerics::KvCache& cache(uint32_t seq, uint32_t layer);
 
@@ -62,11 +69,14 @@ class KvSram : public sc_core::sc_module {
   arch::KvSramConfig m_config;
   model::LlamaShape m_shape;
   bool m_hold_values;
+  uint64_t m_row_bits;
   uint64_t m_row_bytes;
   uint64_t m_capacity;
   uint64_t m_reserved = 0;
   uint64_t m_occupied = 0;
   uint64_t m_peak = 0;
+  uint64_t m_rows_written = 0;
+  uint64_t m_rows_read = 0;
   uint64_t m_trace_occupied = 0;
   bool m_trace_live = true;
   std::string m_refusal;

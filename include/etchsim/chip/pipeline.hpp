@@ -53,6 +53,14 @@ class Pipeline {
 
   void step_lockstep(uint64_t cycle);
   void step_scheduled(uint64_t cycle);
+  // Skip mode, between host actions: evaluates, ahead of `now`, every calendar entry that no
+  // host action at or after `now` can change, in calendar order, stopping at the first that one
+  // could. A host write at t >= now reaches unit j's input no sooner than
+  // t + input_delay + sum over i < j of (min latency of unit i + 1), so unit j's entries before
+  // now + input_delay + that sum are safe; the first unit's entries are never (its accept frees
+  // the input register, which the host sees); the sink's only when `sink_takes_all` says it
+  // cannot refuse a token before the host reads (then host reads change nothing it does).
+  void run_ahead(uint64_t now, uint64_t input_delay, bool sink_takes_all);
   // The earliest cycle with a unit due in the calendar (skip mode), kNever when idle.
   uint64_t next_wake() const;
 
@@ -90,6 +98,7 @@ class Pipeline {
   // after m_due is not pushed: evaluating the unit at m_due reschedules it at its next_wake(),
   // which accounts for everything that happened up to then.
   std::vector<uint64_t> m_due;
+  std::vector<uint64_t> m_reach;  // per unit and sink: sum of (min latency + 1) of the units before
   std::vector<uint64_t> m_last_step;  // per unit and sink: last cycle evaluated by the calendar
   SinkFn m_sink;
   InputFreeFn m_input_free;

@@ -34,7 +34,8 @@ class PipelineUnit {
   using FireFn = std::function<void(const TokenTag&)>;
 
   // `depth`: tokens the unit's internal pipeline holds at once, ceil(latency / interval).
-  // `timing` is asked for every token the unit takes (its timing may depend on the token).
+  // `timing` is asked for every token the unit takes (its timing may depend on the token); its
+  // latency for position 0 must be its smallest (attention's grows with the position).
   PipelineUnit(std::string name, uint32_t depth, TimingFn timing, FireFn fire = {});
   // A unit whose timing is the same for every token (depth: pipeline_depth(timing)); cheaper
   // per token than a TimingFn.
@@ -63,6 +64,8 @@ class PipelineUnit {
   }
 
   const std::string& name() const { return m_name; }
+  // The smallest latency of any token: how soon a token taken now can be handed on.
+  uint64_t min_latency() const { return m_min_latency; }
   bool busy() const { return m_count > 0; }
   uint32_t capacity() const { return static_cast<uint32_t>(m_ring.size()); }
   uint64_t busy_cycles(uint64_t now) const;  // cycles with a token inside, up to `now`
@@ -83,6 +86,7 @@ class PipelineUnit {
   void update_trace();
 
   std::string m_name;
+  uint64_t m_min_latency = 0;
   arch::UnitTiming m_fixed;  // used when m_timing is empty
   TimingFn m_timing;
   FireFn m_fire;

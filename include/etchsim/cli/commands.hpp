@@ -13,5 +13,7 @@ CommandRunner register_synth(CLI::App& app);
 CommandRunner register_inspect(CLI::App& app);
 CommandRunner register_golden(CLI::App& app);
 CommandRunner register_run(CLI::App& app);
+CommandRunner register_compare(CLI::App& app);
+CommandRunner register_sweep(CLI::App& app);
 
 }  // namespace etchsim::cli

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "etchsim/arch/area.hpp"
 #include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/energy.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
 #include "etchsim/golden/sampling.hpp"
 #include "etchsim/model/llama_shape.hpp"
@@ -99,8 +101,17 @@ struct RunResult {
   uint64_t kv_capacity_bytes = 0;
   uint64_t kv_peak_bytes = 0;
   std::map<std::string, uint64_t> cells;  // weight-cell count by GGUF type name ("q4_0", ...)
-  uint64_t wakes = 0;                     // activations of the chip's clock process
-  double wall_seconds = 0;                // host time of sc_start
+  // Energy (arch/energy.hpp) over the whole run, from its counted activity, and area
+  // (arch/area.hpp). Per token: per generated token (prefill included).
+  arch::EnergySplit energy_j;     // joules by block
+  double energy_j_per_token = 0;  // energy_j.total() / tokens_generated
+  double power_w = 0;             // energy_j.total() / seconds
+  double tokens_per_joule = 0;    // tokens_generated / energy_j.total()
+  uint64_t kv_bits_read = 0;      // KV SRAM activity
+  uint64_t kv_bits_written = 0;
+  arch::AreaBreakdown area;  // transistors and mm^2 by block
+  uint64_t wakes = 0;        // activations of the chip's clock process
+  double wall_seconds = 0;   // host time of sc_start
 };
 
 // The weight types of a model file: layer 0's (the chip builds every layer alike) and the LM

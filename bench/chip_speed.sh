@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Chip simulation speed (issue 4 item 11), side by side in one run:
+#  (a) the flagship timing run (llama-3.1-8b shape, hc1, 1 user, 1024 prompt + 1024 generated,
+#      skip clocking): wall seconds of sc_start, simulated tokens (prompt + generated) per
+#      wall-second (goal >= 17,000; stretch 100,000) and simulated cycles per wall-second;
+#  (b) lockstep clocking on a shorter workload of the same shape (--prompt-len 64 -n 64):
+#      cycles per wall-second (goal >= 2 M), and the same workload in skip for comparison;
+#  (c) VCD cost: a --shape small run with every layer traced against the untraced run (goal
+#      <= 2x);
+#  (d) functional mode against golden: a synthesized model, same prompt, same generated tokens;
+#      seconds per forward pass of `etchsim run M` (functional) against `etchsim golden M`
+#      (goal: functional adds <= 10%).
+# Wall seconds are those of sc_start (the JSON report's simulation.wall_seconds) for etchsim run,
+# and golden's own prompt + decode timings; each figure is the best of REPEAT runs (the machine
+# may be shared: the load average is printed).
+#   bench/chip_speed.sh
+# Environment: BUILD_DIR (default build), BENCH_DIR (default /tmp), REPEAT (default 3),
+# VCD_ARGS (default "--shape small --prompt-len 256 -n 256"), FUNC_SYNTH (synth shape options,
+# default "--shape small"; e.g. "--shape llama-3.1-8b --layers 2" for the 8B layer width),
+# FUNC_QUANT (default q4_0), FUNC_PROMPT (prompt length, default 16), FUNC_N (generated tokens,
+# default 32). Golden and the functional run both use every core (their default).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+etchsim=${BUILD_DIR:-$root/build}/etchsim
+repeat=${REPEAT:-3}
+vcd_args=${VCD_ARGS:---shape small --prompt-len 256 -n 256}
+func_synth=${FUNC_SYNTH:---shape small}
+func_quant=${FUNC_QUANT:-q4_0}
+func_prompt=${FUNC_PROMPT:-16}
+func_n=${FUNC_N:-32}
+dir=${BENCH_DIR:-/tmp}/etchsim-chip-bench-$$
+mkdir -p "$dir"
+trap 'rm -rf "$dir"' EXIT
+
+# field FILE KEY: a number from a run report (KEY: cycles_total, wall_seconds, wakes, ...).
+field() {
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['simulation'][sys.argv[2]] if sys.argv[2] in r['simulation'] else r[sys.argv[2]])" "$1" "$2"
+}
+
+# best_run NAME ARGS...: runs `etchsim run ARGS --report` REPEAT times; keeps the fastest report
+# as $dir/NAME.json.
+best_run() {
+  local name=$1 best="" w
+  shift
+  for ((i = 0; i < repeat; ++i)); do
+    "$etchsim" run "$@" --report "$dir/try.json" >"$dir/$name.log" 2>&1
+    w=$(field "$dir/try.json" wall_seconds)
+    if [[ -z $best ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+      best=$w
+      cp "$dir/try.json" "$dir/$name.json"
+    fi
+  done
+}
+
+echo "etchsim $etchsim, best of $repeat, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# (a) The flagship.
+best_run flagship
+flag_cycles=$(field "$dir/flagship.json" cycles_total)
+flag_wall=$(field "$dir/flagship.json" wall_seconds)
+flag_wakes=$(field "$dir/flagship.json" wakes)
+
+# (b) Lockstep against skip on a shorter workload.
+best_run lockstep --prompt-len 64 -n 64 --clocking lockstep
+best_run skip64 --prompt-len 64 -n 64
+lock_cycles=$(field "$dir/lockstep.json" cycles_total)
+lock_wall=$(field "$dir/lockstep.json" wall_seconds)
+skip64_cycles=$(field "$dir/skip64.json" cycles_total)
+skip64_wall=$(field "$dir/skip64.json" wall_seconds)
+if [[ $lock_cycles != "$skip64_cycles" ]]; then
+  echo "lockstep ($lock_cycles cycles) and skip ($skip64_cycles cycles) disagree" >&2
+  exit 1
+fi
+
+# (c) VCD of every layer against the untraced run.
+# shellcheck disable=SC2086  # VCD_ARGS is a list of options
+best_run untraced $vcd_args
+# shellcheck disable=SC2086
+best_run traced $vcd_args --vcd "$dir/all.vcd"
+untraced_wall=$(field "$dir/untraced.json" wall_seconds)
+traced_wall=$(field "$dir/traced.json" wall_seconds)
+vcd_bytes=$(stat -c %s "$dir/all.vcd")
+rm -f "$dir/all.vcd" "$dir/all.gtkw"
+
+# (d) Functional against golden on the same model, prompt and tokens.
+model="$dir/func.gguf"
+# shellcheck disable=SC2086  # FUNC_SYNTH is a list of options
+"$etchsim" synth $func_synth --quant "$func_quant" -o "$model" >/dev/null 2>&1
+tokens=$(seq -s, 1 "$func_prompt")
+passes=$((func_prompt + func_n - 1))  # forward passes: the prompt, then every fed-back token
+golden_best=""
+for ((i = 0; i < repeat; ++i)); do
+  "$etchsim" golden "$model" --tokens "$tokens" -n "$func_n" --ignore-eos >/dev/null \
+    2>"$dir/golden.log"
+  g=$(awk '/golden: (prompt|decode) [0-9]+ tokens in/ { for (i = 1; i <= NF; ++i) if ($i == "in") s += $(i + 1) } END { print s }' "$dir/golden.log")
+  if [[ -z $golden_best ]] || awk -v a="$g" -v b="$golden_best" 'BEGIN { exit !(a < b) }'; then
+    golden_best=$g
+  fi
+done
+best_run functional "$model" --tokens "$tokens" -n "$func_n"
+func_wall=$(field "$dir/functional.json" wall_seconds)
+
+awk -v fc="$flag_cycles" -v fw="$flag_wall" -v fk="$flag_wakes" \
+  -v lc="$lock_cycles" -v lw="$lock_wall" -v sw="$skip64_wall" \
+  -v uw="$untraced_wall" -v tw="$traced_wall" -v vb="$vcd_bytes" -v va="$vcd_args" \
+  -v gw="$golden_best" -v xw="$func_wall" -v p="$passes" -v fs="$func_synth $func_quant" 'BEGIN {
+  printf "%-44s %12s %16s %16s  %s\n", "run", "wall s", "tokens/wall-s", "cycles/wall-s", "goal"
+  printf "%-44s %12.4f %16.0f %16.3g  %s\n", "(a) flagship skip (1024+1024 tokens)", fw, 2048 / fw, fc / fw,
+    (2048 / fw >= 17000 ? "met" : "NOT met") " (>= 17,000 tokens/s; " fk " wakes)"
+  printf "%-44s %12.4f %16.0f %16.3g  %s\n", "(b) lockstep, 8B shape, 64+64 tokens", lw, 128 / lw, lc / lw,
+    (lc / lw >= 2e6 ? "met" : "NOT met") " (>= 2 M cycles/s)"
+  printf "%-44s %12.4f %16.0f %16.3g  skip is %.0fx lockstep\n", "    skip, same workload", sw, 128 / sw, lc / sw, lw / sw
+  printf "%-44s %12.4f %16s %16s  %s\n", "(c) VCD workload untraced", uw, "", "", va
+  printf "%-44s %12.4f %16s %16s  ratio %.2f %s (VCD %.1f MB)\n", "    VCD, all layers", tw, "", "", tw / uw,
+    (tw / uw <= 2 ? "met" : "NOT met") " (<= 2x)", vb / 1e6
+  printf "%-44s %12.4f %16s %16s  %s\n", "(d) golden", gw, "", "", sprintf("%.3f ms per forward pass (%s)", 1000 * gw / p, fs)
+  printf "%-44s %12.4f %16s %16s  %.3f ms per forward pass, %+.1f%% %s\n", "    functional run", xw, "", "",
+    1000 * xw / p, 100 * (xw / gw - 1), (xw / gw <= 1.10 ? "met" : "NOT met") " (<= +10%)"
+}'

@@ -1,0 +1,82 @@
+// The area model (docs/energy-area.md): what the hard-wired chip is made of, unit by unit —
+// weight cells, product banks, adder trees and accumulators, pipeline registers, element-wise
+// and attention lanes — plus the KV and LoRA SRAM, control and the host interface; transistors
+// by block and die area from the process node's density. The same unit inventory gives the
+// energy model (energy.hpp) its per-token activity.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/model/llama_shape.hpp"
+
+namespace etchsim::arch {
+
+// Bits of one product-bank entry: an int8 activation times a 4-bit code (0..15).
+inline constexpr uint32_t kProductBits = 12;
+// Bits of one element of a unit's output register (fp32; quantised vectors counted the same).
+inline constexpr uint32_t kRegisterElementBits = 32;
+// fp32 operations per element of an element-wise unit (e.g. square + add, multiply + add).
+inline constexpr uint32_t kVectorOpsPerElement = 2;
+
+// One matvec row's integer datapath: per cell plane a binary tree of `lanes` kProductBits-wide
+// inputs (an adder at level k is kProductBits + k bits wide), a shift-add joining two planes,
+// and the accumulator; registers every `levels_per_stage` tree levels, at the tree output and
+// in the accumulator.
+struct RowDatapath {
+  uint64_t adder_bits = 0;     // full-adder bits
+  uint64_t register_bits = 0;  // flip-flop bits
+};
+RowDatapath row_datapath(uint32_t lanes, uint32_t cells_per_weight, uint32_t levels_per_stage,
+                         uint32_t accumulator_bits);
+
+// One unit of a stage, as hardware (whole unit) and as activity per token through it.
+struct UnitCost {
+  std::string name;  // "attn_norm", "qkv", ..., "output", "argmax"
+  // Hardware.
+  uint64_t cells = 0;          // weight + block-scale cells
+  uint64_t float_weights = 0;  // weights with a float multiplier (allowed float types)
+  uint64_t product_banks = 0;
+  uint64_t adder_bits = 0;  // trees, joins, accumulators, product banks, comparators
+  uint64_t register_bits = 0;
+  uint64_t vector_lanes = 0;    // fp32 element-wise lanes
+  uint64_t attention_macs = 0;  // attention multiply-accumulate lanes
+  // Activity per token.
+  double cell_selects = 0;
+  double product_lane_cycles = 0;
+  double adder_bit_ops = 0;
+  double register_bits_latched = 0;
+  double vector_ops = 0;
+};
+
+// The 15 units of one layer and the 4 of the LM head, in pipeline order (names as
+// layer_timing / lm_head_timing).
+std::vector<UnitCost> layer_unit_costs(const ChipConfig& config, const model::LlamaShape& shape,
+                                       const WeightTypes& types);
+std::vector<UnitCost> lm_head_unit_costs(const ChipConfig& config, const model::LlamaShape& shape,
+                                         const WeightTypes& types);
+
+struct BlockArea {
+  double transistors = 0;
+  double mm2 = 0;
+};
+
+struct AreaBreakdown {
+  BlockArea weight_cells, product_banks, adders, registers, vector_units, kv_sram, lora_sram,
+      control, host_interface;
+  double transistors = 0;  // sum of the blocks
+  double mm2 = 0;
+  uint64_t register_bits_per_layer = 0;  // flip-flop bits of one layer stage (clock energy)
+  uint64_t register_bits_lm_head = 0;
+};
+
+// The chip for `shape` with `types` on `config`: logic blocks at the node's peak logic density
+// times area.logic_utilization, SRAM at 6T per bit plus area.sram_periphery, bit cells at the
+// node's SRAM bit-cell area. Throws ConfigError for weight types the cells cannot hold.
+AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape,
+                        const WeightTypes& types);
+
+}  // namespace etchsim::arch

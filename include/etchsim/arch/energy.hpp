@@ -1,0 +1,60 @@
+// The energy model (docs/energy-area.md): per-event energies from the [energy] section, scaled
+// to process.node (process_node.hpp), times the activity the simulation counted — tokens through
+// every unit (the per-token activity of area.hpp's unit inventory), KV SRAM bits read and
+// written, bytes over the host link — plus leakage of every transistor and the clock tree over
+// the run's cycles.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "etchsim/arch/area.hpp"
+#include "etchsim/arch/chip_config.hpp"
+
+namespace etchsim::arch {
+
+struct EnergySplit {
+  double weight_cells = 0;   // cell selects
+  double product_banks = 0;  // product formation and broadcast, per lane-cycle
+  double adders = 0;         // adder trees, shift-adds, accumulators, argmax comparators
+  double registers = 0;      // bits latched into pipeline registers
+  double vector_units = 0;   // element-wise fp32 units and attention MACs
+  double kv_sram = 0;        // KV rows read and written
+  double host_link = 0;      // embeddings in, token entries out
+  double leakage = 0;        // every transistor, every cycle
+  double clock = 0;          // clock tree, per register bit per cycle
+  double total() const {
+    return weight_cells + product_banks + adders + registers + vector_units + kv_sram + host_link +
+           leakage + clock;
+  }
+};
+
+// What a run did, from the simulation's counters.
+struct RunActivity {
+  struct Stage {
+    std::vector<std::pair<std::string, uint64_t>> unit_tokens;  // unit name, tokens processed
+    uint64_t busy_cycles = 0;
+  };
+  std::vector<Stage> layers;  // one per layer stage
+  Stage lm_head;
+  uint64_t kv_bits_read = 0;
+  uint64_t kv_bits_written = 0;
+  uint64_t kv_rows_read = 0;  // K and V rows (n_head_kv x head_dim elements each)
+  uint64_t host_bytes = 0;
+  uint64_t cycles = 0;
+};
+
+// KV SRAM macro size in KiB: the capacity split over n_layer x kv_sram.banks banks.
+double kv_macro_kib(const KvSramConfig& kv, uint32_t n_layer);
+// Energy in fJ per bit of an SRAM macro of `macro_kib` KiB: fj_per_bit_1kib x sqrt(macro_kib)
+// (Horowitz ISSCC 2014: 8 KiB 10 pJ, 32 KiB 20 pJ, 1 MiB 100 pJ per 64-bit access).
+double sram_bit_fj(double fj_per_bit_1kib, double macro_kib);
+
+// Energy in joules by block. `area` gives the transistors (leakage) and register bits (clock).
+EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
+                       const WeightTypes& types, const AreaBreakdown& area,
+                       const RunActivity& activity);
+
+}  // namespace etchsim::arch

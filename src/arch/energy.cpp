@@ -1,0 +1,84 @@
+#include "etchsim/arch/energy.hpp"
+
+#include <cmath>
+
+#include "etchsim/arch/process_node.hpp"
+
+namespace etchsim::arch {
+namespace {
+
+constexpr double kFj = 1e-15;
+constexpr double kPj = 1e-12;
+constexpr double kNw = 1e-9;
+
+// Adds the dynamic energy (joules, at the reference node) of a stage's units.
+void add_stage(EnergySplit& e, const EnergyConfig& c, const std::vector<UnitCost>& costs,
+               const RunActivity::Stage& stage) {
+  for (const auto& [name, tokens] : stage.unit_tokens) {
+    for (const UnitCost& u : costs) {
+      if (u.name != name) continue;
+      const auto n = static_cast<double>(tokens);
+      e.weight_cells += n * u.cell_selects * c.cell_select_fj * kFj;
+      e.product_banks += n * u.product_lane_cycles * c.product_bank_lane_fj * kFj;
+      e.adders += n * u.adder_bit_ops * c.adder_bit_fj * kFj;
+      e.registers += n * u.register_bits_latched * c.register_bit_fj * kFj;
+      e.vector_units += n * u.vector_ops * c.vector_op_fj * kFj;
+      break;
+    }
+  }
+}
+
+double clock_cycles(uint64_t busy, uint64_t cycles, double gating) {
+  const uint64_t idle = cycles > busy ? cycles - busy : 0;
+  return static_cast<double>(busy) + static_cast<double>(idle) * (1.0 - gating);
+}
+
+}  // namespace
+
+double kv_macro_kib(const KvSramConfig& kv, uint32_t n_layer) {
+  return kv.capacity_mib * 1024.0 / (static_cast<double>(n_layer) * kv.banks);
+}
+
+double sram_bit_fj(double fj_per_bit_1kib, double macro_kib) {
+  return fj_per_bit_1kib * std::sqrt(macro_kib);
+}
+
+EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
+                       const WeightTypes& types, const AreaBreakdown& area,
+                       const RunActivity& activity) {
+  const EnergyConfig& c = config.energy;
+  const double node = process_node(config.process.node).energy_factor;
+  EnergySplit e;
+  const std::vector<UnitCost> layer = layer_unit_costs(config, shape, types);
+  for (const RunActivity::Stage& stage : activity.layers) add_stage(e, c, layer, stage);
+  add_stage(e, c, lm_head_unit_costs(config, shape, types), activity.lm_head);
+  e.vector_units += static_cast<double>(activity.kv_rows_read) * shape.n_head * shape.head_dim() *
+                    c.attention_mac_fj * kFj;
+  const double macro = kv_macro_kib(config.kv_sram, shape.n_layer);
+  e.kv_sram =
+      (static_cast<double>(activity.kv_bits_read) * sram_bit_fj(c.sram_read_fj_per_bit, macro) +
+       static_cast<double>(activity.kv_bits_written) *
+           sram_bit_fj(c.sram_write_fj_per_bit, macro)) *
+      kFj;
+
+  const double seconds = static_cast<double>(activity.cycles) / config.clock_hz();
+  e.leakage = area.transistors * c.leakage_nw_per_transistor * kNw * seconds;
+  double clocked = 0;  // register-bit cycles
+  for (const RunActivity::Stage& stage : activity.layers) {
+    clocked += static_cast<double>(area.register_bits_per_layer) *
+               clock_cycles(stage.busy_cycles, activity.cycles, c.clock_gating);
+  }
+  clocked += static_cast<double>(area.register_bits_lm_head) *
+             clock_cycles(activity.lm_head.busy_cycles, activity.cycles, c.clock_gating);
+  e.clock = clocked * c.clock_fj_per_register_bit * kFj;
+
+  for (double* block : {&e.weight_cells, &e.product_banks, &e.adders, &e.registers, &e.vector_units,
+                        &e.kv_sram, &e.leakage, &e.clock}) {
+    *block *= node;
+  }
+  // SerDes energy per byte does not follow the logic node.
+  e.host_link = static_cast<double>(activity.host_bytes) * c.host_link_pj_per_byte * kPj;
+  return e;
+}
+
+}  // namespace etchsim::arch
