@@ -109,8 +109,9 @@ void Host::run() {
       const uint32_t seq = read32(address::kSeqId);
       if (seq == address::kSeqRefused) {
         throw TransportError(fmt::format(
-            "the chip refused user {}'s sequence ({} prompt + {} generated positions): KV SRAM "
-            "full; {} KiB of {} KiB were free",
+            "the chip refused user {}'s sequence ({} prompt + {} generated positions): its KV "
+            "cache does not fit the {} KiB left free of the KV SRAM's {} KiB "
+            "(kv_sram.capacity_mib)",
             m_seq.size(), r.prompt.size(), r.n_generate, read32(address::kKvFreeKib),
             read32(address::kKvCapacityKib)));
       }
