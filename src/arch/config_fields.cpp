@@ -16,7 +16,7 @@ namespace {
 using U32Ref = uint32_t& (*)(ChipConfig&);
 using RealRef = double& (*)(ChipConfig&);
 
-constexpr std::array<std::pair<std::string_view, U32Ref>, 15> kIntegers{{
+constexpr std::array<std::pair<std::string_view, U32Ref>, 16> kIntegers{{
     {"datapath.activation_lanes",
      [](ChipConfig& c) -> uint32_t& { return c.datapath.activation_lanes; }},
     {"datapath.vector_lanes", [](ChipConfig& c) -> uint32_t& { return c.datapath.vector_lanes; }},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 15> kIntegers{{
     {"lora_sram.word_bits", [](ChipConfig& c) -> uint32_t& { return c.lora_sram.word_bits; }},
     {"host.bytes_per_cycle", [](ChipConfig& c) -> uint32_t& { return c.host.bytes_per_cycle; }},
     {"host.latency_cycles", [](ChipConfig& c) -> uint32_t& { return c.host.latency_cycles; }},
+    {"serving.max_users", [](ChipConfig& c) -> uint32_t& { return c.serving.max_users; }},
 }};
 
 constexpr std::array<std::pair<std::string_view, RealRef>, 25> kReals{{
@@ -102,6 +103,7 @@ ConfigValue get_value(const ChipConfig& config, const ConfigKey& key) {
   if (key.key == "weight_cells.allow_f16_weights") return copy.weight_cells.allow_f16_weights;
   if (key.key == "kv_sram.element") return std::string(kv_element_name(copy.kv_sram.element));
   if (key.key == "process.node") return copy.process.node;
+  if (key.key == "serving.admission") return copy.serving.admission;
   throw ConfigError("", std::string(key.key), "key has no field (schema bug)");
 }
 
@@ -116,6 +118,8 @@ void set_value(ChipConfig& config, const ConfigKey& key, const ConfigValue& valu
     config.kv_sram.element = kv_element_from_name(std::get<std::string>(value));
   } else if (key.key == "process.node") {
     config.process.node = std::get<std::string>(value);
+  } else if (key.key == "serving.admission") {
+    config.serving.admission = std::get<std::string>(value);
   } else {
     throw ConfigError("", std::string(key.key), "key has no field (schema bug)");
   }

@@ -207,7 +207,7 @@ int run_compare(const CompareArgs& args) {
   for (uint32_t i = 0; i < args.prompt_len; ++i) {
     prompt.push_back(static_cast<int32_t>(i % shape->n_vocab));
   }
-  options.users.assign(1, sim::UserRequest{.prompt = prompt, .n_generate = args.n_generate});
+  options.users.assign(1, sim::UserRequest(prompt, args.n_generate));
   const arch::Estimate estimate =
       arch::estimate(options.config, *shape, options.weight_types,
                      {.prompt_tokens = args.prompt_len, .generated_tokens = args.n_generate});

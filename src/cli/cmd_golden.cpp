@@ -16,6 +16,7 @@
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/golden/golden_model.hpp"
 #include "etchsim/golden/sampling.hpp"
+#include "etchsim/model/lora_adapter.hpp"
 #include "etchsim/model/tokenizer.hpp"
 #include "golden_output.hpp"
 #include "token_input.hpp"
@@ -35,6 +36,8 @@ struct GoldenArgs {
   std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
   int n_ctx = 0;
   int threads = 0;
+  std::optional<std::string> lora;
+  float lora_scale = 1.0f;
   golden::SamplingParams sampling;
 };
 
@@ -95,11 +98,24 @@ int run_golden(const GoldenArgs& args) {
         "the prompt ({} tokens) plus {} generated tokens exceed the context of {} tokens",
         result.tokens.size(), n_generate, limit));
   }
+  // --lora: the adapter is checked against the base model here (clear errors before any work).
+  std::optional<gguf::GgufFile> lora_file;
+  std::optional<model::LlamaModel> lora_base;
+  std::optional<model::LoraAdapter> lora;
+  if (args.lora) {
+    lora_file.emplace(gguf::GgufFile::open(*args.lora));
+    lora_base.emplace(file);
+    lora.emplace(*lora_file, *lora_base);
+    spdlog::info("golden: LoRA {}: {} matrices, rank {}, alpha {}, scale {}", *args.lora,
+                 lora->n_weights(), lora->rank(), lora->alpha(), lora->scale(args.lora_scale));
+  }
   // The KV cache holds exactly what this run needs unless --ctx asks for more.
   golden::GoldenModel golden(
       file, golden::GoldenOptions{.kv_type = kv_type(args.kv),
                                   .n_ctx = static_cast<int>(args.n_ctx > 0 ? limit : needed),
-                                  .profile = *numerics::parse_cpu_profile(args.profile)});
+                                  .profile = *numerics::parse_cpu_profile(args.profile),
+                                  .lora = lora ? &*lora : nullptr,
+                                  .lora_scale = args.lora_scale});
 
   StepProgress progress(static_cast<int>(needed), file.file_size() >= kProgressModelBytes);
   const auto prompt_start = Clock::now();
@@ -185,6 +201,13 @@ CommandRunner register_golden(CLI::App& app) {
       ->check(CLI::Range(0.0f, 1.0f))
       ->capture_default_str();
   app.add_option("--seed", args->sampling.seed, "Seed of the sampler")->capture_default_str();
+  auto* lora = app.add_option("--lora", args->lora,
+                              "LoRA adapter GGUF (llama.cpp format) applied to every token")
+                   ->check(CLI::ExistingFile);
+  app.add_option("--lora-scale", args->lora_scale,
+                 "The adapter's scale (llama.cpp's; times alpha / rank when alpha != 0)")
+      ->needs(lora)
+      ->capture_default_str();
   app.callback([prompt, tokens] {
     if (prompt->count() == 0 && tokens->count() == 0) {
       throw CLI::RequiredError("--prompt or --tokens");

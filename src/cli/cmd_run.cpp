@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 #include "etchsim/model/synth.hpp"
 #include "etchsim/sim/report.hpp"
 #include "etchsim/sim/run.hpp"
+#include "etchsim/sim/workload.hpp"
 #include "etchsim/trace/ranges.hpp"
 #include "flagship.hpp"
 #include "token_input.hpp"
@@ -36,6 +38,8 @@ struct RunArgs {
   std::optional<uint32_t> prompt_len;
   std::optional<uint32_t> n_generate;
   uint32_t users = 1;
+  std::optional<double> arrival_rate;
+  std::optional<std::string> workload;
   std::optional<std::string> mode;
   std::string clocking = "skip";
   std::string vcd;
@@ -102,7 +106,61 @@ void print_users(const sim::RunResult& result, const model::Tokenizer* tokenizer
   }
 }
 
+// --workload: a JSONL file, or a named workload (sim::workload_names()).
+std::optional<std::vector<sim::WorkloadRequest>> load_workload(const RunArgs& args) {
+  if (!args.workload) return std::nullopt;
+  if (std::optional<std::vector<sim::WorkloadRequest>> named =
+          sim::named_workload(*args.workload)) {
+    return named;
+  }
+  if (!std::filesystem::exists(*args.workload)) {
+    throw std::invalid_argument(
+        fmt::format("--workload: '{}' is neither a file nor a named workload (known: {})",
+                    *args.workload, fmt::join(sim::workload_names(), ", ")));
+  }
+  return sim::load_workload_jsonl(*args.workload);
+}
+
+// The requests of a --workload: prompt text through the tokenizer, synthetic prompts as ids
+// 0, 1, 2, ...; the run checks the vocabulary, the context and the KV SRAM.
+std::vector<sim::UserRequest> workload_users(const std::vector<sim::WorkloadRequest>& workload,
+                                             const model::Tokenizer* tokenizer,
+                                             const model::LlamaShape& shape) {
+  std::vector<sim::UserRequest> users;
+  for (size_t i = 0; i < workload.size(); ++i) {
+    const sim::WorkloadRequest& w = workload[i];
+    sim::UserRequest u;
+    if (w.prompt_text) {
+      if (tokenizer == nullptr) {
+        throw std::invalid_argument(fmt::format(
+            "workload request {}: \"prompt\" text needs a model file with a tokenizer (give "
+            "\"tokens\" without one)",
+            i));
+      }
+      u.prompt = tokenizer->encode(*w.prompt_text);
+      if (u.prompt.empty())
+        throw std::invalid_argument(
+            fmt::format("workload request {}: the prompt has no tokens", i));
+    } else if (!w.tokens.empty()) {
+      u.prompt = w.tokens;
+    } else {
+      for (uint32_t t = 0; t < w.prompt_len; ++t)
+        u.prompt.push_back(static_cast<int32_t>(t % shape.n_vocab));
+    }
+    u.n_generate = w.max_tokens;
+    u.arrival_cycle = w.arrival_cycle;
+    u.adapter = w.adapter;
+    users.push_back(std::move(u));
+  }
+  return users;
+}
+
 int run_run(const RunArgs& args) {
+  const std::optional<std::vector<sim::WorkloadRequest>> workload = load_workload(args);
+  const bool workload_text = workload && std::any_of(workload->begin(), workload->end(),
+                                                     [](const sim::WorkloadRequest& w) {
+                                                       return w.prompt_text.has_value();
+                                                     });
   sim::RunOptions options;
   options.config = resolve_config(args);
   options.clocking = args.clocking == "lockstep" ? sim::Clocking::Lockstep : sim::Clocking::Skip;
@@ -122,7 +180,7 @@ int run_run(const RunArgs& args) {
     options.shape = model.shape();
     options.weight_types = sim::model_weight_types(model);
     options.mode = args.mode == "timing" ? sim::Mode::Timing : sim::Mode::Functional;
-    tokenizer = load_tokenizer(*file, args.prompt.has_value());
+    tokenizer = load_tokenizer(*file, args.prompt.has_value() || workload_text);
   } else {
     if (args.mode == "functional") {
       throw std::invalid_argument("--mode functional needs a model file (MODEL.gguf)");
@@ -146,18 +204,29 @@ int run_run(const RunArgs& args) {
   }
   const model::LlamaShape& shape = options.shape;
 
-  // Defaults: 1024 + 1024 tokens (the flagship workload), less when the context is shorter.
-  const uint32_t default_len = std::clamp(shape.n_ctx / 2, 1u, kDefaultTokens);
-  const std::vector<int32_t> prompt = make_prompt(args, tokenizer.get(), shape, default_len);
-  const uint32_t n_generate = args.n_generate.value_or(default_len);
-  if (prompt.size() + n_generate > shape.n_ctx) {
-    throw std::invalid_argument(
-        fmt::format("the prompt ({} tokens) plus {} generated tokens exceed the context of {} "
-                    "tokens",
-                    prompt.size(), n_generate, shape.n_ctx));
+  if (workload) {
+    options.users = workload_users(*workload, tokenizer.get(), shape);
+  } else {
+    // Defaults: 1024 + 1024 tokens (the flagship workload), less when the context is shorter.
+    const uint32_t default_len = std::clamp(shape.n_ctx / 2, 1u, kDefaultTokens);
+    const std::vector<int32_t> prompt = make_prompt(args, tokenizer.get(), shape, default_len);
+    const uint32_t n_generate = args.n_generate.value_or(default_len);
+    if (prompt.size() + n_generate > shape.n_ctx) {
+      throw std::invalid_argument(
+          fmt::format("the prompt ({} tokens) plus {} generated tokens exceed the context of {} "
+                      "tokens",
+                      prompt.size(), n_generate, shape.n_ctx));
+    }
+    const std::vector<sim::WorkloadRequest> synthetic =
+        sim::synthetic_workload(args.users, static_cast<uint32_t>(prompt.size()), n_generate,
+                                args.arrival_rate, options.config.clock_hz());
+    for (const sim::WorkloadRequest& w : synthetic) {
+      options.users.emplace_back(prompt, w.max_tokens, w.arrival_cycle);
+    }
   }
-  options.users.assign(args.users, sim::UserRequest{.prompt = prompt, .n_generate = n_generate});
   apply_trace_options(args, shape.n_layer, options.trace);
+  std::vector<size_t> prompt_tokens;
+  for (const sim::UserRequest& u : options.users) prompt_tokens.push_back(u.prompt.size());
 
   const arch::WeightTypes& t = options.weight_types;
   spdlog::info("run: {} ({} layers, n_embd {}), {} mode, {} clocking, {:.1f} MHz",
@@ -167,14 +236,15 @@ int run_run(const RunArgs& args) {
   spdlog::info("run: weights q {} k {} v {} o {} gate {} up {} down {} output {}", type_name(t.q),
                type_name(t.k), type_name(t.v), type_name(t.o), type_name(t.gate), type_name(t.up),
                type_name(t.down), type_name(t.output));
-  spdlog::info("run: {} user(s), prompt {} tokens, {} generated each", args.users, prompt.size(),
-               n_generate);
+  spdlog::info("run: {} request(s), prompt {} tokens, {} generated (first request); admission {}",
+               options.users.size(), options.users.front().prompt.size(),
+               options.users.front().n_generate, options.config.serving.admission);
 
   const bool functional = options.mode == sim::Mode::Functional;
   const sim::RunResult result = sim::run(options, functional ? &*file : nullptr);
 
   print_users(result, tokenizer.get());
-  fmt::print("\n{}", sim::summary_table(result, std::vector<size_t>(args.users, prompt.size())));
+  fmt::print("\n{}", sim::summary_table(result, prompt_tokens));
   fmt::print("\ntokens/s per user: {:.0f}\n", result.tokens_per_s_per_user);
   std::fflush(stdout);
   if (!args.report.empty()) {
@@ -208,12 +278,29 @@ CommandRunner register_run(CLI::App& app) {
   prompt->excludes(tokens)->excludes(prompt_len);
   tokens->excludes(prompt)->excludes(prompt_len);
   prompt_len->excludes(prompt)->excludes(tokens);
-  app.add_option("-n", args->n_generate,
-                 "Tokens generated per user (default: 1024, at most half the model's context)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--users", args->users, "Users, each with its own copy of the prompt")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  auto* n_generate =
+      app.add_option("-n,--gen-len", args->n_generate,
+                     "Tokens generated per user (default: 1024, at most half the model's context)")
+          ->check(CLI::NonNegativeNumber);
+  auto* users =
+      app.add_option("--users", args->users, "Users, each with its own copy of the prompt")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+  auto* arrival_rate =
+      app.add_option("--arrival-rate", args->arrival_rate,
+                     "Synthetic users arrive R per second of simulated time: user i at cycle "
+                     "i * clock_hz / R (default: all at cycle 0)")
+          ->check(CLI::PositiveNumber);
+  auto* workload =
+      app.add_option("--workload", args->workload,
+                     fmt::format("Requests from a JSONL file (one {{\"prompt\"|\"tokens\", "
+                                 "\"max_tokens\", \"adapter\", \"arrival_cycle\"}} a line; "
+                                 "docs/serving.md) or a named workload: {}",
+                                 fmt::join(sim::workload_names(), ", ")));
+  for (CLI::Option* o : {prompt, tokens, prompt_len, n_generate, users, arrival_rate}) {
+    workload->excludes(o);
+    o->excludes(workload);
+  }
   app.add_option("--mode", args->mode,
                  "functional (computes every token; default with a model) or timing (cycles "
                  "only; the only mode without a model)")

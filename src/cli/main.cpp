@@ -41,6 +41,8 @@ int sc_main(int argc, char* argv[]) {
   };
   add(etchsim::cli::register_synth, "synth",
       "Write a Llama-architecture GGUF with seeded random weights");
+  add(etchsim::cli::register_synth_lora, "synth-lora",
+      "Write a LoRA adapter GGUF with seeded random weights for a base model");
   add(etchsim::cli::register_inspect, "inspect",
       "Show a GGUF file's metadata, tensor table and totals");
   add(etchsim::cli::register_golden, "golden",

@@ -46,7 +46,8 @@ std::vector<float> GoldenModel::evaluate(int32_t token) {
     throw std::invalid_argument(
         fmt::format("position {} is beyond the context of {} tokens", m_n_past, m_n_ctx));
   }
-  m_datapath.embed(token, m_n_past, m_state);
+  const LoraBinding lora{.adapter = m_options.lora, .user_scale = m_options.lora_scale};
+  m_datapath.embed(token, m_n_past, m_state, &lora);
   for (size_t i = 0; i < m_kv.size(); ++i) layer(i);
   ++m_n_past;
   for (const HeadUnit unit :

@@ -25,8 +25,8 @@ constexpr std::array<std::string_view, kHeadUnitCount> kHeadUnitNames{
 
 // Converts x once per vec_dot_type of `weights` (ggml-formats.md §4.1). The vector keeps its
 // capacity; each numerics::Activation allocates its blocks when constructed (it has no refill).
-void prepare(PreparedInput& in, std::span<const float> x,
-             std::initializer_list<const model::TensorView*> weights) {
+void prepare_span(PreparedInput& in, std::span<const float> x,
+                  std::span<const model::TensorView* const> weights) {
   in.conversions.clear();
   for (const model::TensorView* w : weights) {
     const gguf::GgmlType want = numerics::vec_dot_type(w->type);
@@ -34,6 +34,20 @@ void prepare(PreparedInput& in, std::span<const float> x,
     for (const numerics::Activation& a : in.conversions) have = have || a.type() == want;
     if (!have) in.conversions.emplace_back(w->type, x);
   }
+}
+
+void prepare(PreparedInput& in, std::span<const float> x,
+             std::initializer_list<const model::TensorView*> weights) {
+  prepare_span(in, x, std::span<const model::TensorView* const>(weights.begin(), weights.size()));
+}
+
+// The conversion of `in` a weight of `w`'s type uses, or nullptr.
+const numerics::Activation* conversion_for(const PreparedInput& in, const model::TensorView& w) {
+  const gguf::GgmlType want = numerics::vec_dot_type(w.type);
+  for (const numerics::Activation& a : in.conversions) {
+    if (a.type() == want && a.size() == w.cols) return &a;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -93,7 +107,10 @@ TokenState LayerDatapath::make_state() const {
                    .ffn_in = {},
                    .down_in = {},
                    .output_in = {},
-                   .logits = std::vector<float>(s.n_vocab)};
+                   .logits = std::vector<float>(s.n_vocab),
+                   .lora = {},
+                   .lora_t = {},
+                   .lora_d = {}};
   for (PreparedInput* in :
        {&state.attn_in, &state.attn_out_in, &state.ffn_in, &state.down_in, &state.output_in}) {
     in->conversions.reserve(3);
@@ -105,9 +122,10 @@ numerics::KvCache LayerDatapath::make_kv_cache(numerics::KvType type, int capaci
   return numerics::KvCache(type, m_attention.n_head_kv, m_attention.head_dim, capacity);
 }
 
-void LayerDatapath::embed(int32_t token, int32_t pos, TokenState& s) const {
+void LayerDatapath::embed(int32_t token, int32_t pos, TokenState& s,
+                          const LoraBinding* lora) const {
   embedding(token, s.x);
-  start(pos, s.x, s);
+  start(pos, s.x, s, lora);
 }
 
 // §5.3 item 1: ggml_get_rows, i.e. the dequantised row (f16 -> f32 for F16).
@@ -125,11 +143,42 @@ void LayerDatapath::embedding(int32_t token, std::span<float> out) const {
   gguf::dequantize(t.type, t.data.subspan(static_cast<size_t>(token) * row, row), out);
 }
 
-void LayerDatapath::start(int32_t pos, std::span<const float> x, TokenState& s) const {
+void LayerDatapath::start(int32_t pos, std::span<const float> x, TokenState& s,
+                          const LoraBinding* lora) const {
   if (pos < 0) throw std::invalid_argument(fmt::format("position {} is negative", pos));
   if (x.size() != s.x.size()) {
     throw std::invalid_argument(
         fmt::format("start: {} values for a residual stream of {}", x.size(), s.x.size()));
+  }
+  if (lora != nullptr && lora->adapter != nullptr) {
+    const model::LoraAdapter& a = *lora->adapter;
+    if (a.n_layer() != n_layer()) {
+      throw std::invalid_argument(
+          fmt::format("start: LoRA adapter {} was checked against a model of {} layers, not {}",
+                      a.name(), a.n_layer(), n_layer()));
+    }
+    // Every adapted matrix is checked against its base shape (model::LoraAdapter), but the base
+    // may be another model of the same layer count: check each pair against this model's.
+    size_t n_out = 0;
+    for (size_t l = 0; l < n_layer(); ++l) {
+      for (size_t r = 0; r < model::kLoraRoleCount; ++r) {
+        const auto role = static_cast<model::LoraRole>(r);
+        const model::LoraWeight* w = a.find(l, role);
+        if (w == nullptr) continue;
+        const model::TensorView& base = model::base_weight(m_model.layers()[l], role);
+        if (w->a.cols != base.cols || w->b.rows != base.rows) {
+          throw std::invalid_argument(
+              fmt::format("start: LoRA adapter {} does not fit this model's blk.{}.{}.weight",
+                          a.name(), l, model::lora_role_name(role)));
+        }
+        n_out = std::max(n_out, static_cast<size_t>(base.rows));
+      }
+    }
+    if (s.lora_t.size() < static_cast<size_t>(a.rank())) s.lora_t.resize(a.rank());
+    if (s.lora_d.size() < n_out) s.lora_d.resize(n_out);
+    s.lora = *lora;
+  } else {
+    s.lora = LoraBinding{};
   }
   if (x.data() != s.x.data()) std::copy(x.begin(), x.end(), s.x.begin());
   s.pos = pos;
@@ -138,19 +187,60 @@ void LayerDatapath::start(int32_t pos, std::span<const float> x, TokenState& s) 
 
 void LayerDatapath::matvec(const model::TensorView& w, const PreparedInput& in, std::span<float> y,
                            std::string_view unit) const {
-  const gguf::GgmlType want = numerics::vec_dot_type(w.type);
-  for (const numerics::Activation& a : in.conversions) {
-    if (a.type() == want && a.size() == w.cols) {
-      const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data};
-      numerics::matvec(m, a, y, numerics::default_dot_order(m.type, m.rows, m_profile), m_profile,
-                       m_kernel);
-      return;
+  const numerics::Activation* a = conversion_for(in, w);
+  if (a == nullptr) {
+    throw std::logic_error(
+        fmt::format("{}: its input has no {} conversion of {} values (run its "
+                    "quantize unit first)",
+                    unit, gguf::traits(numerics::vec_dot_type(w.type)).name, w.cols));
+  }
+  const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data};
+  numerics::matvec(m, *a, y, numerics::default_dot_order(m.type, m.rows, m_profile), m_profile,
+                   m_kernel);
+}
+
+// ggml-formats.md §7 build_lora_mm: res = W x; t = A x; d = B t; res = res + fl(d * scale).
+// A and B are MUL_MAT weights with n = 1 activation row; LoRA tensors never live in the
+// CPU_REPACK buffer, so both use the vec_dot order whatever their type and row count.
+void LayerDatapath::adapted_matvec(size_t layer, model::LoraRole role, const PreparedInput& in,
+                                   std::span<float> y, TokenState& s, std::string_view unit) const {
+  matvec(model::base_weight(m_model.layers()[layer], role), in, y, unit);
+  if (s.lora.adapter == nullptr) return;
+  const model::LoraWeight* w = s.lora.adapter->find(layer, role);
+  if (w == nullptr) return;
+  const numerics::Activation* x = conversion_for(in, w->a);
+  if (x == nullptr) {
+    throw std::logic_error(fmt::format(
+        "{}: its input has no {} conversion for the LoRA A of {} (run its quantize unit first)",
+        unit, gguf::traits(numerics::vec_dot_type(w->a.type)).name, lora_role_name(role)));
+  }
+  const std::span<float> t(s.lora_t.data(), static_cast<size_t>(w->rank()));
+  const std::span<float> d(s.lora_d.data(), static_cast<size_t>(w->b.rows));
+  numerics::matvec(numerics::WeightMatrix{w->a.type, w->a.rows, w->a.cols, w->a.data}, *x, t,
+                   numerics::DotOrder::VecDot, m_profile, m_kernel);
+  const numerics::Activation t_in(w->b.type, t);  // t converted per B's vec_dot_type
+  numerics::matvec(numerics::WeightMatrix{w->b.type, w->b.rows, w->b.cols, w->b.data}, t_in, d,
+                   numerics::DotOrder::VecDot, m_profile, m_kernel);
+  const float scale = s.lora.adapter->scale(*w, s.lora.user_scale);
+  for (size_t i = 0; i < y.size(); ++i) {
+    const float scaled = d[i] * scale;  // ggml_scale (-ffp-contract=off: no fma)
+    y[i] = y[i] + scaled;               // ggml_add
+  }
+}
+
+void LayerDatapath::prepare_input(PreparedInput& in, std::span<const float> x, size_t layer,
+                                  std::initializer_list<model::LoraRole> roles,
+                                  const TokenState& s) const {
+  std::array<const model::TensorView*, 2 * model::kLoraRoleCount> weights{};
+  size_t n = 0;
+  const model::LayerWeights& lw = m_model.layers()[layer];
+  for (const model::LoraRole role : roles) weights[n++] = &model::base_weight(lw, role);
+  if (s.lora.adapter != nullptr) {
+    for (const model::LoraRole role : roles) {
+      if (const model::LoraWeight* w = s.lora.adapter->find(layer, role)) weights[n++] = &w->a;
     }
   }
-  throw std::logic_error(
-      fmt::format("{}: its input has no {} conversion of {} values (run its "
-                  "quantize unit first)",
-                  unit, gguf::traits(want).name, w.cols));
+  prepare_span(in, x, std::span<const model::TensorView* const>(weights.data(), n));
 }
 
 void LayerDatapath::run(LayerUnit unit, size_t layer, TokenState& s,
@@ -172,6 +262,7 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
     throw std::out_of_range(
         fmt::format("layer {} is beyond the model's {} layers", layer, m_model.layers().size()));
   }
+  using Role = model::LoraRole;
   const model::LayerWeights& w = m_model.layers()[layer];
   const float eps = m_model.shape().rms_eps;
   switch (unit) {
@@ -179,12 +270,12 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
       numerics::rms_norm(s.x, w.attn_norm, eps, s.norm);
       return;
     case LayerUnit::AttnQuantize:
-      prepare(s.attn_in, s.norm, {&w.attn_q, &w.attn_k, &w.attn_v});
+      prepare_input(s.attn_in, s.norm, layer, {Role::AttnQ, Role::AttnK, Role::AttnV}, s);
       return;
     case LayerUnit::Qkv:
-      matvec(w.attn_q, s.attn_in, s.q, "qkv");
-      matvec(w.attn_k, s.attn_in, s.k, "qkv");
-      matvec(w.attn_v, s.attn_in, s.v, "qkv");
+      adapted_matvec(layer, Role::AttnQ, s.attn_in, s.q, s, "qkv");
+      adapted_matvec(layer, Role::AttnK, s.attn_in, s.k, s, "qkv");
+      adapted_matvec(layer, Role::AttnV, s.attn_in, s.v, s, "qkv");
       return;
     case LayerUnit::Rope:
       numerics::rope(s.q, m_attention.head_dim, s.rope);
@@ -195,10 +286,10 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
       numerics::attend(m_profile, s.q, *cache, s.pos + 1, m_attention, s.attn);
       return;
     case LayerUnit::AttnOutQuantize:
-      prepare(s.attn_out_in, s.attn, {&w.attn_output});
+      prepare_input(s.attn_out_in, s.attn, layer, {Role::AttnOutput}, s);
       return;
     case LayerUnit::AttnOutput:
-      matvec(w.attn_output, s.attn_out_in, s.proj, "attn_output");
+      adapted_matvec(layer, Role::AttnOutput, s.attn_out_in, s.proj, s, "attn_output");
       return;
     case LayerUnit::AttnResidual:
       numerics::add(s.x, s.proj, s.x);  // h = x + attn
@@ -207,20 +298,20 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
       numerics::rms_norm(s.x, w.ffn_norm, eps, s.norm);
       return;
     case LayerUnit::FfnQuantize:
-      prepare(s.ffn_in, s.norm, {&w.ffn_gate, &w.ffn_up});
+      prepare_input(s.ffn_in, s.norm, layer, {Role::FfnGate, Role::FfnUp}, s);
       return;
     case LayerUnit::GateUp:
-      matvec(w.ffn_gate, s.ffn_in, s.gate, "gate_up");
-      matvec(w.ffn_up, s.ffn_in, s.up, "gate_up");
+      adapted_matvec(layer, Role::FfnGate, s.ffn_in, s.gate, s, "gate_up");
+      adapted_matvec(layer, Role::FfnUp, s.ffn_in, s.up, s, "gate_up");
       return;
     case LayerUnit::SiluMul:
       numerics::swiglu(m_profile, s.gate, s.up, s.gate);
       return;
     case LayerUnit::DownQuantize:
-      prepare(s.down_in, s.gate, {&w.ffn_down});
+      prepare_input(s.down_in, s.gate, layer, {Role::FfnDown}, s);
       return;
     case LayerUnit::Down:
-      matvec(w.ffn_down, s.down_in, s.proj, "down");
+      adapted_matvec(layer, Role::FfnDown, s.down_in, s.proj, s, "down");
       return;
     case LayerUnit::FfnResidual:
       numerics::add(s.x, s.proj, s.x);  // out = h + ffn

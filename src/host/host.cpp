@@ -22,16 +22,27 @@ struct TransportError : std::runtime_error {
 }  // namespace
 
 Host::Host(sc_core::sc_module_name name, std::vector<Request> requests, uint32_t n_embd,
-           EmbedFn embed, sc_core::sc_time clock_period)
+           EmbedFn embed, sc_core::sc_time clock_period, Policy policy)
     : sc_module(name),
       socket("socket"),
       m_requests(std::move(requests)),
       m_n_embd(n_embd),
       m_embed(std::move(embed)),
       m_period(clock_period),
+      m_policy(policy),
       m_users(m_requests.size()),
+      m_seq(m_requests.size(), address::kSeqRefused),
+      m_entries_left(m_requests.size(), 0),
       m_embedding(n_embd, 0.0f) {
+  for (uint32_t u = 0; u < m_requests.size(); ++u) {
+    m_order.push_back(u);
+    m_users[u].arrival_cycle = m_requests[u].arrival_cycle;
+  }
+  std::stable_sort(m_order.begin(), m_order.end(), [this](uint32_t a, uint32_t b) {
+    return m_requests[a].arrival_cycle < m_requests[b].arrival_cycle;
+  });
   SC_THREAD(run);
+  SC_THREAD(reader);
 }
 
 uint64_t Host::cycle() const { return sc_core::sc_time_stamp().value() / m_period.value(); }
@@ -82,17 +93,142 @@ void Host::receive() {
   address::TokenEntry entry;
   transport(tlm::TLM_READ_COMMAND, address::kTokenFifo, reinterpret_cast<unsigned char*>(&entry),
             sizeof entry);
-  if ((entry.flags & address::kEmbedEmit) == 0) return;  // a prompt token: KV cache only
-  const auto it = std::find(m_seq.begin(), m_seq.end(), entry.seq);
-  if (it == m_seq.end())
+  --m_outstanding;
+  const auto it = m_seq_user.find(entry.seq);
+  if (it == m_seq_user.end())
     throw TransportError(fmt::format("token for unknown sequence {}", entry.seq));
-  const auto user_index = static_cast<uint32_t>(it - m_seq.begin());
+  const uint32_t user_index = it->second;
   UserTrace& user = m_users[user_index];
   const Request& request = m_requests[user_index];
-  user.generated.push_back(entry.token);
-  user.token_cycles.push_back(cycle());
-  if (user.generated.size() < request.n_generate) {
-    m_ready.push_back({user_index, entry.token, entry.pos + 1, true});
+  if ((entry.flags & address::kEmbedEmit) != 0) {
+    user.generated.push_back(entry.token);
+    user.token_cycles.push_back(cycle());
+    if (user.generated.size() < request.n_generate) {
+      m_ready.push_back({user_index, entry.token, entry.pos + 1, true});
+    }
+  }
+  // Otherwise a prompt token: KV cache only.
+  if (--m_entries_left[user_index] == 0) finish_user(user_index);
+}
+
+void Host::finish_user(uint32_t user) {
+  const uint32_t seq = m_seq[user];
+  write32(address::kSeqClose, seq);
+  m_seq_user.erase(seq);
+  m_users[user].closed_cycle = cycle();
+  --m_active;
+  ++m_done;
+  if (m_on_change) m_on_change(cycle(), m_active);
+}
+
+uint64_t Host::next_arrival() const { return m_requests[m_order[m_next_arrival]].arrival_cycle; }
+
+void Host::admit() {
+  const uint64_t now = cycle();
+  while (arrivals_pending() && next_arrival() <= now)
+    m_waiting.push_back(m_order[m_next_arrival++]);
+  std::vector<uint32_t> batch;
+  while (!m_waiting.empty()) {
+    const uint32_t u = m_waiting.front();
+    const Request& r = m_requests[u];
+    const bool capped = m_policy.max_users > 0 && m_active >= m_policy.max_users;
+    uint32_t seq = address::kSeqRefused;
+    if (!capped) {
+      write32(address::kSeqOpen, static_cast<uint32_t>(r.prompt.size()) + r.n_generate);
+      seq = read32(address::kSeqId);
+      if (seq == address::kSeqRefused && m_active == 0) {
+        throw TransportError(fmt::format(
+            "request {} can never be admitted: the chip refused its sequence ({} prompt + {} "
+            "generated positions) with the KV SRAM empty; its KV cache alone exceeds the "
+            "{} KiB of the KV SRAM (kv_sram.capacity_mib)",
+            u, r.prompt.size(), r.n_generate, read32(address::kKvCapacityKib)));
+      }
+    }
+    if (seq != address::kSeqRefused) {
+      m_waiting.pop_front();
+      m_seq[u] = seq;
+      m_seq_user[seq] = u;
+      m_users[u].admitted_cycle = now;
+      m_entries_left[u] = r.prompt.size() + (r.n_generate > 0 ? r.n_generate - 1 : 0);
+      ++m_active;
+      m_peak_users = std::max(m_peak_users, m_active);
+      batch.push_back(u);
+      if (m_on_change) m_on_change(now, m_active);
+      continue;
+    }
+    if (m_policy.admission == Admission::Queue) break;  // until a sequence closes
+    m_waiting.pop_front();
+    m_users[u].refused = true;
+    ++m_done;
+  }
+  // Prefill of the requests admitted together: their prompts interleaved token by token; the
+  // last prompt token of a request that generates asks the LM head for a token.
+  size_t longest = 0;
+  for (const uint32_t u : batch) longest = std::max(longest, m_requests[u].prompt.size());
+  for (size_t p = 0; p < longest; ++p) {
+    for (const uint32_t u : batch) {
+      const Request& r = m_requests[u];
+      if (p >= r.prompt.size()) continue;
+      const bool last = p + 1 == r.prompt.size();
+      m_ready.push_back({u, r.prompt[p], static_cast<uint32_t>(p), last && r.n_generate > 0});
+    }
+  }
+}
+
+void Host::reader() {
+  while (true) {
+    wait(m_read_request);
+    try {
+      receive();
+    } catch (const std::exception& e) {
+      m_reader_error = e.what();
+    }
+    m_reading = false;
+    m_read_done.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void Host::serve() {
+  for (const Request& r : m_requests) {
+    if (r.prompt.empty()) throw std::invalid_argument("a user's prompt has no tokens");
+  }
+  while (true) {
+    if (!m_reader_error.empty()) throw TransportError(m_reader_error);
+    admit();
+    if (m_done == m_requests.size() && !m_reading) break;
+    // Drain finished tokens first, then send; read (blocking) when there is nothing to send.
+    if (!m_reading) {
+      bool drained = false;
+      while (m_outstanding > 0 && read32(address::kTokenCount) > 0) {
+        receive();
+        drained = true;
+      }
+      if (drained) admit();
+    }
+    if (!m_ready.empty()) {
+      const Input input = m_ready.front();
+      m_ready.pop_front();
+      send(input);
+      ++m_outstanding;
+    } else if (m_outstanding > 0 && !m_reading && !arrivals_pending()) {
+      receive();
+    } else if (m_outstanding > 0) {
+      // A token or the next arrival, whichever comes first: the reader process blocks on the
+      // token read meanwhile.
+      if (!m_reading) {
+        m_reading = true;
+        m_read_request.notify(sc_core::SC_ZERO_TIME);
+      }
+      if (arrivals_pending()) {
+        wait(m_period * static_cast<double>(next_arrival() - cycle()), m_read_done);
+      } else {
+        wait(m_read_done);
+      }
+    } else if (arrivals_pending()) {
+      wait(m_period * static_cast<double>(next_arrival() - cycle()));
+    } else if (m_done < m_requests.size()) {
+      throw std::logic_error("host: requests wait but no sequence is open");
+    }
   }
 }
 
@@ -100,52 +236,7 @@ void Host::run() {
   try {
     if (read32(address::kId) != address::kIdValue) throw TransportError("no etchsim chip at 0x0");
     write32(address::kControl, address::kControlStart);
-    size_t longest = 0;
-    uint64_t expected = 0;  // tokens the host will read back
-    for (const Request& r : m_requests) {
-      if (r.prompt.empty()) throw std::invalid_argument("a user's prompt has no tokens");
-      const uint32_t positions = static_cast<uint32_t>(r.prompt.size()) + r.n_generate;
-      write32(address::kSeqOpen, positions);
-      const uint32_t seq = read32(address::kSeqId);
-      if (seq == address::kSeqRefused) {
-        throw TransportError(fmt::format(
-            "the chip refused user {}'s sequence ({} prompt + {} generated positions): its KV "
-            "cache does not fit the {} KiB left free of the KV SRAM's {} KiB "
-            "(kv_sram.capacity_mib)",
-            m_seq.size(), r.prompt.size(), r.n_generate, read32(address::kKvFreeKib),
-            read32(address::kKvCapacityKib)));
-      }
-      m_seq.push_back(seq);
-      longest = std::max(longest, r.prompt.size());
-      expected += r.prompt.size() + (r.n_generate > 0 ? r.n_generate - 1 : 0);
-    }
-    // Prefill: every user's prompt, interleaved token by token; the last prompt token of a
-    // user that generates asks the LM head for a token.
-    for (size_t p = 0; p < longest; ++p) {
-      for (uint32_t u = 0; u < m_requests.size(); ++u) {
-        const Request& r = m_requests[u];
-        if (p >= r.prompt.size()) continue;
-        const bool last = p + 1 == r.prompt.size();
-        m_ready.push_back({u, r.prompt[p], static_cast<uint32_t>(p), last && r.n_generate > 0});
-      }
-    }
-    uint64_t received = 0;
-    while (received < expected) {
-      // Drain finished tokens first, then send; read (blocking) when there is nothing to send.
-      while (received < expected && read32(address::kTokenCount) > 0) {
-        receive();
-        ++received;
-      }
-      if (!m_ready.empty()) {
-        const Input input = m_ready.front();
-        m_ready.pop_front();
-        send(input);
-      } else if (received < expected) {
-        receive();
-        ++received;
-      }
-    }
-    for (uint32_t seq : m_seq) write32(address::kSeqClose, seq);
+    serve();
     m_finished = true;
   } catch (const std::exception& e) {
     m_error = e.what();

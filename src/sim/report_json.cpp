@@ -53,15 +53,51 @@ json config_json(const arch::ChipConfig& config) {
 
 json user_json(const UserResult& user, double clock_hz) {
   return json{
+      {"status", user.status},
+      {"adapter", user.adapter},
+      {"arrival_cycle", user.arrival_cycle},
+      {"admitted_cycle", user.admitted_cycle},
       {"first_input_cycle", user.first_input_cycle},
       {"first_token_cycle", user.first_token_cycle},
       {"last_token_cycle", user.last_token_cycle},
       {"ttft_cycles", user.ttft_cycles},
       {"ttft_s", seconds_of(static_cast<double>(user.ttft_cycles), clock_hz)},
       {"tpot_cycles", user.tpot_cycles},
+      {"closed_cycle", user.closed_cycle},
       {"tokens", user.tokens_generated},
       {"tokens_per_s", user.tokens_per_s},
       {"token_ids", user.tokens},
+  };
+}
+
+json percentiles_json(const Percentiles& p) {
+  return json{{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}};
+}
+
+json serving_json(const RunResult& result) {
+  json occupancy = json::array();
+  uint64_t lora_peak = 0;
+  for (const OccupancySample& s : result.occupancy) {
+    occupancy.push_back(json{{"cycle", s.cycle},
+                             {"users", s.users},
+                             {"kv_reserved_bytes", s.kv_reserved_bytes},
+                             {"kv_occupied_bytes", s.kv_occupied_bytes},
+                             {"lora_bytes", s.lora_bytes}});
+    lora_peak = std::max(lora_peak, s.lora_bytes);
+  }
+  const auto capacity_mib = result.config.lora_sram.capacity_mib;
+  return json{
+      {"admission", result.config.serving.admission},
+      {"max_users", result.config.serving.max_users},
+      {"requests", result.users.size()},
+      {"requests_done", result.requests_done},
+      {"requests_refused", result.requests_refused},
+      {"peak_users", result.peak_users},
+      {"ttft_cycles", percentiles_json(result.ttft_cycles)},
+      {"tpot_cycles", percentiles_json(result.tpot_cycles)},
+      {"occupancy", std::move(occupancy)},
+      {"lora_sram", json{{"capacity_bytes", static_cast<uint64_t>(capacity_mib * 1024.0 * 1024.0)},
+                         {"peak_bytes", lora_peak}}},
   };
 }
 
@@ -183,6 +219,7 @@ json report_json(const RunResult& result) {
       {"users", std::move(users)},
       {"tokens_per_s_per_user", result.tokens_per_s_per_user},
       {"tokens_per_s_aggregate", result.tokens_per_s_aggregate},
+      {"serving", serving_json(result)},
       {"layers", std::move(layers)},
       {"kv_sram", json{{"capacity_bytes", result.kv_capacity_bytes},
                        {"peak_bytes", result.kv_peak_bytes},
@@ -222,6 +259,10 @@ std::string summary_table(const RunResult& result, const std::vector<size_t>& pr
   for (size_t i = 0; i < result.users.size(); ++i) {
     const UserResult& u = result.users[i];
     const std::string prompt = i < prompt_tokens.size() ? fmt::format("{}", prompt_tokens[i]) : "-";
+    if (u.status == "refused") {
+      line(fmt::format("{:>4}  {:>7}  {:>9}  refused at cycle {}", i, prompt, 0, u.arrival_cycle));
+      continue;
+    }
     line(fmt::format("{:>4}  {:>7}  {:>9}  {:>12.4f}  {:>12.1f}  {:>14.1f}", i, prompt,
                      u.tokens_generated, 1e3 * seconds_of(static_cast<double>(u.ttft_cycles), hz),
                      u.tpot_cycles, u.tokens_per_s));
@@ -236,6 +277,15 @@ std::string summary_table(const RunResult& result, const std::vector<size_t>& pr
   line(fmt::format("{:<24}{}", "tokens generated", result.tokens_generated));
   line(fmt::format("{:<24}{:.1f}", "tokens/s per user", result.tokens_per_s_per_user));
   line(fmt::format("{:<24}{:.1f}", "tokens/s aggregate", result.tokens_per_s_aggregate));
+  if (result.users.size() > 1) {
+    line(fmt::format("{:<24}{} done, {} refused, {} in flight at most ({})", "requests",
+                     result.requests_done, result.requests_refused, result.peak_users,
+                     result.config.serving.admission));
+    line(fmt::format("{:<24}p50 {:.0f}, p90 {:.0f}, p99 {:.0f}", "TTFT cycles",
+                     result.ttft_cycles.p50, result.ttft_cycles.p90, result.ttft_cycles.p99));
+    line(fmt::format("{:<24}p50 {:.1f}, p90 {:.1f}, p99 {:.1f}", "TPOT cycles",
+                     result.tpot_cycles.p50, result.tpot_cycles.p90, result.tpot_cycles.p99));
+  }
   const double kv_pct = result.kv_capacity_bytes > 0
                             ? 100.0 * static_cast<double>(result.kv_peak_bytes) /
                                   static_cast<double>(result.kv_capacity_bytes)

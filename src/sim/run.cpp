@@ -4,12 +4,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <systemc>
 
 #include "etchsim/arch/cell_counts.hpp"
+#include "etchsim/arch/timing.hpp"
 #include "etchsim/chip/chip.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/golden/layer_datapath.hpp"
@@ -42,7 +45,33 @@ void check_workload(const RunOptions& o) {
           fmt::format("user {}: {} prompt + {} generated tokens exceed the model's context of {}",
                       u, r.prompt.size(), r.n_generate, o.shape.n_ctx));
     }
+    // A request whose KV cache alone exceeds the KV SRAM could never be admitted.
+    const uint64_t row_bytes = arch::ceil_div(
+        arch::kv_row_geometry(o.shape.n_head_kv, o.shape.head_dim(), o.config.kv_sram).row_bits,
+        uint64_t{8});
+    const uint64_t need = positions * 2 * o.shape.n_layer * row_bytes;
+    const auto capacity = static_cast<uint64_t>(o.config.kv_sram.capacity_mib * 1024.0 * 1024.0);
+    if (need > capacity) {
+      throw std::invalid_argument(fmt::format(
+          "user {} can never be admitted: its KV cache ({} prompt + {} generated positions, "
+          "{:.3f} MiB) exceeds the whole KV SRAM of {:.3f} MiB (kv_sram.capacity_mib)",
+          u, r.prompt.size(), r.n_generate, static_cast<double>(need) / 1048576.0,
+          static_cast<double>(capacity) / 1048576.0));
+    }
   }
+  const std::string& admission = o.config.serving.admission;
+  if (admission != "queue" && admission != "refuse") {
+    throw std::invalid_argument(
+        fmt::format("serving.admission: '{}' is not one of queue, refuse", admission));
+  }
+}
+
+std::vector<OccupancySample> thin(std::vector<OccupancySample> samples) {
+  if (samples.size() <= kMaxOccupancySamples) return samples;
+  std::vector<OccupancySample> out;
+  const size_t n = samples.size(), m = kMaxOccupancySamples;
+  for (size_t i = 0; i < m; ++i) out.push_back(samples[i * (n - 1) / (m - 1)]);
+  return out;
 }
 
 uint32_t longest_sequence(const RunOptions& o) {
@@ -78,11 +107,15 @@ UserResult user_result(const host::UserTrace& trace, double clock_hz) {
   UserResult u;
   u.tokens = trace.generated;
   u.tokens_generated = trace.generated.size();
+  u.status = trace.refused ? "refused" : "done";
+  u.arrival_cycle = trace.arrival_cycle;
+  u.admitted_cycle = trace.admitted_cycle;
+  u.closed_cycle = trace.closed_cycle;
   u.first_input_cycle = trace.first_input_cycle;
   if (!trace.token_cycles.empty()) {
     u.first_token_cycle = trace.token_cycles.front();
     u.last_token_cycle = trace.token_cycles.back();
-    u.ttft_cycles = u.first_token_cycle - u.first_input_cycle;
+    u.ttft_cycles = u.first_token_cycle - u.arrival_cycle;
   }
   if (trace.token_cycles.size() > 1) {
     u.tpot_cycles = static_cast<double>(u.last_token_cycle - u.first_token_cycle) /
@@ -142,6 +175,21 @@ void add_energy_and_area(RunResult& r, const RunOptions& o, const arch::WeightTy
 
 }  // namespace
 
+Percentiles nearest_rank_percentiles(std::vector<double> values) {
+  Percentiles p;
+  if (values.empty()) return p;
+  std::sort(values.begin(), values.end());
+  const auto rank = [&values](double percent) {
+    const auto n = static_cast<double>(values.size());
+    const auto r = static_cast<size_t>(std::ceil(percent / 100.0 * n));
+    return values[std::clamp<size_t>(r, 1, values.size()) - 1];
+  };
+  p.p50 = rank(50);
+  p.p90 = rank(90);
+  p.p99 = rank(99);
+  return p;
+}
+
 arch::WeightTypes model_weight_types(const model::LlamaModel& model) {
   if (model.layers().empty()) throw std::invalid_argument("the model has no layers");
   auto types_of = [&model](const model::LayerWeights& l) {
@@ -186,7 +234,8 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                           .clock_period = kCycle};
   chip::Chip chip("chip", params);
   std::vector<host::Request> requests;
-  for (const UserRequest& r : o.users) requests.push_back({r.prompt, r.n_generate});
+  for (const UserRequest& r : o.users)
+    requests.push_back({r.prompt, r.n_generate, r.arrival_cycle});
   host::Host::EmbedFn embed = [](int32_t, std::span<float> out) {
     std::fill(out.begin(), out.end(), 0.0f);  // timing only: the link carries the bytes
   };
@@ -195,10 +244,22 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
       dp->embedding(token, out);
     };
   }
-  host::Host host("host", std::move(requests), o.shape.n_embd, std::move(embed), kCycle);
+  const host::Policy policy{.admission = o.config.serving.admission == "refuse"
+                                             ? host::Admission::Refuse
+                                             : host::Admission::Queue,
+                            .max_users = o.config.serving.max_users};
+  host::Host host("host", std::move(requests), o.shape.n_embd, std::move(embed), kCycle, policy);
   host.socket.bind(chip.host_socket);
 
   RunResult result;
+  std::vector<OccupancySample> occupancy;
+  host.on_change([&occupancy, &chip](uint64_t cycle, uint32_t users) {
+    occupancy.push_back({.cycle = cycle,
+                         .users = users,
+                         .kv_reserved_bytes = chip.kv_sram().reserved_bytes(),
+                         .kv_occupied_bytes = chip.kv_sram().occupied_bytes(),
+                         .lora_bytes = 0});
+  });
   result.users.resize(o.users.size());
   if (o.keep_logits) {
     chip.on_logits([&result](const chip::TokenTag& tag, std::span<const float> logits) {
@@ -227,15 +288,30 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   result.cycles_total = host.last_cycle();
   result.wakes = chip.wakes();
   double per_user_sum = 0;
+  std::vector<double> ttft, tpot;
   for (size_t u = 0; u < o.users.size(); ++u) {
     std::vector<std::vector<float>> logits = std::move(result.users[u].logits);
     result.users[u] = user_result(host.users()[u], result.clock_hz);
     result.users[u].logits = std::move(logits);
+    result.users[u].adapter = o.users[u].adapter;
     result.tokens_generated += result.users[u].tokens_generated;
-    per_user_sum += result.users[u].tokens_per_s;
     if (!functional) result.users[u].tokens.clear();
+    if (host.users()[u].refused) {
+      ++result.requests_refused;
+      continue;
+    }
+    ++result.requests_done;
+    per_user_sum += result.users[u].tokens_per_s;
+    if (result.users[u].tokens_generated > 0)
+      ttft.push_back(static_cast<double>(result.users[u].ttft_cycles));
+    if (result.users[u].tokens_generated > 1) tpot.push_back(result.users[u].tpot_cycles);
   }
-  result.tokens_per_s_per_user = per_user_sum / static_cast<double>(o.users.size());
+  result.tokens_per_s_per_user =
+      result.requests_done > 0 ? per_user_sum / static_cast<double>(result.requests_done) : 0;
+  result.ttft_cycles = nearest_rank_percentiles(std::move(ttft));
+  result.tpot_cycles = nearest_rank_percentiles(std::move(tpot));
+  result.peak_users = host.peak_users();
+  result.occupancy = thin(std::move(occupancy));
   const double seconds = static_cast<double>(result.cycles_total) / result.clock_hz;
   result.tokens_per_s_aggregate =
       seconds > 0 ? static_cast<double>(result.tokens_generated) / seconds : 0;

@@ -54,6 +54,17 @@ TEST(ChipConfig, ToTomlRoundTrips) {
   }
 }
 
+TEST(ChipConfig, ServingPolicy) {
+  EXPECT_EQ(ChipConfig{}.serving.admission, "queue");
+  EXPECT_EQ(ChipConfig{}.serving.max_users, 0u);
+  const ChipConfig c =
+      parse_config("[serving]\nadmission = \"refuse\"\nmax_users = 4\n", "serving.toml");
+  EXPECT_EQ(c.serving.admission, "refuse");
+  EXPECT_EQ(c.serving.max_users, 4u);
+  EXPECT_EQ(config_error([] { parse_config("[serving]\nadmission = \"drop\"\n", "f"); }).key(),
+            "serving.admission");
+}
+
 TEST(ChipConfig, UnknownKeyIsNamedWithTheFile) {
   const auto e = config_error([] { parse_config("[kv_sram]\nbankz = 4\n", "chip.toml"); });
   EXPECT_EQ(e.key(), "kv_sram.bankz");

@@ -68,20 +68,46 @@ TEST(ChipTiming, LockstepGivesTheSameCyclesAsSkip) {
   EXPECT_EQ(r.users[0].last_token_cycle - r.users[0].first_token_cycle, decode);
 }
 
-TEST(ChipTiming, WorkloadTooLargeForTheKvSramIsRefused) {
+sim::RunOptions crowded(const std::string& admission) {
   sim::RunOptions o;
   o.model_name = "tiny";
   o.shape = *model::named_shape("tiny");
   o.config = testing::tiny_config();
   o.config.kv_sram.capacity_mib = 0.25;  // 1024 positions of 256 B
+  o.config.serving.admission = admission;
   o.mode = sim::Mode::Timing;
-  o.users = {{{1, 2, 3}, 500}, {{4, 5}, 500}, {{6}, 100}};
+  o.users = {{{1, 2, 3}, 500}, {{4, 5}, 500}, {{6}, 100}};  // 503 + 502 + 101 positions
+  return o;
+}
+
+TEST(ChipTiming, RequestTheKvSramCannotHoldNowIsQueued) {
+  const sim::RunResult r = sim::run(crowded("queue"), nullptr);
+  ASSERT_EQ(r.users.size(), 3u);
+  EXPECT_EQ(r.requests_done, 3u);
+  EXPECT_EQ(r.peak_users, 2u);
+  // User 2 waits until user 1 (the shorter of the two) closes its sequence.
+  EXPECT_EQ(r.users[2].admitted_cycle, r.users[1].closed_cycle);
+  EXPECT_GE(r.users[2].admitted_cycle, r.users[1].last_token_cycle);
+  EXPECT_EQ(r.users[2].tokens_generated, 100u);
+}
+
+TEST(ChipTiming, RequestTheKvSramCannotHoldNowIsRefusedByPolicy) {
+  const sim::RunResult r = sim::run(crowded("refuse"), nullptr);
+  EXPECT_EQ(r.requests_done, 2u);
+  EXPECT_EQ(r.requests_refused, 1u);
+  EXPECT_EQ(r.users[2].status, "refused");
+  EXPECT_EQ(r.users[2].tokens_generated, 0u);
+}
+
+TEST(ChipTiming, RequestLargerThanTheWholeKvSramIsAnError) {
+  sim::RunOptions o = crowded("queue");
+  o.config.kv_sram.capacity_mib = 0.05;  // 204 positions
   try {
     sim::run(o, nullptr);
     FAIL() << "the run should be refused";
   } catch (const std::invalid_argument& e) {
     const std::string message = e.what();
-    EXPECT_NE(message.find("refused user 2's sequence"), std::string::npos) << message;
+    EXPECT_NE(message.find("user 0 can never be admitted"), std::string::npos) << message;
     EXPECT_NE(message.find("KV SRAM"), std::string::npos) << message;
   }
 }

@@ -217,7 +217,8 @@ TEST(CliRunModes, RefusedWorkloadLeavesNoTrace) {
   ScratchDir dir("run-refused");
   const auto vcd = dir.path() / "t.vcd";
   const auto r =
-      run_etchsim("run --shape tiny" + kTinyConfig + " --prompt-len 200 -n 200 --users 11 --vcd " +
+      run_etchsim("run --shape tiny" + kTinyConfig +
+                      " --prompt-len 200 -n 200 --users 11 --set kv_sram.capacity_mib=0.05 --vcd " +
                       vcd.string() + " --report " + (dir.path() / "r.json").string(),
                   dir.path());
   EXPECT_NE(r.exit_code, 0);

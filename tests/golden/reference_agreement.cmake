@@ -44,3 +44,31 @@ foreach(entry ${golden_ref_shapes})
     endforeach()
   endforeach()
 endforeach()
+
+# LoRA (issue 6 item 3): golden with an adapter vs llama.cpp with the same adapter (node-llama-cpp
+# context option lora: {adapters: [{filePath, scale}]}), teacher-forced log-probabilities within
+# 1e-4. Bases: gqa3 q8_0 (Q8_0 base weights) and small q4_k (real Q4_K super-blocks, which
+# llama.cpp repacks, while its LoRA tensors are never repacked); adapters f32 and f16 (rank 8, so
+# B is 8 wide: the float vec_dot tail paths), on attn_q, attn_v and ffn_down, alpha 16 (scale
+# 2 * --lora-scale). The model fixtures are the ones above.
+foreach(base gqa3-q8_0 small-q4_k)
+  foreach(lora_type f32 f16)
+    set(stem ${base}-lora-${lora_type})
+    set(adapter ${golden_ref_dir}/${stem}.gguf)
+    add_test(NAME reference.golden.synth_lora.${stem}
+             COMMAND etchsim synth-lora ${golden_ref_dir}/${base}.gguf -o ${adapter} --rank 8
+                     --targets attn_q,attn_v,ffn_down --alpha 16 --type ${lora_type} --seed 7)
+    set_tests_properties(reference.golden.synth_lora.${stem} PROPERTIES
+                         LABELS reference FIXTURES_REQUIRED golden_model_${base}
+                         FIXTURES_SETUP golden_lora_${stem})
+    set(test reference.golden.lora_agreement.${stem})
+    add_test(NAME ${test}
+             COMMAND ${ETCHSIM_NODE_EXECUTABLE}
+                     ${PROJECT_SOURCE_DIR}/tests/golden/reference_agreement.mjs
+                     ${golden_ref_dir}/${base}.gguf --etchsim $<TARGET_FILE:etchsim> --kv f16
+                     --eval token --steps 16 --tol 1e-4 --lora ${adapter} --lora-scale 0.75)
+    set_tests_properties(${test} PROPERTIES
+                         LABELS reference FIXTURES_REQUIRED "golden_model_${base};golden_lora_${stem}"
+                         TIMEOUT 300 ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)
+  endforeach()
+endforeach()

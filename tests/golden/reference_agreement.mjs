@@ -19,6 +19,10 @@
 //
 //   node reference_agreement.mjs MODEL.gguf --etchsim PATH [--kv f32,f16] [--eval token|batch]
 //        [--prompt-count 32] [--steps 32] [--tol 1e-4] [--margin 1e-3]
+//        [--lora ADAPTER.gguf [--lora-scale S]]
+//
+// --lora: both sides apply the LoRA adapter (issue 6 item 3): `etchsim golden --lora A
+// --lora-scale S` and node-llama-cpp's context option lora: {adapters: [{filePath, scale}]}.
 //
 // Prints one JSON line per KV type {"model", "kv", "numerics", "positions", "n_vocab", "max_abs_diff", "at",
 // "greedy_steps", "greedy_checked", "ok"} and exits 1 if any check fails.
@@ -47,6 +51,8 @@ const { values, positionals } = parseArgs({
     steps: { type: "string", default: "32" },
     tol: { type: "string", default: "1e-4" },
     margin: { type: "string", default: "1e-3" },
+    lora: { type: "string" },
+    "lora-scale": { type: "string", default: "1" },
   },
 });
 if (positionals.length !== 1 || values.etchsim == null)
@@ -57,6 +63,9 @@ const promptCount = Number.parseInt(values["prompt-count"], 10);
 const steps = Number.parseInt(values.steps, 10);
 const tol = Number(values.tol);
 const margin = Number(values.margin);
+const lora = values.lora != null ? { filePath: path.resolve(values.lora), scale: Number(values["lora-scale"]) } : undefined;
+if (lora != null && !Number.isFinite(lora.scale)) die(`--lora-scale must be a number, not '${values["lora-scale"]}'`);
+const loraArgs = lora != null ? ["--lora", lora.filePath, "--lora-scale", `${lora.scale}`] : [];
 if (values.eval !== "token" && values.eval !== "batch") die(`--eval must be token or batch, not '${values.eval}'`);
 
 // Distinct ids spread over the vocabulary (a stride coprime to n_vocab), as logprobs.mjs does.
@@ -71,7 +80,7 @@ function spreadPrompt(nVocab, count) {
 const MODELLED_VARIANTS = ["haswell", "zen4"];
 
 function golden(args) {
-  const out = execFileSync(values.etchsim, ["golden", modelPath, ...args, "--numerics", profile, "--json"], {
+  const out = execFileSync(values.etchsim, ["golden", modelPath, ...args, ...loraArgs, "--numerics", profile, "--json"], {
     encoding: "utf8",
     maxBuffer: 1 << 30,
     stdio: ["ignore", "pipe", "pipe"],
@@ -130,7 +139,7 @@ for (const kv of kvTypes) {
   const batch = values.eval === "batch";
   // One thread: results do not depend on it (ggml-formats.md §4.1), and ggml's spinning workers
   // crawl on a loaded CI machine.
-  const { context } = await createReferenceContext(model, { nTokens: batch ? tokens.length : 1, kv, threads: 1 });
+  const { context } = await createReferenceContext(model, { nTokens: batch ? tokens.length : 1, kv, threads: 1, lora });
   await checkFlashAttentionOff(logLines);
   const theirs = batch
     ? (await teacherForcedLogprobs(context, tokens, nVocab)).logprobs
@@ -161,6 +170,7 @@ for (const kv of kvTypes) {
   allOk &&= ok;
   const report = {
     model: path.basename(modelPath),
+    lora: lora != null ? { file: path.basename(lora.filePath), scale: lora.scale } : null,
     kv,
     numerics: profile,
     eval: values.eval,

@@ -57,8 +57,10 @@ export async function loadCpuModel(llama, modelPath) {
 }
 
 // A one-sequence context for teacher forcing `nTokens` tokens in one batch.
-// kv: "f32" (default) or "f16" (llama.cpp's default KV type).
-export async function createReferenceContext(model, { nTokens, kv = "f32", contextSize, threads }) {
+// kv: "f32" (default) or "f16" (llama.cpp's default KV type). lora: an optional LoRA adapter
+// {filePath, scale} (ggml-formats.md §7), node-llama-cpp's createContext option
+// `lora: {adapters: [{filePath, scale}]}` (LlamaContextOptions, evaluator/LlamaContext/types.d.ts).
+export async function createReferenceContext(model, { nTokens, kv = "f32", contextSize, threads, lora }) {
   const kvType = kv === "f16" ? "F16" : "F32";
   const ctxSize = contextSize ?? Math.max(256, nTokens);
   const options = {
@@ -70,6 +72,7 @@ export async function createReferenceContext(model, { nTokens, kv = "f32", conte
     experimentalKvCacheValueType: kvType,
   };
   if (threads != null) options.threads = threads;
+  if (lora != null) options.lora = { adapters: [{ filePath: lora.filePath, scale: lora.scale ?? 1 }] };
   const context = await model.createContext(options);
   return { context, settings: { ...options, contextSizeActual: context.contextSize } };
 }

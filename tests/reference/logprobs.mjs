@@ -4,12 +4,14 @@
 //
 //   node logprobs.mjs MODEL.gguf [--tokens 1,2,3 | --tokens-json FILE] [--count N]
 //                    [--kv f32|f16] [--ctx N] [--threads N] [--out FILE] [--quiet]
+//                    [--lora ADAPTER.gguf [--lora-scale S]]
 //
 // Output JSON (stdout, or --out): {"model", "tokens", "n_vocab", "kv", "context", "logprobs"}
 // where logprobs[i][v] = log P(v | tokens[0..i]) over the WHOLE vocabulary. Without --tokens the
 // prompt is default_prompt(n_vocab, count): distinct ids spread over the vocabulary.
 // llama.cpp logs go to stderr. The whole prompt is one batch (ggml-formats.md §5.4), flash
-// attention is off (§8 item 16) and the KV cache is F32 unless --kv f16.
+// attention is off (§8 item 16) and the KV cache is F32 unless --kv f16. --lora applies a LoRA
+// adapter GGUF with llama.cpp's scale S (default 1; §7) through the context option `lora`.
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -45,12 +47,17 @@ const { values, positionals } = parseArgs({
     threads: { type: "string" },
     out: { type: "string" },
     quiet: { type: "boolean", default: false },
+    lora: { type: "string" },
+    "lora-scale": { type: "string", default: "1" },
   },
 });
 if (positionals.length !== 1) die("usage: node logprobs.mjs MODEL.gguf [--tokens 1,2,3 | --tokens-json FILE] [--kv f32|f16] [--out FILE]");
 if (values.kv !== "f32" && values.kv !== "f16") die(`--kv must be f32 or f16, not '${values.kv}'`);
 const modelPath = path.resolve(positionals[0]);
 if (!fs.existsSync(modelPath)) die(`no such model file: ${modelPath}`);
+const lora = values.lora != null ? { filePath: path.resolve(values.lora), scale: Number(values["lora-scale"]) } : undefined;
+if (lora != null && !fs.existsSync(lora.filePath)) die(`no such LoRA adapter file: ${lora.filePath}`);
+if (lora != null && !Number.isFinite(lora.scale)) die(`--lora-scale must be a number, not '${values["lora-scale"]}'`);
 
 const { llama, logLines } = await getCpuLlama({ quiet: values.quiet });
 const model = await loadCpuModel(llama, modelPath);
@@ -68,6 +75,7 @@ const { context, settings } = await createReferenceContext(model, {
   kv: values.kv,
   contextSize: values.ctx != null ? Number.parseInt(values.ctx, 10) : undefined,
   threads: values.threads != null ? Number.parseInt(values.threads, 10) : undefined,
+  lora,
 });
 await checkFlashAttentionOff(logLines);
 const { logprobs, probSums } = await teacherForcedLogprobs(context, tokens, nVocab);
@@ -80,6 +88,7 @@ const result = {
   model: modelPath,
   source: "llama.cpp via node-llama-cpp 3.21.1 (CPU, flash attention off)",
   kv: values.kv,
+  lora: lora ?? null,
   context: settings,
   llama: { build_type: llama.buildType, release: llama.llamaCppRelease, system_info: llama.systemInfo },
   n_vocab: nVocab,

@@ -56,6 +56,15 @@ struct HostConfig {
   bool operator==(const HostConfig&) const = default;
 };
 
+// Serving policy of the host (docs/serving.md): what happens to a request whose sequence the KV
+// SRAM refuses (or that would exceed max_users): "queue" waits until a running sequence closes,
+// "refuse" records it as refused and goes on.
+struct ServingConfig {
+  std::string admission = "queue";
+  uint32_t max_users = 0;  // users in flight at most; 0: as many as the KV SRAM holds
+  bool operator==(const ServingConfig&) const = default;
+};
+
 struct ProcessConfig {
   std::string node = "N6";
   bool operator==(const ProcessConfig&) const = default;
@@ -105,6 +114,7 @@ struct ChipConfig {
   KvSramConfig kv_sram;
   LoraSramConfig lora_sram;
   HostConfig host;
+  ServingConfig serving;
   ProcessConfig process;
   WeightCellConfig weight_cells;
   EnergyConfig energy;

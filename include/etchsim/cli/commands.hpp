@@ -10,6 +10,7 @@ namespace etchsim::cli {
 using CommandRunner = std::function<int()>;
 
 CommandRunner register_synth(CLI::App& app);
+CommandRunner register_synth_lora(CLI::App& app);
 CommandRunner register_inspect(CLI::App& app);
 CommandRunner register_golden(CLI::App& app);
 CommandRunner register_run(CLI::App& app);

@@ -20,6 +20,7 @@
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/model/llama_model.hpp"
+#include "etchsim/model/lora_adapter.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
 #include "etchsim/numerics/matvec.hpp"
 #include "etchsim/numerics/profile.hpp"
@@ -33,6 +34,10 @@ struct GoldenOptions {
   // Which llama.cpp CPU build's roundings to follow (numerics/profile.hpp). Fixed by the caller,
   // never detected from the host, so a run gives the same logits on every machine.
   numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
+  // A LoRA adapter applied to every token (issue 6; ggml-formats.md §7), checked against this
+  // model, or nullptr. It must outlive the GoldenModel. lora_scale is llama.cpp's adapter scale.
+  const model::LoraAdapter* lora = nullptr;
+  float lora_scale = 1.0f;
 };
 
 class GoldenModel {

@@ -9,16 +9,26 @@
 // once per vec_dot_type the following matrix-vector product(s) need (§4.1: ggml converts the f32
 // input per matmul; the conversion is deterministic, so matrices of one vec_dot_type share it);
 // the matvec units use only those prepared activations.
+//
+// LoRA (issue 6; ggml-formats.md §7): a token may carry a LoraBinding (its user's adapter and
+// scale, set by start). Every matvec unit then applies llama.cpp's build_lora_mm to each matrix
+// the adapter adapts: y = W x; t = A x; d = B t; y = y + fl(d * scale), A and B as MUL_MAT
+// weights in ggml's n = 1 vec_dot order (LoRA tensors are never CPU_REPACK'ed), t converted once
+// to B's vec_dot_type inside the unit. The quantize units also prepare x for the adapter's A
+// matrices (their vec_dot_type can differ from the base weights'). Without a binding every unit
+// computes exactly what it did before.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "etchsim/model/llama_model.hpp"
+#include "etchsim/model/lora_adapter.hpp"
 #include "etchsim/numerics/activation.hpp"
 #include "etchsim/numerics/attention.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
@@ -71,6 +81,13 @@ struct PreparedInput {
   std::vector<numerics::Activation> conversions;
 };
 
+// The LoRA adapter a token's user is bound to, or none (adapter == nullptr). The adapter must
+// outlive every token bound to it.
+struct LoraBinding {
+  const model::LoraAdapter* adapter = nullptr;
+  float user_scale = 1.0f;  // llama.cpp's adapter scale (node-llama-cpp's `scale`, default 1)
+};
+
 // Everything one token carries through the chip. Several tokens (of several users) can be in
 // flight at once, each with its own TokenState.
 struct TokenState {
@@ -91,6 +108,9 @@ struct TokenState {
   PreparedInput down_in;      // DownQuantize -> Down
   PreparedInput output_in;    // OutputQuantize -> Output
   std::vector<float> logits;  // n_vocab
+  LoraBinding lora;           // set by start(); no adapter = plain model
+  std::vector<float> lora_t;  // A x, the adapter's largest rank (sized by start())
+  std::vector<float> lora_d;  // B (A x), the largest adapted output (sized by start())
 };
 
 class LayerDatapath {
@@ -109,12 +129,16 @@ class LayerDatapath {
 
   // §5.3 item 1: s.x = the token's embedding row (dequantised), s.pos = pos, s.rope = RoPE cache
   // of pos. Throws std::invalid_argument for a token outside [0, n_vocab) or a negative pos.
-  // = embedding(token, s.x), then start(pos, s.x, s).
-  void embed(int32_t token, int32_t pos, TokenState& s) const;
+  // = embedding(token, s.x), then start(pos, s.x, s, lora).
+  void embed(int32_t token, int32_t pos, TokenState& s, const LoraBinding* lora = nullptr) const;
   // The same in two steps, as the chip splits them: the host looks up the embedding row (n_embd)
   // and sends it; the chip starts a token from it (copies it to s.x, sets s.pos and s.rope).
+  // `lora` binds the token to its user's adapter (copied to s.lora; nullptr or a null adapter =
+  // none) and sizes s.lora_t / s.lora_d for it (allocates only when they grow). Throws
+  // std::invalid_argument for an adapter checked against a model of another shape.
   void embedding(int32_t token, std::span<float> out) const;
-  void start(int32_t pos, std::span<const float> x, TokenState& s) const;
+  void start(int32_t pos, std::span<const float> x, TokenState& s,
+             const LoraBinding* lora = nullptr) const;
 
   // One unit of layer `layer`. `cache` (that layer's, of this token's sequence) is used by
   // Attention only: it stores K and V at s.pos and attends over positions [0, s.pos].
@@ -130,6 +154,13 @@ class LayerDatapath {
   void run_unit(LayerUnit unit, size_t layer, TokenState& s, numerics::KvCache* cache) const;
   void matvec(const model::TensorView& w, const PreparedInput& in, std::span<float> y,
               std::string_view unit) const;
+  // matvec of the base weight `role` of `layer`, then its LoRA term if s is bound to an adapter
+  // that adapts it.
+  void adapted_matvec(size_t layer, model::LoraRole role, const PreparedInput& in,
+                      std::span<float> y, TokenState& s, std::string_view unit) const;
+  // Converts x for `roles`' base weights and, when s is bound, their adapters' A matrices.
+  void prepare_input(PreparedInput& in, std::span<const float> x, size_t layer,
+                     std::initializer_list<model::LoraRole> roles, const TokenState& s) const;
 
   const model::LlamaModel& m_model;
   numerics::CpuProfile m_profile;

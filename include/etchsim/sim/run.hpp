@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "etchsim/arch/area.hpp"
@@ -42,8 +43,18 @@ struct TraceOptions {
 };
 
 struct UserRequest {
+  UserRequest() = default;
+  UserRequest(std::vector<int32_t> prompt_ids, uint32_t generate, uint64_t arrival = 0,
+              std::string adapter_name = {})
+      : prompt(std::move(prompt_ids)),
+        n_generate(generate),
+        arrival_cycle(arrival),
+        adapter(std::move(adapter_name)) {}
+
   std::vector<int32_t> prompt;  // token ids, at least one
   uint32_t n_generate = 0;      // tokens generated after the prompt (the chip ignores EOS)
+  uint64_t arrival_cycle = 0;   // the request reaches the host (docs/serving.md)
+  std::string adapter;          // LoRA adapter name or path ("": none); passed through for now
 };
 
 struct RunOptions {
@@ -62,11 +73,16 @@ struct RunOptions {
 
 struct UserResult {
   std::vector<int32_t> tokens;     // generated token ids (timing mode: empty)
+  std::string status = "done";     // "done" | "refused" (serving.admission = "refuse")
+  std::string adapter;             // the request's adapter ("": none)
+  uint64_t arrival_cycle = 0;      // the request reached the host
+  uint64_t admitted_cycle = 0;     // the chip opened its sequence (refused: 0)
   uint64_t first_input_cycle = 0;  // the host started sending the first prompt token
   uint64_t first_token_cycle = 0;  // the first generated token reached the host
   uint64_t last_token_cycle = 0;
-  uint64_t ttft_cycles = 0;  // first_token_cycle - first_input_cycle
-  double tpot_cycles = 0;    // (last - first token cycle) / (tokens - 1); 0 for one token
+  uint64_t closed_cycle = 0;  // the host closed its sequence (freeing its KV SRAM)
+  uint64_t ttft_cycles = 0;   // first_token_cycle - arrival_cycle
+  double tpot_cycles = 0;     // (last - first token cycle) / (tokens - 1); 0 for one token
   uint64_t tokens_generated = 0;
   double tokens_per_s = 0;  // clock_hz / tpot_cycles
   // Functional with keep_logits: logits after each prompt token and each fed-back token.
@@ -86,6 +102,23 @@ struct LayerResult {
   std::vector<UnitResult> units;
 };
 
+// Nearest-rank percentiles: the p-th percentile of n sorted values is the value of rank
+// ceil(p / 100 * n) (1-based); 0 for no values.
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0;
+};
+Percentiles nearest_rank_percentiles(std::vector<double> values);
+
+// One sample of the SRAM occupancy, taken at each admission and close (docs/serving.md).
+struct OccupancySample {
+  uint64_t cycle = 0;
+  uint32_t users = 0;              // sequences open after the event
+  uint64_t kv_reserved_bytes = 0;  // KV SRAM allocated to open sequences
+  uint64_t kv_occupied_bytes = 0;  // KV rows written by open sequences
+  uint64_t lora_bytes = 0;         // LoRA SRAM in use: 0 until LoRA adapters are modelled
+};
+inline constexpr size_t kMaxOccupancySamples = 1024;
+
 struct RunResult {
   std::string model;
   std::string mode;      // "functional" | "timing"
@@ -95,8 +128,17 @@ struct RunResult {
   uint64_t cycles_total = 0;
   uint64_t tokens_generated = 0;
   std::vector<UserResult> users;
-  double tokens_per_s_per_user = 0;   // mean over users
+  double tokens_per_s_per_user = 0;   // mean over users that were served
   double tokens_per_s_aggregate = 0;  // every generated token / (cycles_total / clock_hz)
+  // Serving (docs/serving.md): requests served and refused, percentiles over served requests
+  // (TPOT over those with two tokens or more), most sequences open at once, occupancy samples
+  // (at most kMaxOccupancySamples: evenly thinned, the first and last kept).
+  uint64_t requests_done = 0;
+  uint64_t requests_refused = 0;
+  Percentiles ttft_cycles;
+  Percentiles tpot_cycles;
+  uint32_t peak_users = 0;
+  std::vector<OccupancySample> occupancy;
   std::vector<LayerResult> layers;
   uint64_t kv_capacity_bytes = 0;
   uint64_t kv_peak_bytes = 0;
