@@ -56,7 +56,8 @@ TEST(GpuCalibration, H200WithinFifteenPercentOfTheAnchor) {
   EXPECT_NEAR(h200_step(32).tokens_per_s_aggregate / kAggregateBatch32, 1.0, kTolerance);
   EXPECT_NEAR(h200_step(128).tokens_per_s_aggregate / kAggregateBatch128, 1.0, kTolerance);
   // Every measured row, batch 8 included.
-  for (const auto& row : anchor()["rows"]) {
+  const nlohmann::json measured = anchor();  // range-for over a temporary's member would dangle
+  for (const auto& row : measured["rows"]) {
     const auto b = row["batch"].get<uint32_t>();
     EXPECT_NEAR(h200_step(b).tokens_per_s_aggregate / row["aggregate_tok_s"].get<double>(), 1.0,
                 kTolerance)
