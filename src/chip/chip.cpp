@@ -18,9 +18,10 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
       m_pipeline(!params.lockstep),
       m_kv(std::make_unique<KvSram>("kv_sram", params.config.kv_sram, params.shape,
                                     params.datapath != nullptr)),
+      m_lora(std::make_unique<LoraSram>("lora_sram", params.config, params.shape)),
       m_tokens(params.datapath),
       m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,
-            *m_kv,           m_tokens,       m_pipeline} {
+            *m_kv,           *m_lora,        m_tokens,       m_pipeline} {
   if (m_period == sc_core::SC_ZERO_TIME) throw std::invalid_argument("chip: zero clock period");
   const arch::HostConfig& host = m_params.config.host;
   const arch::UnitTiming in = arch::host_in_timing(host);
@@ -49,6 +50,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
   SC_METHOD(clock_process);
   m_pipeline.set_trace_live(false);
   m_kv->set_trace_live(false);
+  m_lora->set_trace_live(false);
 }
 
 Chip::~Chip() = default;
@@ -99,6 +101,7 @@ void Chip::update_trace_window(uint64_t c) {
   m_trace_live = live;
   m_pipeline.set_trace_live(live);
   m_kv->set_trace_live(live);
+  m_lora->set_trace_live(live);
   if (live) {
     m_trace_tokens_out = m_tokens_out;
   }
@@ -158,7 +161,13 @@ void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     status = tlm::TLM_BURST_ERROR_RESPONSE;
   } else if (address >= address::kLoraWindow &&
              address < address::kLoraWindow + address::kLoraWindowSize) {
-    status = tlm::TLM_COMMAND_ERROR_RESPONSE;  // reserved: LoRA adapters are not modelled yet
+    if (address != address::kLoraWindow || length == 0 || length > address::kLoraBurstBytes) {
+      status = tlm::TLM_BURST_ERROR_RESPONSE;
+    } else if (!trans.is_write()) {
+      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
+    } else {
+      status = write_lora(address, {data, length}, delay);
+    }
   } else if (address >= address::kEmbedWindow &&
              address < address::kEmbedWindow + address::kEmbedWindowSize) {
     if (address != address::kEmbedWindow ||
@@ -249,9 +258,27 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
     case a::kEmbedFlags:
       value = m_next_embed.flags;
       break;
+    case a::kSeqLora:
+      value = m_next_lora;
+      break;
+    case a::kSeqSeed:
+      value = m_next_seed;
+      break;
+    case a::kLoraSlot:
+      value = m_last_lora;
+      break;
+    case a::kLoraCapacityKib:
+      value = static_cast<uint32_t>(m_lora->capacity_bytes() / 1024);
+      break;
+    case a::kLoraFreeKib:
+      value = static_cast<uint32_t>((m_lora->capacity_bytes() - m_lora->used_bytes()) / 1024);
+      break;
     case a::kControl:
     case a::kSeqOpen:
     case a::kSeqClose:
+    case a::kLoraBegin:
+    case a::kLoraCommit:
+    case a::kLoraUnload:
       return tlm::TLM_COMMAND_ERROR_RESPONSE;  // write-only
     default:
       return tlm::TLM_ADDRESS_ERROR_RESPONSE;
@@ -266,17 +293,25 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
       if (value & a::kControlReset) {
         if (m_pipeline.tokens_inside() != 0 || !m_fifo.empty())
           return tlm::TLM_GENERIC_ERROR_RESPONSE;
-        for (uint32_t s = 0; s < m_in_flight.size(); ++s) m_kv->close(s);
+        for (uint32_t s = 0; s < m_in_flight.size(); ++s) {
+          m_kv->close(s);
+          m_lora->unbind(s);
+        }
         m_started = false;
       }
       if (value & a::kControlStart) m_started = true;
       return tlm::TLM_OK_RESPONSE;
     case a::kSeqOpen: {
+      if (m_next_lora != a::kLoraNone && !m_lora->resident(m_next_lora)) {
+        return tlm::TLM_GENERIC_ERROR_RESPONSE;  // the adapter was unloaded since SEQ_LORA
+      }
       const std::optional<uint32_t> id = m_kv->open(value);
       m_last_seq = id.value_or(a::kSeqRefused);
       if (id) {
         if (*id >= m_in_flight.size()) m_in_flight.resize(*id + 1, 0);
-        m_head->start_sequence(*id);
+        m_head->start_sequence(*id, m_next_seed == a::kSeqSeedId ? *id : m_next_seed);
+        m_next_seed = a::kSeqSeedId;
+        m_lora->bind(*id, m_next_lora == a::kLoraNone ? LoraSram::kNone : m_next_lora);
       }
       return tlm::TLM_OK_RESPONSE;
     }
@@ -285,7 +320,27 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
         return tlm::TLM_GENERIC_ERROR_RESPONSE;
       }
       m_kv->close(value);
+      m_lora->unbind(value);
       return tlm::TLM_OK_RESPONSE;
+    case a::kSeqSeed:
+      m_next_seed = value;
+      return tlm::TLM_OK_RESPONSE;
+    case a::kSeqLora:
+      if (value != a::kLoraNone && !m_lora->resident(value)) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+      m_next_lora = value;
+      return tlm::TLM_OK_RESPONSE;
+    case a::kLoraBegin:
+      m_lora->begin(value);
+      return tlm::TLM_OK_RESPONSE;
+    case a::kLoraCommit: {
+      float scale = 0;
+      std::memcpy(&scale, &value, sizeof scale);
+      const std::optional<uint32_t> slot = m_lora->commit(scale);
+      m_last_lora = slot.value_or(a::kLoraRefused);
+      return tlm::TLM_OK_RESPONSE;
+    }
+    case a::kLoraUnload:
+      return m_lora->unload(value) ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE;
     case a::kEmbedSeq:
       m_next_embed.seq = value;
       return tlm::TLM_OK_RESPONSE;
@@ -307,6 +362,9 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
     case a::kKvCapacityKib:
     case a::kKvFreeKib:
     case a::kSeqId:
+    case a::kLoraSlot:
+    case a::kLoraCapacityKib:
+    case a::kLoraFreeKib:
       return tlm::TLM_COMMAND_ERROR_RESPONSE;  // read-only
     default:
       return tlm::TLM_ADDRESS_ERROR_RESPONSE;
@@ -329,7 +387,7 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
     golden::TokenState& state = m_tokens.state(slot);
     m_tokens.datapath().start(static_cast<int32_t>(next.pos),
                               {reinterpret_cast<const float*>(data.data()), m_params.shape.n_embd},
-                              state);
+                              state, m_lora->binding(next.seq));
   }
   ++m_in_flight[next.seq];
   // The host is busy for the transfer; the first unit sees the embedding when it has arrived.
@@ -338,6 +396,15 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
                          transfer);
   delay += m_period * static_cast<double>(transfer);
   arm_wake(c);
+  return tlm::TLM_OK_RESPONSE;
+}
+
+tlm_response_status Chip::write_lora(uint64_t, std::span<const unsigned char> data,
+                                     sc_time& delay) {
+  if (!m_lora->append(data)) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+  // The host is busy for the burst's transfer over the link.
+  delay += m_period *
+           static_cast<double>(arch::ceil_div(data.size(), m_params.config.host.bytes_per_cycle));
   return tlm::TLM_OK_RESPONSE;
 }
 
@@ -390,6 +457,8 @@ std::vector<std::pair<std::string, std::vector<Chip::TracedSignal>>> Chip::trace
   link.push_back({top + ".last_token", 32});
   sc_core::sc_trace(file, m_kv->trace_occupied(), std::string(m_kv->name()) + ".occupied_bytes");
   link.push_back({std::string(m_kv->name()) + ".occupied_bytes", 64});
+  sc_core::sc_trace(file, m_lora->trace_used(), std::string(m_lora->name()) + ".used_bytes");
+  link.push_back({std::string(m_lora->name()) + ".used_bytes", 64});
   groups.emplace_back("host_link", std::move(link));
   for (const auto& layer : m_layers) {
     if (layer->layer() >= selection.layers.size() || !selection.layers[layer->layer()]) continue;

@@ -1,8 +1,11 @@
 #include "etchsim/chip/layer_stage.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "etchsim/arch/lora_timing.hpp"
 
 namespace etchsim::chip {
 
@@ -23,16 +26,25 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                              std::string(timing.units[i].unit));
     }
     const bool is_attention = unit == golden::LayerUnit::Attention;
+    // A matvec unit has a LoRA path beside it when the chip has a LoRA SRAM.
+    const std::optional<size_t> lora_unit =
+        ctx.config.lora_sram.capacity_mib > 0 ? lora_unit_index(unit) : std::nullopt;
     PipelineUnit::FireFn fire;
     KvSram* kv = &ctx.kv;
+    LoraSram* lora = &ctx.lora;
     TokenStore* tokens = &ctx.tokens;
     if (tokens->functional()) {
-      fire = [kv, tokens, unit, layer, is_attention](const TokenTag& tag) {
+      fire = [kv, lora, lora_unit, tokens, unit, layer, is_attention](const TokenTag& tag) {
         if (is_attention) kv->write_rows(tag.seq, layer, tag.pos);
+        if (lora_unit) lora->count(tag.seq, layer, *lora_unit);
         tokens->datapath().run(unit, layer, tokens->state(tag.slot), kv->cache(tag.seq, layer));
       };
     } else if (is_attention) {
       fire = [kv, layer](const TokenTag& tag) { kv->write_rows(tag.seq, layer, tag.pos); };
+    } else if (lora_unit) {
+      fire = [lora, lora_unit, layer](const TokenTag& tag) {
+        lora->count(tag.seq, layer, *lora_unit);
+      };
     }
     std::string unit_name(timing.units[i].unit);
     if (is_attention) {
@@ -44,6 +56,17 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
       const uint32_t depth =
           std::max(pipeline_depth(timing.units[i].timing),
                    pipeline_depth(arch::attention_timing(ctx.max_positions, heads, ctx.config)));
+      m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
+                                                       std::move(timing_fn), std::move(fire)));
+    } else if (lora_unit) {
+      // A token of a sequence bound to an adapter takes the LoRA path's timing too.
+      const arch::UnitTiming base = timing.units[i].timing;
+      auto timing_fn = [lora, layer, index = *lora_unit, base](const TokenTag& tag) {
+        return lora->timing(tag.seq, layer, index, base);
+      };
+      // Room for an adapted token: ceil(latency / interval) is at most one more than the base's
+      // when the hard-wired matvec is slower, and lora_extra_depth when the LoRA path is.
+      const uint32_t depth = std::max(pipeline_depth(base) + 1, arch::lora_extra_depth(ctx.config));
       m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
                                                        std::move(timing_fn), std::move(fire)));
     } else {

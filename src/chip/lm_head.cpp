@@ -30,9 +30,9 @@ LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
   }
 }
 
-void LmHead::start_sequence(uint32_t seq) {
+void LmHead::start_sequence(uint32_t seq, uint32_t seed_offset) {
   golden::SamplingParams params = m_sampling;
-  params.seed += seq;
+  params.seed += seed_offset;
   m_samplers.insert_or_assign(seq, golden::Sampler(params));
 }
 

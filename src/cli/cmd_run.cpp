@@ -50,6 +50,8 @@ struct RunArgs {
   std::optional<std::string> shape;
   std::optional<std::string> weights;
   golden::SamplingParams sampling;
+  std::optional<std::string> lora;
+  float lora_scale = 1.0f;
   std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
 };
 
@@ -123,7 +125,9 @@ std::optional<std::vector<sim::WorkloadRequest>> load_workload(const RunArgs& ar
 
 // The requests of a --workload: prompt text through the tokenizer, synthetic prompts as ids
 // 0, 1, 2, ...; the run checks the vocabulary, the context and the KV SRAM.
+// An "adapter" path is relative to the workload file's folder.
 std::vector<sim::UserRequest> workload_users(const std::vector<sim::WorkloadRequest>& workload,
+                                             const std::filesystem::path& folder,
                                              const model::Tokenizer* tokenizer,
                                              const model::LlamaShape& shape) {
   std::vector<sim::UserRequest> users;
@@ -149,7 +153,10 @@ std::vector<sim::UserRequest> workload_users(const std::vector<sim::WorkloadRequ
     }
     u.n_generate = w.max_tokens;
     u.arrival_cycle = w.arrival_cycle;
-    u.adapter = w.adapter;
+    if (!w.adapter.empty()) {
+      const std::filesystem::path adapter(w.adapter);
+      u.adapter = (adapter.is_absolute() ? adapter : folder / adapter).lexically_normal().string();
+    }
     users.push_back(std::move(u));
   }
   return users;
@@ -165,6 +172,7 @@ int run_run(const RunArgs& args) {
   options.config = resolve_config(args);
   options.clocking = args.clocking == "lockstep" ? sim::Clocking::Lockstep : sim::Clocking::Skip;
   options.sampling = args.sampling;
+  options.lora_scale = args.lora_scale;
   options.profile = *numerics::parse_cpu_profile(args.profile);
 
   std::optional<gguf::GgufFile> file;
@@ -205,7 +213,10 @@ int run_run(const RunArgs& args) {
   const model::LlamaShape& shape = options.shape;
 
   if (workload) {
-    options.users = workload_users(*workload, tokenizer.get(), shape);
+    const std::filesystem::path folder = std::filesystem::path(*args.workload).has_parent_path()
+                                             ? std::filesystem::path(*args.workload).parent_path()
+                                             : std::filesystem::path(".");
+    options.users = workload_users(*workload, folder, tokenizer.get(), shape);
   } else {
     // Defaults: 1024 + 1024 tokens (the flagship workload), less when the context is shorter.
     const uint32_t default_len = std::clamp(shape.n_ctx / 2, 1u, kDefaultTokens);
@@ -221,7 +232,7 @@ int run_run(const RunArgs& args) {
         sim::synthetic_workload(args.users, static_cast<uint32_t>(prompt.size()), n_generate,
                                 args.arrival_rate, options.config.clock_hz());
     for (const sim::WorkloadRequest& w : synthetic) {
-      options.users.emplace_back(prompt, w.max_tokens, w.arrival_cycle);
+      options.users.emplace_back(prompt, w.max_tokens, w.arrival_cycle, args.lora.value_or(""));
     }
   }
   apply_trace_options(args, shape.n_layer, options.trace);
@@ -297,7 +308,15 @@ CommandRunner register_run(CLI::App& app) {
                                  "\"max_tokens\", \"adapter\", \"arrival_cycle\"}} a line; "
                                  "docs/serving.md) or a named workload: {}",
                                  fmt::join(sim::workload_names(), ", ")));
-  for (CLI::Option* o : {prompt, tokens, prompt_len, n_generate, users, arrival_rate}) {
+  auto* lora = app.add_option("--lora", args->lora,
+                              "LoRA adapter GGUF (llama.cpp format) every user is bound to; it is "
+                              "loaded into the chip's LoRA SRAM first (a --workload names its "
+                              "own per request)")
+                   ->check(CLI::ExistingFile);
+  app.add_option("--lora-scale", args->lora_scale,
+                 "Every adapter's scale (llama.cpp's; times alpha / rank when alpha != 0)")
+      ->capture_default_str();
+  for (CLI::Option* o : {prompt, tokens, prompt_len, n_generate, users, arrival_rate, lora}) {
     workload->excludes(o);
     o->excludes(workload);
   }

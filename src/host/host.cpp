@@ -22,7 +22,8 @@ struct TransportError : std::runtime_error {
 }  // namespace
 
 Host::Host(sc_core::sc_module_name name, std::vector<Request> requests, uint32_t n_embd,
-           EmbedFn embed, sc_core::sc_time clock_period, Policy policy)
+           EmbedFn embed, sc_core::sc_time clock_period, Policy policy,
+           std::vector<Adapter> adapters)
     : sc_module(name),
       socket("socket"),
       m_requests(std::move(requests)),
@@ -30,11 +31,16 @@ Host::Host(sc_core::sc_module_name name, std::vector<Request> requests, uint32_t
       m_embed(std::move(embed)),
       m_period(clock_period),
       m_policy(policy),
+      m_adapters(std::move(adapters)),
       m_users(m_requests.size()),
       m_seq(m_requests.size(), address::kSeqRefused),
       m_entries_left(m_requests.size(), 0),
       m_embedding(n_embd, 0.0f) {
   for (uint32_t u = 0; u < m_requests.size(); ++u) {
+    if (m_requests[u].adapter != kNoAdapter && m_requests[u].adapter >= m_adapters.size()) {
+      throw std::invalid_argument(fmt::format("request {} names adapter {}, but the host has {}", u,
+                                              m_requests[u].adapter, m_adapters.size()));
+    }
     m_order.push_back(u);
     m_users[u].arrival_cycle = m_requests[u].arrival_cycle;
   }
@@ -134,6 +140,9 @@ void Host::admit() {
     const bool capped = m_policy.max_users > 0 && m_active >= m_policy.max_users;
     uint32_t seq = address::kSeqRefused;
     if (!capped) {
+      write32(address::kSeqSeed, u);  // request u samples with seed + u, whatever its sequence
+      write32(address::kSeqLora,
+              r.adapter == kNoAdapter ? address::kLoraNone : m_loads.at(r.adapter).slot);
       write32(address::kSeqOpen, static_cast<uint32_t>(r.prompt.size()) + r.n_generate);
       seq = read32(address::kSeqId);
       if (seq == address::kSeqRefused && m_active == 0) {
@@ -232,10 +241,39 @@ void Host::serve() {
   }
 }
 
+void Host::load_adapters() {
+  for (Adapter& adapter : m_adapters) {
+    AdapterLoad load;
+    load.begin_cycle = cycle();
+    write32(address::kLoraBegin, static_cast<uint32_t>(adapter.image.size()));
+    for (size_t at = 0; at < adapter.image.size(); at += address::kLoraBurstBytes) {
+      const size_t n = std::min<size_t>(address::kLoraBurstBytes, adapter.image.size() - at);
+      transport(tlm::TLM_WRITE_COMMAND, address::kLoraWindow,
+                reinterpret_cast<unsigned char*>(adapter.image.data() + at), n);
+    }
+    uint32_t scale_bits = 0;
+    std::memcpy(&scale_bits, &adapter.scale, sizeof scale_bits);
+    write32(address::kLoraCommit, scale_bits);
+    load.slot = read32(address::kLoraSlot);
+    if (load.slot == address::kLoraRefused) {
+      throw TransportError(fmt::format(
+          "LoRA adapter '{}' ({:.1f} KiB of A and B matrices) does not fit the LoRA SRAM: {} KiB "
+          "of {} KiB are free (lora_sram.capacity_mib; every adapter the requests name is loaded "
+          "at the start)",
+          adapter.name, static_cast<double>(adapter.tensor_bytes) / 1024.0,
+          read32(address::kLoraFreeKib), read32(address::kLoraCapacityKib)));
+    }
+    load.end_cycle = cycle();
+    m_loads.push_back(load);
+    adapter.image = {};  // the chip holds it now
+  }
+}
+
 void Host::run() {
   try {
     if (read32(address::kId) != address::kIdValue) throw TransportError("no etchsim chip at 0x0");
     write32(address::kControl, address::kControlStart);
+    load_adapters();
     serve();
     m_finished = true;
   } catch (const std::exception& e) {

@@ -95,6 +95,28 @@ const TensorView& base_weight(const LayerWeights& layer, LoraRole role) {
   throw std::invalid_argument("base_weight: unknown LoRA role");
 }
 
+BaseMatrix base_matrix(const LlamaShape& shape, LoraRole role) {
+  const int64_t embd = shape.n_embd;
+  const int64_t q = int64_t{shape.n_head} * shape.head_dim();
+  const int64_t kv = shape.n_embd_kv();
+  const int64_t ff = shape.n_ff;
+  switch (role) {
+    case LoraRole::AttnQ:
+      return {q, embd};
+    case LoraRole::AttnK:
+    case LoraRole::AttnV:
+      return {kv, embd};
+    case LoraRole::AttnOutput:
+      return {embd, q};
+    case LoraRole::FfnGate:
+    case LoraRole::FfnUp:
+      return {ff, embd};
+    case LoraRole::FfnDown:
+      return {embd, ff};
+  }
+  throw std::invalid_argument("base_matrix: unknown LoRA role");
+}
+
 float lora_scale(float user_scale, float alpha, int64_t rank) {
   // llama_adapter_lora_weight::get_scale: const float rank = (float) b->ne[0];
   // alpha ? adapter_scale * alpha / rank : adapter_scale.
@@ -105,7 +127,10 @@ float lora_scale(float user_scale, float alpha, int64_t rank) {
 }
 
 LoraAdapter::LoraAdapter(const gguf::GgufFile& adapter, const LlamaModel& base)
-    : m_name(adapter.name()), m_layers(base.layers().size()) {
+    : LoraAdapter(adapter, base.shape()) {}
+
+LoraAdapter::LoraAdapter(const gguf::GgufFile& adapter, const LlamaShape& base)
+    : m_name(adapter.name()), m_layers(base.n_layer) {
   require_string(adapter, "general.type", "adapter", "a LoRA adapter file");
   require_string(adapter, "general.architecture", kBaseArchitecture,
                  "the base model's architecture");
@@ -155,12 +180,12 @@ LoraAdapter::LoraAdapter(const gguf::GgufFile& adapter, const LlamaModel& base)
                                 base_name, base_name));
     }
     const auto target = parse_layer_tensor(base_name);
-    if (!target || target->first >= base.layers().size()) {
+    if (!target || target->first >= base.n_layer) {
       fail(adapter, fmt::format("tensors '{}.lora_a/b' adapt '{}', which the base model ({} "
                                 "layers) does not have or an adapter cannot target",
-                                base_name, base_name, base.layers().size()));
+                                base_name, base_name, base.n_layer));
     }
-    const TensorView& w = base_weight(base.layers()[target->first], target->second);
+    const BaseMatrix w = base_matrix(base, target->second);
     const gguf::TensorInfo& a = *p.a;
     const gguf::TensorInfo& b = *p.b;
     for (const gguf::TensorInfo* t : {p.a, p.b}) {

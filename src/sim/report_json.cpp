@@ -76,16 +76,20 @@ json percentiles_json(const Percentiles& p) {
 
 json serving_json(const RunResult& result) {
   json occupancy = json::array();
-  uint64_t lora_peak = 0;
   for (const OccupancySample& s : result.occupancy) {
     occupancy.push_back(json{{"cycle", s.cycle},
                              {"users", s.users},
                              {"kv_reserved_bytes", s.kv_reserved_bytes},
                              {"kv_occupied_bytes", s.kv_occupied_bytes},
                              {"lora_bytes", s.lora_bytes}});
-    lora_peak = std::max(lora_peak, s.lora_bytes);
   }
-  const auto capacity_mib = result.config.lora_sram.capacity_mib;
+  json adapters = json::array();
+  for (const AdapterResult& a : result.adapters) {
+    adapters.push_back(json{{"name", a.name},
+                            {"slot", a.slot},
+                            {"load_cycles", a.load_cycles},
+                            {"requests", a.requests}});
+  }
   return json{
       {"admission", result.config.serving.admission},
       {"max_users", result.config.serving.max_users},
@@ -96,8 +100,9 @@ json serving_json(const RunResult& result) {
       {"ttft_cycles", percentiles_json(result.ttft_cycles)},
       {"tpot_cycles", percentiles_json(result.tpot_cycles)},
       {"occupancy", std::move(occupancy)},
-      {"lora_sram", json{{"capacity_bytes", static_cast<uint64_t>(capacity_mib * 1024.0 * 1024.0)},
-                         {"peak_bytes", lora_peak}}},
+      {"lora_sram", json{{"capacity_bytes", result.lora_capacity_bytes},
+                         {"peak_bytes", result.lora_peak_bytes},
+                         {"adapters", std::move(adapters)}}},
   };
 }
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <systemc>
@@ -18,6 +20,7 @@
 #include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/host/host.hpp"
 #include "etchsim/model/llama_model.hpp"
+#include "etchsim/model/lora_adapter.hpp"
 #include "trace_output.hpp"
 
 namespace etchsim::sim {
@@ -64,6 +67,61 @@ void check_workload(const RunOptions& o) {
     throw std::invalid_argument(
         fmt::format("serving.admission: '{}' is not one of queue, refuse", admission));
   }
+}
+
+// The distinct adapters the users name, in order of first use, read and checked against the
+// model's shape (errors name the file); each user's index into them.
+struct Adapters {
+  std::vector<host::Adapter> images;
+  std::vector<uint32_t> of_user;
+};
+
+std::vector<std::byte> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::invalid_argument(fmt::format("{}: cannot open the LoRA adapter file", path));
+  std::vector<std::byte> bytes(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
+    throw std::invalid_argument(fmt::format("{}: cannot read the LoRA adapter file", path));
+  return bytes;
+}
+
+Adapters read_adapters(const RunOptions& o) {
+  Adapters a;
+  std::map<std::string, uint32_t> index;
+  for (const UserRequest& r : o.users) {
+    if (r.adapter.empty()) {
+      a.of_user.push_back(host::kNoAdapter);
+      continue;
+    }
+    const auto [it, inserted] = index.try_emplace(r.adapter, static_cast<uint32_t>(index.size()));
+    a.of_user.push_back(it->second);
+    if (!inserted) continue;
+    if (o.config.lora_sram.capacity_mib <= 0) {
+      throw std::invalid_argument(fmt::format(
+          "{}: the chip has no LoRA SRAM (lora_sram.capacity_mib = 0) to load it into", r.adapter));
+    }
+    host::Adapter image{.name = r.adapter,
+                        .image = read_file_bytes(r.adapter),
+                        .scale = o.lora_scale,
+                        .tensor_bytes = 0};
+    if (image.image.size() > UINT32_MAX) {
+      throw std::invalid_argument(
+          fmt::format("{}: {} bytes; the chip's loader takes adapter images up to 4 GiB", r.adapter,
+                      image.image.size()));
+    }
+    const gguf::GgufFile file = gguf::GgufFile::parse(image.image, r.adapter);
+    const model::LoraAdapter adapter(file, o.shape);
+    for (size_t l = 0; l < adapter.n_layer(); ++l) {
+      for (size_t role = 0; role < model::kLoraRoleCount; ++role) {
+        if (const model::LoraWeight* w = adapter.find(l, static_cast<model::LoraRole>(role))) {
+          image.tensor_bytes += w->a.data.size() + w->b.data.size();
+        }
+      }
+    }
+    a.images.push_back(std::move(image));
+  }
+  return a;
 }
 
 std::vector<OccupancySample> thin(std::vector<OccupancySample> samples) {
@@ -157,6 +215,10 @@ void add_energy_and_area(RunResult& r, const RunOptions& o, const arch::WeightTy
   a.kv_bits_read = kv.bits_read();
   a.kv_bits_written = kv.bits_written();
   a.kv_rows_read = kv.rows_read();
+  const chip::LoraSram& lora = chip.lora_sram();
+  a.lora_bits_read = lora.bits_read();
+  a.lora_bits_written = lora.bits_written();
+  a.lora_macs = lora.macs();
   const uint64_t tokens_in = r.layers.empty() || r.layers.front().units.empty()
                                  ? 0
                                  : r.layers.front().units.front().tokens;
@@ -232,10 +294,15 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                           .sampling = o.sampling,
                           .lockstep = o.clocking == Clocking::Lockstep,
                           .clock_period = kCycle};
+  Adapters adapters = read_adapters(o);
   chip::Chip chip("chip", params);
   std::vector<host::Request> requests;
-  for (const UserRequest& r : o.users)
-    requests.push_back({r.prompt, r.n_generate, r.arrival_cycle});
+  for (size_t u = 0; u < o.users.size(); ++u) {
+    const UserRequest& r = o.users[u];
+    requests.push_back({r.prompt, r.n_generate, r.arrival_cycle, adapters.of_user[u]});
+  }
+  std::vector<std::string> adapter_names;
+  for (const host::Adapter& a : adapters.images) adapter_names.push_back(a.name);
   host::Host::EmbedFn embed = [](int32_t, std::span<float> out) {
     std::fill(out.begin(), out.end(), 0.0f);  // timing only: the link carries the bytes
   };
@@ -248,7 +315,8 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                                              ? host::Admission::Refuse
                                              : host::Admission::Queue,
                             .max_users = o.config.serving.max_users};
-  host::Host host("host", std::move(requests), o.shape.n_embd, std::move(embed), kCycle, policy);
+  host::Host host("host", std::move(requests), o.shape.n_embd, std::move(embed), kCycle, policy,
+                  std::move(adapters.images));
   host.socket.bind(chip.host_socket);
 
   RunResult result;
@@ -258,12 +326,12 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                          .users = users,
                          .kv_reserved_bytes = chip.kv_sram().reserved_bytes(),
                          .kv_occupied_bytes = chip.kv_sram().occupied_bytes(),
-                         .lora_bytes = 0});
+                         .lora_bytes = chip.lora_sram().used_bytes()});
   });
   result.users.resize(o.users.size());
   if (o.keep_logits) {
-    chip.on_logits([&result](const chip::TokenTag& tag, std::span<const float> logits) {
-      result.users.at(tag.seq).logits.emplace_back(logits.begin(), logits.end());
+    chip.on_logits([&result, &host](const chip::TokenTag& tag, std::span<const float> logits) {
+      result.users.at(host.user_of(tag.seq)).logits.emplace_back(logits.begin(), logits.end());
     });
   }
   std::unique_ptr<TraceOutput> trace;
@@ -324,6 +392,17 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                                        chip.lm_head().units(), result.cycles_total));
   result.kv_capacity_bytes = chip.kv_sram().capacity_bytes();
   result.kv_peak_bytes = chip.kv_sram().peak_bytes();
+  result.lora_capacity_bytes = chip.lora_sram().capacity_bytes();
+  result.lora_peak_bytes = chip.lora_sram().peak_bytes();
+  for (size_t i = 0; i < host.adapter_loads().size(); ++i) {
+    const host::AdapterLoad& load = host.adapter_loads()[i];
+    result.adapters.push_back({adapter_names[i], load.slot, load.end_cycle - load.begin_cycle, 0});
+  }
+  for (const UserResult& u : result.users) {
+    for (AdapterResult& a : result.adapters) {
+      if (a.name == u.adapter && u.status == "done") ++a.requests;
+    }
+  }
   result.cells = weight_cells(o, params.types);
   add_energy_and_area(result, o, params.types, chip);
   return result;

@@ -38,13 +38,14 @@ Golden golden_run(const gguf::GgufFile& file, const sim::UserRequest& r,
 
 void expect_chip_equals_golden(const model::LlamaShape& shape, model::QuantScheme scheme,
                                std::vector<sim::UserRequest> users,
-                               golden::SamplingParams sampling = {}) {
+                               golden::SamplingParams sampling = {}, double kv_capacity_mib = 0) {
   const auto path = synth(shape, scheme);
   const gguf::GgufFile file = gguf::GgufFile::open(path);
   sim::RunOptions o;
   o.model_name = path.string();
   o.shape = shape;
   o.config = testing::tiny_config();
+  if (kv_capacity_mib > 0) o.config.kv_sram.capacity_mib = kv_capacity_mib;
   o.mode = sim::Mode::Functional;
   o.users = users;
   o.sampling = sampling;
@@ -109,6 +110,17 @@ TEST(ChipBitExact, SeededSamplingEqualsGolden) {
   expect_chip_equals_golden(
       testing::kquant_shape(), model::QuantScheme::Q4_K, {{prompt(4, 3), 8}, {prompt(6, 9), 8}},
       golden::SamplingParams{.temperature = 0.8f, .top_k = 40, .top_p = 0.95f, .seed = 1234});
+}
+
+// A KV SRAM for one user at a time: the later users queue and reuse sequence 0, and still sample
+// with seed + their own index (the host writes SEQ_SEED) and get their own logits rows.
+TEST(ChipBitExact, QueuedUsersKeepTheirSeeds) {
+  const model::LlamaShape shape = testing::gqa_shape();
+  // gqa: 2 layers x K,V x 2 KV heads x 16 x f16 = 256 B per position; 12 positions fit.
+  expect_chip_equals_golden(
+      shape, model::QuantScheme::Q8_0, {{prompt(4, 3), 6}, {prompt(5, 9), 6}, {prompt(3, 2), 6}},
+      golden::SamplingParams{.temperature = 0.9f, .top_k = 20, .top_p = 0.9f, .seed = 77},
+      12.0 * 256 / 1048576.0);
 }
 
 }  // namespace

@@ -4,11 +4,16 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <array>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <systemc>
+#include <vector>
 
 #include "chip_test_models.hpp"
 #include "etchsim/chip/chip.hpp"
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/model/lora_synth.hpp"
 
 namespace etchsim::chip {
 namespace {
@@ -96,8 +101,17 @@ TEST(ChipTlm, RegistersAndErrorResponses) {
     std::array<unsigned char, 4> enables{0xff, 0, 0xff, 0};
     EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kId, &v, 4, enables.data()),
               tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    // The LoRA window is reserved.
-    EXPECT_EQ(t.write(a::kLoraWindow, 0), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    // The LoRA window: bursts at its base only, writes only, after LORA_BEGIN.
+    EXPECT_EQ(t.write(a::kLoraWindow + 4, 0), tlm::TLM_BURST_ERROR_RESPONSE);
+    EXPECT_EQ(t.read(a::kLoraWindow, v), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kLoraWindow, 0), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    std::vector<unsigned char> too_long(a::kLoraBurstBytes + 1);
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kLoraWindow, too_long.data(), too_long.size()),
+              tlm::TLM_BURST_ERROR_RESPONSE);
+    EXPECT_EQ(t.read(a::kLoraBegin, v), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kLoraSlot, 0), tlm::TLM_COMMAND_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqLora, 0), tlm::TLM_GENERIC_ERROR_RESPONSE);  // no adapter resident
+    EXPECT_EQ(t.write(a::kLoraUnload, 0), tlm::TLM_GENERIC_ERROR_RESPONSE);
     // An embedding before start, or for a sequence that is not open, is refused.
     std::array<float, 64> embedding{};
     EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
@@ -166,6 +180,85 @@ TEST(ChipTlm, SequenceThatDoesNotFitIsRefused) {
     EXPECT_EQ(t.write(a::kSeqOpen, 1), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(t.read(a::kSeqId, v), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(v, 0u);
+    ran = true;
+  });
+  tb.socket.bind(chip.host_socket);
+  sc_core::sc_start();
+  EXPECT_TRUE(ran);
+}
+
+// An adapter's GGUF image streamed through the LoRA window: committed into a slot, bound to a
+// sequence at SEQ_OPEN, refused when incomplete, malformed or too large; a slot bound to an open
+// sequence cannot be unloaded.
+TEST(ChipTlm, LoraAdaptersLoadBindAndUnload) {
+  const model::LlamaShape shape = *model::named_shape("tiny");
+  const auto base_path = testing::temp_dir() / "tiny-q8_0.gguf";
+  model::synth_model(
+      model::SynthOptions{.shape = shape, .quant = model::QuantScheme::Q8_0, .seed = 2}, base_path);
+  const auto adapter_path = testing::temp_dir() / "tiny-lora.gguf";
+  {
+    const gguf::GgufFile file = gguf::GgufFile::open(base_path);
+    const model::LlamaModel base(file);
+    model::synth_lora(base, {.rank = 4, .type = gguf::GgmlType::F16}, adapter_path);
+  }
+  std::ifstream in(adapter_path, std::ios::binary);
+  std::vector<unsigned char> image{std::istreambuf_iterator<char>(in), {}};
+
+  ChipParams params = tiny_params();
+  // q and v of rank 4 in f16: (64x4 + 4x64 + 64x4 + 4x32) x 2 B = 1,792 B per layer.
+  params.config.lora_sram.capacity_mib = 4.0 / 1024.0;  // 2 KiB per layer: one adapter
+  Chip chip("chip", params);
+  bool ran = false;
+  Testbench tb("tb", [&](Testbench& t) {
+    uint32_t v = 0;
+    EXPECT_EQ(t.read(a::kLoraCapacityKib, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 4u);
+    auto load = [&](size_t bytes, size_t announce) {
+      EXPECT_EQ(t.write(a::kLoraBegin, static_cast<uint32_t>(announce)), tlm::TLM_OK_RESPONSE);
+      const uint64_t before = chip.cycle();
+      EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kLoraWindow, image.data(), bytes),
+                tlm::TLM_OK_RESPONSE);
+      // The burst keeps the host busy for its transfer over the link.
+      EXPECT_EQ(chip.cycle() - before, arch::ceil_div(bytes, params.config.host.bytes_per_cycle));
+      float scale = 1.0f;
+      uint32_t bits = 0;
+      std::memcpy(&bits, &scale, 4);
+      EXPECT_EQ(t.write(a::kLoraCommit, bits), tlm::TLM_OK_RESPONSE);
+      uint32_t slot = 0;
+      EXPECT_EQ(t.read(a::kLoraSlot, slot), tlm::TLM_OK_RESPONSE);
+      return slot;
+    };
+    ASSERT_LE(image.size(), a::kLoraBurstBytes);
+    // Incomplete: fewer bytes than announced.
+    EXPECT_EQ(load(image.size() - 1, image.size()), a::kLoraRefused);
+    EXPECT_NE(chip.lora_sram().refusal().find("incomplete"), std::string::npos);
+    // Malformed: a GGUF image cut short and announced so.
+    EXPECT_EQ(load(64, 64), a::kLoraRefused);
+    // The whole image: slot 0.
+    EXPECT_EQ(load(image.size(), image.size()), 0u);
+    EXPECT_EQ(chip.lora_sram().used_bytes(), 2u * 1792u);
+    EXPECT_EQ(t.read(a::kLoraFreeKib, v), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, (4096u - 2u * 1792u) / 1024u);
+    // A second copy does not fit beside it.
+    EXPECT_EQ(load(image.size(), image.size()), a::kLoraRefused);
+    EXPECT_NE(chip.lora_sram().refusal().find("does not fit the LoRA SRAM"), std::string::npos)
+        << chip.lora_sram().refusal();
+    // Bind a sequence to slot 0: the slot cannot be unloaded while it is open.
+    EXPECT_EQ(t.write(a::kSeqLora, 0), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqOpen, 4), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.read(a::kSeqId, v), tlm::TLM_OK_RESPONSE);
+    const uint32_t seq = v;
+    EXPECT_NE(chip.lora_sram().binding(seq), nullptr);
+    EXPECT_EQ(t.write(a::kLoraUnload, 0), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqClose, seq), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(chip.lora_sram().binding(seq), nullptr);
+    EXPECT_EQ(t.write(a::kLoraUnload, 0), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(chip.lora_sram().used_bytes(), 0u);
+    EXPECT_EQ(chip.lora_sram().peak_bytes(), 2u * 1792u);
+    // SEQ_LORA still names the unloaded slot: opening a sequence with it is an error.
+    EXPECT_EQ(t.write(a::kSeqOpen, 4), tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqLora, a::kLoraNone), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(t.write(a::kSeqOpen, 4), tlm::TLM_OK_RESPONSE);
     ran = true;
   });
   tb.socket.bind(chip.host_socket);

@@ -24,6 +24,10 @@ inline std::string read_all(const std::filesystem::path& p) {
   return ss.str();
 }
 
+inline bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
 // `args` is appended to the etchsim path as shell words (callers quote what needs quoting).
 inline CommandResult run_etchsim(const std::string& args, const std::filesystem::path& scratch) {
   const auto out = scratch / "stdout.txt";

@@ -16,10 +16,6 @@ const std::string kTinyCompare = std::string("compare --shape tiny --config ") +
                                  "/configs/tiny.toml --set kv_sram.capacity_mib=0.02 "
                                  "--prompt-len 8 -n 4";
 
-bool contains(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
 TEST(CliCompare, UnknownGpuIsAnError) {
   ScratchDir dir("compare-gpu");
   const auto r = run_etchsim("compare --gpu no-such-gpu", dir.path());

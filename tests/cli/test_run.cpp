@@ -13,10 +13,6 @@ namespace {
 const std::string kTinyTiming = std::string("run --shape tiny --config ") + ETCHSIM_SOURCE_DIR +
                                 "/configs/tiny.toml --prompt-len 8 -n 4";
 
-bool contains(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
 TEST(CliRun, UnknownSetKeyIsAnErrorNamingTheKey) {
   ScratchDir dir("run-set-key");
   const auto r = run_etchsim(kTinyTiming + " --set kv_sram.no_such_key=3", dir.path());

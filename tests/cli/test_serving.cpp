@@ -20,8 +20,29 @@ const std::string kTiny =
 // 0.03 MiB of KV SRAM: 122 positions of the tiny model (256 B each), a few users at once.
 const std::string kSmallKv = " --set kv_sram.capacity_mib=0.03";
 
-// 64 requests of 4 .. 19 prompt ids and 2 .. 9 generated tokens, adapters none / "a" / "b",
-// arriving every `gap` cycles.
+// Two LoRA adapters for the tiny shape, made with `etchsim synth-lora` from a tiny base model:
+// dir/a.gguf (rank 4 on q and v, f16) and dir/adapters/b.gguf (rank 8 on qkv and down, f32).
+void write_adapters(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir / "adapters");
+  const auto base = dir / "base.gguf";
+  ASSERT_EQ(run_etchsim("synth --shape tiny --quant q8_0 -o " + base.string(), dir).exit_code, 0);
+  ASSERT_EQ(run_etchsim("synth-lora " + base.string() + " -o " + (dir / "a.gguf").string() +
+                            " --rank 4 --type f16",
+                        dir)
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      run_etchsim("synth-lora " + base.string() + " -o " + (dir / "adapters" / "b.gguf").string() +
+                      " --rank 8 --targets attn_q,attn_k,attn_v,ffn_down --seed 2",
+                  dir)
+          .exit_code,
+      0);
+}
+// Room for both adapters on the tiny chip: 64 KiB of LoRA SRAM per layer.
+const std::string kLoraSram = " --set lora_sram.capacity_mib=0.125 --set datapath.lora_lanes=16";
+
+// 64 requests of 4 .. 19 prompt ids and 2 .. 9 generated tokens, adapters none / a.gguf /
+// adapters/b.gguf (paths relative to the workload's folder), arriving every `gap` cycles.
 std::filesystem::path write_workload(const std::filesystem::path& dir, uint64_t gap) {
   const auto path = dir / "w.jsonl";
   std::ofstream out(path);
@@ -32,7 +53,7 @@ std::filesystem::path write_workload(const std::filesystem::path& dir, uint64_t 
       tokens.push_back(static_cast<int32_t>((i * 7 + t) % 512));
     r["tokens"] = tokens;
     r["max_tokens"] = 2 + i % 8;
-    if (i % 3 == 1) r["adapter"] = "a";
+    if (i % 3 == 1) r["adapter"] = "a.gguf";
     if (i % 3 == 2) r["adapter"] = "adapters/b.gguf";
     r["arrival_cycle"] = i * gap;
     out << r.dump() << "\n";
@@ -50,8 +71,9 @@ json run_report(const std::string& args, const ScratchDir& dir) {
 
 TEST(CliServing, SixtyFourRequestsWithAdaptersAndStaggeredArrivals) {
   ScratchDir dir("serving-64");
+  write_adapters(dir.path());
   const auto workload = write_workload(dir.path(), 300);
-  const json j = run_report(" --workload " + workload.string() + kSmallKv, dir);
+  const json j = run_report(" --workload " + workload.string() + kSmallKv + kLoraSram, dir);
   ASSERT_TRUE(j.contains("users"));
   const json& users = j.at("users");
   ASSERT_EQ(users.size(), 64u);
@@ -64,7 +86,10 @@ TEST(CliServing, SixtyFourRequestsWithAdaptersAndStaggeredArrivals) {
   for (uint32_t i = 0; i < 64; ++i) {
     const json& u = users[i];
     EXPECT_EQ(u.at("status"), "done");
-    EXPECT_EQ(u.at("adapter"), i % 3 == 0 ? "" : i % 3 == 1 ? "a" : "adapters/b.gguf");
+    const std::string adapter = i % 3 == 0   ? ""
+                                : i % 3 == 1 ? (dir.path() / "a.gguf").string()
+                                             : (dir.path() / "adapters" / "b.gguf").string();
+    EXPECT_EQ(u.at("adapter"), adapter);
     EXPECT_EQ(u.at("arrival_cycle").get<uint64_t>(), i * 300u);
     EXPECT_GE(u.at("admitted_cycle").get<uint64_t>(), u.at("arrival_cycle").get<uint64_t>());
     EXPECT_GE(u.at("first_input_cycle").get<uint64_t>(), u.at("admitted_cycle").get<uint64_t>());
@@ -92,9 +117,21 @@ TEST(CliServing, SixtyFourRequestsWithAdaptersAndStaggeredArrivals) {
   const json& occupancy = serving.at("occupancy");
   EXPECT_EQ(occupancy.size(), 128u);  // one sample per admission and per close
   uint32_t users_seen = 0;
+  // Both adapters were loaded before the first admission and stay resident.
+  const json& lora = serving.at("lora_sram");
+  ASSERT_EQ(lora.at("adapters").size(), 2u);
+  EXPECT_EQ(lora.at("adapters")[0].at("name"), (dir.path() / "a.gguf").string());
+  EXPECT_EQ(lora.at("adapters")[0].at("requests"), 21);
+  EXPECT_EQ(lora.at("adapters")[1].at("requests"), 21);
+  EXPECT_GT(lora.at("adapters")[1].at("load_cycles").get<uint64_t>(), 0u);
+  const auto lora_bytes = lora.at("peak_bytes").get<uint64_t>();
+  // a: 2 layers x (64x4 + 4x64 + 64x4 + 4x32) x 2 B; b: 2 x (64x8 + 8x64 + 2 x (64x8 + 8x32)
+  // + 128x8 + 8x64) x 4 B.
+  EXPECT_EQ(lora_bytes, 2u * 896u * 2u + 2u * 4096u * 4u);
+  EXPECT_GT(j.at("energy_split_j").at("lora").get<double>(), 0);
   for (const json& s : occupancy) {
     EXPECT_LE(s.at("kv_reserved_bytes").get<uint64_t>(), capacity);
-    EXPECT_EQ(s.at("lora_bytes"), 0);
+    EXPECT_EQ(s.at("lora_bytes"), lora_bytes);
     users_seen = std::max(users_seen, s.at("users").get<uint32_t>());
   }
   EXPECT_EQ(users_seen, peak);

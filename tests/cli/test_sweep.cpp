@@ -18,10 +18,6 @@ namespace {
 using Strings = std::vector<std::string>;
 namespace sw = etchsim::cli::sweep;
 
-bool contains(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
 // ---- pure helpers ----------------------------------------------------------------------------
 
 TEST(SweepRange, IntegersIncludeToWhenItLandsOnAStep) {

@@ -30,12 +30,24 @@ inline constexpr uint64_t kSeqClose = 0x0108;    // WO: sequence id to close
 inline constexpr uint64_t kEmbedSeq = 0x0110;    // RW: sequence of the next embedding
 inline constexpr uint64_t kEmbedPos = 0x0114;    // RW: its position
 inline constexpr uint64_t kEmbedFlags = 0x0118;  // RW: kEmbedEmit
+inline constexpr uint64_t kSeqLora = 0x011C;     // RW: adapter slot SEQ_OPEN binds (kLoraNone)
+inline constexpr uint64_t kSeqSeed = 0x0120;     // RW: sampling seed offset SEQ_OPEN gives
+// LoRA adapters (docs/chip.md "Loading a LoRA adapter").
+inline constexpr uint64_t kLoraBegin = 0x0200;        // WO: image bytes; starts a new image
+inline constexpr uint64_t kLoraCommit = 0x0204;       // WO: fp32 user scale; check and store it
+inline constexpr uint64_t kLoraSlot = 0x0208;         // RO: the committed slot, or kLoraRefused
+inline constexpr uint64_t kLoraUnload = 0x020C;       // WO: slot to free
+inline constexpr uint64_t kLoraCapacityKib = 0x0210;  // RO
+inline constexpr uint64_t kLoraFreeKib = 0x0214;      // RO
 // Windows.
 inline constexpr uint64_t kEmbedWindow = 0x0001'0000;  // WO: one fp32 embedding, 4 n_embd bytes
 inline constexpr uint64_t kEmbedWindowSize = 0x0001'0000 * 4;
-inline constexpr uint64_t kTokenFifo = 0x0010'0000;   // RO: one 16-byte entry per read
-inline constexpr uint64_t kLoraWindow = 0x0100'0000;  // reserved for LoRA adapters
+inline constexpr uint64_t kTokenFifo = 0x0010'0000;  // RO: one 16-byte entry per read
+// WO: the next burst of the image begun with kLoraBegin, written at the window's base, 1 to
+// kLoraBurstBytes bytes; other addresses in the window are reserved.
+inline constexpr uint64_t kLoraWindow = 0x0100'0000;
 inline constexpr uint64_t kLoraWindowSize = 0x0100'0000;
+inline constexpr uint64_t kLoraBurstBytes = 0x0001'0000;
 
 inline constexpr uint32_t kIdValue = 0x45544348;  // "ETCH"
 inline constexpr uint32_t kControlStart = 1;      // accept embeddings
@@ -45,7 +57,10 @@ inline constexpr uint32_t kStatusInputFree = 2;   // the embedding window can ta
 inline constexpr uint32_t kStatusTokenReady = 4;  // the token-out FIFO is not empty
 inline constexpr uint32_t kStatusIdle = 8;        // no token inside the pipeline
 inline constexpr uint32_t kSeqRefused = 0xFFFF'FFFF;
-inline constexpr uint32_t kEmbedEmit = 1;  // the LM head picks a token for this one
+inline constexpr uint32_t kLoraNone = 0xFFFF'FFFF;     // kSeqLora: no adapter
+inline constexpr uint32_t kSeqSeedId = 0xFFFF'FFFF;    // kSeqSeed: the sequence's own id
+inline constexpr uint32_t kLoraRefused = 0xFFFF'FFFF;  // kLoraSlot: the commit was refused
+inline constexpr uint32_t kEmbedEmit = 1;              // the LM head picks a token for this one
 
 // A token-out FIFO entry: sequence, position, token id (-1 when not picked), flags (kEmbedEmit).
 struct TokenEntry {

@@ -24,6 +24,7 @@
 #include "etchsim/chip/kv_sram.hpp"
 #include "etchsim/chip/layer_stage.hpp"
 #include "etchsim/chip/lm_head.hpp"
+#include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/chip/pipeline.hpp"
 #include "etchsim/chip/token_store.hpp"
 
@@ -58,6 +59,7 @@ class Chip : public sc_core::sc_module {
   uint64_t cycle() const;
   const Pipeline& pipeline() const { return m_pipeline; }
   const KvSram& kv_sram() const { return *m_kv; }
+  const LoraSram& lora_sram() const { return *m_lora; }
   const std::vector<std::unique_ptr<LayerStage>>& layers() const { return m_layers; }
   const LmHead& lm_head() const { return *m_head; }
   const PipelineUnit& host_in() const { return *m_host_in; }
@@ -83,6 +85,8 @@ class Chip : public sc_core::sc_module {
   tlm::tlm_response_status write_embedding(std::span<const unsigned char> data,
                                            sc_core::sc_time& delay);
   tlm::tlm_response_status read_token(std::span<unsigned char> data);
+  tlm::tlm_response_status write_lora(uint64_t address, std::span<const unsigned char> data,
+                                      sc_core::sc_time& delay);
 
   void clock_process();
   void evaluate(uint64_t cycle);   // the pipeline at `cycle`, once
@@ -95,6 +99,7 @@ class Chip : public sc_core::sc_module {
   sc_core::sc_time m_period;
   Pipeline m_pipeline;
   std::unique_ptr<KvSram> m_kv;
+  std::unique_ptr<LoraSram> m_lora;
   TokenStore m_tokens;
   ChipContext m_ctx;
   std::unique_ptr<PipelineUnit> m_host_in;
@@ -110,7 +115,10 @@ class Chip : public sc_core::sc_module {
 
   bool m_started = false;
   uint32_t m_last_seq = address::kSeqRefused;
-  address::TokenEntry m_next_embed;  // seq, pos, flags of the next embedding write
+  address::TokenEntry m_next_embed;           // seq, pos, flags of the next embedding write
+  uint32_t m_next_lora = address::kLoraNone;  // the adapter SEQ_OPEN binds
+  uint32_t m_last_lora = address::kLoraRefused;
+  uint32_t m_next_seed = address::kSeqSeedId;  // the seed offset SEQ_OPEN gives (then reset)
   // The token-out FIFO. An entry pushed while the pipeline runs ahead of SystemC time (skip
   // mode, Pipeline::run_ahead) becomes visible to the host at its cycle.
   struct FifoEntry {

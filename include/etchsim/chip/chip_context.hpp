@@ -1,10 +1,11 @@
 // What every stage of the chip is built from: the configuration, the model's shape and weight
-// types, the KV SRAM, the token payloads (functional runs) and the pipeline they join.
+// types, the KV and LoRA SRAMs, the token payloads (functional runs) and the pipeline they join.
 #pragma once
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
 #include "etchsim/chip/kv_sram.hpp"
+#include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/chip/pipeline.hpp"
 #include "etchsim/chip/token_store.hpp"
 #include "etchsim/golden/sampling.hpp"
@@ -18,6 +19,7 @@ struct ChipContext {
   const arch::WeightTypes& types;
   uint32_t max_positions;  // the longest sequence the run opens (sizes attention's pipeline)
   KvSram& kv;
+  LoraSram& lora;
   TokenStore& tokens;
   Pipeline& pipeline;
 };

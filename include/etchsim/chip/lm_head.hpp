@@ -26,7 +26,7 @@ class LmHead : public sc_core::sc_module {
   const std::vector<std::unique_ptr<PipelineUnit>>& units() const { return m_units; }
   void on_logits(LogitsFn fn) { m_on_logits = std::move(fn); }
   // A new sequence starts its own sampler, seeded with sampling.seed + seq.
-  void start_sequence(uint32_t seq);
+  void start_sequence(uint32_t seq, uint32_t seed_offset);
 
  private:
   void choose(const TokenTag& tag);

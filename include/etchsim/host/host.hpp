@@ -6,14 +6,16 @@
 // KV SRAM for the next waiting request. When the KV SRAM (or the max_users cap) cannot take a
 // request, the policy either queues it (first come, first served) until a sequence closes, or
 // refuses it (recorded; the run goes on). A request that cannot fit even the empty KV SRAM ends
-// the run with an error. All accesses are blocking b_transport calls: the chip holds an
-// embedding write while its input register is full (backpressure) and a token read until a
-// token is there; while requests are still to arrive, a helper process does the blocking read
-// so that an arrival is admitted at its own cycle.
+// the run with an error. LoRA adapters are loaded first, all of them, before any request is
+// admitted (every adapter the requests name must fit the LoRA SRAM at once). All accesses are
+// blocking b_transport calls: the chip holds an embedding write while its input register is full
+// (backpressure) and a token read until a token is there; while requests are still to arrive, a
+// helper process does the blocking read so that an arrival is admitted at its own cycle.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -26,10 +28,29 @@
 
 namespace etchsim::host {
 
+inline constexpr uint32_t kNoAdapter = UINT32_MAX;
+
 struct Request {
   std::vector<int32_t> prompt;
   uint32_t n_generate = 0;
   uint64_t arrival_cycle = 0;
+  uint32_t adapter = kNoAdapter;  // index into the host's adapters
+};
+
+// A LoRA adapter the host loads into the chip before serving: its GGUF image, streamed through
+// the LoRA window, and llama.cpp's user scale.
+struct Adapter {
+  std::string name;
+  std::vector<std::byte> image;
+  float scale = 1.0f;
+  uint64_t tensor_bytes = 0;  // A and B bytes: what the LoRA SRAM holds (for error messages)
+};
+
+// One adapter's load: the chip's slot and the cycles the host spent streaming it.
+struct AdapterLoad {
+  uint32_t slot = 0;
+  uint64_t begin_cycle = 0;
+  uint64_t end_cycle = 0;
 };
 
 enum class Admission { Queue, Refuse };
@@ -60,7 +81,7 @@ class Host : public sc_core::sc_module {
 
   SC_HAS_PROCESS(Host);
   Host(sc_core::sc_module_name name, std::vector<Request> requests, uint32_t n_embd, EmbedFn embed,
-       sc_core::sc_time clock_period, Policy policy = {});
+       sc_core::sc_time clock_period, Policy policy = {}, std::vector<Adapter> adapters = {});
 
   void on_change(ChangeFn fn) { m_on_change = std::move(fn); }
   const std::vector<UserTrace>& users() const { return m_users; }
@@ -69,6 +90,9 @@ class Host : public sc_core::sc_module {
   const std::string& error() const { return m_error; }
   uint64_t last_cycle() const { return m_last_cycle; }
   uint32_t peak_users() const { return m_peak_users; }
+  const std::vector<AdapterLoad>& adapter_loads() const { return m_loads; }
+  // The request an open chip sequence serves (sequence ids are reused after a close).
+  uint32_t user_of(uint32_t seq) const { return m_seq_user.at(seq); }
 
  private:
   struct Input {
@@ -78,6 +102,7 @@ class Host : public sc_core::sc_module {
     bool emit;
   };
   void run();
+  void load_adapters();
   void reader();
   void serve();
   void admit();
@@ -96,6 +121,8 @@ class Host : public sc_core::sc_module {
   EmbedFn m_embed;
   sc_core::sc_time m_period;
   Policy m_policy;
+  std::vector<Adapter> m_adapters;
+  std::vector<AdapterLoad> m_loads;
   ChangeFn m_on_change;
   std::vector<UserTrace> m_users;
   std::vector<uint32_t> m_order;  // request indices by arrival cycle (stable)

@@ -35,6 +35,13 @@ std::optional<LoraRole> lora_role_from_name(std::string_view name);
 // The base matrix of `role` in a layer.
 const TensorView& base_weight(const LayerWeights& layer, LoraRole role);
 
+// The base matrix of `role` as the shape gives it (ggml ne = [cols, rows]).
+struct BaseMatrix {
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+BaseMatrix base_matrix(const LlamaShape& shape, LoraRole role);
+
 // llama.cpp's scale (llama-adapter.h get_scale), in f32 and in this order:
 // alpha != 0 ? user_scale * alpha / rank : user_scale.
 float lora_scale(float user_scale, float alpha, int64_t rank);
@@ -51,6 +58,9 @@ class LoraAdapter {
   // Reads and checks the adapter against `base` (see the file comment). Throws
   // std::invalid_argument naming the file (and the tensor or key) on any mismatch.
   LoraAdapter(const gguf::GgufFile& adapter, const LlamaModel& base);
+  // The same checks against the base's shape alone (the chip's loader: timing runs have no
+  // weights). A model's tensors always have its shape's dimensions (LlamaModel checks them).
+  LoraAdapter(const gguf::GgufFile& adapter, const LlamaShape& base);
 
   const std::string& name() const { return m_name; }  // the adapter file's name
   float alpha() const { return m_alpha; }

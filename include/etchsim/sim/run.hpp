@@ -54,7 +54,7 @@ struct UserRequest {
   std::vector<int32_t> prompt;  // token ids, at least one
   uint32_t n_generate = 0;      // tokens generated after the prompt (the chip ignores EOS)
   uint64_t arrival_cycle = 0;   // the request reaches the host (docs/serving.md)
-  std::string adapter;          // LoRA adapter name or path ("": none); passed through for now
+  std::string adapter;          // LoRA adapter GGUF path ("": none)
 };
 
 struct RunOptions {
@@ -66,6 +66,7 @@ struct RunOptions {
   Clocking clocking = Clocking::Skip;
   std::vector<UserRequest> users;
   golden::SamplingParams sampling;  // per user: seed + user index
+  float lora_scale = 1.0f;          // llama.cpp's adapter scale, for every adapter
   numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
   TraceOptions trace;
   bool keep_logits = false;  // functional: keep every logits row in RunResult (tests)
@@ -119,6 +120,14 @@ struct OccupancySample {
 };
 inline constexpr size_t kMaxOccupancySamples = 1024;
 
+// One LoRA adapter the host loaded into the chip.
+struct AdapterResult {
+  std::string name;          // the GGUF path
+  uint32_t slot = 0;         // the chip's LoRA slot
+  uint64_t load_cycles = 0;  // streaming it through the LoRA window
+  uint64_t requests = 0;     // served requests bound to it
+};
+
 struct RunResult {
   std::string model;
   std::string mode;      // "functional" | "timing"
@@ -142,6 +151,9 @@ struct RunResult {
   std::vector<LayerResult> layers;
   uint64_t kv_capacity_bytes = 0;
   uint64_t kv_peak_bytes = 0;
+  uint64_t lora_capacity_bytes = 0;
+  uint64_t lora_peak_bytes = 0;  // A and B matrices resident at once
+  std::vector<AdapterResult> adapters;
   std::map<std::string, uint64_t> cells;  // weight-cell count by GGUF type name ("q4_0", ...)
   // Energy (arch/energy.hpp) over the whole run, from its counted activity, and area
   // (arch/area.hpp). Per token: per generated token (prefill included).
