@@ -190,6 +190,17 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
   };
   sram(r.kv_sram, config.kv_sram.capacity_mib);
   sram(r.lora_sram, config.lora_sram.capacity_mib);
+  // The LoRA path's MAC lanes (arch/lora_timing.hpp) sit in the lora_sram block, only on a chip
+  // with LoRA SRAM: n_layer x datapath.lora_lanes fp32 MACs, each costed as one fp32 lane of
+  // an element-wise unit (area.vector_lane_transistors: a 24 x 24 multiplier plus
+  // add/normalise), not as area.attention_mac_transistors, which configs/hc1.toml sizes for
+  // i8 KV (an 8-bit x 8-bit multiply).
+  if (config.lora_sram.capacity_mib > 0) {
+    const double lanes = static_cast<double>(shape.n_layer) * config.datapath.lora_lanes;
+    const double lane_transistors = lanes * a.vector_lane_transistors;
+    r.lora_sram.transistors += lane_transistors;
+    r.lora_sram.mm2 += lane_transistors / logic_per_mm2;
+  }
   for (const BlockArea* b :
        {&r.weight_cells, &r.product_banks, &r.adders, &r.registers, &r.vector_units, &r.kv_sram,
         &r.lora_sram, &r.control, &r.host_interface}) {

@@ -16,7 +16,7 @@ namespace {
 using U32Ref = uint32_t& (*)(ChipConfig&);
 using RealRef = double& (*)(ChipConfig&);
 
-constexpr std::array<std::pair<std::string_view, U32Ref>, 16> kIntegers{{
+constexpr std::array<std::pair<std::string_view, U32Ref>, 18> kIntegers{{
     {"datapath.activation_lanes",
      [](ChipConfig& c) -> uint32_t& { return c.datapath.activation_lanes; }},
     {"datapath.vector_lanes", [](ChipConfig& c) -> uint32_t& { return c.datapath.vector_lanes; }},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 16> kIntegers{{
     {"datapath.special_fn_latency",
      [](ChipConfig& c) -> uint32_t& { return c.datapath.special_fn_latency; }},
     {"datapath.matvec_units", [](ChipConfig& c) -> uint32_t& { return c.datapath.matvec_units; }},
+    {"datapath.lora_lanes", [](ChipConfig& c) -> uint32_t& { return c.datapath.lora_lanes; }},
     {"kv_sram.banks", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.banks; }},
     {"kv_sram.ports_per_bank", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.ports_per_bank; }},
     {"kv_sram.word_bits", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.word_bits; }},
@@ -34,6 +35,7 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 16> kIntegers{{
     {"kv_sram.write_latency", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.write_latency; }},
     {"lora_sram.banks", [](ChipConfig& c) -> uint32_t& { return c.lora_sram.banks; }},
     {"lora_sram.word_bits", [](ChipConfig& c) -> uint32_t& { return c.lora_sram.word_bits; }},
+    {"lora_sram.read_latency", [](ChipConfig& c) -> uint32_t& { return c.lora_sram.read_latency; }},
     {"host.bytes_per_cycle", [](ChipConfig& c) -> uint32_t& { return c.host.bytes_per_cycle; }},
     {"host.latency_cycles", [](ChipConfig& c) -> uint32_t& { return c.host.latency_cycles; }},
     {"serving.max_users", [](ChipConfig& c) -> uint32_t& { return c.serving.max_users; }},

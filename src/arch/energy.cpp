@@ -39,6 +39,10 @@ double kv_macro_kib(const KvSramConfig& kv, uint32_t n_layer) {
   return kv.capacity_mib * 1024.0 / (static_cast<double>(n_layer) * kv.banks);
 }
 
+double lora_macro_kib(const LoraSramConfig& lora, uint32_t n_layer) {
+  return lora.capacity_mib * 1024.0 / (static_cast<double>(n_layer) * lora.banks);
+}
+
 double sram_bit_fj(double fj_per_bit_1kib, double macro_kib) {
   return fj_per_bit_1kib * std::sqrt(macro_kib);
 }
@@ -60,6 +64,16 @@ EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
        static_cast<double>(activity.kv_bits_written) *
            sram_bit_fj(c.sram_write_fj_per_bit, macro)) *
       kFj;
+  // LoRA: SRAM bits at the LoRA macro size, and one MAC at energy.attention_mac_fj per LoRA
+  // multiply-accumulate (the fp MAC energy already there: an f16 adapter weight times the
+  // activation, accumulated in fp32, as the attention MACs).
+  const double lora_macro = lora_macro_kib(config.lora_sram, shape.n_layer);
+  e.lora = (static_cast<double>(activity.lora_bits_read) *
+                sram_bit_fj(c.sram_read_fj_per_bit, lora_macro) +
+            static_cast<double>(activity.lora_bits_written) *
+                sram_bit_fj(c.sram_write_fj_per_bit, lora_macro) +
+            static_cast<double>(activity.lora_macs) * c.attention_mac_fj) *
+           kFj;
 
   const double seconds = static_cast<double>(activity.cycles) / config.clock_hz();
   e.leakage = area.transistors * c.leakage_nw_per_transistor * kNw * seconds;
@@ -73,7 +87,7 @@ EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
   e.clock = clocked * c.clock_fj_per_register_bit * kFj;
 
   for (double* block : {&e.weight_cells, &e.product_banks, &e.adders, &e.registers, &e.vector_units,
-                        &e.kv_sram, &e.leakage, &e.clock}) {
+                        &e.kv_sram, &e.lora, &e.leakage, &e.clock}) {
     *block *= node;
   }
   // SerDes energy per byte does not follow the logic node.

@@ -125,6 +125,7 @@ json energy_json(const arch::EnergySplit& e) {
               {"registers", e.registers},
               {"vector_units", e.vector_units},
               {"kv_sram", e.kv_sram},
+              {"lora", e.lora},
               {"host_link", e.host_link},
               {"leakage", e.leakage},
               {"clock", e.clock}};

@@ -34,6 +34,34 @@ TEST(ChipConfig, LoadsHc1) {
   EXPECT_DOUBLE_EQ(c.clock_hz(), 1e9);
 }
 
+TEST(ChipConfig, LoraPathKeys) {
+  // Defaults.
+  EXPECT_EQ(ChipConfig{}.datapath.lora_lanes, 64u);
+  EXPECT_EQ(ChipConfig{}.lora_sram.read_latency, 1u);
+  // hc1: 512 lanes x 16-bit weights = 32 banks x 256 bits per layer (configs/hc1.toml).
+  const ChipConfig hc1 = load_config(kConfigs + "hc1.toml");
+  EXPECT_EQ(hc1.datapath.lora_lanes, 512u);
+  EXPECT_EQ(hc1.lora_sram.banks, 32u);
+  EXPECT_EQ(hc1.lora_sram.word_bits, 256u);
+  EXPECT_EQ(hc1.lora_sram.read_latency, 2u);
+  EXPECT_EQ(uint64_t{hc1.datapath.lora_lanes} * 16,
+            uint64_t{hc1.lora_sram.banks} * hc1.lora_sram.word_bits);
+  const ChipConfig tiny = load_config(kConfigs + "tiny.toml");
+  EXPECT_EQ(tiny.datapath.lora_lanes, 16u);
+  EXPECT_EQ(tiny.lora_sram.banks, 2u);
+  // Ranges: lanes 1-65536, read latency 1-64.
+  EXPECT_EQ(parse_config("[datapath]\nlora_lanes = 65536\n", "f").datapath.lora_lanes, 65536u);
+  EXPECT_EQ(config_error([] { parse_config("[datapath]\nlora_lanes = 0\n", "f"); }).key(),
+            "datapath.lora_lanes");
+  EXPECT_EQ(config_error([] { parse_config("[datapath]\nlora_lanes = 65537\n", "f"); }).key(),
+            "datapath.lora_lanes");
+  EXPECT_EQ(config_error([] { parse_config("[lora_sram]\nread_latency = 65\n", "f"); }).key(),
+            "lora_sram.read_latency");
+  ChipConfig c;
+  apply_override(c, "lora_sram.read_latency=3");
+  EXPECT_EQ(c.lora_sram.read_latency, 3u);
+}
+
 TEST(ChipConfig, LoadsTiny) {
   const ChipConfig c = load_config(kConfigs + "tiny.toml");
   EXPECT_EQ(c.datapath.activation_lanes, 16u);

@@ -129,6 +129,66 @@ TEST(Area, ChipAreaAddsBlocksAtTheNodeDensity) {
   EXPECT_LT(n5.mm2, a.mm2);
 }
 
+TEST(Area, LoraLanesOnlyWithLoraSram) {
+  ChipConfig c = small_config();
+  c.datapath.lora_lanes = 16;
+  const model::LlamaShape s = small_shape();
+  const WeightTypes t = WeightTypes::uniform(GgmlType::Q4_0);
+  // No LoRA SRAM: no lanes either, whatever lora_lanes says.
+  c.lora_sram.capacity_mib = 0.0;
+  const AreaBreakdown none = chip_area(c, s, t);
+  EXPECT_DOUBLE_EQ(none.lora_sram.transistors, 0.0);
+  EXPECT_DOUBLE_EQ(none.lora_sram.mm2, 0.0);
+  // 1 MiB of LoRA SRAM: its bit cells plus 1 layer x 16 lanes x vector_lane_transistors, the
+  // lanes at the N7 logic density.
+  c.lora_sram.capacity_mib = 1.0;
+  const AreaBreakdown with = chip_area(c, s, t);
+  const double lanes = 16.0 * c.area.vector_lane_transistors;
+  EXPECT_NEAR(with.lora_sram.transistors, 8388608.0 * 6.0 * 1.4 + lanes, 1e-3);
+  EXPECT_NEAR(with.lora_sram.mm2, 8388608.0 * 0.027 * 1.4 * 1e-6 + lanes / (91.2e6 * 0.57), 1e-9);
+  EXPECT_NEAR(with.transistors - none.transistors, 8388608.0 * 6.0 * 1.4 + lanes, 1e-3);
+  // Twice the lanes, twice the lane transistors; the other blocks do not move.
+  c.datapath.lora_lanes = 32;
+  const AreaBreakdown wide = chip_area(c, s, t);
+  EXPECT_NEAR(wide.lora_sram.transistors - with.lora_sram.transistors, lanes, 1e-3);
+  EXPECT_DOUBLE_EQ(wide.vector_units.transistors, with.vector_units.transistors);
+  EXPECT_DOUBLE_EQ(wide.control.transistors, with.control.transistors);
+  // More layers, more lanes: 3 layers x 32 lanes.
+  model::LlamaShape three = s;
+  three.n_layer = 3;
+  const AreaBreakdown deep = chip_area(c, three, t);
+  EXPECT_NEAR(deep.lora_sram.transistors,
+              8388608.0 * 6.0 * 1.4 + 96.0 * c.area.vector_lane_transistors, 1e-3);
+}
+
+TEST(Energy, LoraTermByHand) {
+  ChipConfig c = small_config();
+  c.lora_sram.capacity_mib = 2.0;
+  c.lora_sram.banks = 2;
+  c.energy.sram_read_fj_per_bit = 10.0;
+  c.energy.sram_write_fj_per_bit = 20.0;
+  c.energy.attention_mac_fj = 300.0;
+  model::LlamaShape s = small_shape();
+  s.n_layer = 4;
+  // 2 MiB over 4 layers x 2 banks: 256 KiB macros, sqrt = 16.
+  EXPECT_DOUBLE_EQ(lora_macro_kib(c.lora_sram, 4), 256.0);
+  const WeightTypes t = WeightTypes::uniform(GgmlType::Q4_0);
+  const AreaBreakdown area = chip_area(c, s, t);
+  RunActivity a;
+  a.lora_bits_read = 1000;
+  a.lora_bits_written = 300;
+  a.lora_macs = 50;
+  const EnergySplit e = run_energy(c, s, t, area, a);
+  // 1000 x 160 + 300 x 320 + 50 x 300 = 160,000 + 96,000 + 15,000 = 271,000 fJ.
+  EXPECT_NEAR(e.lora, 271000e-15, 1e-21);
+  EXPECT_DOUBLE_EQ(e.kv_sram, 0.0);
+  EXPECT_DOUBLE_EQ(e.vector_units, 0.0);
+  EXPECT_NEAR(e.total(), e.lora + e.leakage + e.clock + e.host_link, 1e-24);
+  // Scaled with the node like the other dynamic energy.
+  c.process.node = "N5";
+  EXPECT_NEAR(run_energy(c, s, t, chip_area(c, s, t), a).lora, 0.7 * 271000e-15, 1e-21);
+}
+
 TEST(ProcessNode, KnowsEveryConfigNodeAndRefusesOthers) {
   for (const char* n : {"N16", "N12", "N7", "N6", "N5", "N4", "N3"}) {
     EXPECT_GT(process_node(n).logic_mtr_per_mm2, 0.0) << n;
@@ -185,8 +245,10 @@ TEST(Energy, RunEnergyByHand) {
   const double clocked = static_cast<double>(area.register_bits_per_layer) * (400 + 600 * 0.5) +
                          static_cast<double>(area.register_bits_lm_head) * (100 + 900 * 0.5);
   EXPECT_NEAR(e.clock, clocked * k.clock_fj_per_register_bit * 1e-15, 1e-20);
+  EXPECT_DOUBLE_EQ(e.lora, 0.0);  // no LoRA activity
   EXPECT_DOUBLE_EQ(e.total(), e.weight_cells + e.product_banks + e.adders + e.registers +
-                                  e.vector_units + e.kv_sram + e.host_link + e.leakage + e.clock);
+                                  e.vector_units + e.kv_sram + e.lora + e.host_link + e.leakage +
+                                  e.clock);
 
   // N5 scales everything but the host link by 0.7.
   c.process.node = "N5";

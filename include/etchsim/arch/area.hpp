@@ -1,8 +1,8 @@
 // The area model (docs/energy-area.md): what the hard-wired chip is made of, unit by unit —
 // weight cells, product banks, adder trees and accumulators, pipeline registers, element-wise
-// and attention lanes — plus the KV and LoRA SRAM, control and the host interface; transistors
-// by block and die area from the process node's density. The same unit inventory gives the
-// energy model (energy.hpp) its per-token activity.
+// and attention lanes — plus the KV and LoRA SRAM (the latter with its MAC lanes), control and the
+// host interface; transistors by block and die area from the process node's density. The same unit
+// inventory gives the energy model (energy.hpp) its per-token activity.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +64,8 @@ struct BlockArea {
   double mm2 = 0;
 };
 
+// lora_sram is the LoRA SRAM and its MAC lanes (n_layer x datapath.lora_lanes, only when
+// lora_sram.capacity_mib > 0; the lanes at the logic density, the SRAM at the bit-cell area).
 struct AreaBreakdown {
   BlockArea weight_cells, product_banks, adders, registers, vector_units, kv_sram, lora_sram,
       control, host_interface;

@@ -29,6 +29,7 @@ struct DatapathConfig {
   uint32_t accumulator_bits = 32;       // per-row integer block accumulator (ggml uses int32)
   uint32_t special_fn_latency = 8;      // cycles of the rsqrt / exp / reciprocal / sin-cos pipes
   uint32_t matvec_units = 4;            // 4: fused QKV and gate|up; 7: one unit per matrix
+  uint32_t lora_lanes = 64;             // LoRA fp32 MAC lanes per layer (fed from the LoRA SRAM)
   bool operator==(const DatapathConfig&) const = default;
 };
 
@@ -44,9 +45,10 @@ struct KvSramConfig {
 };
 
 struct LoraSramConfig {
-  double capacity_mib = 0.0;
-  uint32_t banks = 1;
+  double capacity_mib = 0.0;  // whole chip, split evenly over the layers; 0: no LoRA
+  uint32_t banks = 1;         // per layer
   uint32_t word_bits = 128;
+  uint32_t read_latency = 1;
   bool operator==(const LoraSramConfig&) const = default;
 };
 
