@@ -10,6 +10,7 @@
 #include "chip_test_models.hpp"
 #include "etchsim/arch/lora_timing.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/chip/address_map.hpp"
 #include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/golden/golden_model.hpp"
@@ -24,10 +25,10 @@ using model::LoraRole;
 using testing::synth;
 namespace fs = std::filesystem;
 
-// A chip with room for a few small adapters: 64 KiB per layer of the tiny shapes.
+// A chip with room for a few small adapters: 256 KiB per layer of the test shapes.
 arch::ChipConfig lora_config() {
   arch::ChipConfig c = testing::tiny_config();
-  c.lora_sram.capacity_mib = 0.125;
+  c.lora_sram.capacity_mib = 0.5;
   c.lora_sram.banks = 2;
   c.lora_sram.word_bits = 128;
   c.datapath.lora_lanes = 16;
@@ -240,7 +241,8 @@ TEST(ChipLora, AdapterAddsTheLoraPathLatencyToEveryToken) {
 TEST(ChipLora, AdapterTooLargeForTheLoraSramIsRefused) {
   const model::LlamaShape shape = testing::gqa_shape();
   const fs::path path = synth(shape, model::QuantScheme::Q8_0);
-  // Rank 64, every target, f32: far more than 64 KiB per layer.
+  // Rank 64, every target, f32: 64 x (n_in + n_out summed over the seven: 1,408) x 4 B =
+  // 352 KiB per layer, more than its 256 KiB.
   const fs::path a = synth_adapter(
       path, "large",
       {.rank = 64,

@@ -53,7 +53,10 @@ TEST(CliRunLora, ChipTokensEqualGoldenWithTheAdapter) {
   ASSERT_EQ(golden.exit_code, 0) << golden.err;
   const json g = json::parse(golden.out);
   std::string expected;
-  for (const auto& t : g.at("generated")) expected += (expected.empty() ? "" : ",") + t.dump();
+  for (const auto& t : g.at("generated")) {
+    if (!expected.empty()) expected += ',';
+    expected += t.dump();
+  }
   EXPECT_EQ(line_after(chip.out, "user 0 tokens: "), expected) << chip.out;
   // Without the adapter the tokens differ (the adapter is not a no-op on this prompt).
   const auto plain =
