@@ -1,5 +1,7 @@
-// `etchsim synth-lora`: a LoRA adapter GGUF with seeded random weights for a base model.
+// `etchsim synth-lora`: a LoRA adapter GGUF with seeded random weights for a base model (its
+// file, or a named shape for timing runs without one).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -20,7 +22,8 @@ namespace etchsim::cli {
 namespace {
 
 struct SynthLoraArgs {
-  std::string base;
+  std::optional<std::string> base;
+  std::optional<std::string> shape;
   std::string out;
   int64_t rank = 8;
   std::string targets = "attn_q,attn_v";
@@ -74,15 +77,25 @@ std::pair<size_t, size_t> parse_layers(const std::string& text) {
   return {a, b + 1};
 }
 
+model::LlamaShape base_shape(const SynthLoraArgs& args) {
+  if (args.base) return model::LlamaModel(gguf::GgufFile::open(*args.base)).shape();
+  if (!args.shape) throw std::invalid_argument("give the base model (BASE.gguf) or --shape");
+  const std::optional<model::LlamaShape> shape = model::named_shape(*args.shape);
+  if (!shape) {
+    throw std::invalid_argument(fmt::format("--shape: unknown shape '{}' (known: {})", *args.shape,
+                                            fmt::join(model::shape_names(), ", ")));
+  }
+  return *shape;
+}
+
 int run_synth_lora(const SynthLoraArgs& args) {
-  const gguf::GgufFile file = gguf::GgufFile::open(args.base);
-  const model::LlamaModel base(file);
+  const model::LlamaShape base = base_shape(args);
   const auto type = gguf::type_from_name(args.type);
   if (!type) throw std::invalid_argument(fmt::format("unknown --type '{}'", args.type));
   const auto [begin, end] = parse_layers(args.layers);
-  if (begin >= base.layers().size()) {
+  if (begin >= base.n_layer) {
     throw std::invalid_argument(
-        fmt::format("--layers {}: the model has {} layers", args.layers, base.layers().size()));
+        fmt::format("--layers {}: the model has {} layers", args.layers, base.n_layer));
   }
   const model::LoraSynthOptions options{.rank = args.rank,
                                         .targets = parse_targets(args.targets),
@@ -107,9 +120,14 @@ int run_synth_lora(const SynthLoraArgs& args) {
 
 CommandRunner register_synth_lora(CLI::App& app) {
   auto args = std::make_shared<SynthLoraArgs>();
-  app.add_option("base", args->base, "Base model GGUF the adapter is for")
-      ->required()
-      ->check(CLI::ExistingFile);
+  auto* base = app.add_option("base", args->base, "Base model GGUF the adapter is for")
+                   ->check(CLI::ExistingFile);
+  auto* shape = app.add_option("--shape", args->shape,
+                               fmt::format("Instead of a base file: a named shape ({}), for "
+                                           "`etchsim run --shape` timing runs",
+                                           fmt::join(model::shape_names(), ", ")));
+  base->excludes(shape);
+  shape->excludes(base);
   app.add_option("-o,--output", args->out, "Output adapter GGUF file")->required();
   app.add_option("--rank", args->rank, "LoRA rank r")->capture_default_str();
   app.add_option("--targets", args->targets,

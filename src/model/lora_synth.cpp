@@ -32,7 +32,7 @@ std::vector<std::byte> random_matrix(const std::string& name, gguf::GgmlType typ
 
 }  // namespace
 
-LoraSynthResult synth_lora(const LlamaModel& base, const LoraSynthOptions& options,
+LoraSynthResult synth_lora(const LlamaShape& base, const LoraSynthOptions& options,
                            const std::filesystem::path& out) {
   using gguf::GgmlType;
   if (options.rank < 1) throw std::invalid_argument("the LoRA rank must be at least 1");
@@ -42,7 +42,7 @@ LoraSynthResult synth_lora(const LlamaModel& base, const LoraSynthOptions& optio
     throw std::invalid_argument(
         fmt::format("LoRA tensors of type {}: use f32, f16, bf16 or q8_0", gguf::traits(t).name));
   }
-  const size_t n_layer = base.layers().size();
+  const size_t n_layer = base.n_layer;
   const size_t end = std::min(options.layer_end, n_layer);
   if (options.layer_begin >= end) {
     throw std::invalid_argument(
@@ -74,7 +74,7 @@ LoraSynthResult synth_lora(const LlamaModel& base, const LoraSynthOptions& optio
   };
   for (size_t l = options.layer_begin; l < end; ++l) {
     for (const LoraRole role : targets) {
-      const TensorView& w = base_weight(base.layers()[l], role);
+      const BaseMatrix w = base_matrix(base, role);
       const std::string stem = fmt::format("blk.{}.{}.weight", l, lora_role_name(role));
       const std::string a_name = stem + ".lora_a", b_name = stem + ".lora_b";
       const GgmlType a_type = type_for(a_name, w.cols), b_type = type_for(b_name, options.rank);

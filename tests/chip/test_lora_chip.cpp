@@ -40,7 +40,7 @@ fs::path synth_adapter(const fs::path& base_path, const std::string& name,
   const fs::path path = testing::temp_dir() / (name + ".gguf");
   const gguf::GgufFile file = gguf::GgufFile::open(base_path);
   const model::LlamaModel base(file);
-  model::synth_lora(base, options, path);
+  model::synth_lora(base.shape(), options, path);
   return path;
 }
 

@@ -30,7 +30,7 @@ fs::path adapter_file(const std::string& name, model::QuantScheme base_quant,
   if (!fs::exists(path)) {
     const gguf::GgufFile base = gguf::GgufFile::open(synth_file(base_quant));
     const model::LlamaModel m(base);
-    model::synth_lora(m, options, path);
+    model::synth_lora(m.shape(), options, path);
   }
   return path;
 }

@@ -55,7 +55,7 @@ struct Base {
 
 fs::path write_adapter(const Base& base, const std::string& name, const LoraSynthOptions& o) {
   const fs::path path = temp_dir() / name;
-  synth_lora(base.model, o, path);
+  synth_lora(base.model.shape(), o, path);
   return path;
 }
 

@@ -35,9 +35,9 @@ struct LoraSynthResult {
   std::vector<std::string> notes;  // type fallbacks, one per tensor
 };
 
-// Writes the adapter for `base` (general.architecture "llama") to `out`. Throws
+// Writes the adapter for a base of shape `base` (general.architecture "llama") to `out`. Throws
 // std::invalid_argument for a rank < 1, no targets, an empty layer range or an unsupported type.
-LoraSynthResult synth_lora(const LlamaModel& base, const LoraSynthOptions& options,
+LoraSynthResult synth_lora(const LlamaShape& base, const LoraSynthOptions& options,
                            const std::filesystem::path& out);
 
 }  // namespace etchsim::model
