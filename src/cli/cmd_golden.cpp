@@ -19,6 +19,7 @@
 #include "etchsim/model/lora_adapter.hpp"
 #include "etchsim/model/tokenizer.hpp"
 #include "golden_output.hpp"
+#include "sampling_options.hpp"
 #include "token_input.hpp"
 
 namespace etchsim::cli {
@@ -191,16 +192,7 @@ CommandRunner register_golden(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--temp", args->sampling.temperature, "Sampling temperature; 0 = greedy")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--top-k", args->sampling.top_k, "Keep the K most likely tokens; 0 = all")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--top-p", args->sampling.top_p, "Nucleus sampling mass, in (0, 1]")
-      ->check(CLI::Range(0.0f, 1.0f))
-      ->capture_default_str();
-  app.add_option("--seed", args->sampling.seed, "Seed of the sampler")->capture_default_str();
+  add_sampling_options(app, args->sampling, "Seed of the sampler");
   auto* lora = app.add_option("--lora", args->lora,
                               "LoRA adapter GGUF (llama.cpp format) applied to every token")
                    ->check(CLI::ExistingFile);

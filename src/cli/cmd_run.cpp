@@ -24,6 +24,7 @@
 #include "etchsim/sim/workload.hpp"
 #include "etchsim/trace/ranges.hpp"
 #include "flagship.hpp"
+#include "sampling_options.hpp"
 #include "token_input.hpp"
 
 namespace etchsim::cli {
@@ -344,17 +345,7 @@ CommandRunner register_run(CLI::App& app) {
                  fmt::format("Weight types without a model file, as etchsim synth --quant: {} "
                              "(default {})",
                              fmt::join(model::quant_scheme_names(), ", "), kDefaultWeights));
-  app.add_option("--temp", args->sampling.temperature, "Sampling temperature; 0 = greedy")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--top-k", args->sampling.top_k, "Keep the K most likely tokens; 0 = all")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--top-p", args->sampling.top_p, "Nucleus sampling mass, in (0, 1]")
-      ->check(CLI::Range(0.0f, 1.0f))
-      ->capture_default_str();
-  app.add_option("--seed", args->sampling.seed, "Sampler seed; user i samples with seed + i")
-      ->capture_default_str();
+  add_sampling_options(app, args->sampling, "Sampler seed; user i samples with seed + i");
   app.add_option("--numerics", args->profile,
                  "Which llama.cpp CPU build's roundings to emulate: haswell or zen4")
       ->check(CLI::IsMember({"haswell", "zen4"}))

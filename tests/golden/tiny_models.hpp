@@ -2,12 +2,11 @@
 // directory (removed at exit).
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <functional>
 #include <string>
 
+#include "../support/test_models.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/gguf/writer.hpp"
 #include "etchsim/model/synth.hpp"
@@ -16,37 +15,15 @@ namespace etchsim::golden::testing {
 
 namespace fs = std::filesystem;
 
-inline const fs::path& temp_dir() {
-  static const struct Dir {
-    fs::path path =
-        fs::temp_directory_path() / ("etchsim-golden-test-" + std::to_string(::getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() { fs::remove_all(path); }
-  } dir;
-  return dir.path;
-}
+using test_support::temp_dir;
 
-// tiny with GQA 3 and a non-power-of-two width: n_embd 96, 6 heads, 2 KV heads, ff 160, ctx 64.
-inline model::LlamaShape test_shape() {
-  model::LlamaShape s = *model::named_shape("tiny");
-  s.name = "golden-test";
-  s.n_embd = 96;
-  s.n_head = 6;
-  s.n_head_kv = 2;
-  s.n_ff = 160;
-  s.n_ctx = 64;
-  return s;
-}
+// tiny with GQA 3 and a non-power-of-two width (test_support::gqa3_shape).
+inline model::LlamaShape test_shape() { return test_support::gqa3_shape("golden-test"); }
 
 // The synthesized model of a scheme, written on first use.
 inline fs::path synth_file(model::QuantScheme quant,
                            const model::LlamaShape& shape = test_shape()) {
-  const fs::path path =
-      temp_dir() / (shape.name + "-" + std::string(model::quant_scheme_name(quant)) + ".gguf");
-  if (!fs::exists(path)) {
-    model::synth_model(model::SynthOptions{.shape = shape, .quant = quant, .seed = 11}, path);
-  }
-  return path;
+  return test_support::synth_once(shape, quant, 11);
 }
 
 // A copy of `source` named `name`: `edit` sees each tensor in order and returns true to copy it
