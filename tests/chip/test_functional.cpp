@@ -16,26 +16,6 @@ namespace {
 
 using testing::synth;
 
-struct Golden {
-  std::vector<std::vector<float>> logits;  // after each prompt token and each fed-back token
-  std::vector<int32_t> generated;
-};
-
-Golden golden_run(const gguf::GgufFile& file, const sim::UserRequest& r,
-                  const golden::SamplingParams& sampling) {
-  golden::GoldenModel model(
-      file, golden::GoldenOptions{.kv_type = numerics::KvType::F16,
-                                  .n_ctx = static_cast<int>(r.prompt.size() + r.n_generate)});
-  golden::Sampler sampler(sampling);
-  Golden g;
-  for (const int32_t t : r.prompt) g.logits.push_back(model.evaluate(t));
-  while (g.generated.size() < r.n_generate) {
-    if (!g.generated.empty()) g.logits.push_back(model.evaluate(g.generated.back()));
-    g.generated.push_back(sampler.sample(g.logits.back()));
-  }
-  return g;
-}
-
 void expect_chip_equals_golden(const model::LlamaShape& shape, model::QuantScheme scheme,
                                std::vector<sim::UserRequest> users,
                                golden::SamplingParams sampling = {}, double kv_capacity_mib = 0) {
@@ -55,7 +35,8 @@ void expect_chip_equals_golden(const model::LlamaShape& shape, model::QuantSchem
   for (size_t u = 0; u < users.size(); ++u) {
     golden::SamplingParams user_sampling = sampling;
     user_sampling.seed += u;  // user u samples with seed + u (sim/run.hpp)
-    const Golden g = golden_run(file, users[u], user_sampling);
+    const testing::GoldenRun g =
+        testing::golden_run(file, users[u].prompt, users[u].n_generate, user_sampling);
     const sim::UserResult& chip = result.users[u];
     EXPECT_EQ(chip.tokens, g.generated) << "user " << u;
     ASSERT_EQ(chip.logits.size(), g.logits.size()) << "user " << u;

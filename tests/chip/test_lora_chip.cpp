@@ -50,34 +50,14 @@ std::vector<int32_t> prompt(size_t n, int32_t first) {
   return p;
 }
 
-struct Golden {
-  std::vector<std::vector<float>> logits;
-  std::vector<int32_t> generated;
-};
-
-Golden golden_run(const gguf::GgufFile& file, const sim::UserRequest& r, float lora_scale,
-                  const golden::SamplingParams& sampling) {
-  std::optional<gguf::GgufFile> adapter_file;
-  std::optional<model::LlamaModel> base;
-  std::optional<model::LoraAdapter> adapter;
-  if (!r.adapter.empty()) {
-    adapter_file.emplace(gguf::GgufFile::open(r.adapter));
-    base.emplace(file);
-    adapter.emplace(*adapter_file, *base);
-  }
-  golden::GoldenModel model(
-      file, golden::GoldenOptions{.kv_type = numerics::KvType::F16,
-                                  .n_ctx = static_cast<int>(r.prompt.size() + r.n_generate),
-                                  .lora = adapter ? &*adapter : nullptr,
-                                  .lora_scale = lora_scale});
-  golden::Sampler sampler(sampling);
-  Golden g;
-  for (const int32_t t : r.prompt) g.logits.push_back(model.evaluate(t));
-  while (g.generated.size() < r.n_generate) {
-    if (!g.generated.empty()) g.logits.push_back(model.evaluate(g.generated.back()));
-    g.generated.push_back(sampler.sample(g.logits.back()));
-  }
-  return g;
+// golden/ for one request with its adapter (none when r.adapter is empty).
+testing::GoldenRun golden_with_adapter(const gguf::GgufFile& file, const sim::UserRequest& r,
+                                       float lora_scale, const golden::SamplingParams& sampling) {
+  if (r.adapter.empty()) return testing::golden_run(file, r.prompt, r.n_generate, sampling);
+  const gguf::GgufFile adapter_file = gguf::GgufFile::open(r.adapter);
+  const model::LlamaModel base(file);
+  const model::LoraAdapter adapter(adapter_file, base);
+  return testing::golden_run(file, r.prompt, r.n_generate, sampling, &adapter, lora_scale);
 }
 
 // Four users: two share adapter A (every target, f32), one has adapter B (q and v, f16, another
@@ -124,7 +104,7 @@ void expect_lora_chip_equals_golden(const model::LlamaShape& shape, model::Quant
   for (size_t u = 0; u < o.users.size(); ++u) {
     golden::SamplingParams user_sampling = sampling;
     user_sampling.seed += u;
-    const Golden g = golden_run(file, o.users[u], lora_scale, user_sampling);
+    const testing::GoldenRun g = golden_with_adapter(file, o.users[u], lora_scale, user_sampling);
     const sim::UserResult& chip = result.users[u];
     EXPECT_EQ(chip.tokens, g.generated) << "user " << u;
     ASSERT_EQ(chip.logits.size(), g.logits.size()) << "user " << u;
@@ -139,7 +119,7 @@ void expect_lora_chip_equals_golden(const model::LlamaShape& shape, model::Quant
   // prompt (a LoRA path that did nothing would pass the comparison above too).
   sim::UserRequest adapted = o.users[2];
   adapted.adapter = a.string();
-  EXPECT_NE(golden_run(file, adapted, lora_scale, {}).logits, result.users[2].logits);
+  EXPECT_NE(golden_with_adapter(file, adapted, lora_scale, {}).logits, result.users[2].logits);
 }
 
 TEST(ChipLora, BitExactGqaQ8_0) {

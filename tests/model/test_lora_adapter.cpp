@@ -1,12 +1,12 @@
 // LoRA adapter GGUF reading and checking (model/lora_adapter.hpp) and synth-lora
 // (model/lora_synth.hpp): a valid adapter, and every error llama.cpp's loader raises.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <functional>
 #include <string>
 
+#include "../support/test_models.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/gguf/writer.hpp"
 #include "etchsim/model/llama_model.hpp"
@@ -19,32 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path& temp_dir() {
-  static const struct Dir {
-    fs::path path = fs::temp_directory_path() / ("etchsim-lora-test-" + std::to_string(::getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() { fs::remove_all(path); }
-  } dir;
-  return dir.path;
-}
-
-LlamaShape test_shape() {
-  LlamaShape s = *named_shape("tiny");
-  s.name = "lora-test";
-  s.n_embd = 96;
-  s.n_head = 6;
-  s.n_head_kv = 2;
-  s.n_ff = 160;
-  s.n_ctx = 64;
-  return s;
-}
+using test_support::rewrite_file;
+using test_support::temp_dir;
 
 const fs::path& base_path() {
-  static const fs::path path = [] {
-    fs::path p = temp_dir() / "base.gguf";
-    synth_model(SynthOptions{.shape = test_shape(), .quant = QuantScheme::Q8_0, .seed = 3}, p);
-    return p;
-  }();
+  static const fs::path path =
+      test_support::synth_once(test_support::gqa3_shape("lora-test"), QuantScheme::Q8_0, 3);
   return path;
 }
 
@@ -56,29 +36,6 @@ struct Base {
 fs::path write_adapter(const Base& base, const std::string& name, const LoraSynthOptions& o) {
   const fs::path path = temp_dir() / name;
   synth_lora(base.model.shape(), o, path);
-  return path;
-}
-
-// A copy of `source` with tensors and keys edited: `edit` returns false to drop a tensor (after
-// adding a replacement itself, if it wants); `edit_key` the same for keys.
-using TensorEdit =
-    std::function<bool(const gguf::GgufFile&, const gguf::TensorInfo&, gguf::GgufWriter&)>;
-using KeyEdit = std::function<bool(const std::string&, gguf::GgufWriter&)>;
-fs::path rewrite(const fs::path& source, const std::string& name, const TensorEdit& edit,
-                 const KeyEdit& edit_key = {}) {
-  const fs::path path = temp_dir() / name;
-  const gguf::GgufFile in = gguf::GgufFile::open(source);
-  gguf::GgufWriter out;
-  for (const auto& [key, value] : in.metadata()) {
-    if (key != "general.alignment" && (!edit_key || edit_key(key, out))) out.set(key, value);
-  }
-  for (const gguf::TensorInfo& t : in.tensors()) {
-    if (edit && !edit(in, t, out)) continue;
-    const auto bytes = in.tensor_data(t);
-    out.add_tensor(t.name, t.type, std::vector<int64_t>(t.ne.begin(), t.ne.begin() + t.n_dims),
-                   std::vector<std::byte>(bytes.begin(), bytes.end()));
-  }
-  out.write(path);
   return path;
 }
 
@@ -159,7 +116,7 @@ TEST(LoraAdapter, LayerRangeAndNormVectorsAreAccepted) {
       LoraSynthOptions{.targets = {LoraRole::FfnGate}, .layer_begin = 1, .layer_end = 2});
   // A norm vector in the adapter is ignored, as llama.cpp does.
   const fs::path with_norm =
-      rewrite(ranged, "norm.gguf", {}, [](const std::string& key, gguf::GgufWriter& out) {
+      rewrite_file(ranged, "norm.gguf", {}, [](const std::string& key, gguf::GgufWriter& out) {
         if (key == "general.type") {
           std::vector<std::byte> bytes(96 * sizeof(float));
           out.add_tensor("blk.0.attn_norm.weight", gguf::GgmlType::F32, {96}, bytes);
@@ -175,12 +132,12 @@ TEST(LoraAdapter, LayerRangeAndNormVectorsAreAccepted) {
 
 TEST(LoraAdapter, RejectsWrongGeneralType) {
   const Base base;
-  const fs::path path = rewrite(valid_adapter(base), "type.gguf", {},
-                                [](const std::string& key, gguf::GgufWriter& out) {
-                                  if (key != "general.type") return true;
-                                  out.set(key, "model");
-                                  return false;
-                                });
+  const fs::path path = rewrite_file(valid_adapter(base), "type.gguf", {},
+                                     [](const std::string& key, gguf::GgufWriter& out) {
+                                       if (key != "general.type") return true;
+                                       out.set(key, "model");
+                                       return false;
+                                     });
   const std::string e = load_error(base, path);
   EXPECT_NE(e.find("type.gguf"), std::string::npos) << e;
   EXPECT_NE(e.find("general.type"), std::string::npos) << e;
@@ -190,26 +147,26 @@ TEST(LoraAdapter, RejectsWrongGeneralType) {
 TEST(LoraAdapter, RejectsMissingGeneralTypeAndWrongAdapterType) {
   const Base base;
   const fs::path missing =
-      rewrite(valid_adapter(base), "notype.gguf", {},
-              [](const std::string& key, gguf::GgufWriter&) { return key != "general.type"; });
+      rewrite_file(valid_adapter(base), "notype.gguf", {},
+                   [](const std::string& key, gguf::GgufWriter&) { return key != "general.type"; });
   EXPECT_NE(load_error(base, missing).find("'general.type' is missing"), std::string::npos);
-  const fs::path ia3 = rewrite(valid_adapter(base), "ia3.gguf", {},
-                               [](const std::string& key, gguf::GgufWriter& out) {
-                                 if (key != "adapter.type") return true;
-                                 out.set(key, "ia3");
-                                 return false;
-                               });
+  const fs::path ia3 = rewrite_file(valid_adapter(base), "ia3.gguf", {},
+                                    [](const std::string& key, gguf::GgufWriter& out) {
+                                      if (key != "adapter.type") return true;
+                                      out.set(key, "ia3");
+                                      return false;
+                                    });
   EXPECT_NE(load_error(base, ia3).find("adapter.type"), std::string::npos);
 }
 
 TEST(LoraAdapter, RejectsNonF32Alpha) {
   const Base base;
-  const fs::path path = rewrite(valid_adapter(base), "alpha.gguf", {},
-                                [](const std::string& key, gguf::GgufWriter& out) {
-                                  if (key != "adapter.lora.alpha") return true;
-                                  out.set(key, uint32_t{16});
-                                  return false;
-                                });
+  const fs::path path = rewrite_file(valid_adapter(base), "alpha.gguf", {},
+                                     [](const std::string& key, gguf::GgufWriter& out) {
+                                       if (key != "adapter.lora.alpha") return true;
+                                       out.set(key, uint32_t{16});
+                                       return false;
+                                     });
   const std::string e = load_error(base, path);
   EXPECT_NE(e.find("adapter.lora.alpha"), std::string::npos) << e;
   EXPECT_NE(e.find("f32"), std::string::npos) << e;
@@ -217,7 +174,7 @@ TEST(LoraAdapter, RejectsNonF32Alpha) {
 
 TEST(LoraAdapter, MissingAlphaIsZero) {
   const Base base;
-  const fs::path path = rewrite(
+  const fs::path path = rewrite_file(
       valid_adapter(base), "noalpha.gguf", {},
       [](const std::string& key, gguf::GgufWriter&) { return key != "adapter.lora.alpha"; });
   const gguf::GgufFile file = gguf::GgufFile::open(path);
@@ -228,12 +185,12 @@ TEST(LoraAdapter, MissingAlphaIsZero) {
 
 TEST(LoraAdapter, RejectsArchitectureMismatch) {
   const Base base;
-  const fs::path path = rewrite(valid_adapter(base), "arch.gguf", {},
-                                [](const std::string& key, gguf::GgufWriter& out) {
-                                  if (key != "general.architecture") return true;
-                                  out.set(key, "qwen2");
-                                  return false;
-                                });
+  const fs::path path = rewrite_file(valid_adapter(base), "arch.gguf", {},
+                                     [](const std::string& key, gguf::GgufWriter& out) {
+                                       if (key != "general.architecture") return true;
+                                       out.set(key, "qwen2");
+                                       return false;
+                                     });
   const std::string e = load_error(base, path);
   EXPECT_NE(e.find("general.architecture"), std::string::npos) << e;
   EXPECT_NE(e.find("qwen2"), std::string::npos) << e;
@@ -242,10 +199,10 @@ TEST(LoraAdapter, RejectsArchitectureMismatch) {
 TEST(LoraAdapter, RejectsMissingPartner) {
   const Base base;
   const fs::path path =
-      rewrite(valid_adapter(base), "partner.gguf",
-              [](const gguf::GgufFile&, const gguf::TensorInfo& t, gguf::GgufWriter&) {
-                return t.name != "blk.1.attn_v.weight.lora_b";
-              });
+      rewrite_file(valid_adapter(base), "partner.gguf",
+                   [](const gguf::GgufFile&, const gguf::TensorInfo& t, gguf::GgufWriter&) {
+                     return t.name != "blk.1.attn_v.weight.lora_b";
+                   });
   const std::string e = load_error(base, path);
   EXPECT_NE(e.find("partner.gguf"), std::string::npos) << e;
   EXPECT_NE(e.find("blk.1.attn_v.weight.lora_a"), std::string::npos) << e;
@@ -255,14 +212,14 @@ TEST(LoraAdapter, RejectsMissingPartner) {
 TEST(LoraAdapter, RejectsUnexpectedSuffix) {
   const Base base;
   const fs::path path =
-      rewrite(valid_adapter(base), "suffix.gguf",
-              [](const gguf::GgufFile& in, const gguf::TensorInfo& t, gguf::GgufWriter& out) {
-                if (t.name != "blk.0.attn_q.weight.lora_a") return true;
-                const auto bytes = in.tensor_data(t);
-                out.add_tensor("blk.0.attn_q.weight.lora_x", t.type, {t.ne[0], t.ne[1]},
-                               std::vector<std::byte>(bytes.begin(), bytes.end()));
-                return false;
-              });
+      rewrite_file(valid_adapter(base), "suffix.gguf",
+                   [](const gguf::GgufFile& in, const gguf::TensorInfo& t, gguf::GgufWriter& out) {
+                     if (t.name != "blk.0.attn_q.weight.lora_a") return true;
+                     const auto bytes = in.tensor_data(t);
+                     out.add_tensor("blk.0.attn_q.weight.lora_x", t.type, {t.ne[0], t.ne[1]},
+                                    std::vector<std::byte>(bytes.begin(), bytes.end()));
+                     return false;
+                   });
   const std::string e = load_error(base, path);
   EXPECT_NE(e.find("blk.0.attn_q.weight.lora_x"), std::string::npos) << e;
   EXPECT_NE(e.find("unexpected suffix"), std::string::npos) << e;
@@ -271,7 +228,7 @@ TEST(LoraAdapter, RejectsUnexpectedSuffix) {
 // Renames the pair of `from` (blk.0.attn_q by default) to `stem` (keeping the data).
 fs::path renamed_pair(const Base& base, const std::string& file, const std::string& stem,
                       const std::string& from = "blk.0.attn_q.weight") {
-  return rewrite(
+  return rewrite_file(
       valid_adapter(base), file,
       [stem, from](const gguf::GgufFile& in, const gguf::TensorInfo& t, gguf::GgufWriter& out) {
         const std::string& old = from;
@@ -312,7 +269,7 @@ TEST(LoraAdapter, RejectsShapeMismatch) {
       base, renamed_pair(base, "shape2.gguf", "blk.0.attn_output.weight", "blk.0.ffn_down.weight"));
   EXPECT_NE(e2.find("do not fit"), std::string::npos) << e2;
   // Ranks that disagree: A with 4 rows, B with 8 columns.
-  const fs::path rank = rewrite(
+  const fs::path rank = rewrite_file(
       valid_adapter(base), "rank.gguf",
       [](const gguf::GgufFile& in, const gguf::TensorInfo& t, gguf::GgufWriter& out) {
         if (t.name != "blk.0.attn_q.weight.lora_a") return true;

@@ -1,13 +1,18 @@
-// What the golden and chip tests share: a per-process temporary directory (removed at exit;
-// ctest runs every TEST in its own process) and models synthesized into it on first use.
+// What the model, golden and chip tests share: a per-process temporary directory (removed at
+// exit; ctest runs every TEST in its own process), models synthesized into it on first use, and
+// edited copies of GGUF files.
 #pragma once
 
 #include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/gguf/writer.hpp"
 #include "etchsim/model/synth.hpp"
 
 namespace etchsim::test_support {
@@ -45,6 +50,31 @@ inline fs::path synth_once(const model::LlamaShape& shape, model::QuantScheme qu
   if (!fs::exists(path)) {
     model::synth_model(model::SynthOptions{.shape = shape, .quant = quant, .seed = seed}, path);
   }
+  return path;
+}
+
+// A copy of `source` named `name`: `edit` sees each tensor in order and returns true to copy it
+// unchanged (no `edit`: every tensor), or false to drop it (after adding a replacement to the
+// writer itself, if it wants). `edit_key` does the same for metadata keys (general.alignment is
+// always the writer's default).
+using TensorEdit =
+    std::function<bool(const gguf::GgufFile&, const gguf::TensorInfo&, gguf::GgufWriter&)>;
+using KeyEdit = std::function<bool(const std::string& key, gguf::GgufWriter&)>;
+inline fs::path rewrite_file(const fs::path& source, const std::string& name,
+                             const TensorEdit& edit, const KeyEdit& edit_key = {}) {
+  const fs::path path = temp_dir() / name;
+  const gguf::GgufFile in = gguf::GgufFile::open(source);
+  gguf::GgufWriter out;
+  for (const auto& [key, value] : in.metadata()) {
+    if (key != "general.alignment" && (!edit_key || edit_key(key, out))) out.set(key, value);
+  }
+  for (const gguf::TensorInfo& t : in.tensors()) {
+    if (edit && !edit(in, t, out)) continue;
+    const auto bytes = in.tensor_data(t);
+    out.add_tensor(t.name, t.type, std::vector<int64_t>(t.ne.begin(), t.ne.begin() + t.n_dims),
+                   std::vector<std::byte>(bytes.begin(), bytes.end()));
+  }
+  out.write(path);
   return path;
 }
 
