@@ -36,10 +36,9 @@ UnitTiming lora_path_timing(std::span<const LoraMatrixShape> matrices, const Chi
 // unchanged.
 UnitTiming adapted_timing(const UnitTiming& base, const UnitTiming& lora);
 
-// Largest pipeline depth growth an adapted token can need beyond the base: a bound usable when
-// sizing a unit's internal pipeline before adapters are known: returns
-// lora_sram.read_latency + register_stages(adder_tree_depth(lora_lanes), levels) + 2*kFpOpCycles
-// + 1.
+// A bound on ceil(latency / interval) of an adapted token whose LoRA path is the slower side,
+// for sizing a unit's internal pipeline before adapters are known: lora_sram.read_latency +
+// register_stages(adder_tree_depth(lora_lanes), levels) + 2*kFpOpCycles + 1.
 uint32_t lora_extra_depth(const ChipConfig& config);
 
 }  // namespace etchsim::arch
