@@ -56,7 +56,6 @@ LoraSram::~LoraSram() = default;
 
 void LoraSram::begin(uint64_t bytes) {
   m_image.clear();
-  m_image.reserve(bytes);
   m_image_bytes = bytes;
   m_loading = true;
 }

@@ -65,6 +65,9 @@ struct SweepArgs {
   std::optional<std::string> prompt_len;
   std::optional<std::string> n_generate;
   std::optional<std::string> users;
+  std::optional<std::string> workload;
+  std::optional<std::string> lora;
+  std::optional<std::string> lora_scale;
   std::optional<std::string> mode;
   std::optional<std::string> clocking;
 };
@@ -168,6 +171,9 @@ std::vector<std::string> run_command(const SweepArgs& args) {
   add("--prompt-len", args.prompt_len);
   add("-n", args.n_generate);
   add("--users", args.users);
+  add("--workload", args.workload);
+  add("--lora", args.lora);
+  add("--lora-scale", args.lora_scale);
   add("--mode", args.mode);
   add("--clocking", args.clocking);
   for (const std::string& s : args.sets) add("--set", s);
@@ -447,6 +453,10 @@ CommandRunner register_sweep(CLI::App& app) {
   app.add_option("-n", args->n_generate, "As etchsim run: tokens generated per user")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--users", args->users, "As etchsim run: users")->check(CLI::PositiveNumber);
+  app.add_option("--workload", args->workload, "As etchsim run: requests (JSONL file or name)");
+  app.add_option("--lora", args->lora, "As etchsim run: LoRA adapter every user is bound to")
+      ->check(CLI::ExistingFile);
+  app.add_option("--lora-scale", args->lora_scale, "As etchsim run: the adapters' scale");
   app.add_option("--mode", args->mode, "As etchsim run: functional or timing")
       ->check(CLI::IsMember({"functional", "timing"}));
   app.add_option("--clocking", args->clocking, "As etchsim run: skip or lockstep")

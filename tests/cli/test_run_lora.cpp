@@ -112,5 +112,23 @@ TEST(CliRunLora, ChipWithoutLoraSramRefusesAdapters) {
   EXPECT_TRUE(contains(r.err, "lora_sram.capacity_mib = 0")) << r.err;
 }
 
+// `etchsim sweep --lora` passes the adapter to every point: more LoRA MAC lanes, fewer cycles.
+TEST(CliRunLora, SweepOverLoraLanes) {
+  ScratchDir dir("sweep-lora");
+  const Files f = make_files(dir, "--rank 8 --targets attn_q,attn_v,ffn_down");
+  const auto out = dir.path() / "s.json";
+  const auto r =
+      run_etchsim("sweep --shape tiny --prompt-len 4 -n 4 --jobs 1" + kLoraChip + " --lora " +
+                      f.adapter.string() + " --vary datapath.lora_lanes=1,64 -o " + out.string(),
+                  dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json rows = json::parse(read_all(out));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("status"), "ok");
+  EXPECT_EQ(rows[1].at("status"), "ok");
+  EXPECT_GT(rows[0].at("cycles_total").get<uint64_t>(), rows[1].at("cycles_total").get<uint64_t>());
+  EXPECT_GT(rows[0].at("serving.lora_sram.peak_bytes").get<uint64_t>(), 0u);
+}
+
 }  // namespace
 }  // namespace etchsim::cli::testing
