@@ -298,6 +298,13 @@ std::string summary_table(const RunResult& result, const std::vector<size_t>& pr
                             : 0.0;
   line(fmt::format("{:<24}{} / {} bytes ({:.1f}%)", "KV SRAM peak / capacity", result.kv_peak_bytes,
                    result.kv_capacity_bytes, kv_pct));
+  if (!result.adapters.empty()) {
+    uint64_t load_cycles = 0;
+    for (const AdapterResult& a : result.adapters) load_cycles += a.load_cycles;
+    line(fmt::format("{:<24}{} / {} bytes, {} adapter(s) loaded in {} cycles", "LoRA SRAM peak",
+                     result.lora_peak_bytes, result.lora_capacity_bytes, result.adapters.size(),
+                     load_cycles));
+  }
   line(fmt::format("{:<24}{:.3f} mJ/token, {:.1f} W, {:.1f} tokens/J", "energy",
                    1e3 * result.energy_j_per_token, result.power_w, result.tokens_per_joule));
   const arch::EnergySplit& e = result.energy_j;
@@ -305,9 +312,10 @@ std::string summary_table(const RunResult& result, const std::vector<size_t>& pr
   auto pct = [joules](double part) { return joules > 0 ? 100.0 * part / joules : 0.0; };
   line(fmt::format(
       "{:<24}cells {:.1f}%, banks {:.1f}%, adders {:.1f}%, registers {:.1f}%, "
-      "vector {:.1f}%, KV {:.1f}%, host {:.1f}%, leakage {:.1f}%, clock {:.1f}%",
+      "vector {:.1f}%, KV {:.1f}%, LoRA {:.1f}%, host {:.1f}%, leakage {:.1f}%, clock {:.1f}%",
       "energy split", pct(e.weight_cells), pct(e.product_banks), pct(e.adders), pct(e.registers),
-      pct(e.vector_units), pct(e.kv_sram), pct(e.host_link), pct(e.leakage), pct(e.clock)));
+      pct(e.vector_units), pct(e.kv_sram), pct(e.lora), pct(e.host_link), pct(e.leakage),
+      pct(e.clock)));
   line(fmt::format("{:<24}{:.2f} B transistors, {:.1f} mm^2 ({})", "area",
                    result.area.transistors / 1e9, result.area.mm2, result.config.process.node));
   const auto busiest = std::max_element(

@@ -49,6 +49,7 @@ TEST(CliRunLora, ChipTokensEqualGoldenWithTheAdapter) {
   const auto chip = run_etchsim(
       "run " + f.model.string() + kLoraChip + common + " --report " + report.string(), dir.path());
   ASSERT_EQ(chip.exit_code, 0) << chip.err;
+  EXPECT_TRUE(contains(chip.out, "1 adapter(s) loaded in")) << chip.out;
   const auto golden = run_etchsim("golden " + f.model.string() + common + " --json", dir.path());
   ASSERT_EQ(golden.exit_code, 0) << golden.err;
   const json g = json::parse(golden.out);
