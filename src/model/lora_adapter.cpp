@@ -216,6 +216,7 @@ LoraAdapter::LoraAdapter(const gguf::GgufFile& adapter, const LlamaShape& base)
     slot = LoraWeight{.a = TensorView{a.type, a.ne[1], a.ne[0], adapter.tensor_data(a)},
                       .b = TensorView{b.type, b.ne[1], b.ne[0], adapter.tensor_data(b)}};
     m_rank = std::max(m_rank, slot->rank());
+    m_tensor_bytes += slot->a.data.size() + slot->b.data.size();
     ++m_count;
   }
 }

@@ -111,14 +111,7 @@ Adapters read_adapters(const RunOptions& o) {
                       image.image.size()));
     }
     const gguf::GgufFile file = gguf::GgufFile::parse(image.image, r.adapter);
-    const model::LoraAdapter adapter(file, o.shape);
-    for (size_t l = 0; l < adapter.n_layer(); ++l) {
-      for (size_t role = 0; role < model::kLoraRoleCount; ++role) {
-        if (const model::LoraWeight* w = adapter.find(l, static_cast<model::LoraRole>(role))) {
-          image.tensor_bytes += w->a.data.size() + w->b.data.size();
-        }
-      }
-    }
+    image.tensor_bytes = model::LoraAdapter(file, o.shape).tensor_bytes();
     a.images.push_back(std::move(image));
   }
   return a;

@@ -66,8 +66,9 @@ class LoraAdapter {
   float alpha() const { return m_alpha; }
   // The rank of the adapted matrices (B.ne[0]) when they all share one, else the largest.
   int64_t rank() const { return m_rank; }
-  size_t n_layer() const { return m_layers.size(); }  // the base model's layer count
-  size_t n_weights() const { return m_count; }        // adapted (layer, role) pairs
+  size_t n_layer() const { return m_layers.size(); }        // the base model's layer count
+  size_t n_weights() const { return m_count; }              // adapted (layer, role) pairs
+  uint64_t tensor_bytes() const { return m_tensor_bytes; }  // every A and B, as stored
 
   // The pair adapting `role` of `layer`, or nullptr (also for a layer beyond the base's).
   const LoraWeight* find(size_t layer, LoraRole role) const;
@@ -84,6 +85,7 @@ class LoraAdapter {
   float m_alpha = 0.0f;
   int64_t m_rank = 0;
   size_t m_count = 0;
+  uint64_t m_tensor_bytes = 0;
   std::vector<LayerSlots> m_layers;
 };
 
