@@ -53,6 +53,10 @@ int sc_main(int argc, char* argv[]) {
       "The chip's flagship run next to a GPU roofline baseline (h100, h200, b200)");
   add(etchsim::cli::register_sweep, "sweep",
       "Run the chip over the cartesian product of config values: one CSV/JSON row per point");
+  add(etchsim::cli::register_rtl, "rtl",
+      "Write SystemVerilog of a layer's matvec units, generated from the weights, with testbenches");
+  add(etchsim::cli::register_rtl_check, "rtl-check",
+      "Build the generated RTL with Verilator and check values (golden) and cycles (arch/)");
 
   try {
     app.parse(argc, argv);

@@ -16,5 +16,7 @@ CommandRunner register_golden(CLI::App& app);
 CommandRunner register_run(CLI::App& app);
 CommandRunner register_compare(CLI::App& app);
 CommandRunner register_sweep(CLI::App& app);
+CommandRunner register_rtl(CLI::App& app);
+CommandRunner register_rtl_check(CLI::App& app);
 
 }  // namespace etchsim::cli

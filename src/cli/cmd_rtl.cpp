@@ -1,0 +1,199 @@
+// etchsim rtl MODEL.gguf --layer N [--units LIST] [--lm-head] [--rows A-B] -o DIR: writes the
+// SystemVerilog of a layer's matvec units, generated from the file's weights and the chip config,
+// with a Verilator testbench beside each.
+// etchsim rtl-check MODEL.gguf --layer N [--tokens IDS] ...: builds them with Verilator, drives
+// them with golden's activations and prints per unit JSON: values against golden, cycles against
+// arch/'s formula. Exit 0 only when everything agrees.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etchsim/cli/commands.hpp"
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/golden/layer_datapath.hpp"
+#include "etchsim/model/llama_model.hpp"
+#include "etchsim/numerics/profile.hpp"
+#include "etchsim/rtl/layer_units.hpp"
+#include "etchsim/rtl/unit_check.hpp"
+#include "flagship.hpp"
+#include "token_input.hpp"
+
+namespace etchsim::cli {
+namespace {
+
+struct RtlArgs {
+  std::string model;
+  std::optional<std::string> config;
+  std::vector<std::string> sets;
+  int64_t layer = -1;
+  std::string units = "qkv,attn_output,gate_up,down";
+  bool lm_head = false;
+  std::optional<std::string> rows;
+  std::string out;
+  std::string tokens = "1,2,3";
+  std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
+  int jobs = 2;
+};
+
+struct Selection {
+  std::vector<rtl::MatvecUnit> units;
+  std::vector<rtl::MatvecUnitSpec> specs;
+};
+
+Selection select_units(const RtlArgs& args, const model::LlamaModel& model) {
+  const arch::ChipConfig config = resolve_chip_config(args.config, args.sets);
+  if (args.layer < 0 || static_cast<size_t>(args.layer) >= model.layers().size()) {
+    throw std::invalid_argument(fmt::format("--layer {} is outside the model (0-{})", args.layer,
+                                            model.layers().size() - 1));
+  }
+  std::optional<rtl::RowRange> rows;
+  if (args.rows) rows = rtl::parse_row_range(*args.rows);
+  Selection sel;
+  std::string list = args.units;
+  for (size_t start = 0; start <= list.size();) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    start = comma + 1;
+    if (name.empty()) continue;
+    const auto unit = rtl::parse_matvec_unit(name);
+    if (!unit || *unit == rtl::MatvecUnit::Output) {
+      throw std::invalid_argument("--units: unknown matvec unit '" + name +
+                                  "' (qkv, attn_output, gate_up, down; --lm-head for output)");
+    }
+    sel.units.push_back(*unit);
+  }
+  if (args.lm_head) sel.units.push_back(rtl::MatvecUnit::Output);
+  if (sel.units.empty()) throw std::invalid_argument("no unit selected (--units, --lm-head)");
+  const auto profile = *numerics::parse_cpu_profile(args.profile);
+  for (rtl::MatvecUnit u : sel.units) {
+    sel.specs.push_back(rtl::matvec_unit_spec(model, static_cast<size_t>(args.layer), u, rows,
+                                              config.datapath, profile));
+  }
+  // Geometry checks (lanes, weight types) before anything is written.
+  for (const auto& spec : sel.specs) rtl::matvec_geometry(spec);
+  return sel;
+}
+
+int run_rtl(const RtlArgs& args) {
+  const gguf::GgufFile file = gguf::GgufFile::open(args.model);
+  const model::LlamaModel model(file);
+  const Selection sel = select_units(args, model);
+  for (const auto& spec : sel.specs) {
+    const auto paths = rtl::write_unit_sources(spec, args.out);
+    const rtl::MatvecGeometry g = rtl::matvec_geometry(spec);
+    std::printf("%s: %lld rows x %lld cols, %u lanes, latency %llu, interval %llu -> %s\n",
+                spec.module.c_str(), static_cast<long long>(g.rows), static_cast<long long>(g.cols),
+                g.lanes, static_cast<unsigned long long>(g.formula.latency),
+                static_cast<unsigned long long>(g.formula.interval), paths.front().c_str());
+  }
+  std::printf(
+      "build one: verilator --cc --exe --build -Wno-fatal --top-module MODULE "
+      "etchsim_fp32.v MODULE.v tb_MODULE.cpp (etchsim rtl-check does it and runs it)\n");
+  return 0;
+}
+
+int run_rtl_check(const RtlArgs& args) {
+  const gguf::GgufFile file = gguf::GgufFile::open(args.model);
+  const model::LlamaModel model(file);
+  const Selection sel = select_units(args, model);
+  const std::vector<int32_t> tokens = parse_token_list(args.tokens);
+  const auto profile = *numerics::parse_cpu_profile(args.profile);
+  const golden::LayerDatapath datapath(model, profile, numerics::Kernel::Fast);
+  const auto stimuli =
+      rtl::golden_stimulus(datapath, static_cast<size_t>(args.layer), tokens, sel.units, sel.specs);
+  std::string dir = args.out;
+  std::unique_ptr<std::string, void (*)(std::string*)> cleanup(nullptr, [](std::string* d) {
+    std::error_code ec;
+    std::filesystem::remove_all(*d, ec);
+    delete d;
+  });
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/etchsim-rtl-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory");
+    dir = tmpl;
+    cleanup.reset(new std::string(dir));
+  }
+  nlohmann::json units = nlohmann::json::array();
+  bool ok = true;
+  for (size_t i = 0; i < sel.specs.size(); ++i) {
+    const std::string name(rtl::matvec_unit_name(sel.units[i]));
+    spdlog::info("rtl-check: {} ({} rows): verilator build and run", sel.specs[i].module,
+                 rtl::matvec_geometry(sel.specs[i]).rows);
+    const rtl::UnitCheck c = rtl::check_unit(sel.specs[i], name, stimuli[i], dir, args.jobs);
+    ok = ok && c.passed();
+    units.push_back({{"name", c.name},
+                     {"module", c.module},
+                     {"rows", c.rows},
+                     {"tokens", c.tokens},
+                     {"latency", c.latency},
+                     {"formula_latency", c.formula.latency},
+                     {"interval", c.interval},
+                     {"formula_interval", c.formula.interval},
+                     {"outputs", c.outputs},
+                     {"int_mismatches", c.int_mismatches},
+                     {"fp32_mismatches", c.fp32_mismatches},
+                     {"terms_checked", c.terms_checked},
+                     {"cycles", c.cycles},
+                     {"verilator_build_s", c.build_seconds},
+                     {"sim_s", c.sim_seconds},
+                     {"passed", c.passed()}});
+  }
+  const nlohmann::json report{{"model", args.model},      {"layer", args.layer}, {"tokens", tokens},
+                              {"numerics", args.profile}, {"passed", ok},        {"units", units}};
+  std::printf("%s\n", report.dump(2).c_str());
+  return ok ? 0 : 3;
+}
+
+void add_common(CLI::App& app, RtlArgs& args) {
+  app.add_option("model", args.model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  app.add_option("--config", args.config,
+                 "Chip configuration TOML (default: configs/hc1.toml, built in)");
+  app.add_option("--set", args.sets,
+                 "Override one config key, e.g. --set datapath.activation_lanes=16");
+  app.add_option("--layer", args.layer, "Layer whose units to generate")->required();
+  app.add_option("--units", args.units,
+                 "Matvec units, comma-separated: qkv, attn_output, gate_up, down")
+      ->capture_default_str();
+  app.add_flag("--lm-head", args.lm_head, "Also the LM head's output matrix (n_vocab rows)");
+  app.add_option("--rows", args.rows,
+                 "Keep rows A-B of each matrix (rows work in parallel: a slice has the whole "
+                 "unit's cycles). Needed for large models");
+  app.add_option("--numerics", args.profile,
+                 "Which llama.cpp CPU build's orders to follow: haswell or zen4")
+      ->check(CLI::IsMember({"haswell", "zen4"}))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+CommandRunner register_rtl(CLI::App& app) {
+  auto args = std::make_shared<RtlArgs>();
+  add_common(app, *args);
+  app.add_option("-o,--out", args->out, "Directory for the .v files and testbenches")->required();
+  return [args] { return run_rtl(*args); };
+}
+
+CommandRunner register_rtl_check(CLI::App& app) {
+  auto args = std::make_shared<RtlArgs>();
+  add_common(app, *args);
+  app.add_option("--tokens", args->tokens,
+                 "Token ids golden runs to make the units' activations: 1,2,3")
+      ->capture_default_str();
+  app.add_option("-o,--out", args->out,
+                 "Keep the generated RTL, builds and logs here (default: a temporary directory, "
+                 "removed afterwards)");
+  app.add_option("-j,--jobs", args->jobs, "Parallel C++ compile jobs for Verilator's build")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  return [args] { return run_rtl_check(*args); };
+}
+
+}  // namespace etchsim::cli

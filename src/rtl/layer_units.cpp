@@ -1,0 +1,242 @@
+#include "etchsim/rtl/layer_units.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "etchsim/numerics/dot_terms.hpp"
+#include "etchsim/rtl/testbench.hpp"
+
+namespace etchsim::rtl {
+namespace {
+
+constexpr std::array<std::string_view, 5> kNames{"qkv", "attn_output", "gate_up", "down", "output"};
+
+struct NamedMatrix {
+  const char* name;
+  const model::TensorView* weights;
+};
+
+std::vector<NamedMatrix> unit_matrices(const model::LlamaModel& model, size_t layer,
+                                       MatvecUnit unit) {
+  if (unit == MatvecUnit::Output) return {{"output", &model.output()}};
+  if (layer >= model.layers().size()) {
+    throw std::invalid_argument("layer " + std::to_string(layer) + " is outside the model (0-" +
+                                std::to_string(model.layers().size() - 1) + ")");
+  }
+  const model::LayerWeights& w = model.layers()[layer];
+  switch (unit) {
+    case MatvecUnit::Qkv:
+      return {{"attn_q", &w.attn_q}, {"attn_k", &w.attn_k}, {"attn_v", &w.attn_v}};
+    case MatvecUnit::AttnOutput:
+      return {{"attn_output", &w.attn_output}};
+    case MatvecUnit::GateUp:
+      return {{"ffn_gate", &w.ffn_gate}, {"ffn_up", &w.ffn_up}};
+    case MatvecUnit::Down:
+      return {{"ffn_down", &w.ffn_down}};
+    case MatvecUnit::Output:
+      break;
+  }
+  return {};
+}
+
+int64_t parse_int(std::string_view text, std::string_view whole) {
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    throw std::invalid_argument("--rows " + std::string(whole) +
+                                ": expected A-B with 0 <= A <= B, e.g. 0-7");
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string_view matvec_unit_name(MatvecUnit unit) { return kNames.at(static_cast<size_t>(unit)); }
+
+std::optional<MatvecUnit> parse_matvec_unit(std::string_view name) {
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (kNames[i] == name) return static_cast<MatvecUnit>(i);
+  }
+  return std::nullopt;
+}
+
+RowRange parse_row_range(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) parse_int("x", text);  // throws
+  const int64_t a = parse_int(text.substr(0, dash), text);
+  const int64_t b = parse_int(text.substr(dash + 1), text);
+  if (b < a) parse_int("x", text);
+  return {a, b + 1};
+}
+
+MatvecUnitSpec matvec_unit_spec(const model::LlamaModel& model, size_t layer, MatvecUnit unit,
+                                const std::optional<RowRange>& rows,
+                                const arch::DatapathConfig& datapath,
+                                numerics::CpuProfile profile) {
+  MatvecUnitSpec spec;
+  spec.module = unit == MatvecUnit::Output
+                    ? std::string("lm_head_output")
+                    : "layer" + std::to_string(layer) + "_" + std::string(matvec_unit_name(unit));
+  spec.datapath = datapath;
+  spec.profile = profile;
+  uint64_t weights = 0;
+  for (const NamedMatrix& m : unit_matrices(model, layer, unit)) {
+    MatrixSlice s{m.name, *m.weights, 0, m.weights->rows};
+    if (rows) {
+      if (rows->begin >= m.weights->rows) continue;  // this matrix has no row in the slice
+      s.row_begin = rows->begin;
+      s.row_end = std::min(rows->end, m.weights->rows);
+    }
+    weights += static_cast<uint64_t>(s.rows()) * static_cast<uint64_t>(s.weights.cols);
+    spec.matrices.push_back(s);
+  }
+  if (spec.matrices.empty()) {
+    throw std::invalid_argument(spec.module + ": --rows " + std::to_string(rows->begin) + "-" +
+                                std::to_string(rows->end - 1) + " keeps no row of any matrix");
+  }
+  if (weights > kMaxUnitWeights) {
+    throw std::invalid_argument(
+        spec.module + " holds " + std::to_string(weights) +
+        " weights; etchsim rtl generates at most " + std::to_string(kMaxUnitWeights) +
+        " per unit. Keep a slice of each matrix's rows with --rows A-B (rows work in parallel, "
+        "so a slice has the whole unit's cycles; scale its area by rows)");
+  }
+  return spec;
+}
+
+std::vector<UnitStimulus> golden_stimulus(const golden::LayerDatapath& datapath, size_t layer,
+                                          std::span<const int32_t> tokens,
+                                          std::span<const MatvecUnit> units,
+                                          std::span<const MatvecUnitSpec> specs) {
+  using golden::HeadUnit;
+  using golden::LayerUnit;
+  if (layer >= datapath.n_layer()) {
+    throw std::invalid_argument("layer " + std::to_string(layer) + " is outside the model");
+  }
+  const bool head = std::find(units.begin(), units.end(), MatvecUnit::Output) != units.end();
+  const size_t last_layer = head ? datapath.n_layer() - 1 : layer;
+  std::vector<UnitStimulus> out(units.size());
+  std::vector<numerics::KvCache> caches;
+  for (size_t l = 0; l <= last_layer; ++l) {
+    caches.push_back(
+        datapath.make_kv_cache(numerics::KvType::F16, static_cast<int>(tokens.size())));
+  }
+  golden::TokenState s = datapath.make_state();
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    datapath.embed(tokens[t], static_cast<int32_t>(t), s);
+    for (size_t l = 0; l <= last_layer; ++l) {
+      for (size_t u = 0; u < golden::kLayerUnitCount; ++u) {
+        const auto unit = static_cast<LayerUnit>(u);
+        datapath.run(unit, l, s, caches[l]);
+        if (l != layer) continue;
+        for (size_t i = 0; i < units.size(); ++i) {
+          const MatvecUnit mu = units[i];
+          const bool hit = (mu == MatvecUnit::Qkv && unit == LayerUnit::Qkv) ||
+                           (mu == MatvecUnit::AttnOutput && unit == LayerUnit::AttnOutput) ||
+                           (mu == MatvecUnit::GateUp && unit == LayerUnit::GateUp) ||
+                           (mu == MatvecUnit::Down && unit == LayerUnit::Down);
+          if (!hit) continue;
+          const golden::PreparedInput& in = mu == MatvecUnit::Qkv          ? s.attn_in
+                                            : mu == MatvecUnit::AttnOutput ? s.attn_out_in
+                                            : mu == MatvecUnit::GateUp     ? s.ffn_in
+                                                                           : s.down_in;
+          UnitStimulus& st = out[i];
+          const gguf::GgmlType want =
+              numerics::vec_dot_type(specs[i].matrices.front().weights.type);
+          for (const numerics::Activation& a : in.conversions) {
+            if (a.type() == want) st.inputs.push_back(a);
+          }
+          std::vector<float> y;
+          for (const MatrixSlice& m : specs[i].matrices) {
+            const std::vector<float>& v = m.name == "attn_q"     ? s.q
+                                          : m.name == "attn_k"   ? s.k
+                                          : m.name == "attn_v"   ? s.v
+                                          : m.name == "ffn_gate" ? s.gate
+                                          : m.name == "ffn_up"   ? s.up
+                                                                 : s.proj;
+            y.insert(y.end(), v.begin() + m.row_begin, v.begin() + m.row_end);
+          }
+          st.outputs.push_back(std::move(y));
+        }
+      }
+    }
+    if (!head) continue;
+    for (size_t u = 0; u < golden::kHeadUnitCount; ++u) {
+      datapath.run(static_cast<HeadUnit>(u), s);
+      if (static_cast<HeadUnit>(u) != HeadUnit::Output) continue;
+      for (size_t i = 0; i < units.size(); ++i) {
+        if (units[i] != MatvecUnit::Output) continue;
+        const gguf::GgmlType want = numerics::vec_dot_type(specs[i].matrices.front().weights.type);
+        for (const numerics::Activation& a : s.output_in.conversions) {
+          if (a.type() == want) out[i].inputs.push_back(a);
+        }
+        const MatrixSlice& m = specs[i].matrices.front();
+        out[i].outputs.emplace_back(s.logits.begin() + m.row_begin, s.logits.begin() + m.row_end);
+      }
+    }
+  }
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (out[i].inputs.size() != tokens.size()) {
+      throw std::logic_error("golden_stimulus: no prepared input for " + specs[i].module);
+    }
+  }
+  return out;
+}
+
+void write_stimulus(const std::string& path, const MatvecUnitSpec& spec, const MatvecGeometry& g,
+                    const UnitStimulus& stimulus) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
+  if (!f) throw std::runtime_error("cannot write " + path);
+  auto put = [&](const void* p, size_t n) {
+    if (std::fwrite(p, 1, n, f.get()) != n) throw std::runtime_error("cannot write " + path);
+  };
+  const uint32_t header[4] = {0x53525445u /* "ETRS" */, kStimulusVersion,
+                              static_cast<uint32_t>(stimulus.inputs.size()), geometry_hash(g)};
+  put(header, sizeof header);
+  const uint64_t blocks = static_cast<uint64_t>(g.cols) / g.block_elems;
+  for (size_t t = 0; t < stimulus.inputs.size(); ++t) {
+    const numerics::Activation& x = stimulus.inputs[t];
+    const numerics::ActivationCodes a = numerics::activation_codes(x);
+    std::vector<int8_t> codes(g.chunks * g.lanes, 0);
+    std::copy(a.q.begin(), a.q.end(), codes.begin());
+    std::vector<uint32_t> scales(g.chunks * g.blocks_per_chunk, 0);
+    for (uint64_t k = 0; k < g.chunks; ++k) {
+      for (uint32_t bc = 0; bc < g.blocks_per_chunk; ++bc) {
+        const uint64_t block = k * g.lanes / g.block_elems + bc;
+        if (block < blocks) scales[k * g.blocks_per_chunk + bc] = a.bits[block];
+      }
+    }
+    put(codes.data(), codes.size());
+    put(scales.data(), scales.size() * 4);
+    std::vector<uint32_t> out(stimulus.outputs[t].size());
+    std::memcpy(out.data(), stimulus.outputs[t].data(), out.size() * 4);
+    put(out.data(), out.size() * 4);
+    std::vector<int32_t> terms;
+    terms.reserve(static_cast<size_t>(g.rows) * blocks * g.terms_per_block);
+    for (const MatrixSlice& m : spec.matrices) {
+      const auto order = matrix_dot_order(m, spec.profile);
+      const size_t row_bytes = gguf::row_bytes(m.weights.type, m.weights.cols);
+      const uint32_t per_block =
+          static_cast<uint32_t>(numerics::dot_form(m.weights.type, order)->lanes +
+                                numerics::dot_form(m.weights.type, order)->min_lanes);
+      for (int64_t r = m.row_begin; r < m.row_end; ++r) {
+        const auto row = m.weights.data.subspan(static_cast<size_t>(r) * row_bytes, row_bytes);
+        const std::vector<int32_t> row_terms =
+            numerics::dot_row_terms(m.weights.type, order, row, x);
+        for (uint64_t b = 0; b < blocks; ++b) {
+          for (uint32_t k = 0; k < g.terms_per_block; ++k) {
+            terms.push_back(k < per_block ? row_terms[b * per_block + k] : 0);
+          }
+        }
+      }
+    }
+    put(terms.data(), terms.size() * 4);
+  }
+}
+
+}  // namespace etchsim::rtl
