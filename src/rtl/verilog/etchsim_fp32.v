@@ -169,8 +169,9 @@ module etchsim_fp32_fma (
   // most one leading bit to cancellation, so the result's round bit lies
   // far above bit 0: a sticky bit worth "something in (0, 1) units of bit 1"
   // gives the correct round and sticky information for both addition and
-  // subtraction.  (Jamming the sticky into a bit that can hold data would
-  // not be correct for subtraction; hence the dedicated bit 0.)
+  // subtraction.  (Bit 0 is reserved for it so that the sticky never merges
+  // with a data bit of the small operand: "b | sticky" on a data bit b is
+  // not a correct stand-in for "b + something in (0, 1)" in a subtraction.)
   wire [51:0] small_win = {1'b0, m_small, 3'b000};     // window bits 52..1
   wire        d_huge    = (d[10:6] != 5'd0) || (d[5:0] > 6'd52);
   // Shift {small_win, 52 zeros} right so that shifted-out bits stay visible
