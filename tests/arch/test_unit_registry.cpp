@@ -10,6 +10,7 @@
 
 #include "etchsim/arch/area.hpp"
 #include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/energy.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
 #include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/model/llama_shape.hpp"
@@ -191,6 +192,20 @@ TEST(UnitRegistry, UnknownUnitsAreLogicErrors) {
   EXPECT_THROW(unit_index(static_cast<LayerUnit>(golden::kLayerUnitCount)), std::logic_error);
   EXPECT_THROW(unit_index(static_cast<HeadUnit>(golden::kHeadUnitCount)), std::logic_error);
   EXPECT_THROW(unit_info(static_cast<LayerUnit>(99)), std::logic_error);
+  // The energy model looks units up in the registry: an unknown one is not skipped.
+  const ChipConfig config = flagship_config();
+  const model::LlamaShape shape = *model::named_shape("llama-3.1-8b");
+  const WeightTypes t = types();
+  const AreaBreakdown area = chip_area(config, shape, t);
+  RunActivity a;
+  a.cycles = 10;
+  a.layers.push_back({{{static_cast<LayerUnit>(golden::kLayerUnitCount), 1}}, 1});
+  EXPECT_THROW(run_energy(config, shape, t, area, a), std::logic_error);
+  a.layers.clear();
+  a.lm_head.unit_tokens.emplace_back(static_cast<HeadUnit>(7), 1);
+  EXPECT_THROW(run_energy(config, shape, t, area, a), std::logic_error);
+  a.lm_head.unit_tokens = {{HeadUnit::Output, 1}};
+  EXPECT_NO_THROW(run_energy(config, shape, t, area, a));
 }
 
 }  // namespace
