@@ -1,80 +1,14 @@
 #include "etchsim/arch/area.hpp"
 
 #include <algorithm>
-#include <initializer_list>
 
 #include "etchsim/arch/cell_counts.hpp"
 #include "etchsim/arch/process_node.hpp"
 #include "etchsim/arch/timing.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/arch/weight_cell.hpp"
 
 namespace etchsim::arch {
-namespace {
-
-struct Matrix {
-  gguf::GgmlType type;
-  uint64_t rows;
-};
-
-// A matvec unit over `cols` inputs; `banks_per_lane` product banks per activation lane (1 when
-// its matrices are fused, one per matrix otherwise).
-UnitCost matvec_unit(std::string name, const ChipConfig& config, uint64_t cols,
-                     std::initializer_list<Matrix> matrices, uint32_t banks_per_lane) {
-  const DatapathConfig& dp = config.datapath;
-  const bool allow_float = config.weight_cells.allow_f16_weights;
-  UnitCost u;
-  u.name = std::move(name);
-  const auto passes = static_cast<double>(ceil_div(cols, dp.activation_lanes));
-  u.product_banks = uint64_t{banks_per_lane} * dp.activation_lanes;
-  u.product_lane_cycles = static_cast<double>(u.product_banks) * passes;
-  uint64_t out_elements = 0;
-  for (const Matrix& m : matrices) {
-    const MatrixCells cells = matrix_cells(m.type, m.rows, cols, allow_float);
-    const uint32_t cpw = cell_layout(m.type, allow_float).cells_per_weight;
-    const RowDatapath row =
-        row_datapath(dp.activation_lanes, cpw, dp.adder_levels_per_stage, dp.accumulator_bits);
-    u.cells += cells.total_cells();
-    u.float_weights += cells.float_weights;
-    u.adder_bits += m.rows * row.adder_bits;
-    u.register_bits += m.rows * row.register_bits;
-    u.cell_selects += static_cast<double>(cells.total_cells());
-    u.adder_bit_ops += static_cast<double>(m.rows * row.adder_bits) * passes;
-    u.register_bits_latched += static_cast<double>(m.rows * row.register_bits) * passes;
-    out_elements += m.rows;
-  }
-  u.register_bits += out_elements * kRegisterElementBits;
-  u.register_bits_latched += static_cast<double>(out_elements * kRegisterElementBits);
-  return u;
-}
-
-// An element-wise unit over `n` inputs producing `out` elements.
-UnitCost vector_unit(std::string name, const ChipConfig& config, uint64_t n, uint64_t out) {
-  UnitCost u;
-  u.name = std::move(name);
-  u.vector_lanes = config.datapath.vector_lanes;
-  u.register_bits = out * kRegisterElementBits;
-  u.vector_ops = static_cast<double>(n * kVectorOpsPerElement);
-  u.register_bits_latched = static_cast<double>(u.register_bits);
-  return u;
-}
-
-// Output only: the activity of an element-wise unit without lanes (attention's MACs are counted
-// from the KV SRAM reads by the energy model).
-UnitCost attention_unit(const ChipConfig& config, const model::LlamaShape& shape) {
-  UnitCost u;
-  u.name = "attention";
-  const KvRowGeometry g = kv_row_geometry(shape.n_head_kv, shape.head_dim(), config.kv_sram);
-  const uint64_t per_row = uint64_t{shape.n_head} * shape.head_dim();
-  // MAC lanes keep pace with the SRAM (docs/timing.md): every query head's products of the rows
-  // delivered per cycle.
-  u.attention_macs =
-      g.rows_per_cycle > 0 ? g.rows_per_cycle * per_row : ceil_div(per_row, g.cycles_per_row);
-  u.register_bits = uint64_t{shape.n_embd} * kRegisterElementBits;
-  u.register_bits_latched = static_cast<double>(u.register_bits);
-  return u;
-}
-
-}  // namespace
 
 RowDatapath row_datapath(uint32_t lanes, uint32_t cells_per_weight, uint32_t levels_per_stage,
                          uint32_t accumulator_bits) {
@@ -101,48 +35,87 @@ RowDatapath row_datapath(uint32_t lanes, uint32_t cells_per_weight, uint32_t lev
   return row;
 }
 
+UnitCost matvec_unit_cost(std::string_view name, const ChipConfig& config, uint64_t cols,
+                          std::span<const UnitMatrix> matrices, uint32_t banks_per_lane) {
+  const DatapathConfig& dp = config.datapath;
+  const bool allow_float = config.weight_cells.allow_f16_weights;
+  UnitCost u;
+  u.name = std::string(name);
+  const auto passes = static_cast<double>(ceil_div(cols, dp.activation_lanes));
+  u.product_banks = uint64_t{banks_per_lane} * dp.activation_lanes;
+  u.product_lane_cycles = static_cast<double>(u.product_banks) * passes;
+  uint64_t out_elements = 0;
+  for (const UnitMatrix& m : matrices) {
+    const MatrixCells cells = matrix_cells(m.type, m.rows, cols, allow_float);
+    const uint32_t cpw = cell_layout(m.type, allow_float).cells_per_weight;
+    const RowDatapath row =
+        row_datapath(dp.activation_lanes, cpw, dp.adder_levels_per_stage, dp.accumulator_bits);
+    u.cells += cells.total_cells();
+    u.float_weights += cells.float_weights;
+    u.adder_bits += m.rows * row.adder_bits;
+    u.register_bits += m.rows * row.register_bits;
+    u.cell_selects += static_cast<double>(cells.total_cells());
+    u.adder_bit_ops += static_cast<double>(m.rows * row.adder_bits) * passes;
+    u.register_bits_latched += static_cast<double>(m.rows * row.register_bits) * passes;
+    out_elements += m.rows;
+  }
+  u.register_bits += out_elements * kRegisterElementBits;
+  u.register_bits_latched += static_cast<double>(out_elements * kRegisterElementBits);
+  return u;
+}
+
+UnitCost vector_unit_cost(std::string_view name, const ChipConfig& config, uint64_t n,
+                          uint64_t out) {
+  UnitCost u;
+  u.name = std::string(name);
+  u.vector_lanes = config.datapath.vector_lanes;
+  u.register_bits = out * kRegisterElementBits;
+  u.vector_ops = static_cast<double>(n * kVectorOpsPerElement);
+  u.register_bits_latched = static_cast<double>(u.register_bits);
+  return u;
+}
+
+// Output only: the activity of an element-wise unit without lanes (attention's MACs are counted
+// from the KV SRAM reads by the energy model).
+UnitCost attention_unit_cost(std::string_view name, const ChipConfig& config,
+                             const model::LlamaShape& shape) {
+  UnitCost u;
+  u.name = std::string(name);
+  const KvRowGeometry g = kv_row_geometry(shape.n_head_kv, shape.head_dim(), config.kv_sram);
+  const uint64_t per_row = uint64_t{shape.n_head} * shape.head_dim();
+  // MAC lanes keep pace with the SRAM (docs/timing.md): every query head's products of the rows
+  // delivered per cycle.
+  u.attention_macs =
+      g.rows_per_cycle > 0 ? g.rows_per_cycle * per_row : ceil_div(per_row, g.cycles_per_row);
+  u.register_bits = uint64_t{shape.n_embd} * kRegisterElementBits;
+  u.register_bits_latched = static_cast<double>(u.register_bits);
+  return u;
+}
+
+UnitCost argmax_unit_cost(std::string_view name, const model::LlamaShape& shape) {
+  UnitCost u;
+  u.name = std::string(name);
+  // A comparator tree over every logit: n_vocab - 1 comparators of fp32 width.
+  u.adder_bits = (uint64_t{shape.n_vocab} - 1) * kRegisterElementBits;
+  u.adder_bit_ops = static_cast<double>(u.adder_bits);
+  u.register_bits = kRegisterElementBits;
+  u.register_bits_latched = kRegisterElementBits;
+  return u;
+}
+
 std::vector<UnitCost> layer_unit_costs(const ChipConfig& config, const model::LlamaShape& shape,
-                                       const WeightTypes& t) {
-  const uint64_t embd = shape.n_embd, ff = shape.n_ff, kv = shape.n_embd_kv();
-  const uint64_t q = uint64_t{shape.n_head} * shape.head_dim();
-  // datapath.matvec_units beyond 4 split the fused units: QKV first (up to 3), then gate|up.
-  const uint32_t extra = config.datapath.matvec_units - 4;
-  const uint32_t qkv_banks = 1 + std::min(extra, 2u);
-  const uint32_t gate_up_banks = 1 + (extra > 2 ? 1u : 0u);
+                                       const WeightTypes& types) {
+  const UnitContext c{config, shape, types, 1, config.weight_cells.allow_f16_weights};
   std::vector<UnitCost> units;
-  units.push_back(vector_unit("attn_norm", config, embd, embd));
-  units.push_back(vector_unit("attn_quantize", config, embd, embd));
-  units.push_back(matvec_unit("qkv", config, embd, {{t.q, q}, {t.k, kv}, {t.v, kv}}, qkv_banks));
-  units.push_back(vector_unit("rope", config, q + kv, q + 2 * kv));
-  units.push_back(attention_unit(config, shape));
-  units.push_back(vector_unit("attn_out_quantize", config, q, q));
-  units.push_back(matvec_unit("attn_output", config, q, {{t.o, embd}}, 1));
-  units.push_back(vector_unit("attn_residual", config, embd, embd));
-  units.push_back(vector_unit("ffn_norm", config, embd, embd));
-  units.push_back(vector_unit("ffn_quantize", config, embd, embd));
-  units.push_back(matvec_unit("gate_up", config, embd, {{t.gate, ff}, {t.up, ff}}, gate_up_banks));
-  units.push_back(vector_unit("silu_mul", config, 2 * ff, ff));
-  units.push_back(vector_unit("down_quantize", config, ff, ff));
-  units.push_back(matvec_unit("down", config, ff, {{t.down, embd}}, 1));
-  units.push_back(vector_unit("ffn_residual", config, embd, embd));
+  for (const UnitInfo& u : layer_units()) units.push_back(u.cost(c));
   return units;
 }
 
 std::vector<UnitCost> lm_head_unit_costs(const ChipConfig& config, const model::LlamaShape& shape,
-                                         const WeightTypes& t) {
-  const uint64_t embd = shape.n_embd;
+                                         const WeightTypes& types) {
+  const UnitContext c{config, shape, types, 1, config.weight_cells.allow_f16_weights};
   std::vector<UnitCost> units;
-  units.push_back(vector_unit("output_norm", config, embd, embd));
-  units.push_back(vector_unit("output_quantize", config, embd, embd));
-  units.push_back(matvec_unit("output", config, embd, {{t.output, shape.n_vocab}}, 1));
-  UnitCost argmax;
-  argmax.name = "argmax";
-  // A comparator tree over every logit: n_vocab - 1 comparators of fp32 width.
-  argmax.adder_bits = (uint64_t{shape.n_vocab} - 1) * kRegisterElementBits;
-  argmax.adder_bit_ops = static_cast<double>(argmax.adder_bits);
-  argmax.register_bits = kRegisterElementBits;
-  argmax.register_bits_latched = kRegisterElementBits;
-  units.push_back(argmax);
+  for (const UnitInfo& u : head_units()) units.push_back(u.cost(c));
   return units;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "etchsim/arch/process_node.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 
 namespace etchsim::arch {
 namespace {
@@ -11,20 +12,20 @@ constexpr double kFj = 1e-15;
 constexpr double kPj = 1e-12;
 constexpr double kNw = 1e-9;
 
-// Adds the dynamic energy (joules, at the reference node) of a stage's units.
+// Adds the dynamic energy (joules, at the reference node) of a stage's units. `costs` are the
+// stage's unit costs in registry order (layer_unit_costs / lm_head_unit_costs): unit_index finds
+// a unit's, or throws std::logic_error for a unit the registry does not know.
+template <class Unit>
 void add_stage(EnergySplit& e, const EnergyConfig& c, const std::vector<UnitCost>& costs,
-               const RunActivity::Stage& stage) {
-  for (const auto& [name, tokens] : stage.unit_tokens) {
-    for (const UnitCost& u : costs) {
-      if (u.name != name) continue;
-      const auto n = static_cast<double>(tokens);
-      e.weight_cells += n * u.cell_selects * c.cell_select_fj * kFj;
-      e.product_banks += n * u.product_lane_cycles * c.product_bank_lane_fj * kFj;
-      e.adders += n * u.adder_bit_ops * c.adder_bit_fj * kFj;
-      e.registers += n * u.register_bits_latched * c.register_bit_fj * kFj;
-      e.vector_units += n * u.vector_ops * c.vector_op_fj * kFj;
-      break;
-    }
+               const RunActivity::Stage<Unit>& stage) {
+  for (const auto& [unit, tokens] : stage.unit_tokens) {
+    const UnitCost& u = costs.at(unit_index(unit));
+    const auto n = static_cast<double>(tokens);
+    e.weight_cells += n * u.cell_selects * c.cell_select_fj * kFj;
+    e.product_banks += n * u.product_lane_cycles * c.product_bank_lane_fj * kFj;
+    e.adders += n * u.adder_bit_ops * c.adder_bit_fj * kFj;
+    e.registers += n * u.register_bits_latched * c.register_bit_fj * kFj;
+    e.vector_units += n * u.vector_ops * c.vector_op_fj * kFj;
   }
 }
 
@@ -54,7 +55,9 @@ EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
   const double node = process_node(config.process.node).energy_factor;
   EnergySplit e;
   const std::vector<UnitCost> layer = layer_unit_costs(config, shape, types);
-  for (const RunActivity::Stage& stage : activity.layers) add_stage(e, c, layer, stage);
+  for (const RunActivity::Stage<golden::LayerUnit>& stage : activity.layers) {
+    add_stage(e, c, layer, stage);
+  }
   add_stage(e, c, lm_head_unit_costs(config, shape, types), activity.lm_head);
   e.vector_units += static_cast<double>(activity.kv_rows_read) * shape.n_head * shape.head_dim() *
                     c.attention_mac_fj * kFj;
@@ -78,7 +81,7 @@ EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
   const double seconds = static_cast<double>(activity.cycles) / config.clock_hz();
   e.leakage = area.transistors * c.leakage_nw_per_transistor * kNw * seconds;
   double clocked = 0;  // register-bit cycles
-  for (const RunActivity::Stage& stage : activity.layers) {
+  for (const RunActivity::Stage<golden::LayerUnit>& stage : activity.layers) {
     clocked += static_cast<double>(area.register_bits_per_layer) *
                clock_cycles(stage.busy_cycles, activity.cycles, c.clock_gating);
   }

@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
-#include "etchsim/arch/weight_cell.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 
 namespace etchsim::arch {
 namespace {
-
-uint32_t max_cells(const std::vector<gguf::GgmlType>& types, bool allow_float) {
-  uint32_t cells = 0;
-  for (auto type : types) cells = std::max(cells, cell_layout(type, allow_float).cells_per_weight);
-  return cells;
-}
 
 void add(StageTiming& stage, std::string_view unit, UnitTiming timing) {
   stage.units.push_back({unit, timing});
@@ -23,37 +17,17 @@ void add(StageTiming& stage, std::string_view unit, UnitTiming timing) {
 
 StageTiming layer_timing(const ChipConfig& config, const model::LlamaShape& shape,
                          const WeightTypes& t, uint64_t n_pos, bool allow_float) {
-  const auto& dp = config.datapath;
-  const uint64_t embd = shape.n_embd;
-  const uint64_t ff = shape.n_ff;
-  const AttentionShape heads{shape.n_head, shape.n_head_kv, shape.head_dim()};
+  const UnitContext c{config, shape, t, n_pos, allow_float};
   StageTiming s;
-  add(s, "attn_norm", rms_norm_timing(embd, dp));
-  add(s, "attn_quantize", quantize_timing(embd, dp));
-  add(s, "qkv", matvec_timing(embd, dp, max_cells({t.q, t.k, t.v}, allow_float)));
-  add(s, "rope", rope_timing(embd + shape.n_embd_kv(), dp));
-  add(s, "attention", attention_timing(n_pos, heads, config));
-  add(s, "attn_out_quantize", quantize_timing(embd, dp));
-  add(s, "attn_output", matvec_timing(embd, dp, max_cells({t.o}, allow_float)));
-  add(s, "attn_residual", residual_timing(embd, dp));
-  add(s, "ffn_norm", rms_norm_timing(embd, dp));
-  add(s, "ffn_quantize", quantize_timing(embd, dp));
-  add(s, "gate_up", matvec_timing(embd, dp, max_cells({t.gate, t.up}, allow_float)));
-  add(s, "silu_mul", silu_mul_timing(ff, dp));
-  add(s, "down_quantize", quantize_timing(ff, dp));
-  add(s, "down", matvec_timing(ff, dp, max_cells({t.down}, allow_float)));
-  add(s, "ffn_residual", residual_timing(embd, dp));
+  for (const UnitInfo& u : layer_units()) add(s, u.name, u.timing(c));
   return s;
 }
 
 StageTiming lm_head_timing(const ChipConfig& config, const model::LlamaShape& shape,
                            const WeightTypes& t, bool allow_float) {
-  const auto& dp = config.datapath;
+  const UnitContext c{config, shape, t, 1, allow_float};
   StageTiming s;
-  add(s, "output_norm", rms_norm_timing(shape.n_embd, dp));
-  add(s, "output_quantize", quantize_timing(shape.n_embd, dp));
-  add(s, "output", matvec_timing(shape.n_embd, dp, max_cells({t.output}, allow_float)));
-  add(s, "argmax", argmax_timing(shape.n_vocab, dp));
+  for (const UnitInfo& u : head_units()) add(s, u.name, u.timing(c));
   return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/golden/layer_datapath.hpp"
 
 namespace etchsim::chip {
@@ -9,12 +10,12 @@ namespace etchsim::chip {
 LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
                const golden::SamplingParams& sampling)
     : sc_module(name), m_tokens(ctx.tokens), m_sampling(sampling) {
-  const arch::StageTiming timing = arch::lm_head_timing(ctx.config, ctx.shape, ctx.types,
-                                                        ctx.config.weight_cells.allow_f16_weights);
-  for (size_t i = 0; i < timing.units.size(); ++i) {
-    const auto unit = static_cast<golden::HeadUnit>(i);
+  const arch::UnitContext uctx{ctx.config, ctx.shape, ctx.types, 1,
+                               ctx.config.weight_cells.allow_f16_weights};
+  for (const arch::UnitInfo& info : arch::head_units()) {
+    const golden::HeadUnit unit = info.head_unit();
     PipelineUnit::FireFn fire;
-    if (unit == golden::HeadUnit::Argmax) {
+    if (info.kind == arch::UnitKind::Argmax) {
       if (m_tokens.functional()) fire = [this](const TokenTag& tag) { choose(tag); };
     } else if (m_tokens.functional()) {
       fire = [this, unit](const TokenTag& tag) {
@@ -23,9 +24,8 @@ LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
         if (unit == golden::HeadUnit::Output && m_on_logits) m_on_logits(tag, state.logits);
       };
     }
-    const arch::UnitTiming t = timing.units[i].timing;
-    m_units.push_back(std::make_unique<PipelineUnit>(std::string(golden::head_unit_name(unit)), t,
-                                                     std::move(fire)));
+    m_units.push_back(
+        std::make_unique<PipelineUnit>(std::string(info.name), info.timing(uctx), std::move(fire)));
     ctx.pipeline.add(m_units.back().get(), stage);
   }
 }

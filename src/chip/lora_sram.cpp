@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "etchsim/arch/lora_timing.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/model/lora_adapter.hpp"
 
@@ -15,33 +16,19 @@ namespace {
 
 using model::LoraRole;
 
-// The matrices each LoRA path (kLoraUnits order) adapts, in the order the unit computes them.
-constexpr std::array<std::array<std::optional<LoraRole>, 3>, kLoraUnits.size()> kUnitRoles{{
-    {LoraRole::AttnQ, LoraRole::AttnK, LoraRole::AttnV},
-    {LoraRole::AttnOutput, std::nullopt, std::nullopt},
-    {LoraRole::FfnGate, LoraRole::FfnUp, std::nullopt},
-    {LoraRole::FfnDown, std::nullopt, std::nullopt},
-}};
-
 double kib(uint64_t bytes) { return static_cast<double>(bytes) / 1024.0; }
 
 }  // namespace
-
-std::optional<size_t> lora_unit_index(golden::LayerUnit unit) {
-  for (size_t i = 0; i < kLoraUnits.size(); ++i) {
-    if (kLoraUnits[i] == unit) return i;
-  }
-  return std::nullopt;
-}
 
 struct LoraSram::Slot {
   std::vector<std::byte> image;  // the GGUF image as written; the adapter's views point into it
   gguf::GgufFile file;
   model::LoraAdapter adapter;
   golden::LoraBinding binding;
-  std::vector<uint64_t> layer_bytes;                           // A and B bytes per layer
-  std::vector<std::array<UnitPath, kLoraUnits.size()>> paths;  // per layer
-  uint32_t bound = 0;                                          // sequences bound to it
+  std::vector<uint64_t> layer_bytes;  // A and B bytes per layer
+  // Per layer, per unit (arch::unit_index order).
+  std::vector<std::array<UnitPath, golden::kLayerUnitCount>> paths;
+  uint32_t bound = 0;  // sequences bound to it
 };
 
 LoraSram::LoraSram(sc_core::sc_module_name name, const arch::ChipConfig& config,
@@ -99,12 +86,12 @@ std::optional<uint32_t> LoraSram::commit(float user_scale) {
   slot->layer_bytes.assign(m_shape.n_layer, 0);
   slot->paths.resize(m_shape.n_layer);
   for (uint32_t l = 0; l < m_shape.n_layer; ++l) {
-    for (size_t u = 0; u < kLoraUnits.size(); ++u) {
+    for (const arch::UnitInfo& info : arch::layer_units()) {
+      if (info.lora_roles.empty()) continue;
       std::vector<arch::LoraMatrixShape> matrices;
-      UnitPath& path = slot->paths[l][u];
-      for (const std::optional<LoraRole>& role : kUnitRoles[u]) {
-        if (!role) continue;
-        const model::LoraWeight* w = slot->adapter.find(l, *role);
+      UnitPath& path = slot->paths[l][arch::unit_index(info.layer_unit())];
+      for (const LoraRole role : info.lora_roles) {
+        const model::LoraWeight* w = slot->adapter.find(l, role);
         if (w == nullptr) continue;
         const auto rank = static_cast<uint64_t>(w->rank());
         const arch::LoraMatrixShape m{static_cast<uint64_t>(w->a.cols),
@@ -188,18 +175,19 @@ const golden::LoraBinding* LoraSram::binding(uint32_t seq) const {
   return slot != nullptr ? &slot->binding : nullptr;
 }
 
-arch::UnitTiming LoraSram::timing(uint32_t seq, uint32_t layer, size_t unit,
+arch::UnitTiming LoraSram::timing(uint32_t seq, uint32_t layer, golden::LayerUnit unit,
                                   const arch::UnitTiming& base) const {
   const Slot* slot = bound_slot(seq);
   if (slot == nullptr) return base;
-  return arch::adapted_timing(base, slot->paths[layer][unit].timing);
+  return arch::adapted_timing(base, slot->paths[layer][arch::unit_index(unit)].timing);
 }
 
-void LoraSram::count(uint32_t seq, uint32_t layer, size_t unit) {
+void LoraSram::count(uint32_t seq, uint32_t layer, golden::LayerUnit unit) {
   const Slot* slot = bound_slot(seq);
   if (slot == nullptr) return;
-  m_bits_read += slot->paths[layer][unit].bits;
-  m_macs += slot->paths[layer][unit].macs;
+  const UnitPath& path = slot->paths[layer][arch::unit_index(unit)];
+  m_bits_read += path.bits;
+  m_macs += path.macs;
 }
 
 void LoraSram::set_used(uint64_t used) {

@@ -50,10 +50,7 @@ std::vector<float> GoldenModel::evaluate(int32_t token) {
   m_datapath.embed(token, m_n_past, m_state, &lora);
   for (size_t i = 0; i < m_kv.size(); ++i) layer(i);
   ++m_n_past;
-  for (const HeadUnit unit :
-       {HeadUnit::OutputNorm, HeadUnit::OutputQuantize, HeadUnit::Output, HeadUnit::Argmax}) {
-    m_datapath.run(unit, m_state);
-  }
+  for (size_t u = 0; u < kHeadUnitCount; ++u) m_datapath.run(static_cast<HeadUnit>(u), m_state);
   return m_state.logits;
 }
 

@@ -23,6 +23,32 @@ constexpr std::array<std::string_view, kLayerUnitCount> kLayerUnitNames{
 constexpr std::array<std::string_view, kHeadUnitCount> kHeadUnitNames{
     "output_norm", "output_quantize", "output", "argmax"};
 
+using Role = model::LoraRole;
+constexpr std::array kQkvRoles{Role::AttnQ, Role::AttnK, Role::AttnV};
+constexpr std::array kAttnOutputRoles{Role::AttnOutput};
+constexpr std::array kGateUpRoles{Role::FfnGate, Role::FfnUp};
+constexpr std::array kDownRoles{Role::FfnDown};
+
+// Where the product of a layer matrix goes.
+std::span<float> role_output(TokenState& s, Role role) {
+  switch (role) {
+    case Role::AttnQ:
+      return s.q;
+    case Role::AttnK:
+      return s.k;
+    case Role::AttnV:
+      return s.v;
+    case Role::AttnOutput:
+    case Role::FfnDown:
+      return s.proj;
+    case Role::FfnGate:
+      return s.gate;
+    case Role::FfnUp:
+      return s.up;
+  }
+  throw std::invalid_argument("LayerDatapath: unknown matrix role");
+}
+
 // Converts x once per vec_dot_type of `weights` (ggml-formats.md §4.1). The vector keeps its
 // capacity; each numerics::Activation allocates its blocks when constructed (it has no refill).
 void prepare_span(PreparedInput& in, std::span<const float> x,
@@ -65,6 +91,21 @@ std::optional<LayerUnit> layer_unit_from_name(std::string_view name) {
     if (kLayerUnitNames[i] == name) return static_cast<LayerUnit>(i);
   }
   return std::nullopt;
+}
+
+std::span<const model::LoraRole> layer_unit_roles(LayerUnit unit) {
+  switch (unit) {
+    case LayerUnit::Qkv:
+      return kQkvRoles;
+    case LayerUnit::AttnOutput:
+      return kAttnOutputRoles;
+    case LayerUnit::GateUp:
+      return kGateUpRoles;
+    case LayerUnit::Down:
+      return kDownRoles;
+    default:
+      return {};
+  }
 }
 
 std::optional<HeadUnit> head_unit_from_name(std::string_view name) {
@@ -229,7 +270,7 @@ void LayerDatapath::adapted_matvec(size_t layer, model::LoraRole role, const Pre
 }
 
 void LayerDatapath::prepare_input(PreparedInput& in, std::span<const float> x, size_t layer,
-                                  std::initializer_list<model::LoraRole> roles,
+                                  std::span<const model::LoraRole> roles,
                                   const TokenState& s) const {
   std::array<const model::TensorView*, 2 * model::kLoraRoleCount> weights{};
   size_t n = 0;
@@ -262,7 +303,6 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
     throw std::out_of_range(
         fmt::format("layer {} is beyond the model's {} layers", layer, m_model.layers().size()));
   }
-  using Role = model::LoraRole;
   const model::LayerWeights& w = m_model.layers()[layer];
   const float eps = m_model.shape().rms_eps;
   switch (unit) {
@@ -270,12 +310,10 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
       numerics::rms_norm(s.x, w.attn_norm, eps, s.norm);
       return;
     case LayerUnit::AttnQuantize:
-      prepare_input(s.attn_in, s.norm, layer, {Role::AttnQ, Role::AttnK, Role::AttnV}, s);
+      prepare_input(s.attn_in, s.norm, layer, layer_unit_roles(LayerUnit::Qkv), s);
       return;
     case LayerUnit::Qkv:
-      adapted_matvec(layer, Role::AttnQ, s.attn_in, s.q, s, "qkv");
-      adapted_matvec(layer, Role::AttnK, s.attn_in, s.k, s, "qkv");
-      adapted_matvec(layer, Role::AttnV, s.attn_in, s.v, s, "qkv");
+      matvec_unit(unit, layer, s.attn_in, s);
       return;
     case LayerUnit::Rope:
       numerics::rope(s.q, m_attention.head_dim, s.rope);
@@ -286,10 +324,10 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
       numerics::attend(m_profile, s.q, *cache, s.pos + 1, m_attention, s.attn);
       return;
     case LayerUnit::AttnOutQuantize:
-      prepare_input(s.attn_out_in, s.attn, layer, {Role::AttnOutput}, s);
+      prepare_input(s.attn_out_in, s.attn, layer, layer_unit_roles(LayerUnit::AttnOutput), s);
       return;
     case LayerUnit::AttnOutput:
-      adapted_matvec(layer, Role::AttnOutput, s.attn_out_in, s.proj, s, "attn_output");
+      matvec_unit(unit, layer, s.attn_out_in, s);
       return;
     case LayerUnit::AttnResidual:
       numerics::add(s.x, s.proj, s.x);  // h = x + attn
@@ -298,26 +336,32 @@ void LayerDatapath::run_unit(LayerUnit unit, size_t layer, TokenState& s,
       numerics::rms_norm(s.x, w.ffn_norm, eps, s.norm);
       return;
     case LayerUnit::FfnQuantize:
-      prepare_input(s.ffn_in, s.norm, layer, {Role::FfnGate, Role::FfnUp}, s);
+      prepare_input(s.ffn_in, s.norm, layer, layer_unit_roles(LayerUnit::GateUp), s);
       return;
     case LayerUnit::GateUp:
-      adapted_matvec(layer, Role::FfnGate, s.ffn_in, s.gate, s, "gate_up");
-      adapted_matvec(layer, Role::FfnUp, s.ffn_in, s.up, s, "gate_up");
+      matvec_unit(unit, layer, s.ffn_in, s);
       return;
     case LayerUnit::SiluMul:
       numerics::swiglu(m_profile, s.gate, s.up, s.gate);
       return;
     case LayerUnit::DownQuantize:
-      prepare_input(s.down_in, s.gate, layer, {Role::FfnDown}, s);
+      prepare_input(s.down_in, s.gate, layer, layer_unit_roles(LayerUnit::Down), s);
       return;
     case LayerUnit::Down:
-      adapted_matvec(layer, Role::FfnDown, s.down_in, s.proj, s, "down");
+      matvec_unit(unit, layer, s.down_in, s);
       return;
     case LayerUnit::FfnResidual:
       numerics::add(s.x, s.proj, s.x);  // out = h + ffn
       return;
   }
   throw std::invalid_argument("LayerDatapath::run: unknown layer unit");
+}
+
+void LayerDatapath::matvec_unit(LayerUnit unit, size_t layer, const PreparedInput& in,
+                                TokenState& s) const {
+  for (const Role role : layer_unit_roles(unit)) {
+    adapted_matvec(layer, role, in, role_output(s, role), s, layer_unit_name(unit));
+  }
 }
 
 // §5.3 item 11: output_norm, then the LM head (output.weight or the tied token_embd).
@@ -330,7 +374,7 @@ void LayerDatapath::run(HeadUnit unit, TokenState& s) const {
       prepare(s.output_in, s.norm, {&m_model.output()});
       return;
     case HeadUnit::Output:
-      matvec(m_model.output(), s.output_in, s.logits, "output");
+      matvec(m_model.output(), s.output_in, s.logits, head_unit_name(unit));
       return;
     case HeadUnit::Argmax:
       return;

@@ -10,11 +10,13 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <systemc>
 
 #include "etchsim/arch/cell_counts.hpp"
 #include "etchsim/arch/timing.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/chip/chip.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/golden/layer_datapath.hpp"
@@ -189,10 +191,24 @@ LayerResult stage_result(std::string name, const chip::Pipeline& pipeline, uint3
   return r;
 }
 
-arch::RunActivity::Stage stage_activity(const LayerResult& layer) {
-  arch::RunActivity::Stage stage;
+// A stage's units are the unit registry's `table` (layer_units / head_units), in order: the chip
+// builds them from it.
+template <class Unit>
+arch::RunActivity::Stage<Unit> stage_activity(const LayerResult& layer,
+                                              std::span<const arch::UnitInfo> table) {
+  if (layer.units.size() != table.size()) {
+    throw std::logic_error(fmt::format("stage {} has {} units, the unit registry {}", layer.name,
+                                       layer.units.size(), table.size()));
+  }
+  arch::RunActivity::Stage<Unit> stage;
   stage.busy_cycles = layer.busy_cycles;
-  for (const UnitResult& unit : layer.units) stage.unit_tokens.emplace_back(unit.name, unit.tokens);
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (layer.units[i].name != table[i].name) {
+      throw std::logic_error(fmt::format("stage {}: unit {} is {}, the unit registry's {}",
+                                         layer.name, i, layer.units[i].name, table[i].name));
+    }
+    stage.unit_tokens.emplace_back(std::get<Unit>(table[i].step), layer.units[i].tokens);
+  }
   return stage;
 }
 
@@ -202,8 +218,12 @@ void add_energy_and_area(RunResult& r, const RunOptions& o, const arch::WeightTy
                          const chip::Chip& chip) {
   r.area = arch::chip_area(o.config, o.shape, types);
   arch::RunActivity a;
-  for (size_t i = 0; i + 1 < r.layers.size(); ++i) a.layers.push_back(stage_activity(r.layers[i]));
-  if (!r.layers.empty()) a.lm_head = stage_activity(r.layers.back());
+  for (size_t i = 0; i + 1 < r.layers.size(); ++i) {
+    a.layers.push_back(stage_activity<golden::LayerUnit>(r.layers[i], arch::layer_units()));
+  }
+  if (!r.layers.empty()) {
+    a.lm_head = stage_activity<golden::HeadUnit>(r.layers.back(), arch::head_units());
+  }
   const chip::KvSram& kv = chip.kv_sram();
   a.kv_bits_read = kv.bits_read();
   a.kv_bits_written = kv.bits_written();

@@ -219,7 +219,7 @@ TEST(Energy, RunEnergyByHand) {
   const WeightTypes t = WeightTypes::uniform(GgmlType::Q4_0);
   const AreaBreakdown area = chip_area(c, s, t);
   RunActivity a;
-  a.layers.push_back({{{"attn_output", 3}, {"attn_norm", 3}}, 400});
+  a.layers.push_back({{{golden::LayerUnit::AttnOutput, 3}, {golden::LayerUnit::AttnNorm, 3}}, 400});
   a.lm_head = {{}, 100};
   a.kv_bits_read = 1000;
   a.kv_bits_written = 100;

@@ -10,6 +10,7 @@
 #include "chip_test_models.hpp"
 #include "etchsim/arch/lora_timing.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/chip/address_map.hpp"
 #include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/gguf/reader.hpp"
@@ -162,24 +163,20 @@ TEST(ChipLora, AdapterAddsTheLoraPathLatencyToEveryToken) {
   // The expected extra cycles per token, from the adapter's matrices and arch/'s formulas.
   const gguf::GgufFile adapter_file = gguf::GgufFile::open(a);
   const model::LoraAdapter adapter(adapter_file, shape);
-  const std::array<std::vector<LoraRole>, 4> unit_roles{
-      std::vector{LoraRole::AttnQ, LoraRole::AttnK, LoraRole::AttnV},
-      std::vector{LoraRole::AttnOutput}, std::vector{LoraRole::FfnGate, LoraRole::FfnUp},
-      std::vector{LoraRole::FfnDown}};
   const arch::StageTiming layer = arch::layer_timing(o.config, shape, o.weight_types, 1,
                                                      o.config.weight_cells.allow_f16_weights);
   uint64_t delta = 0;
   for (uint32_t l = 0; l < shape.n_layer; ++l) {
-    for (size_t u = 0; u < kLoraUnits.size(); ++u) {
+    for (size_t u = 0; u < arch::layer_units().size(); ++u) {
       std::vector<arch::LoraMatrixShape> matrices;
-      for (const LoraRole role : unit_roles[u]) {
+      for (const LoraRole role : arch::layer_units()[u].lora_roles) {
         if (const model::LoraWeight* w = adapter.find(l, role)) {
           matrices.push_back({static_cast<uint64_t>(w->a.cols), static_cast<uint64_t>(w->b.rows),
                               static_cast<uint64_t>(w->rank()), w->a.data.size() * 8,
                               w->b.data.size() * 8});
         }
       }
-      const arch::UnitTiming base = layer.units[static_cast<size_t>(kLoraUnits[u])].timing;
+      const arch::UnitTiming base = layer.units[u].timing;
       const arch::UnitTiming adapted =
           arch::adapted_timing(base, arch::lora_path_timing(matrices, o.config));
       delta += adapted.latency - base.latency;
@@ -207,8 +204,8 @@ TEST(ChipLora, AdapterAddsTheLoraPathLatencyToEveryToken) {
   // The SRAM holds the A and B matrices (4 targets x 2 layers).
   uint64_t tensor_bytes = 0;
   for (uint32_t l = 0; l < shape.n_layer; ++l) {
-    for (const auto& roles : unit_roles) {
-      for (const LoraRole role : roles) {
+    for (const arch::UnitInfo& info : arch::layer_units()) {
+      for (const LoraRole role : info.lora_roles) {
         if (const model::LoraWeight* w = adapter.find(l, role))
           tensor_bytes += w->a.data.size() + w->b.data.size();
       }

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
+#include "etchsim/gguf/ggml_type.hpp"
 #include "etchsim/model/llama_shape.hpp"
 
 namespace etchsim::arch {
@@ -52,8 +55,29 @@ struct UnitCost {
   double vector_ops = 0;
 };
 
-// The 15 units of one layer and the 4 of the LM head, in pipeline order (names as
-// layer_timing / lm_head_timing).
+// The cost builders of the unit kinds; the unit registry (unit_registry.hpp) calls them with
+// each unit's sizes.
+// One weight matrix of a matvec unit.
+struct UnitMatrix {
+  gguf::GgmlType type;
+  uint64_t rows = 0;
+};
+// A matvec unit over `cols` inputs; `banks_per_lane` product banks per activation lane (1 when
+// its matrices are fused, one per matrix otherwise).
+UnitCost matvec_unit_cost(std::string_view name, const ChipConfig& config, uint64_t cols,
+                          std::span<const UnitMatrix> matrices, uint32_t banks_per_lane);
+// An element-wise unit over `n` inputs producing `out` elements.
+UnitCost vector_unit_cost(std::string_view name, const ChipConfig& config, uint64_t n,
+                          uint64_t out);
+// The attention unit: its MAC lanes and output register (its activity is counted from the KV
+// SRAM reads by the energy model).
+UnitCost attention_unit_cost(std::string_view name, const ChipConfig& config,
+                             const model::LlamaShape& shape);
+// The argmax unit: a comparator tree over every logit.
+UnitCost argmax_unit_cost(std::string_view name, const model::LlamaShape& shape);
+
+// The units of one layer and of the LM head, one per unit registry entry, in its order (names
+// as layer_timing / lm_head_timing).
 std::vector<UnitCost> layer_unit_costs(const ChipConfig& config, const model::LlamaShape& shape,
                                        const WeightTypes& types);
 std::vector<UnitCost> lm_head_unit_costs(const ChipConfig& config, const model::LlamaShape& shape,

@@ -6,12 +6,12 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <utility>
 #include <vector>
 
 #include "etchsim/arch/area.hpp"
 #include "etchsim/arch/chip_config.hpp"
+#include "etchsim/golden/layer_datapath.hpp"
 
 namespace etchsim::arch {
 
@@ -34,12 +34,15 @@ struct EnergySplit {
 
 // What a run did, from the simulation's counters.
 struct RunActivity {
+  // Units are golden's datapath steps; the energy model looks each up in the unit registry
+  // (unit_registry.hpp) and throws std::logic_error for one it does not know.
+  template <class Unit>
   struct Stage {
-    std::vector<std::pair<std::string, uint64_t>> unit_tokens;  // unit name, tokens processed
+    std::vector<std::pair<Unit, uint64_t>> unit_tokens;  // unit, tokens processed
     uint64_t busy_cycles = 0;
   };
-  std::vector<Stage> layers;  // one per layer stage
-  Stage lm_head;
+  std::vector<Stage<golden::LayerUnit>> layers;  // one per layer stage
+  Stage<golden::HeadUnit> lm_head;
   uint64_t kv_bits_read = 0;
   uint64_t kv_bits_written = 0;
   uint64_t kv_rows_read = 0;       // K and V rows (n_head_kv x head_dim elements each)

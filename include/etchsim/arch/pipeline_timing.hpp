@@ -34,10 +34,11 @@ struct StageTiming {
   uint64_t interval = 0;
 };
 
-// One layer for a token at position n_pos - 1 (attending over n_pos positions).
+// One layer for a token at position n_pos - 1 (attending over n_pos positions): every unit of
+// the unit registry's layer_units() (unit_registry.hpp), in its order and with its name.
 StageTiming layer_timing(const ChipConfig& config, const model::LlamaShape& shape,
                          const WeightTypes& types, uint64_t n_pos, bool allow_float);
-// Final RMSNorm, quantiser, output matvec (n_vocab rows) and argmax.
+// Final RMSNorm, quantiser, output matvec (n_vocab rows) and argmax: the registry's head_units().
 StageTiming lm_head_timing(const ChipConfig& config, const model::LlamaShape& shape,
                            const WeightTypes& types, bool allow_float);
 

@@ -1,6 +1,7 @@
-// One transformer layer as a fixed-weight pipeline stage (DESIGN.md "timing contract"): its 15
-// units in the order arch::layer_timing lists them, each a PipelineUnit with that timing (the
-// attention unit's grows with the position), chained through pipeline registers. In functional
+// One transformer layer as a fixed-weight pipeline stage (DESIGN.md "timing contract"): the unit
+// registry's layer units (arch::layer_units(), the order arch::layer_timing lists them), each a
+// PipelineUnit with its timing (the attention unit's grows with the position), chained through
+// pipeline registers. In functional
 // runs each unit computes its part of golden::LayerDatapath when it takes a token.
 #pragma once
 

@@ -10,10 +10,10 @@
 // SRAM; an adapter that does not fit is refused with the reason. Several adapters are resident at
 // once; each sequence is bound to one slot or none when it opens. A token of a bound sequence
 // runs the LoRA path in every matvec unit with an adapted matrix (arch::lora_path_timing), the
-// hard-wired matvec and the LoRA path side by side (arch::adapted_timing).
+// hard-wired matvec and the LoRA path side by side (arch::adapted_timing). The units with a LoRA
+// path and the matrices it adapts are the unit registry's lora_roles (arch/unit_registry.hpp).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,13 +29,6 @@
 #include "etchsim/model/llama_shape.hpp"
 
 namespace etchsim::chip {
-
-// The matvec units a LoRA path sits beside, in pipeline order.
-inline constexpr std::array<golden::LayerUnit, 4> kLoraUnits{
-    golden::LayerUnit::Qkv, golden::LayerUnit::AttnOutput, golden::LayerUnit::GateUp,
-    golden::LayerUnit::Down};
-// Index into kLoraUnits, or nullopt for a unit without a LoRA path.
-std::optional<size_t> lora_unit_index(golden::LayerUnit unit);
 
 class LoraSram : public sc_core::sc_module {
  public:
@@ -67,12 +60,12 @@ class LoraSram : public sc_core::sc_module {
   // The sequence's adapter for the functional datapath (nullptr: none).
   const golden::LoraBinding* binding(uint32_t seq) const;
 
-  // The timing of matvec unit kLoraUnits[unit] of `layer` for a token of `seq`: `base` when the
-  // sequence has no adapter or the adapter leaves the unit's matrices alone.
-  arch::UnitTiming timing(uint32_t seq, uint32_t layer, size_t unit,
+  // The timing of unit `unit` of `layer` for a token of `seq`: `base` when the sequence has no
+  // adapter, the unit no LoRA path, or the adapter leaves the unit's matrices alone.
+  arch::UnitTiming timing(uint32_t seq, uint32_t layer, golden::LayerUnit unit,
                           const arch::UnitTiming& base) const;
-  // A token of `seq` passed unit kLoraUnits[unit] of `layer`: counts its LoRA reads and MACs.
-  void count(uint32_t seq, uint32_t layer, size_t unit);
+  // A token of `seq` passed unit `unit` of `layer`: counts its LoRA reads and MACs.
+  void count(uint32_t seq, uint32_t layer, golden::LayerUnit unit);
   uint64_t bits_read() const { return m_bits_read; }
   uint64_t bits_written() const { return m_bits_written; }
   uint64_t macs() const { return m_macs; }
@@ -83,7 +76,7 @@ class LoraSram : public sc_core::sc_module {
 
  private:
   struct UnitPath {
-    arch::UnitTiming timing;  // {0, 0}: nothing adapted in this unit
+    arch::UnitTiming timing;  // {0, 0}: nothing adapted in this unit (or it has no LoRA path)
     uint64_t bits = 0;
     uint64_t macs = 0;
   };

@@ -1,8 +1,9 @@
 // The arithmetic of one token through the chip, split into the units it passes (DESIGN.md
 // "datapath contract"): the one definition that both golden/ (GoldenModel runs every unit in
 // order) and chip/ (each SystemC unit calls its own when it fires) use, so the two are bit-exact
-// by construction. Unit names match arch::layer_timing / arch::lm_head_timing
-// (arch/pipeline_timing.hpp).
+// by construction. The enums, their names and the matrices each unit multiplies live here; the
+// hardware side of every unit (kind, timing, cost, LoRA path, RTL) is arch's unit registry
+// (arch/unit_registry.hpp), keyed by these enums.
 //
 // Every operation is numerics/'s, in the order of llama.cpp's CPU graph
 // (shared/reference/ggml-formats.md §5.3). The *_quantize units convert an activation vector
@@ -21,7 +22,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -63,6 +63,10 @@ inline constexpr size_t kLayerUnitCount = 15;
 std::string_view layer_unit_name(LayerUnit unit);
 // The unit of a name layer_unit_name gives, or nullopt.
 std::optional<LayerUnit> layer_unit_from_name(std::string_view name);
+// The layer's weight matrices a unit multiplies, in the order it computes them (as
+// model::LoraRole: the seven per-layer matrices, every one a LoRA target): Qkv {AttnQ, AttnK,
+// AttnV}, AttnOutput {AttnOutput}, GateUp {FfnGate, FfnUp}, Down {FfnDown}; empty for the others.
+std::span<const model::LoraRole> layer_unit_roles(LayerUnit unit);
 
 // Units after the last layer, in order.
 enum class HeadUnit {
@@ -152,6 +156,8 @@ class LayerDatapath {
 
  private:
   void run_unit(LayerUnit unit, size_t layer, TokenState& s, numerics::KvCache* cache) const;
+  // Every matrix of matvec unit `unit` (layer_unit_roles) on `in`, each into its output in s.
+  void matvec_unit(LayerUnit unit, size_t layer, const PreparedInput& in, TokenState& s) const;
   void matvec(const model::TensorView& w, const PreparedInput& in, std::span<float> y,
               std::string_view unit) const;
   // matvec of the base weight `role` of `layer`, then its LoRA term if s is bound to an adapter
@@ -160,7 +166,7 @@ class LayerDatapath {
                       std::span<float> y, TokenState& s, std::string_view unit) const;
   // Converts x for `roles`' base weights and, when s is bound, their adapters' A matrices.
   void prepare_input(PreparedInput& in, std::span<const float> x, size_t layer,
-                     std::initializer_list<model::LoraRole> roles, const TokenState& s) const;
+                     std::span<const model::LoraRole> roles, const TokenState& s) const;
 
   const model::LlamaModel& m_model;
   numerics::CpuProfile m_profile;
