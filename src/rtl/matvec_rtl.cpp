@@ -192,24 +192,21 @@ class MatvecWriter {
       const std::string a = "act_" + std::to_string(j);
       m_v.line("  wire signed [7:0] " + a + " = a_0[" + std::to_string(8 * j + 7) + ":" +
                std::to_string(8 * j) + "];");
-      std::vector<std::string> p(16);
+      const std::string bank = "bank_" + std::to_string(j);
+      m_v.line("  wire signed [12:0] " + bank + " [0:15];");
       for (int v = 0; v < 16; ++v) {
-        p[v] = "pb_" + std::to_string(j) + "_" + std::to_string(v);
         std::string expr;
         if (v == 0) {
           expr = "13'sd0";
         } else if (v == 1) {
-          expr = a;
+          expr = "{{5{" + a + "[7]}}, " + a + "}";
         } else if (v % 2 == 0) {
-          expr = p[v / 2] + " <<< 1";
+          expr = bank + "[" + std::to_string(v / 2) + "] <<< 1";
         } else {
-          expr = p[v - 1] + " + " + a;
+          expr = bank + "[" + std::to_string(v - 1) + "] + " + bank + "[1]";
         }
-        m_v.line("  wire signed [12:0] " + p[v] + " = " + expr + ";");
+        m_v.line("  assign " + bank + "[" + std::to_string(v) + "] = " + expr + ";");
       }
-      std::string bank = "{";
-      for (int v = 15; v >= 0; --v) bank += p[v] + (v ? ", " : "}");
-      m_v.line("  wire [207:0] bank_" + std::to_string(j) + " = " + bank + ";");
     }
   }
 
@@ -311,16 +308,14 @@ class MatvecWriter {
       const std::string lo_sel = rom("W_" + cell + "_lo", lo, 4, 0);
       const std::string bank = "bank_" + std::to_string(j);
       m_v.line("  wire [3:0] c_" + cell + "_lo = " + lo_sel + ";");
-      m_v.line("  wire signed [12:0] p_" + cell + "_lo = " + bank + "[c_" + cell +
-               "_lo * 13 +: 13];");
+      m_v.line("  wire signed [12:0] p_" + cell + "_lo = " + bank + "[c_" + cell + "_lo];");
       if (!two) {
         level.push_back({{-1, "p_" + cell + "_lo", kLeafSingle}});
         continue;
       }
       const std::string hi_sel = rom("W_" + cell + "_hi", hi, 4, 0);
       m_v.line("  wire [3:0] c_" + cell + "_hi = " + hi_sel + ";");
-      m_v.line("  wire signed [12:0] p_" + cell + "_hi = " + bank + "[c_" + cell +
-               "_hi * 13 +: 13];");
+      m_v.line("  wire signed [12:0] p_" + cell + "_hi = " + bank + "[c_" + cell + "_hi];");
       // Level 1 for two-cell weights: (high << 4) + low; a signed high nibble h >= 8 reads as
       // h - 16, i.e. minus activation << 8.
       std::string join = "(p_" + cell + "_hi <<< 4) + p_" + cell + "_lo";

@@ -60,6 +60,9 @@ module etchsim_fp32_fma (
     input  [31:0] c,
     output [31:0] y
 );
+  // One C++ function per module for Verilator instead of a copy per instance: a unit has
+  // thousands of them, and inlining each made its build take minutes.
+  /*verilator no_inline_module*/
 
   // Normalise a 24-bit significand: returns {leading_zero_count[4:0],
   // significand shifted left by that count}.  A binary search by 16, 8, 4,
@@ -274,6 +277,9 @@ module etchsim_fp32_from_int (
     input  [31:0] i,
     output [31:0] y
 );
+  // One C++ function per module for Verilator instead of a copy per instance: a unit has
+  // thousands of them, and inlining each made its build take minutes.
+  /*verilator no_inline_module*/
   wire        s   = i[31];
   wire [31:0] mag = s ? (32'd0 - i) : i;
 
@@ -320,6 +326,9 @@ module etchsim_fp16_to_fp32 (
     input  [15:0] h,
     output [31:0] y
 );
+  // One C++ function per module for Verilator instead of a copy per instance: a unit has
+  // thousands of them, and inlining each made its build take minutes.
+  /*verilator no_inline_module*/
   wire       s = h[15];
   wire [4:0] e = h[14:10];
   wire [9:0] f = h[9:0];
