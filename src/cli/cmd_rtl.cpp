@@ -41,6 +41,7 @@ struct RtlArgs {
   std::string tokens = "1,2,3";
   std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
   int jobs = 2;
+  std::optional<std::string> fault;  // "ROW:COL" of the first unit
 };
 
 struct Selection {
@@ -77,8 +78,25 @@ Selection select_units(const RtlArgs& args, const model::LlamaModel& model) {
     sel.specs.push_back(rtl::matvec_unit_spec(model, static_cast<size_t>(args.layer), u, rows,
                                               config.datapath, profile));
   }
+  if (args.fault) {
+    const size_t colon = args.fault->find(':');
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no colon");
+      sel.specs.front().fault_row = std::stoll(args.fault->substr(0, colon));
+      sel.specs.front().fault_col = std::stoll(args.fault->substr(colon + 1));
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--inject-fault " + *args.fault + ": expected ROW:COL");
+    }
+  }
   // Geometry checks (lanes, weight types) before anything is written.
-  for (const auto& spec : sel.specs) rtl::matvec_geometry(spec);
+  for (const auto& spec : sel.specs) {
+    const rtl::MatvecGeometry g = rtl::matvec_geometry(spec);
+    if (spec.fault_row >= 0 &&
+        (spec.fault_row >= g.rows || spec.fault_col < 0 || spec.fault_col >= g.cols)) {
+      throw std::invalid_argument(fmt::format("--inject-fault {}: {} has rows 0-{}, columns 0-{}",
+                                              *args.fault, spec.module, g.rows - 1, g.cols - 1));
+    }
+  }
   return sel;
 }
 
@@ -190,6 +208,10 @@ CommandRunner register_rtl_check(CLI::App& app) {
   app.add_option("-o,--out", args->out,
                  "Keep the generated RTL, builds and logs here (default: a temporary directory, "
                  "removed afterwards)");
+  app.add_option(
+      "--inject-fault", args->fault,
+      "Testing the checker: flip one weight code (unit row ROW, column COL) of the first "
+      "unit's RTL; rtl-check must then fail");
   app.add_option("-j,--jobs", args->jobs, "Parallel C++ compile jobs for Verilator's build")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

@@ -300,7 +300,8 @@ class MatvecWriter {
       for (uint64_t k = 0; k < g.chunks; ++k) {
         const int64_t e = element(k, j);
         const auto* b = block_of(p, e);
-        const uint32_t code = b ? b->code[static_cast<size_t>(e % g.block_elems)] : 0;
+        uint32_t code = b ? b->code[static_cast<size_t>(e % g.block_elems)] : 0;
+        if (static_cast<int64_t>(r) == m_spec.fault_row && e == m_spec.fault_col) code ^= 1u;
         lo[k] = code & 15u;
         hi[k] = code >> 4;
       }

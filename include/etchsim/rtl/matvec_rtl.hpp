@@ -43,6 +43,10 @@ struct MatvecUnitSpec {
   std::vector<MatrixSlice> matrices;  // same cols and activation type; rows stacked in order
   arch::DatapathConfig datapath;
   numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
+  // For testing the checker only: flip bit 0 of the code of unit row `fault_row` (in the unit's
+  // stacked row order), column `fault_col`; -1 = none.
+  int64_t fault_row = -1;
+  int64_t fault_col = -1;
 };
 
 // What the generated unit looks like from outside (ports, stream, expected timing).
