@@ -64,14 +64,14 @@ Selection select_units(const RtlArgs& args, const model::LlamaModel& model) {
     const std::string name = list.substr(start, comma - start);
     start = comma + 1;
     if (name.empty()) continue;
-    const auto unit = rtl::parse_matvec_unit(name);
-    if (!unit || *unit == rtl::MatvecUnit::Output) {
+    const rtl::MatvecUnit unit = rtl::find_matvec_unit(name);
+    if (unit == nullptr || !unit->in_layer()) {
       throw std::invalid_argument("--units: unknown matvec unit '" + name +
                                   "' (qkv, attn_output, gate_up, down; --lm-head for output)");
     }
-    sel.units.push_back(*unit);
+    sel.units.push_back(unit);
   }
-  if (args.lm_head) sel.units.push_back(rtl::MatvecUnit::Output);
+  if (args.lm_head) sel.units.push_back(rtl::lm_head_unit());
   if (sel.units.empty()) throw std::invalid_argument("no unit selected (--units, --lm-head)");
   const auto profile = *numerics::parse_cpu_profile(args.profile);
   for (rtl::MatvecUnit u : sel.units) {
@@ -142,7 +142,7 @@ int run_rtl_check(const RtlArgs& args) {
   nlohmann::json units = nlohmann::json::array();
   bool ok = true;
   for (size_t i = 0; i < sel.specs.size(); ++i) {
-    const std::string name(rtl::matvec_unit_name(sel.units[i]));
+    const std::string name(sel.units[i]->name);
     spdlog::info("rtl-check: {} ({} rows): verilator build and run", sel.specs[i].module,
                  rtl::matvec_geometry(sel.specs[i]).rows);
     const rtl::UnitCheck c = rtl::check_unit(sel.specs[i], name, stimuli[i], dir, args.jobs);

@@ -14,36 +14,6 @@
 namespace etchsim::rtl {
 namespace {
 
-constexpr std::array<std::string_view, 5> kNames{"qkv", "attn_output", "gate_up", "down", "output"};
-
-struct NamedMatrix {
-  const char* name;
-  const model::TensorView* weights;
-};
-
-std::vector<NamedMatrix> unit_matrices(const model::LlamaModel& model, size_t layer,
-                                       MatvecUnit unit) {
-  if (unit == MatvecUnit::Output) return {{"output", &model.output()}};
-  if (layer >= model.layers().size()) {
-    throw std::invalid_argument("layer " + std::to_string(layer) + " is outside the model (0-" +
-                                std::to_string(model.layers().size() - 1) + ")");
-  }
-  const model::LayerWeights& w = model.layers()[layer];
-  switch (unit) {
-    case MatvecUnit::Qkv:
-      return {{"attn_q", &w.attn_q}, {"attn_k", &w.attn_k}, {"attn_v", &w.attn_v}};
-    case MatvecUnit::AttnOutput:
-      return {{"attn_output", &w.attn_output}};
-    case MatvecUnit::GateUp:
-      return {{"ffn_gate", &w.ffn_gate}, {"ffn_up", &w.ffn_up}};
-    case MatvecUnit::Down:
-      return {{"ffn_down", &w.ffn_down}};
-    case MatvecUnit::Output:
-      break;
-  }
-  return {};
-}
-
 int64_t parse_int(std::string_view text, std::string_view whole) {
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -56,13 +26,63 @@ int64_t parse_int(std::string_view text, std::string_view whole) {
 
 }  // namespace
 
-std::string_view matvec_unit_name(MatvecUnit unit) { return kNames.at(static_cast<size_t>(unit)); }
-
-std::optional<MatvecUnit> parse_matvec_unit(std::string_view name) {
-  for (size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) return static_cast<MatvecUnit>(i);
+MatvecUnit find_matvec_unit(std::string_view name) {
+  for (const arch::UnitInfo& u : arch::units()) {
+    if (u.rtl == arch::RtlKind::Matvec && u.name == name) return &u;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+MatvecUnit lm_head_unit() { return &arch::unit_info(golden::HeadUnit::Output); }
+
+std::string_view role_tensor_name(arch::MatrixRole role) {
+  using arch::MatrixRole;
+  switch (role) {
+    case MatrixRole::Q:
+      return "attn_q";
+    case MatrixRole::K:
+      return "attn_k";
+    case MatrixRole::V:
+      return "attn_v";
+    case MatrixRole::O:
+      return "attn_output";
+    case MatrixRole::Gate:
+      return "ffn_gate";
+    case MatrixRole::Up:
+      return "ffn_up";
+    case MatrixRole::Down:
+      return "ffn_down";
+    case MatrixRole::Output:
+      break;
+  }
+  return "output";
+}
+
+const model::TensorView& role_tensor(const model::LlamaModel& model, size_t layer,
+                                     arch::MatrixRole role) {
+  using arch::MatrixRole;
+  if (role == MatrixRole::Output) return model.output();
+  if (layer >= model.layers().size()) {
+    throw std::invalid_argument("layer " + std::to_string(layer) + " is outside the model (0-" +
+                                std::to_string(model.layers().size() - 1) + ")");
+  }
+  const model::LayerWeights& w = model.layers()[layer];
+  switch (role) {
+    case MatrixRole::Q:
+      return w.attn_q;
+    case MatrixRole::K:
+      return w.attn_k;
+    case MatrixRole::V:
+      return w.attn_v;
+    case MatrixRole::O:
+      return w.attn_output;
+    case MatrixRole::Gate:
+      return w.ffn_gate;
+    case MatrixRole::Up:
+      return w.ffn_up;
+    default:
+      return w.ffn_down;
+  }
 }
 
 RowRange parse_row_range(std::string_view text) {
@@ -79,18 +99,21 @@ MatvecUnitSpec matvec_unit_spec(const model::LlamaModel& model, size_t layer, Ma
                                 const arch::DatapathConfig& datapath,
                                 numerics::CpuProfile profile) {
   MatvecUnitSpec spec;
-  spec.module = unit == MatvecUnit::Output
-                    ? std::string("lm_head_output")
-                    : "layer" + std::to_string(layer) + "_" + std::string(matvec_unit_name(unit));
+  if (unit == nullptr || unit->rtl != arch::RtlKind::Matvec) {
+    throw std::invalid_argument("matvec_unit_spec: not a unit the matvec generator covers");
+  }
+  spec.module = unit->in_layer() ? "layer" + std::to_string(layer) + "_" + std::string(unit->name)
+                                 : "lm_head_" + std::string(unit->name);
   spec.datapath = datapath;
   spec.profile = profile;
   uint64_t weights = 0;
-  for (const NamedMatrix& m : unit_matrices(model, layer, unit)) {
-    MatrixSlice s{m.name, *m.weights, 0, m.weights->rows};
+  for (const arch::MatrixRole role : unit->matrices) {
+    const model::TensorView& w = role_tensor(model, layer, role);
+    MatrixSlice s{std::string(role_tensor_name(role)), role, w, 0, w.rows};
     if (rows) {
-      if (rows->begin >= m.weights->rows) continue;  // this matrix has no row in the slice
+      if (rows->begin >= w.rows) continue;  // this matrix has no row in the slice
       s.row_begin = rows->begin;
-      s.row_end = std::min(rows->end, m.weights->rows);
+      s.row_end = std::min(rows->end, w.rows);
     }
     weights += static_cast<uint64_t>(s.rows()) * static_cast<uint64_t>(s.weights.cols);
     spec.matrices.push_back(s);
@@ -109,16 +132,70 @@ MatvecUnitSpec matvec_unit_spec(const model::LlamaModel& model, size_t layer, Ma
   return spec;
 }
 
+namespace {
+
+// The prepared input a matvec step reads, and the state vector a role's rows land in.
+const golden::PreparedInput& unit_input(const golden::TokenState& s, const arch::UnitInfo& unit) {
+  if (!unit.in_layer()) return s.output_in;
+  switch (unit.layer_unit()) {
+    case golden::LayerUnit::Qkv:
+      return s.attn_in;
+    case golden::LayerUnit::AttnOutput:
+      return s.attn_out_in;
+    case golden::LayerUnit::GateUp:
+      return s.ffn_in;
+    case golden::LayerUnit::Down:
+      return s.down_in;
+    default:
+      throw std::logic_error("unit_input: " + std::string(unit.name) + " is not a matvec unit");
+  }
+}
+
+const std::vector<float>& role_output(const golden::TokenState& s, arch::MatrixRole role) {
+  using arch::MatrixRole;
+  switch (role) {
+    case MatrixRole::Q:
+      return s.q;
+    case MatrixRole::K:
+      return s.k;
+    case MatrixRole::V:
+      return s.v;
+    case MatrixRole::Gate:
+      return s.gate;
+    case MatrixRole::Up:
+      return s.up;
+    case MatrixRole::Output:
+      return s.logits;
+    default:
+      return s.proj;  // O, Down
+  }
+}
+
+void capture(const golden::TokenState& s, const arch::UnitInfo& unit, const MatvecUnitSpec& spec,
+             UnitStimulus& out) {
+  const gguf::GgmlType want = numerics::vec_dot_type(spec.matrices.front().weights.type);
+  for (const numerics::Activation& a : unit_input(s, unit).conversions) {
+    if (a.type() == want) out.inputs.push_back(a);
+  }
+  std::vector<float> y;
+  for (const MatrixSlice& m : spec.matrices) {
+    const std::vector<float>& v = role_output(s, m.role);
+    y.insert(y.end(), v.begin() + m.row_begin, v.begin() + m.row_end);
+  }
+  out.outputs.push_back(std::move(y));
+}
+
+}  // namespace
+
 std::vector<UnitStimulus> golden_stimulus(const golden::LayerDatapath& datapath, size_t layer,
                                           std::span<const int32_t> tokens,
                                           std::span<const MatvecUnit> units,
                                           std::span<const MatvecUnitSpec> specs) {
-  using golden::HeadUnit;
-  using golden::LayerUnit;
   if (layer >= datapath.n_layer()) {
     throw std::invalid_argument("layer " + std::to_string(layer) + " is outside the model");
   }
-  const bool head = std::find(units.begin(), units.end(), MatvecUnit::Output) != units.end();
+  bool head = false;
+  for (MatvecUnit u : units) head = head || !u->in_layer();
   const size_t last_layer = head ? datapath.n_layer() - 1 : layer;
   std::vector<UnitStimulus> out(units.size());
   std::vector<numerics::KvCache> caches;
@@ -130,53 +207,19 @@ std::vector<UnitStimulus> golden_stimulus(const golden::LayerDatapath& datapath,
   for (size_t t = 0; t < tokens.size(); ++t) {
     datapath.embed(tokens[t], static_cast<int32_t>(t), s);
     for (size_t l = 0; l <= last_layer; ++l) {
-      for (size_t u = 0; u < golden::kLayerUnitCount; ++u) {
-        const auto unit = static_cast<LayerUnit>(u);
-        datapath.run(unit, l, s, caches[l]);
+      for (const arch::UnitInfo& step : arch::layer_units()) {
+        datapath.run(step.layer_unit(), l, s, caches[l]);
         if (l != layer) continue;
         for (size_t i = 0; i < units.size(); ++i) {
-          const MatvecUnit mu = units[i];
-          const bool hit = (mu == MatvecUnit::Qkv && unit == LayerUnit::Qkv) ||
-                           (mu == MatvecUnit::AttnOutput && unit == LayerUnit::AttnOutput) ||
-                           (mu == MatvecUnit::GateUp && unit == LayerUnit::GateUp) ||
-                           (mu == MatvecUnit::Down && unit == LayerUnit::Down);
-          if (!hit) continue;
-          const golden::PreparedInput& in = mu == MatvecUnit::Qkv          ? s.attn_in
-                                            : mu == MatvecUnit::AttnOutput ? s.attn_out_in
-                                            : mu == MatvecUnit::GateUp     ? s.ffn_in
-                                                                           : s.down_in;
-          UnitStimulus& st = out[i];
-          const gguf::GgmlType want =
-              numerics::vec_dot_type(specs[i].matrices.front().weights.type);
-          for (const numerics::Activation& a : in.conversions) {
-            if (a.type() == want) st.inputs.push_back(a);
-          }
-          std::vector<float> y;
-          for (const MatrixSlice& m : specs[i].matrices) {
-            const std::vector<float>& v = m.name == "attn_q"     ? s.q
-                                          : m.name == "attn_k"   ? s.k
-                                          : m.name == "attn_v"   ? s.v
-                                          : m.name == "ffn_gate" ? s.gate
-                                          : m.name == "ffn_up"   ? s.up
-                                                                 : s.proj;
-            y.insert(y.end(), v.begin() + m.row_begin, v.begin() + m.row_end);
-          }
-          st.outputs.push_back(std::move(y));
+          if (units[i] == &step) capture(s, step, specs[i], out[i]);
         }
       }
     }
     if (!head) continue;
-    for (size_t u = 0; u < golden::kHeadUnitCount; ++u) {
-      datapath.run(static_cast<HeadUnit>(u), s);
-      if (static_cast<HeadUnit>(u) != HeadUnit::Output) continue;
+    for (const arch::UnitInfo& step : arch::head_units()) {
+      datapath.run(step.head_unit(), s);
       for (size_t i = 0; i < units.size(); ++i) {
-        if (units[i] != MatvecUnit::Output) continue;
-        const gguf::GgmlType want = numerics::vec_dot_type(specs[i].matrices.front().weights.type);
-        for (const numerics::Activation& a : s.output_in.conversions) {
-          if (a.type() == want) out[i].inputs.push_back(a);
-        }
-        const MatrixSlice& m = specs[i].matrices.front();
-        out[i].outputs.emplace_back(s.logits.begin() + m.row_begin, s.logits.begin() + m.row_end);
+        if (units[i] == &step) capture(s, step, specs[i], out[i]);
       }
     }
   }

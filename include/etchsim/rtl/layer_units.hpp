@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "etchsim/arch/chip_config.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/numerics/activation.hpp"
@@ -17,13 +18,20 @@
 
 namespace etchsim::rtl {
 
-enum class MatvecUnit { Qkv, AttnOutput, GateUp, Down, Output };
+// The units the matvec generator covers are the unit registry's (arch/unit_registry.hpp) with
+// rtl == RtlKind::Matvec: qkv, attn_output, gate_up, down and the LM head's output. A unit is
+// named by its registry entry.
+using MatvecUnit = const arch::UnitInfo*;
 
-// "qkv", "attn_output", "gate_up", "down", "output" (the chip's unit names).
-std::string_view matvec_unit_name(MatvecUnit unit);
-std::optional<MatvecUnit> parse_matvec_unit(std::string_view name);
-inline constexpr MatvecUnit kLayerMatvecUnits[] = {MatvecUnit::Qkv, MatvecUnit::AttnOutput,
-                                                   MatvecUnit::GateUp, MatvecUnit::Down};
+// The registry's matvec unit of that name ("qkv", ..., "output"), or nullptr.
+MatvecUnit find_matvec_unit(std::string_view name);
+// The LM head's output unit.
+MatvecUnit lm_head_unit();
+
+// The model's tensor of a matrix role in layer `layer` ("attn_q", ...; Output: the LM head).
+const model::TensorView& role_tensor(const model::LlamaModel& model, size_t layer,
+                                     arch::MatrixRole role);
+std::string_view role_tensor_name(arch::MatrixRole role);
 
 // Rows [begin, end) kept of each matrix; a matrix with fewer rows keeps rows [begin, its rows).
 struct RowRange {
@@ -36,7 +44,8 @@ RowRange parse_row_range(std::string_view text);
 // Weights one generated unit may hold: a whole 8B layer (218 M) is far beyond a Verilator build.
 inline constexpr uint64_t kMaxUnitWeights = uint64_t{1} << 21;
 
-// The unit's spec: its matrices in layer `layer` (ignored for Output), sliced by `rows`. Throws
+// The unit's spec: its matrices (the registry's roles) in layer `layer` (ignored for the LM
+// head), sliced by `rows`. Throws
 // std::invalid_argument for a layer outside the model, a slice outside every matrix, or more
 // than kMaxUnitWeights weights (with the --rows advice).
 MatvecUnitSpec matvec_unit_spec(const model::LlamaModel& model, size_t layer, MatvecUnit unit,
@@ -50,7 +59,7 @@ struct UnitStimulus {
   std::vector<std::vector<float>> outputs;
 };
 // Runs golden's datapath over `tokens` (positions 0, 1, ...) through layer `layer` (through the
-// LM head when a spec is the Output unit) and captures each spec's unit. specs[i] <-> units[i].
+// LM head when a unit is the LM head's) and captures each spec's unit. specs[i] <-> units[i].
 std::vector<UnitStimulus> golden_stimulus(const golden::LayerDatapath& datapath, size_t layer,
                                           std::span<const int32_t> tokens,
                                           std::span<const MatvecUnit> units,

@@ -23,6 +23,7 @@
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/timing.hpp"
+#include "etchsim/arch/unit_registry.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/numerics/dot.hpp"
 #include "etchsim/numerics/profile.hpp"
@@ -31,7 +32,8 @@ namespace etchsim::rtl {
 
 // Rows [row_begin, row_end) of one weight matrix.
 struct MatrixSlice {
-  std::string name;  // "attn_q", ...
+  std::string name;  // the tensor's name in a layer: "attn_q", ...
+  arch::MatrixRole role = arch::MatrixRole::Q;
   model::TensorView weights;
   int64_t row_begin = 0;
   int64_t row_end = 0;
