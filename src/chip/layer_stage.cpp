@@ -35,7 +35,23 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
     }
     std::string unit_name(info.name);
     const arch::UnitTiming base = info.timing(at_first);
-    if (is_attention) {
+    UnitTimingSource* source = nullptr;
+    for (const UnitTimingOverride& o : ctx.timing_overrides) {
+      if (o.layer == layer && o.unit == unit) source = o.source;
+    }
+    if (source != nullptr) {
+      // RTL in the loop: the unit's cycles, token by token, from its Verilated RTL.
+      if (has_lora || is_attention) {
+        throw std::invalid_argument("layer " + std::to_string(layer) + " " + unit_name +
+                                    ": RTL in the loop covers matvec units without LoRA only");
+      }
+      auto timing_fn = [source, tokens](const TokenTag& tag) {
+        return source->timing(tag, tokens->functional() ? &tokens->state(tag.slot) : nullptr);
+      };
+      m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name),
+                                                       pipeline_depth(source->nominal()),
+                                                       std::move(timing_fn), std::move(fire)));
+    } else if (is_attention) {
       // The attention unit's timing grows with the token's position.
       auto timing_fn = [config = &ctx.config, shape = &ctx.shape, types = &ctx.types, info = &info,
                         allow_float](const TokenTag& tag) {

@@ -54,6 +54,9 @@ struct RunArgs {
   std::optional<std::string> lora;
   float lora_scale = 1.0f;
   std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
+  std::vector<std::string> rtl_units;
+  std::string rtl_rows = "0-0";
+  std::string rtl_dir;
 };
 
 arch::ChipConfig resolve_config(const RunArgs& args) {
@@ -175,6 +178,9 @@ int run_run(const RunArgs& args) {
   options.sampling = args.sampling;
   options.lora_scale = args.lora_scale;
   options.profile = *numerics::parse_cpu_profile(args.profile);
+  options.rtl_units = args.rtl_units;
+  options.rtl_rows = args.rtl_rows;
+  options.rtl_dir = args.rtl_dir;
 
   std::optional<gguf::GgufFile> file;
   std::unique_ptr<model::Tokenizer> tokenizer;
@@ -253,7 +259,7 @@ int run_run(const RunArgs& args) {
                options.users.front().n_generate, options.config.serving.admission);
 
   const bool functional = options.mode == sim::Mode::Functional;
-  const sim::RunResult result = sim::run(options, functional ? &*file : nullptr);
+  const sim::RunResult result = sim::run(options, file ? &*file : nullptr);
 
   print_users(result, tokenizer.get());
   fmt::print("\n{}", sim::summary_table(result, prompt_tokens));
@@ -338,6 +344,21 @@ CommandRunner register_run(CLI::App& app) {
   app.add_flag("--fst", args->fst, "Also convert the VCD to FST with gtkwave's vcd2fst")
       ->needs(vcd);
   app.add_option("--report", args->report, "Write the JSON report to this file");
+  auto* rtl_units =
+      app.add_option("--rtl-units", args->rtl_units,
+                     "RTL in the loop: matvec units stepped as Verilated RTL generated from the "
+                     "weights instead of their formula, e.g. layer0.qkv,layer1.down (needs a model "
+                     "file and verilator)")
+          ->delimiter(',');
+  app.add_option("--rtl-rows", args->rtl_rows,
+                 "Rows A-B of each matrix the in-the-loop RTL holds (rows work in parallel: the "
+                 "slice has the whole unit's cycles)")
+      ->needs(rtl_units)
+      ->capture_default_str();
+  app.add_option("--rtl-dir", args->rtl_dir,
+                 "Keep the in-the-loop RTL and its Verilator builds here (default: a removed "
+                 "temporary directory)")
+      ->needs(rtl_units);
   app.add_option("--shape", args->shape,
                  fmt::format("Model shape without a model file: {} (default {})",
                              fmt::join(model::shape_names(), ", "), kDefaultShape));

@@ -132,9 +132,6 @@ MatvecUnitSpec matvec_unit_spec(const model::LlamaModel& model, size_t layer, Ma
   return spec;
 }
 
-namespace {
-
-// The prepared input a matvec step reads, and the state vector a role's rows land in.
 const golden::PreparedInput& unit_input(const golden::TokenState& s, const arch::UnitInfo& unit) {
   if (!unit.in_layer()) return s.output_in;
   switch (unit.layer_unit()) {
@@ -151,6 +148,9 @@ const golden::PreparedInput& unit_input(const golden::TokenState& s, const arch:
   }
 }
 
+namespace {
+
+// The state vector a role's rows land in.
 const std::vector<float>& role_output(const golden::TokenState& s, arch::MatrixRole role) {
   using arch::MatrixRole;
   switch (role) {

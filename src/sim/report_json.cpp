@@ -200,6 +200,23 @@ class TempFile {
   bool m_committed = false;
 };
 
+// RTL in the loop: per unit, what its Verilated RTL was stepped through (docs/rtl.md).
+json rtl_units_json(const std::vector<RtlUnitResult>& units) {
+  json out = json::array();
+  for (const RtlUnitResult& u : units) {
+    out.push_back({{"name", u.name},
+                   {"rows", u.rows},
+                   {"tokens", u.tokens},
+                   {"rtl_cycles", u.rtl_cycles},
+                   {"latency", u.first.latency},
+                   {"interval", u.first.interval},
+                   {"outputs_checked", u.outputs_checked},
+                   {"mismatches", u.mismatches},
+                   {"verilator_build_s", u.build_seconds}});
+  }
+  return out;
+}
+
 }  // namespace
 
 json report_json(const RunResult& result) {
@@ -240,6 +257,7 @@ json report_json(const RunResult& result) {
       {"transistors", result.area.transistors},
       {"area_mm2", result.area.mm2},
       {"area_split", area_json(result.area)},
+      {"rtl_units", rtl_units_json(result.rtl_units)},
       {"simulation", json{{"wakes", result.wakes},
                           {"wall_seconds", result.wall_seconds},
                           {"simulated_tokens_per_wall_s", per_wall_s}}},

@@ -23,6 +23,7 @@
 #include "etchsim/host/host.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/model/lora_adapter.hpp"
+#include "rtl_loop.hpp"
 #include "trace_output.hpp"
 
 namespace etchsim::sim {
@@ -294,8 +295,14 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   }
   std::unique_ptr<model::LlamaModel> model;
   std::unique_ptr<golden::LayerDatapath> datapath;
+  if (!o.rtl_units.empty() && file == nullptr) {
+    throw std::invalid_argument("--rtl-units needs a GGUF model file: the RTL is its weights");
+  }
+  if (functional || !o.rtl_units.empty()) model = std::make_unique<model::LlamaModel>(*file);
+  // Built (Verilator) before the chip, destroyed after it.
+  std::unique_ptr<RtlLoop> rtl_loop;
+  if (!o.rtl_units.empty()) rtl_loop = std::make_unique<RtlLoop>(o, *model);
   if (functional) {
-    model = std::make_unique<model::LlamaModel>(*file);
     datapath = std::make_unique<golden::LayerDatapath>(*model, o.profile, numerics::Kernel::Fast);
   }
 
@@ -306,7 +313,9 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                           .datapath = datapath.get(),
                           .sampling = o.sampling,
                           .lockstep = o.clocking == Clocking::Lockstep,
-                          .clock_period = kCycle};
+                          .clock_period = kCycle,
+                          .timing_overrides = rtl_loop ? rtl_loop->overrides()
+                                                       : std::vector<chip::UnitTimingOverride>{}};
   Adapters adapters = read_adapters(o);
   chip::Chip chip("chip", params);
   std::vector<host::Request> requests;
@@ -368,6 +377,7 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   result.clock_hz = o.config.clock_hz();
   result.cycles_total = host.last_cycle();
   result.wakes = chip.wakes();
+  if (rtl_loop) result.rtl_units = rtl_loop->results();
   double per_user_sum = 0;
   std::vector<double> ttft, tpot;
   for (size_t u = 0; u < o.users.size(); ++u) {

@@ -27,6 +27,7 @@
 #include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/chip/pipeline.hpp"
 #include "etchsim/chip/token_store.hpp"
+#include "etchsim/chip/unit_timing_source.hpp"
 
 namespace etchsim::chip {
 
@@ -39,6 +40,8 @@ struct ChipParams {
   golden::SamplingParams sampling;
   bool lockstep = false;
   sc_core::sc_time clock_period = sc_core::sc_time(1, sc_core::SC_NS);
+  // Layer units whose cycles come from RTL in the loop instead of their formula.
+  std::vector<UnitTimingOverride> timing_overrides;
 };
 
 // Which signals a trace records (--trace-layers, --trace-window).

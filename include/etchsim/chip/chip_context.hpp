@@ -2,12 +2,15 @@
 // types, the KV and LoRA SRAMs, the token payloads (functional runs) and the pipeline they join.
 #pragma once
 
+#include <span>
+
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
 #include "etchsim/chip/kv_sram.hpp"
 #include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/chip/pipeline.hpp"
 #include "etchsim/chip/token_store.hpp"
+#include "etchsim/chip/unit_timing_source.hpp"
 #include "etchsim/golden/sampling.hpp"
 #include "etchsim/model/llama_shape.hpp"
 
@@ -22,6 +25,7 @@ struct ChipContext {
   LoraSram& lora;
   TokenStore& tokens;
   Pipeline& pipeline;
+  std::span<const UnitTimingOverride> timing_overrides;  // RTL in the loop (chip.hpp)
 };
 
 }  // namespace etchsim::chip

@@ -52,6 +52,10 @@ MatvecUnitSpec matvec_unit_spec(const model::LlamaModel& model, size_t layer, Ma
                                 const std::optional<RowRange>& rows,
                                 const arch::DatapathConfig& datapath, numerics::CpuProfile profile);
 
+// The prepared input a matvec unit's step reads in a token's state.
+const golden::PreparedInput& unit_input(const golden::TokenState& state,
+                                        const arch::UnitInfo& unit);
+
 // Golden's view of one unit over a token sequence: per token its prepared input and the unit's
 // outputs for the spec's rows, in the spec's row order.
 struct UnitStimulus {

@@ -22,4 +22,8 @@ uint32_t geometry_hash(const MatvecGeometry& geometry);
 // C++ source of `tb_<module>`: `tb_<module> STIMULUS RESULT.json`.
 std::string matvec_testbench_cpp(const std::string& module, const MatvecGeometry& geometry);
 
+// C++ source of the shim that exposes a Verilated unit to RTL in the loop (loop_unit.hpp):
+// extern "C" etchsim_rtl_new / etchsim_rtl_delete / etchsim_rtl_cycle.
+std::string matvec_loop_shim_cpp(const std::string& module, const MatvecGeometry& geometry);
+
 }  // namespace etchsim::rtl

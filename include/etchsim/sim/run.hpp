@@ -70,6 +70,12 @@ struct RunOptions {
   numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
   TraceOptions trace;
   bool keep_logits = false;  // functional: keep every logits row in RunResult (tests)
+  // RTL in the loop (docs/rtl.md): "layerN.unit" matvec units whose cycles come from their
+  // Verilated RTL, generated for rows `rtl_rows` of each matrix ("A-B"; rows run in parallel, so
+  // a slice has the whole unit's cycles) into `rtl_dir` (empty: a removed temporary directory).
+  std::vector<std::string> rtl_units;
+  std::string rtl_rows = "0-0";
+  std::string rtl_dir;
 };
 
 struct UserResult {
@@ -128,6 +134,18 @@ struct AdapterResult {
   uint64_t requests = 0;     // served requests bound to it
 };
 
+// A unit stepped as RTL in the loop.
+struct RtlUnitResult {
+  std::string name;  // "layer0.qkv"
+  int64_t rows = 0;  // rows of the generated slice
+  uint64_t tokens = 0;
+  uint64_t rtl_cycles = 0;       // clocks the Verilated unit was stepped
+  arch::UnitTiming first;        // latency and interval it measured for a zero token
+  uint64_t outputs_checked = 0;  // functional: its fp32 outputs against numerics' dot products
+  uint64_t mismatches = 0;
+  double build_seconds = 0;
+};
+
 struct RunResult {
   std::string model;
   std::string mode;      // "functional" | "timing"
@@ -164,8 +182,9 @@ struct RunResult {
   uint64_t kv_bits_read = 0;      // KV SRAM activity
   uint64_t kv_bits_written = 0;
   arch::AreaBreakdown area;  // transistors and mm^2 by block
-  uint64_t wakes = 0;        // activations of the chip's clock process
-  double wall_seconds = 0;   // host time of sc_start
+  std::vector<RtlUnitResult> rtl_units;
+  uint64_t wakes = 0;       // activations of the chip's clock process
+  double wall_seconds = 0;  // host time of sc_start
 };
 
 // The weight types of a model file: layer 0's (the chip builds every layer alike) and the LM
@@ -174,7 +193,7 @@ struct RunResult {
 arch::WeightTypes model_weight_types(const model::LlamaModel& model);
 
 // Runs the workload. Functional runs take the weight types from the file. Functional mode needs
-// `file` (its tensors are used in place); timing mode ignores it. Throws std::invalid_argument /
+// `file` (its tensors are used in place); timing mode uses it only for --rtl-units (its weights). Throws std::invalid_argument /
 // arch::ConfigError with a clear message for a workload the chip refuses (KV SRAM too small,
 // context too long, token outside the vocabulary).
 RunResult run(const RunOptions& options, const gguf::GgufFile* file);
