@@ -57,6 +57,7 @@ int sc_main(int argc, char* argv[]) {
       "Write SystemVerilog of a layer's matvec units, generated from the weights, with testbenches");
   add(etchsim::cli::register_rtl_check, "rtl-check",
       "Build the generated RTL with Verilator and check values (golden) and cycles (arch/)");
+  add(etchsim::cli::register_rtl_area, "rtl-area", "arch/'s area of the units etchsim rtl writes");
 
   try {
     app.parse(argc, argv);

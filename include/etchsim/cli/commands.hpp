@@ -18,5 +18,6 @@ CommandRunner register_compare(CLI::App& app);
 CommandRunner register_sweep(CLI::App& app);
 CommandRunner register_rtl(CLI::App& app);
 CommandRunner register_rtl_check(CLI::App& app);
+CommandRunner register_rtl_area(CLI::App& app);
 
 }  // namespace etchsim::cli

@@ -1,0 +1,188 @@
+// etchsim rtl-area MODEL.gguf --layer N [--units LIST] [--lm-head] [--rows A-B] [--config FILE]
+// [--set k=v]: what arch/'s area model assigns to the matvec units `etchsim rtl` generates for
+// the same options, as JSON on stdout: per unit its rows (the same slice: rtl::matvec_unit_spec),
+// the unit registry's cost builder evaluated for those rows (arch::matvec_unit_cost: cells, product
+// banks, adder bits, register bits) and transistors by block as arch::chip_area prices them.
+// scripts/rtl-synth.sh puts these next to Yosys's counts of the generated Verilog.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etchsim/arch/area.hpp"
+#include "etchsim/arch/cell_counts.hpp"
+#include "etchsim/arch/unit_registry.hpp"
+#include "etchsim/arch/weight_cell.hpp"
+#include "etchsim/cli/commands.hpp"
+#include "etchsim/gguf/ggml_type.hpp"
+#include "etchsim/gguf/reader.hpp"
+#include "etchsim/model/llama_model.hpp"
+#include "etchsim/rtl/layer_units.hpp"
+#include "etchsim/sim/run.hpp"
+#include "flagship.hpp"
+
+namespace etchsim::cli {
+namespace {
+
+struct RtlAreaArgs {
+  std::string model;
+  std::optional<std::string> config;
+  std::vector<std::string> sets;
+  int64_t layer = -1;
+  std::string units = "qkv,attn_output,gate_up,down";
+  bool lm_head = false;
+  std::optional<std::string> rows;
+};
+
+std::vector<rtl::MatvecUnit> parse_units(const RtlAreaArgs& args) {
+  std::vector<rtl::MatvecUnit> units;
+  const std::string& list = args.units;
+  for (size_t start = 0; start <= list.size();) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    start = comma + 1;
+    if (name.empty()) continue;
+    const auto unit = rtl::parse_matvec_unit(name);
+    if (!unit || *unit == rtl::MatvecUnit::Output) {
+      throw std::invalid_argument("--units: unknown matvec unit '" + name +
+                                  "' (qkv, attn_output, gate_up, down; --lm-head for output)");
+    }
+    units.push_back(*unit);
+  }
+  if (args.lm_head) units.push_back(rtl::MatvecUnit::Output);
+  if (units.empty()) throw std::invalid_argument("no unit selected (--units, --lm-head)");
+  return units;
+}
+
+const arch::UnitInfo& registry_unit(rtl::MatvecUnit unit) {
+  const std::string_view name = rtl::matvec_unit_name(unit);
+  if (const auto u = golden::layer_unit_from_name(name)) return arch::unit_info(*u);
+  if (const auto h = golden::head_unit_from_name(name)) return arch::unit_info(*h);
+  throw std::logic_error(fmt::format("rtl-area: unit {} is not in the unit registry", name));
+}
+
+int run_rtl_area(const RtlAreaArgs& args) {
+  const gguf::GgufFile file = gguf::GgufFile::open(args.model);
+  const model::LlamaModel model(file);
+  const arch::ChipConfig config = resolve_chip_config(args.config, args.sets);
+  if (args.layer < 0 || static_cast<size_t>(args.layer) >= model.layers().size()) {
+    throw std::invalid_argument(fmt::format("--layer {} is outside the model (0-{})", args.layer,
+                                            model.layers().size() - 1));
+  }
+  std::optional<rtl::RowRange> rows;
+  if (args.rows) rows = rtl::parse_row_range(*args.rows);
+  const arch::WeightTypes types = sim::model_weight_types(model);
+  const arch::UnitContext ctx{config, model.shape(), types, 1,
+                              config.weight_cells.allow_f16_weights};
+  const arch::AreaConfig& a = config.area;
+  const arch::DatapathConfig& dp = config.datapath;
+  const double fa = a.full_adder_transistors;
+
+  nlohmann::json units = nlohmann::json::array();
+  for (const rtl::MatvecUnit unit : parse_units(args)) {
+    const rtl::MatvecUnitSpec spec = rtl::matvec_unit_spec(
+        model, static_cast<size_t>(args.layer), unit, rows, dp, numerics::kDefaultCpuProfile);
+    const arch::UnitInfo& info = registry_unit(unit);
+    // The whole unit as the registry costs it, for its product banks per lane (fused units).
+    const arch::UnitCost whole = info.cost(ctx);
+    const auto banks_per_lane = static_cast<uint32_t>(whole.product_banks / dp.activation_lanes);
+    // The same builder over the slice's rows.
+    std::vector<arch::UnitMatrix> matrices;
+    nlohmann::json mats = nlohmann::json::array();
+    uint64_t slice_rows = 0, weight_cells = 0, scale_cells = 0;
+    const auto cols = static_cast<uint64_t>(spec.matrices.front().weights.cols);
+    for (const rtl::MatrixSlice& m : spec.matrices) {
+      const auto r = static_cast<uint64_t>(m.rows());
+      matrices.push_back({m.weights.type, r});
+      const arch::MatrixCells cells = arch::matrix_cells(m.weights.type, r, cols, ctx.allow_float);
+      weight_cells += cells.weight_cells;
+      scale_cells += cells.scale_cells;
+      slice_rows += r;
+      mats.push_back(
+          {{"name", m.name},
+           {"type", gguf::traits(m.weights.type).name},
+           {"rows", r},
+           {"first_row", m.row_begin},
+           {"cells_per_weight",
+            arch::cell_layout(m.weights.type, ctx.allow_float).cells_per_weight},
+           {"scale_bits_per_block", arch::scale_bits_per_block(m.weights.type, ctx.allow_float)}});
+    }
+    const arch::UnitCost u =
+        arch::matvec_unit_cost(info.name, config, cols, matrices, banks_per_lane);
+    const uint64_t output_register_bits = slice_rows * arch::kRegisterElementBits;
+    const double t_cells =
+        static_cast<double>(u.cells) * config.weight_cells.transistors_per_cell +
+        static_cast<double>(u.float_weights) * config.weight_cells.float_weight_transistors;
+    const double t_banks =
+        static_cast<double>(u.product_banks) * arch::kProductBankAdders * arch::kProductBits * fa;
+    const double t_adders = static_cast<double>(u.adder_bits) * fa;
+    const double t_registers = static_cast<double>(u.register_bits) * a.register_bit_transistors;
+    const double datapath = t_banks + t_adders + t_registers;
+    const double t_control = a.control_overhead * datapath;
+    units.push_back({{"name", rtl::matvec_unit_name(unit)},
+                     {"module", spec.module},
+                     {"rows", slice_rows},
+                     {"cols", cols},
+                     {"weights", slice_rows * cols},
+                     {"matrices", mats},
+                     {"cells", u.cells},
+                     {"weight_cells", weight_cells},
+                     {"scale_cells", scale_cells},
+                     {"product_banks", u.product_banks},
+                     {"product_bank_adder_bits",
+                      u.product_banks * arch::kProductBankAdders * arch::kProductBits},
+                     {"adder_bits", u.adder_bits},
+                     {"register_bits", u.register_bits},
+                     {"output_register_bits", output_register_bits},
+                     {"transistors",
+                      {{"weight_cells", t_cells},
+                       {"product_banks", t_banks},
+                       {"adders", t_adders},
+                       {"registers", t_registers},
+                       {"integer", t_cells + t_banks + t_adders + t_registers},
+                       // arch/ has no block for the per-row fp32 scale / accumulate / sum stages:
+                       // docs/energy-area.md counts them inside control_overhead.
+                       {"fp32", 0.0},
+                       {"control", t_control},
+                       {"total", t_cells + datapath + t_control}}}});
+  }
+  const nlohmann::json report{{"model", args.model},
+                              {"layer", args.layer},
+                              {"rows", args.rows ? *args.rows : std::string("all")},
+                              {"config",
+                               {{"activation_lanes", dp.activation_lanes},
+                                {"adder_levels_per_stage", dp.adder_levels_per_stage},
+                                {"accumulator_bits", dp.accumulator_bits},
+                                {"transistors_per_cell", config.weight_cells.transistors_per_cell},
+                                {"full_adder_transistors", fa},
+                                {"register_bit_transistors", a.register_bit_transistors},
+                                {"control_overhead", a.control_overhead}}},
+                              {"units", units}};
+  std::printf("%s\n", report.dump(2).c_str());
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner register_rtl_area(CLI::App& app) {
+  auto args = std::make_shared<RtlAreaArgs>();
+  app.add_option("model", args->model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  app.add_option("--config", args->config,
+                 "Chip configuration TOML (default: configs/hc1.toml, built in)");
+  app.add_option("--set", args->sets,
+                 "Override one config key, e.g. --set datapath.activation_lanes=16");
+  app.add_option("--layer", args->layer, "Layer whose units to cost")->required();
+  app.add_option("--units", args->units,
+                 "Matvec units, comma-separated: qkv, attn_output, gate_up, down")
+      ->capture_default_str();
+  app.add_flag("--lm-head", args->lm_head, "Also the LM head's output matrix");
+  app.add_option("--rows", args->rows, "Rows A-B of each matrix, as etchsim rtl --rows");
+  return [args] { return run_rtl_area(*args); };
+}
+
+}  // namespace etchsim::cli
