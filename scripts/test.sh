@@ -2,8 +2,8 @@
 # Builds everything and runs every test, on a fresh machine: installs what is missing, builds
 # Release and runs ctest (unit tests and the llama.cpp / @huggingface/gguf cross-checks), then
 # builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the same tests.
-# SANITIZE=0 skips the sanitizer pass (local iteration only; CI runs it). The Verilator tests (label
-# verilator: builds of generated RTL units) run in the Release pass only.
+# SANITIZE=0 skips the sanitizer pass (local iteration only; CI runs it). The RTL tool tests (label
+# rtl-tools: Verilator builds and Yosys runs of generated RTL) run in the Release pass only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -29,6 +29,6 @@ if [ "${SANITIZE:-1}" != "0" ]; then
     -DCMAKE_BUILD_TYPE=RelWithDebInfo
   echo "== ctest (sanitizers)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$root/build-asan" --output-on-failure --parallel "$jobs" --timeout 1800 -LE verilator
+    ctest --test-dir "$root/build-asan" --output-on-failure --parallel "$jobs" --timeout 1800 -LE rtl-tools
 fi
 echo "== all tests passed"

@@ -58,21 +58,7 @@ Selection select_units(const RtlArgs& args, const model::LlamaModel& model) {
   std::optional<rtl::RowRange> rows;
   if (args.rows) rows = rtl::parse_row_range(*args.rows);
   Selection sel;
-  std::string list = args.units;
-  for (size_t start = 0; start <= list.size();) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    const std::string name = list.substr(start, comma - start);
-    start = comma + 1;
-    if (name.empty()) continue;
-    const rtl::MatvecUnit unit = rtl::find_matvec_unit(name);
-    if (unit == nullptr || !unit->in_layer()) {
-      throw std::invalid_argument("--units: unknown matvec unit '" + name +
-                                  "' (qkv, attn_output, gate_up, down; --lm-head for output)");
-    }
-    sel.units.push_back(unit);
-  }
-  if (args.lm_head) sel.units.push_back(rtl::lm_head_unit());
-  if (sel.units.empty()) throw std::invalid_argument("no unit selected (--units, --lm-head)");
+  sel.units = rtl::parse_matvec_units(args.units, args.lm_head);
   const auto profile = *numerics::parse_cpu_profile(args.profile);
   for (rtl::MatvecUnit u : sel.units) {
     sel.specs.push_back(rtl::matvec_unit_spec(model, static_cast<size_t>(args.layer), u, rows,

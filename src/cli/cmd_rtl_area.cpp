@@ -39,33 +39,6 @@ struct RtlAreaArgs {
   std::optional<std::string> rows;
 };
 
-std::vector<rtl::MatvecUnit> parse_units(const RtlAreaArgs& args) {
-  std::vector<rtl::MatvecUnit> units;
-  const std::string& list = args.units;
-  for (size_t start = 0; start <= list.size();) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    const std::string name = list.substr(start, comma - start);
-    start = comma + 1;
-    if (name.empty()) continue;
-    const auto unit = rtl::parse_matvec_unit(name);
-    if (!unit || *unit == rtl::MatvecUnit::Output) {
-      throw std::invalid_argument("--units: unknown matvec unit '" + name +
-                                  "' (qkv, attn_output, gate_up, down; --lm-head for output)");
-    }
-    units.push_back(*unit);
-  }
-  if (args.lm_head) units.push_back(rtl::MatvecUnit::Output);
-  if (units.empty()) throw std::invalid_argument("no unit selected (--units, --lm-head)");
-  return units;
-}
-
-const arch::UnitInfo& registry_unit(rtl::MatvecUnit unit) {
-  const std::string_view name = rtl::matvec_unit_name(unit);
-  if (const auto u = golden::layer_unit_from_name(name)) return arch::unit_info(*u);
-  if (const auto h = golden::head_unit_from_name(name)) return arch::unit_info(*h);
-  throw std::logic_error(fmt::format("rtl-area: unit {} is not in the unit registry", name));
-}
-
 int run_rtl_area(const RtlAreaArgs& args) {
   const gguf::GgufFile file = gguf::GgufFile::open(args.model);
   const model::LlamaModel model(file);
@@ -84,10 +57,10 @@ int run_rtl_area(const RtlAreaArgs& args) {
   const double fa = a.full_adder_transistors;
 
   nlohmann::json units = nlohmann::json::array();
-  for (const rtl::MatvecUnit unit : parse_units(args)) {
+  for (const rtl::MatvecUnit unit : rtl::parse_matvec_units(args.units, args.lm_head)) {
     const rtl::MatvecUnitSpec spec = rtl::matvec_unit_spec(
         model, static_cast<size_t>(args.layer), unit, rows, dp, numerics::kDefaultCpuProfile);
-    const arch::UnitInfo& info = registry_unit(unit);
+    const arch::UnitInfo& info = *unit;
     // The whole unit as the registry costs it, for its product banks per lane (fused units).
     const arch::UnitCost whole = info.cost(ctx);
     const auto banks_per_lane = static_cast<uint32_t>(whole.product_banks / dp.activation_lanes);
@@ -124,7 +97,7 @@ int run_rtl_area(const RtlAreaArgs& args) {
     const double t_registers = static_cast<double>(u.register_bits) * a.register_bit_transistors;
     const double datapath = t_banks + t_adders + t_registers;
     const double t_control = a.control_overhead * datapath;
-    units.push_back({{"name", rtl::matvec_unit_name(unit)},
+    units.push_back({{"name", unit->name},
                      {"module", spec.module},
                      {"rows", slice_rows},
                      {"cols", cols},

@@ -258,7 +258,6 @@ int run_run(const RunArgs& args) {
                options.users.size(), options.users.front().prompt.size(),
                options.users.front().n_generate, options.config.serving.admission);
 
-  const bool functional = options.mode == sim::Mode::Functional;
   const sim::RunResult result = sim::run(options, file ? &*file : nullptr);
 
   print_users(result, tokenizer.get());

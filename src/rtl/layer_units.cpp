@@ -35,6 +35,25 @@ MatvecUnit find_matvec_unit(std::string_view name) {
 
 MatvecUnit lm_head_unit() { return &arch::unit_info(golden::HeadUnit::Output); }
 
+std::vector<MatvecUnit> parse_matvec_units(std::string_view list, bool lm_head) {
+  std::vector<MatvecUnit> units;
+  for (size_t start = 0; start <= list.size();) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string_view name = list.substr(start, comma - start);
+    start = comma + 1;
+    if (name.empty()) continue;
+    const MatvecUnit unit = find_matvec_unit(name);
+    if (unit == nullptr || !unit->in_layer()) {
+      throw std::invalid_argument("--units: unknown matvec unit '" + std::string(name) +
+                                  "' (qkv, attn_output, gate_up, down; --lm-head for output)");
+    }
+    units.push_back(unit);
+  }
+  if (lm_head) units.push_back(lm_head_unit());
+  if (units.empty()) throw std::invalid_argument("no unit selected (--units, --lm-head)");
+  return units;
+}
+
 std::string_view role_tensor_name(arch::MatrixRole role) {
   using arch::MatrixRole;
   switch (role) {

@@ -27,6 +27,9 @@ using MatvecUnit = const arch::UnitInfo*;
 MatvecUnit find_matvec_unit(std::string_view name);
 // The LM head's output unit.
 MatvecUnit lm_head_unit();
+// "qkv,down" (layer units, comma-separated) plus the LM head's when `lm_head`. Throws
+// std::invalid_argument naming an unknown unit, or when nothing is selected.
+std::vector<MatvecUnit> parse_matvec_units(std::string_view list, bool lm_head);
 
 // The model's tensor of a matrix role in layer `layer` ("attn_q", ...; Output: the LM head).
 const model::TensorView& role_tensor(const model::LlamaModel& model, size_t layer,
