@@ -24,19 +24,13 @@
 #include "etchsim/rtl/layer_units.hpp"
 #include "etchsim/rtl/unit_check.hpp"
 #include "flagship.hpp"
+#include "rtl_options.hpp"
 #include "token_input.hpp"
 
 namespace etchsim::cli {
 namespace {
 
-struct RtlArgs {
-  std::string model;
-  std::optional<std::string> config;
-  std::vector<std::string> sets;
-  int64_t layer = -1;
-  std::string units = "qkv,attn_output,gate_up,down";
-  bool lm_head = false;
-  std::optional<std::string> rows;
+struct RtlArgs : RtlUnitOptions {
   std::string out;
   std::string tokens = "1,2,3";
   std::string profile{numerics::cpu_profile_name(numerics::kDefaultCpuProfile)};
@@ -157,19 +151,7 @@ int run_rtl_check(const RtlArgs& args) {
 }
 
 void add_common(CLI::App& app, RtlArgs& args) {
-  app.add_option("model", args.model, "GGUF model file")->required()->check(CLI::ExistingFile);
-  app.add_option("--config", args.config,
-                 "Chip configuration TOML (default: configs/hc1.toml, built in)");
-  app.add_option("--set", args.sets,
-                 "Override one config key, e.g. --set datapath.activation_lanes=16");
-  app.add_option("--layer", args.layer, "Layer whose units to generate")->required();
-  app.add_option("--units", args.units,
-                 "Matvec units, comma-separated: qkv, attn_output, gate_up, down")
-      ->capture_default_str();
-  app.add_flag("--lm-head", args.lm_head, "Also the LM head's output matrix (n_vocab rows)");
-  app.add_option("--rows", args.rows,
-                 "Keep rows A-B of each matrix (rows work in parallel: a slice has the whole "
-                 "unit's cycles). Needed for large models");
+  add_rtl_unit_options(app, args);
   app.add_option("--numerics", args.profile,
                  "Which llama.cpp CPU build's orders to follow: haswell or zen4")
       ->check(CLI::IsMember({"haswell", "zen4"}))

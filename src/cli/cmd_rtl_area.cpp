@@ -25,19 +25,12 @@
 #include "etchsim/rtl/layer_units.hpp"
 #include "etchsim/sim/run.hpp"
 #include "flagship.hpp"
+#include "rtl_options.hpp"
 
 namespace etchsim::cli {
 namespace {
 
-struct RtlAreaArgs {
-  std::string model;
-  std::optional<std::string> config;
-  std::vector<std::string> sets;
-  int64_t layer = -1;
-  std::string units = "qkv,attn_output,gate_up,down";
-  bool lm_head = false;
-  std::optional<std::string> rows;
-};
+using RtlAreaArgs = RtlUnitOptions;
 
 int run_rtl_area(const RtlAreaArgs& args) {
   const gguf::GgufFile file = gguf::GgufFile::open(args.model);
@@ -144,17 +137,7 @@ int run_rtl_area(const RtlAreaArgs& args) {
 
 CommandRunner register_rtl_area(CLI::App& app) {
   auto args = std::make_shared<RtlAreaArgs>();
-  app.add_option("model", args->model, "GGUF model file")->required()->check(CLI::ExistingFile);
-  app.add_option("--config", args->config,
-                 "Chip configuration TOML (default: configs/hc1.toml, built in)");
-  app.add_option("--set", args->sets,
-                 "Override one config key, e.g. --set datapath.activation_lanes=16");
-  app.add_option("--layer", args->layer, "Layer whose units to cost")->required();
-  app.add_option("--units", args->units,
-                 "Matvec units, comma-separated: qkv, attn_output, gate_up, down")
-      ->capture_default_str();
-  app.add_flag("--lm-head", args->lm_head, "Also the LM head's output matrix");
-  app.add_option("--rows", args->rows, "Rows A-B of each matrix, as etchsim rtl --rows");
+  add_rtl_unit_options(app, *args);
   return [args] { return run_rtl_area(*args); };
 }
 

@@ -49,42 +49,9 @@ LoopUnit::LoopUnit(const MatvecUnitSpec& spec, const std::string& dir, int jobs)
   const std::string obj = (fs::path(dir) / ("loop_obj_" + spec.module)).string();
   const std::string log = (fs::path(dir) / ("loop_" + spec.module + ".verilator.log")).string();
   const std::string lib = "lib" + spec.module + ".so";
-  std::error_code ec;
-  fs::remove(log, ec);
   // A shared library: every object position-independent, the "executable" linked -shared.
-  const ToolRun build = run_tool({"verilator",
-                                  "--cc",
-                                  "--exe",
-                                  "--build",
-                                  "-j",
-                                  std::to_string(std::max(1, jobs)),
-                                  "-Wno-fatal",
-                                  "-Wno-lint",
-                                  "-Wno-style",
-                                  "--top-module",
-                                  spec.module,
-                                  "-Mdir",
-                                  obj,
-                                  "-MAKEFLAGS",
-                                  "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0",
-                                  "-CFLAGS",
-                                  "-fPIC",
-                                  "-LDFLAGS",
-                                  "-shared",
-                                  "-o",
-                                  lib,
-                                  sources[1],
-                                  sources[0],
-                                  shim.string()},
-                                 log);
-  if (build.exit_code == 127) {
-    throw std::runtime_error(
-        "verilator is not installed (Debian: apt-get install verilator; scripts/setup-deps.sh)");
-  }
-  if (build.exit_code != 0) {
-    throw std::runtime_error("verilator failed on " + spec.module + " (" + log + "):\n" +
-                             log_tail(log));
-  }
+  const ToolRun build = verilate(spec.module, {sources[1], sources[0], shim.string()}, obj, lib,
+                                 {"-CFLAGS", "-fPIC", "-LDFLAGS", "-shared"}, log, jobs);
   m_build_seconds = build.seconds;
   const std::string path = obj + "/" + lib;
   m_lib->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

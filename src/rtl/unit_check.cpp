@@ -48,36 +48,9 @@ UnitCheck check_unit(const MatvecUnitSpec& spec, std::string_view unit_name,
 
   const std::string obj = (d / ("obj_" + spec.module)).string();
   const std::string log = (d / (spec.module + ".verilator.log")).string();
-  std::filesystem::remove(log);
-  const ToolRun build = run_tool({"verilator",
-                                  "--cc",
-                                  "--exe",
-                                  "--build",
-                                  "-j",
-                                  std::to_string(std::max(1, jobs)),
-                                  "-Wno-fatal",
-                                  "-Wno-lint",
-                                  "-Wno-style",
-                                  "--top-module",
-                                  spec.module,
-                                  "-Mdir",
-                                  obj,
-                                  "-CFLAGS",
-                                  "-O1",
-                                  "-o",
-                                  "tb_" + spec.module,
-                                  sources[1],
-                                  sources[0],
-                                  sources[2]},
-                                 log);
-  if (build.exit_code == 127) {
-    throw std::runtime_error(
-        "verilator is not installed (Debian: apt-get install verilator; scripts/setup-deps.sh)");
-  }
-  if (build.exit_code != 0) {
-    throw std::runtime_error("verilator failed on " + spec.module + " (" + log + "):\n" +
-                             log_tail(log));
-  }
+  // The fp32 library, the unit, its testbench.
+  const ToolRun build = verilate(spec.module, {sources[1], sources[0], sources[2]}, obj,
+                                 "tb_" + spec.module, {}, log, jobs);
   const std::string result_path = (d / (spec.module + ".result.json")).string();
   const std::string run_log = (d / (spec.module + ".run.log")).string();
   std::filesystem::remove(run_log);

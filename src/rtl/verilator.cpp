@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
@@ -41,6 +42,32 @@ ToolRun run_tool(const std::vector<std::string>& argv, const std::string& log_pa
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
+}
+
+ToolRun verilate(const std::string& module, const std::vector<std::string>& sources,
+                 const std::string& obj_dir, const std::string& output,
+                 const std::vector<std::string>& extra, const std::string& log_path, int jobs) {
+  std::error_code ec;
+  std::filesystem::remove(log_path, ec);
+  std::vector<std::string> argv{
+      "verilator", "--cc", "--exe", "--build", "-j", std::to_string(std::max(1, jobs)),
+      "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", module, "-Mdir", obj_dir,
+      // -O0: a unit's model is large, straight-line C++ that a check
+      // runs for a few hundred cycles; optimising costs more than it
+      // saves.
+      "-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0", "-o", output};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), sources.begin(), sources.end());
+  const ToolRun run = run_tool(argv, log_path);
+  if (run.exit_code == 127) {
+    throw std::runtime_error(
+        "verilator is not installed (Debian: apt-get install verilator; scripts/setup-deps.sh)");
+  }
+  if (run.exit_code != 0) {
+    throw std::runtime_error("verilator failed on " + module + " (" + log_path + "):\n" +
+                             log_tail(log_path));
+  }
   return run;
 }
 

@@ -16,6 +16,14 @@ struct ToolRun {
 // Runs argv[0] (looked up on PATH) with the arguments, stdout and stderr appended to log_path.
 ToolRun run_tool(const std::vector<std::string>& argv, const std::string& log_path);
 
+// Builds a generated unit with Verilator into `obj_dir` (C++ at -O0, `jobs` compile jobs), its
+// own C++ `sources` linked into `output` (`extra` adds arguments, e.g. -LDFLAGS -shared). The log
+// goes to `log_path`. Throws std::runtime_error naming the log (with its tail) on failure, or
+// saying how to install verilator. Returns the run (its wall time).
+ToolRun verilate(const std::string& module, const std::vector<std::string>& sources,
+                 const std::string& obj_dir, const std::string& output,
+                 const std::vector<std::string>& extra, const std::string& log_path, int jobs);
+
 // True when `name` is an executable on PATH.
 bool tool_on_path(const std::string& name);
 
