@@ -15,10 +15,10 @@ Runs `etchsim rtl` (the same options) into DIR, then per generated unit (layerN_
 
  1. Yosys on the unit with the fp32 modules of etchsim_fp32.v as black boxes (integer part):
       read_verilog -lib etchsim_fp32.v; read_verilog UNIT.v
-      synth -top UNIT -flatten -noabc; dffunmap
+      synth -top UNIT -flatten -noabc; splitnets; dffunmap
       abc -g cmos2 (once per block, see below); stat -tech cmos
-    The combinational cells are split by input cone before mapping, and each block is mapped by
-    its own ABC run (as separate blocks of a hierarchical flow would be):
+    The combinational cells are split by input cone (bit by bit: splitnets) before mapping, and
+    each block is mapped by its own ABC run (as separate blocks of a hierarchical flow would be):
       product_banks  cone of bank_*          (activation x 0..15, shared by all rows)
       weight_cells   cone of p_r*, WD_*_w, WM_*_w minus the banks (per weight a 4-bit code
                      over the chunk index selecting a product: a mux; block-scale ROMs)
@@ -51,6 +51,7 @@ options:
                      ${XDG_CACHE_HOME:-~/.cache}/etchsim/rtl-synth); keyed by the fp32 RTL,
                      the Yosys version and the flow
   --etchsim PATH     etchsim binary (default: $ETCHSIM, else build/etchsim)
+  --report-only      print the table again from DIR's files (no etchsim, no unit synthesis)
   -h, --help         this text
 
 Needs yosys and python3 on PATH. Exit 0 on success, 77 when yosys is missing.
@@ -65,6 +66,7 @@ out=""
 rtl_args=()
 no_fp=0
 full=0
+report_only=0
 fp_cache=${XDG_CACHE_HOME:-$HOME/.cache}/etchsim/rtl-synth
 
 die() {
@@ -83,6 +85,7 @@ while [ $# -gt 0 ]; do
     -o | --out) out=${2:?$1 needs a value}; shift 2 ;;
     --no-fp) no_fp=1; shift ;;
     --full) full=1; shift ;;
+    --report-only) report_only=1; shift ;;
     --fp-cache) fp_cache=${2:?--fp-cache needs a value}; shift 2 ;;
     --etchsim) etchsim=${2:?--etchsim needs a value}; shift 2 ;;
     -*) die "unknown option $1 (--help)" ;;
@@ -93,14 +96,16 @@ done
 [ -n "$layer" ] || die "--layer is required"
 command -v yosys >/dev/null 2>&1 || { echo "rtl-synth.sh: yosys not on PATH" >&2; exit 77; }
 command -v python3 >/dev/null 2>&1 || die "python3 not on PATH"
-[ -x "$etchsim" ] || die "no etchsim binary at $etchsim (build it, or --etchsim / ETCHSIM)"
+[ "$report_only" = 1 ] || [ -x "$etchsim" ] || die "no etchsim binary at $etchsim (build it, or --etchsim / ETCHSIM)"
 out=${out:-rtl-synth-layer$layer}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # ---- 1. the RTL and arch/'s counts -----------------------------------------------------------
-"$etchsim" rtl "$model" --layer "$layer" "${rtl_args[@]}" -o "$out" >"$out/rtl.txt"
-"$etchsim" rtl-area "$model" --layer "$layer" "${rtl_args[@]}" >"$out/arch.json"
+if [ "$report_only" = 0 ]; then
+  "$etchsim" rtl "$model" --layer "$layer" "${rtl_args[@]}" -o "$out" >"$out/rtl.txt"
+  "$etchsim" rtl-area "$model" --layer "$layer" "${rtl_args[@]}" >"$out/arch.json"
+fi
 modules=$(sed -n 's/^\([A-Za-z0-9_]*\): [0-9]* rows x .*/\1/p' "$out/rtl.txt")
 [ -n "$modules" ] || die "etchsim rtl wrote no unit ($out/rtl.txt)"
 
@@ -164,29 +169,32 @@ read_verilog $out/$m.v
 setattr -set keep 1 w:bank_*
 synth -top $m -flatten -noabc
 opt_clean
+splitnets -format .
 select -set ff t:\$_*DFF*
 select -set bb t:etchsim_*
 select -set comb t:* @ff %d @bb %d
 select -set bank w:bank_* %cie* @comb %i
-select -set cell w:p_r* w:WD_*_w w:WM_*_w %u %u %cie* @comb %i @bank %d
-select -set tree w:*_q w:asum_*_s* %u %ci1:+[Q] @ff %i %ci1:+[D] @ff %d %cie* @comb %i @bank %d @cell %d
+select -set cell w:p_r* w:WD_*_w.* w:WM_*_w.* %u %u %cie* @comb %i @bank %d
+select -set treeq w:*_q w:*_q.* w:asum_*_s* %u %u
+select -set tree @treeq %ci1:+[Q] @ff %i %ci1:+[D] @ff %d %cie* @comb %i @bank %d @cell %d
 select -set lane w:lane_* %ci1:+[Q] @ff %i %ci1:+[D] @ff %d %cie* @comb %i @bank %d @cell %d @tree %d
-select -set fpff w:c_r* w:cm_r* w:acc_r* %u %u %ci1:+[Q] @ff %i
+select -set fpq w:c_r* w:cm_r* w:acc_r* %u %u
+select -set fpff @fpq %ci1:+[Q] @ff %i
 select -set fp @fpff %ci1:+[D] @ff %d @bb %ci1 @bb %d %u %cie* @comb %i @bank %d @cell %d @tree %d @lane %d
 select -set ctrl @comb @bank %d @cell %d @tree %d @lane %d @fp %d
 select -set combpre @comb
 dffunmap
 select -set ff2 t:\$_DFF_P_ t:\$_DFF_N_ %u
 select -set regl t:* @ff2 %d @bb %d @combpre %d
-select -set ff2fp w:c_r* w:cm_r* w:acc_r* %u %u %ci1:+[Q] @ff2 %i
+select -set ff2fp @fpq %ci1:+[Q] @ff2 %i
 select -set reglfp @ff2fp %ci1:+[D] @ff2 %d %cie* @regl %i
 select -set reglint @regl @reglfp %d
 tee -q -o $out/$m.stat log MARK ff_total
 tee -q -a $out/$m.stat select -count @ff2
 tee -q -a $out/$m.stat log MARK ff_input
-tee -q -a $out/$m.stat select -count w:a_0 w:d_0 w:k_in w:k_0 w:v_0 %u %u %u %u %ci1:+[Q] @ff2 %i
+tee -q -a $out/$m.stat select -count w:a_0.* w:d_0.* w:k_in.* w:k_0.* w:k_in w:k_0 w:v_0 %u %u %u %u %u %u %ci1:+[Q] @ff2 %i
 tee -q -a $out/$m.stat log MARK ff_tree
-tee -q -a $out/$m.stat select -count w:*_q w:asum_*_s* %u %ci1:+[Q] @ff2 %i
+tee -q -a $out/$m.stat select -count @treeq %ci1:+[Q] @ff2 %i
 tee -q -a $out/$m.stat log MARK ff_lane
 tee -q -a $out/$m.stat select -count w:lane_* %ci1:+[Q] @ff2 %i
 tee -q -a $out/$m.stat log MARK ff_output
@@ -210,10 +218,11 @@ EOF
 }
 
 for m in $modules; do
+  [ "$report_only" = 0 ] || break
   unit_script "$m" >"$out/$m.ys"
   echo -n "yosys $m (integer part, fp32 black boxes) ... "
   t0=$(date +%s.%N)
-  yosys -q -l "$out/$m.yosys.log" "$out/$m.ys" >/dev/null
+  yosys -q -d -l "$out/$m.yosys.log" "$out/$m.ys" >/dev/null
   t1=$(date +%s.%N)
   echo "$t0 $t1" | awk '{printf "%.1f\n", $2 - $1}' >"$out/$m.seconds"
   echo "$(cat "$out/$m.seconds") s"
@@ -253,6 +262,10 @@ def sections(path):
         elif name:
             parts[name] += line
     return parts
+
+def cpu_seconds(log):
+    m = re.search(r"CPU: user ([0-9.]+)s system ([0-9.]+)s", open(log).read())
+    return float(m.group(1)) + float(m.group(2)) if m else None
 
 def count(text):
     m = re.search(r"([0-9]+) objects", text)
@@ -333,6 +346,7 @@ for m in modules:
         "unit": a["name"], "module": m, "rows": rows, "cols": cols,
         "lanes": int(head.group(3)), "chunks": int(head.group(4)), "weight_types": types,
         "yosys_seconds": float(open(os.path.join(out, m + ".seconds")).read()),
+        "yosys_cpu_seconds": cpu_seconds(os.path.join(out, m + ".yosys.log")),
         "yosys_cells": gates + ff["total"],
         "yosys_transistors": y,
         "yosys_transistors_full_flat": full,
@@ -379,15 +393,25 @@ def table(head, rows):
 
 Y = lambda u, b: u["yosys_transistors"][b]
 A = lambda u, b: u["arch"]["transistors"][b]
+
+def total(b, f=Y):
+    xs = [f(u, b) for u in units]
+    return None if None in xs else sum(xs)
 lines = [
     "Transistors, Yosys (Y: abc -g cmos2, stat -tech cmos) vs arch/ (A); int = product banks +",
     "weight cells + adders + registers; fp32 = scale/accumulate/sum stages (arch/ has none).",
     table(["unit", "rows", "cols", "types", "Y cells", "Y int", "A int", "Y/A", "Y ctrl", "Y fp32",
-           "Y total", "A total", "Yosys s"],
+           "Y total", "A total", "Yosys s", "cpu s"],
           [[u["unit"], u["rows"], u["cols"], ",".join(u["weight_types"]), u["yosys_cells"],
             k(Y(u, "integer")), k(A(u, "integer")), f'{Y(u, "integer") / A(u, "integer"):.2f}',
             k(Y(u, "control")), k(Y(u, "fp32")), k(Y(u, "total")), k(A(u, "total")),
-            f'{u["yosys_seconds"]:.1f}'] for u in units]),
+            f'{u["yosys_seconds"]:.1f}', f'{u["yosys_cpu_seconds"] or 0:.1f}'] for u in units] +
+          ([["all", sum(u["rows"] for u in units), "", "", sum(u["yosys_cells"] for u in units),
+             k(total("integer")), k(total("integer", A)),
+             f'{total("integer") / total("integer", A):.2f}', k(total("control")),
+             k(total("fp32")), k(total("total")), k(total("total", A)),
+             f'{sum(u["yosys_seconds"] for u in units):.1f}',
+             f'{sum(u["yosys_cpu_seconds"] or 0 for u in units):.1f}']] if len(units) > 1 else [])),
     "",
     "By block: transistors (Y, A), adder bits (Y: transistors / Yosys's price of one bit of a",
     f"32-bit adder, {adder_bit_t:.1f} T; A: {arch_config['full_adder_transistors']:g} T) and flip-flop bits "
