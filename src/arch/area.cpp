@@ -120,7 +120,7 @@ std::vector<UnitCost> lm_head_unit_costs(const ChipConfig& config, const model::
 }
 
 AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape,
-                        const WeightTypes& types) {
+                        const ModelWeightTypes& types) {
   const AreaConfig& a = config.area;
   const WeightCellConfig& wc = config.weight_cells;
   AreaBreakdown r;
@@ -143,8 +143,17 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
     }
     return registers;
   };
-  r.register_bits_per_layer = add_units(layer_unit_costs(config, shape, types), shape.n_layer);
-  r.register_bits_lm_head = add_units(lm_head_unit_costs(config, shape, types), 1);
+  types.check_layer_count(shape.n_layer);
+  if (types.uniform()) {
+    const uint64_t bits = add_units(layer_unit_costs(config, shape, types.layer(0)), shape.n_layer);
+    r.register_bits_layers.assign(shape.n_layer, bits);
+  } else {
+    for (uint32_t l = 0; l < shape.n_layer; ++l) {
+      r.register_bits_layers.push_back(
+          add_units(layer_unit_costs(config, shape, types.layer(l)), 1));
+    }
+  }
+  r.register_bits_lm_head = add_units(lm_head_unit_costs(config, shape, types.head()), 1);
   const double datapath = r.product_banks.transistors + r.adders.transistors +
                           r.registers.transistors + r.vector_units.transistors;
   r.control.transistors = a.control_overhead * datapath;

@@ -49,16 +49,20 @@ double sram_bit_fj(double fj_per_bit_1kib, double macro_kib) {
 }
 
 EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
-                       const WeightTypes& types, const AreaBreakdown& area,
+                       const ModelWeightTypes& types, const AreaBreakdown& area,
                        const RunActivity& activity) {
   const EnergyConfig& c = config.energy;
   const double node = process_node(config.process.node).energy_factor;
   EnergySplit e;
-  const std::vector<UnitCost> layer = layer_unit_costs(config, shape, types);
-  for (const RunActivity::Stage<golden::LayerUnit>& stage : activity.layers) {
-    add_stage(e, c, layer, stage);
+  // Layer stage l's units at layer l's types (costed once when every layer is alike).
+  std::vector<UnitCost> layer;
+  for (size_t l = 0; l < activity.layers.size(); ++l) {
+    if (l == 0 || !types.uniform()) {
+      layer = layer_unit_costs(config, shape, types.layer(static_cast<uint32_t>(l)));
+    }
+    add_stage(e, c, layer, activity.layers[l]);
   }
-  add_stage(e, c, lm_head_unit_costs(config, shape, types), activity.lm_head);
+  add_stage(e, c, lm_head_unit_costs(config, shape, types.head()), activity.lm_head);
   e.vector_units += static_cast<double>(activity.kv_rows_read) * shape.n_head * shape.head_dim() *
                     c.attention_mac_fj * kFj;
   const double macro = kv_macro_kib(config.kv_sram, shape.n_layer);
@@ -81,9 +85,9 @@ EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
   const double seconds = static_cast<double>(activity.cycles) / config.clock_hz();
   e.leakage = area.transistors * c.leakage_nw_per_transistor * kNw * seconds;
   double clocked = 0;  // register-bit cycles
-  for (const RunActivity::Stage<golden::LayerUnit>& stage : activity.layers) {
-    clocked += static_cast<double>(area.register_bits_per_layer) *
-               clock_cycles(stage.busy_cycles, activity.cycles, c.clock_gating);
+  for (size_t l = 0; l < activity.layers.size(); ++l) {
+    clocked += static_cast<double>(area.register_bits_layers.at(l)) *
+               clock_cycles(activity.layers[l].busy_cycles, activity.cycles, c.clock_gating);
   }
   clocked += static_cast<double>(area.register_bits_lm_head) *
              clock_cycles(activity.lm_head.busy_cycles, activity.cycles, c.clock_gating);

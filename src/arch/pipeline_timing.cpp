@@ -42,21 +42,33 @@ uint64_t embedding_transfer_cycles(const model::LlamaShape& shape, const HostCon
 }
 
 TokenTiming token_timing(const ChipConfig& config, const model::LlamaShape& shape,
-                         const WeightTypes& types, uint64_t n_pos) {
+                         const ModelWeightTypes& types, uint64_t n_pos) {
+  types.check_layer_count(shape.n_layer);
   const bool allow_float = config.weight_cells.allow_f16_weights;
-  const StageTiming layer = layer_timing(config, shape, types, n_pos, allow_float);
-  const StageTiming head = lm_head_timing(config, shape, types, allow_float);
+  // Sum of the layers' latencies and the slowest layer's interval; alike layers are timed once.
+  uint64_t layers_latency = 0;
+  uint64_t layers_interval = 0;
+  uint64_t layer_units = 0;
+  const uint32_t distinct = types.uniform() ? 1 : shape.n_layer;
+  for (uint32_t l = 0; l < distinct; ++l) {
+    const StageTiming layer = layer_timing(config, shape, types.layer(l), n_pos, allow_float);
+    const uint64_t copies = types.uniform() ? shape.n_layer : 1;
+    layers_latency += copies * layer.latency;
+    layers_interval = std::max(layers_interval, layer.interval);
+    layer_units += copies * layer.units.size();
+  }
+  const StageTiming head = lm_head_timing(config, shape, types.head(), allow_float);
   const UnitTiming in = host_in_timing(config.host);
   const UnitTiming out = host_out_timing(config.host);
-  const uint64_t units = 2 + shape.n_layer * layer.units.size() + head.units.size();
+  const uint64_t units = 2 + layer_units + head.units.size();
   const uint64_t transfer = embedding_transfer_cycles(shape, config.host);
-  return {transfer + in.latency + shape.n_layer * layer.latency + head.latency + out.latency +
-              units * kRegisterCycles,
-          std::max({layer.interval, head.interval, transfer, out.interval})};
+  return {
+      transfer + in.latency + layers_latency + head.latency + out.latency + units * kRegisterCycles,
+      std::max({layers_interval, head.interval, transfer, out.interval})};
 }
 
 Estimate estimate(const ChipConfig& config, const model::LlamaShape& shape,
-                  const WeightTypes& types, const Workload& workload) {
+                  const ModelWeightTypes& types, const Workload& workload) {
   Estimate e;
   const uint64_t prompt = std::max<uint64_t>(workload.prompt_tokens, 1);
   // Prefill: prompt token p enters one interval after token p - 1; the last one's latency ends

@@ -23,6 +23,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
       m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,     *m_kv,
             *m_lora,         m_tokens,       m_pipeline,     m_params.timing_overrides} {
   if (m_period == sc_core::SC_ZERO_TIME) throw std::invalid_argument("chip: zero clock period");
+  m_params.types.check_layer_count(m_params.shape.n_layer);
   const arch::HostConfig& host = m_params.config.host;
   const arch::UnitTiming in = arch::host_in_timing(host);
   m_host_in = std::make_unique<PipelineUnit>("host_in", pipeline_depth(in),

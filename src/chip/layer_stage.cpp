@@ -12,7 +12,9 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                        ChipContext& ctx)
     : sc_module(name), m_layer(layer) {
   const bool allow_float = ctx.config.weight_cells.allow_f16_weights;
-  const arch::UnitContext at_first{ctx.config, ctx.shape, ctx.types, 1, allow_float};
+  // This layer's own weight types: its cells, trees and timing (a mixture differs by layer).
+  const arch::WeightTypes& types = ctx.types.layer(layer);
+  const arch::UnitContext at_first{ctx.config, ctx.shape, types, 1, allow_float};
   for (const arch::UnitInfo& info : arch::layer_units()) {
     const golden::LayerUnit unit = info.layer_unit();
     const bool is_attention = info.kind == arch::UnitKind::Attention;
@@ -53,12 +55,11 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                                                        std::move(timing_fn), std::move(fire)));
     } else if (is_attention) {
       // The attention unit's timing grows with the token's position.
-      auto timing_fn = [config = &ctx.config, shape = &ctx.shape, types = &ctx.types, info = &info,
+      auto timing_fn = [config = &ctx.config, shape = &ctx.shape, types = &types, info = &info,
                         allow_float](const TokenTag& tag) {
         return info->timing({*config, *shape, *types, uint64_t{tag.pos} + 1, allow_float});
       };
-      const arch::UnitContext at_last{ctx.config, ctx.shape, ctx.types, ctx.max_positions,
-                                      allow_float};
+      const arch::UnitContext at_last{ctx.config, ctx.shape, types, ctx.max_positions, allow_float};
       const uint32_t depth = std::max(pipeline_depth(base), pipeline_depth(info.timing(at_last)));
       m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
                                                        std::move(timing_fn), std::move(fire)));

@@ -10,7 +10,7 @@ namespace etchsim::chip {
 LmHead::LmHead(sc_core::sc_module_name name, uint32_t stage, ChipContext& ctx,
                const golden::SamplingParams& sampling)
     : sc_module(name), m_tokens(ctx.tokens), m_sampling(sampling) {
-  const arch::UnitContext uctx{ctx.config, ctx.shape, ctx.types, 1,
+  const arch::UnitContext uctx{ctx.config, ctx.shape, ctx.types.head(), 1,
                                ctx.config.weight_cells.allow_f16_weights};
   for (const arch::UnitInfo& info : arch::head_units()) {
     const golden::HeadUnit unit = info.head_unit();

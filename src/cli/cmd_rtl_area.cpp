@@ -42,7 +42,8 @@ int run_rtl_area(const RtlAreaArgs& args) {
   }
   std::optional<rtl::RowRange> rows;
   if (args.rows) rows = rtl::parse_row_range(*args.rows);
-  const arch::WeightTypes types = sim::model_weight_types(model);
+  const arch::WeightTypes types =
+      sim::model_weight_types(model).layer(static_cast<uint32_t>(args.layer));
   const arch::UnitContext ctx{config, model.shape(), types, 1,
                               config.weight_cells.allow_f16_weights};
   const arch::AreaConfig& a = config.area;

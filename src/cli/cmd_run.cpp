@@ -246,14 +246,19 @@ int run_run(const RunArgs& args) {
   std::vector<size_t> prompt_tokens;
   for (const sim::UserRequest& u : options.users) prompt_tokens.push_back(u.prompt.size());
 
-  const arch::WeightTypes& t = options.weight_types;
   spdlog::info("run: {} ({} layers, n_embd {}), {} mode, {} clocking, {:.1f} MHz",
                options.model_name, shape.n_layer, shape.n_embd,
                options.mode == sim::Mode::Timing ? "timing" : "functional", args.clocking,
                options.config.clock.clock_mhz);
-  spdlog::info("run: weights q {} k {} v {} o {} gate {} up {} down {} output {}", type_name(t.q),
-               type_name(t.k), type_name(t.v), type_name(t.o), type_name(t.gate), type_name(t.up),
-               type_name(t.down), type_name(t.output));
+  const arch::ModelWeightTypes& types = options.weight_types;
+  for (uint32_t l = 0; l < (types.uniform() ? 1 : shape.n_layer); ++l) {
+    const arch::WeightTypes& t = types.layer(l);
+    spdlog::info("run: weights {}q {} k {} v {} o {} gate {} up {} down {}",
+                 types.uniform() ? "" : fmt::format("layer {:2}: ", l), type_name(t.q),
+                 type_name(t.k), type_name(t.v), type_name(t.o), type_name(t.gate), type_name(t.up),
+                 type_name(t.down));
+  }
+  spdlog::info("run: weights output {}", type_name(types.head().output));
   spdlog::info("run: {} request(s), prompt {} tokens, {} generated (first request); admission {}",
                options.users.size(), options.users.front().prompt.size(),
                options.users.front().n_generate, options.config.serving.admission);

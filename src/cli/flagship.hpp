@@ -25,6 +25,7 @@ arch::ChipConfig resolve_chip_config(const std::optional<std::string>& path,
                                      const std::vector<std::string>& sets);
 
 // The weight type of each matrix role as `etchsim synth --quant SCHEME` writes them.
-arch::WeightTypes scheme_weight_types(const model::LlamaShape& shape, model::QuantScheme scheme);
+arch::ModelWeightTypes scheme_weight_types(const model::LlamaShape& shape,
+                                           model::QuantScheme scheme);
 
 }  // namespace etchsim::cli

@@ -10,84 +10,15 @@ namespace {
 
 using gguf::GgmlType;
 
-// The scheme's type for a matrix; `wide` marks attn_v, ffn_down and output, which mix36 keeps
-// at 6 bits as llama.cpp's Q3_K_M-style mixes raise them.
-GgmlType scheme_type(QuantScheme scheme, bool wide) {
-  switch (scheme) {
-    case QuantScheme::F32:
-      return GgmlType::F32;
-    case QuantScheme::F16:
-      return GgmlType::F16;
-    case QuantScheme::Q8_0:
-      return GgmlType::Q8_0;
-    case QuantScheme::Q4_0:
-      return GgmlType::Q4_0;
-    case QuantScheme::Q4_K:
-      return GgmlType::Q4_K;
-    case QuantScheme::Q3_K:
-      return GgmlType::Q3_K;
-    case QuantScheme::Q6_K:
-      return GgmlType::Q6_K;
-    case QuantScheme::Mix36:
-      return wide ? GgmlType::Q6_K : GgmlType::Q3_K;
-  }
-  return GgmlType::F32;
-}
-
-// llama_ftype (llama.h) recorded as general.file_type; informational only (llama.cpp reads the
-// tensor types). q4_k and q3_k use the _M ids of the nearest llama.cpp presets. mix36 is closest
-// to MOSTLY_Q3_K_M, which is Q3_K with attn_v and ffn_down raised (to Q4_K/Q5_K) and output at
-// Q6_K; mix36 raises the same three, all to Q6_K.
-uint32_t file_type(QuantScheme scheme) {
-  switch (scheme) {
-    case QuantScheme::F32:
-      return 0;  // ALL_F32
-    case QuantScheme::F16:
-      return 1;  // MOSTLY_F16
-    case QuantScheme::Q4_0:
-      return 2;  // MOSTLY_Q4_0
-    case QuantScheme::Q8_0:
-      return 7;  // MOSTLY_Q8_0
-    case QuantScheme::Q3_K:
-      return 12;  // MOSTLY_Q3_K_M
-    case QuantScheme::Mix36:
-      return 12;
-    case QuantScheme::Q4_K:
-      return 15;  // MOSTLY_Q4_K_M
-    case QuantScheme::Q6_K:
-      return 18;  // MOSTLY_Q6_K
-  }
-  return 0;
-}
-
-bool divides_rows(GgmlType type, int64_t ne0) { return ne0 % gguf::traits(type).block_elems == 0; }
-
-// A matrix whose rows are not a whole number of blocks takes the type llama.cpp's quantizer
-// falls back to (llama-quant.cpp, "not divisible by" ...), then F16 if even that does not fit.
+// A matrix of the scheme's type, or of the type llama.cpp's quantizer falls back to when its
+// rows are not a whole number of blocks (quant_scheme.hpp), with a note saying so.
 TensorPlan matrix(std::string name, GgmlType type, int64_t ne0, int64_t ne1) {
-  TensorPlan plan{std::move(name), type, {ne0, ne1}, {}};
-  if (divides_rows(type, ne0)) return plan;
-  const std::string_view wanted = gguf::traits(type).name;
-  GgmlType fallback = GgmlType::F16;
-  std::string why;
-  switch (type) {
-    case GgmlType::Q4_K:
-      fallback = GgmlType::Q5_0;
-      break;
-    case GgmlType::Q6_K:
-      fallback = GgmlType::Q8_0;
-      break;
-    case GgmlType::Q3_K:
-      fallback = GgmlType::Q4_0;
-      why = " (llama.cpp would use iq4_nl, which etchsim does not dequantize)";
-      break;
-    default:
-      break;
+  TensorPlan plan{std::move(name), model::matrix_type_for_rows(type, ne0), {ne0, ne1}, {}};
+  if (plan.type != type) {
+    plan.note = fmt::format("row length {} is not a multiple of {}'s block of {}: {}", ne0,
+                            gguf::traits(type).name, gguf::traits(type).block_elems,
+                            gguf::traits(plan.type).name);
   }
-  if (!divides_rows(fallback, ne0)) fallback = GgmlType::F16;
-  plan.type = fallback;
-  plan.note = fmt::format("row length {} is not a multiple of {}'s block of {}: {}{}", ne0, wanted,
-                          gguf::traits(type).block_elems, gguf::traits(fallback).name, why);
   return plan;
 }
 
@@ -100,7 +31,7 @@ void add_model_metadata(gguf::GgufWriter& writer, const SynthOptions& options) {
   const std::string_view quant = quant_scheme_name(options.quant);
   writer.set("general.architecture", "llama");
   writer.set("general.name", fmt::format("etchsim-synth-{}-{}", s.name, quant));
-  writer.set("general.file_type", file_type(options.quant));
+  writer.set("general.file_type", quant_scheme_file_type(options.quant));
   writer.set("general.quantization_version", uint32_t{2});  // GGML_QNT_VERSION
   writer.set("etchsim.synth.seed", options.seed);
   writer.set("etchsim.synth.quant", std::string(quant));
@@ -130,24 +61,27 @@ std::vector<TensorPlan> plan_tensors(const SynthOptions& options) {
   const LlamaShape& s = options.shape;
   s.validate();
   const int64_t embd = s.n_embd, kv = s.n_embd_kv(), ff = s.n_ff, vocab = s.n_vocab;
-  auto type = [&](bool wide) { return scheme_type(options.quant, wide); };
+  using enum WeightRole;
+  auto type = [&](WeightRole role, uint32_t layer) {
+    return scheme_tensor_type(options.quant, role, layer, s);
+  };
 
   std::vector<TensorPlan> plan;
-  plan.push_back(matrix("token_embd.weight", type(false), embd, vocab));
+  plan.push_back(matrix("token_embd.weight", type(TokenEmbd, 0), embd, vocab));
   for (uint32_t i = 0; i < s.n_layer; ++i) {
     const std::string blk = fmt::format("blk.{}.", i);
     plan.push_back(vector_f32(blk + "attn_norm.weight", embd));
-    plan.push_back(matrix(blk + "attn_q.weight", type(false), embd, embd));
-    plan.push_back(matrix(blk + "attn_k.weight", type(false), embd, kv));
-    plan.push_back(matrix(blk + "attn_v.weight", type(true), embd, kv));
-    plan.push_back(matrix(blk + "attn_output.weight", type(false), embd, embd));
+    plan.push_back(matrix(blk + "attn_q.weight", type(Q, i), embd, embd));
+    plan.push_back(matrix(blk + "attn_k.weight", type(K, i), embd, kv));
+    plan.push_back(matrix(blk + "attn_v.weight", type(V, i), embd, kv));
+    plan.push_back(matrix(blk + "attn_output.weight", type(O, i), embd, embd));
     plan.push_back(vector_f32(blk + "ffn_norm.weight", embd));
-    plan.push_back(matrix(blk + "ffn_gate.weight", type(false), embd, ff));
-    plan.push_back(matrix(blk + "ffn_up.weight", type(false), embd, ff));
-    plan.push_back(matrix(blk + "ffn_down.weight", type(true), ff, embd));
+    plan.push_back(matrix(blk + "ffn_gate.weight", type(Gate, i), embd, ff));
+    plan.push_back(matrix(blk + "ffn_up.weight", type(Up, i), embd, ff));
+    plan.push_back(matrix(blk + "ffn_down.weight", type(Down, i), ff, embd));
   }
   plan.push_back(vector_f32("output_norm.weight", embd));
-  plan.push_back(matrix("output.weight", type(true), embd, vocab));
+  plan.push_back(matrix("output.weight", type(Output, 0), embd, vocab));
   if (s.rope_freqs) plan.push_back(vector_f32("rope_freqs.weight", s.head_dim() / 2));
   return plan;
 }

@@ -135,25 +135,32 @@ uint32_t longest_sequence(const RunOptions& o) {
   return static_cast<uint32_t>(longest);
 }
 
-std::map<std::string, uint64_t> weight_cells(const RunOptions& o, const arch::WeightTypes& t) {
+std::map<std::string, uint64_t> weight_cells(const RunOptions& o,
+                                             const arch::ModelWeightTypes& types) {
   const model::LlamaShape& s = o.shape;
   const bool allow_float = o.config.weight_cells.allow_f16_weights;
   const uint64_t embd = s.n_embd, q = uint64_t{s.n_head} * s.head_dim(), kv = s.n_embd_kv();
   struct Matrix {
     gguf::GgmlType type;
-    uint64_t rows, cols, count;
-  };
-  const Matrix matrices[] = {
-      {t.q, q, embd, s.n_layer},         {t.k, kv, embd, s.n_layer},
-      {t.v, kv, embd, s.n_layer},        {t.o, embd, q, s.n_layer},
-      {t.gate, s.n_ff, embd, s.n_layer}, {t.up, s.n_ff, embd, s.n_layer},
-      {t.down, embd, s.n_ff, s.n_layer}, {t.output, s.n_vocab, embd, 1},
+    uint64_t rows, cols;
   };
   std::map<std::string, uint64_t> cells;
-  for (const Matrix& m : matrices) {
+  auto add = [&](const Matrix& m, uint64_t copies) {
     const arch::MatrixCells c = arch::matrix_cells(m.type, m.rows, m.cols, allow_float);
-    cells[std::string(gguf::traits(m.type).name)] += c.weight_cells * m.count;
+    cells[std::string(gguf::traits(m.type).name)] += c.weight_cells * copies;
+  };
+  // Each layer its own types; alike layers are counted once times n_layer.
+  const uint32_t distinct = types.uniform() ? 1 : s.n_layer;
+  const uint64_t copies = types.uniform() ? s.n_layer : 1;
+  for (uint32_t l = 0; l < distinct; ++l) {
+    const arch::WeightTypes& t = types.layer(l);
+    for (const Matrix& m :
+         {Matrix{t.q, q, embd}, Matrix{t.k, kv, embd}, Matrix{t.v, kv, embd}, Matrix{t.o, embd, q},
+          Matrix{t.gate, s.n_ff, embd}, Matrix{t.up, s.n_ff, embd}, Matrix{t.down, embd, s.n_ff}}) {
+      add(m, copies);
+    }
   }
+  add({types.head().output, s.n_vocab, embd}, 1);
   return cells;
 }
 
@@ -215,7 +222,7 @@ arch::RunActivity::Stage<Unit> stage_activity(const LayerResult& layer,
 
 // Area from the chip's structure; energy from what the run counted: tokens through every unit,
 // KV SRAM rows, host bytes (one fp32 embedding in and one 16-byte token entry out per token).
-void add_energy_and_area(RunResult& r, const RunOptions& o, const arch::WeightTypes& types,
+void add_energy_and_area(RunResult& r, const RunOptions& o, const arch::ModelWeightTypes& types,
                          const chip::Chip& chip) {
   r.area = arch::chip_area(o.config, o.shape, types);
   arch::RunActivity a;
@@ -266,21 +273,14 @@ Percentiles nearest_rank_percentiles(std::vector<double> values) {
   return p;
 }
 
-arch::WeightTypes model_weight_types(const model::LlamaModel& model) {
+arch::ModelWeightTypes model_weight_types(const model::LlamaModel& model) {
   if (model.layers().empty()) throw std::invalid_argument("the model has no layers");
-  auto types_of = [&model](const model::LayerWeights& l) {
-    return arch::WeightTypes{l.attn_q.type,   l.attn_k.type, l.attn_v.type,   l.attn_output.type,
-                             l.ffn_gate.type, l.ffn_up.type, l.ffn_down.type, model.output().type};
-  };
-  const arch::WeightTypes first = types_of(model.layers().front());
-  for (size_t i = 1; i < model.layers().size(); ++i) {
-    if (!(types_of(model.layers()[i]) == first)) {
-      throw std::invalid_argument(fmt::format(
-          "layer {} uses other weight types than layer 0: the chip hard-wires every layer alike",
-          i));
-    }
+  std::vector<arch::WeightTypes> layers;
+  for (const model::LayerWeights& l : model.layers()) {
+    layers.push_back({l.attn_q.type, l.attn_k.type, l.attn_v.type, l.attn_output.type,
+                      l.ffn_gate.type, l.ffn_up.type, l.ffn_down.type, model.output().type});
   }
-  return first;
+  return arch::ModelWeightTypes(std::move(layers));
 }
 
 RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
@@ -288,6 +288,7 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   // would land on stdout, which carries only results.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   o.shape.validate();
+  o.weight_types.check_layer_count(o.shape.n_layer);
   check_workload(o);
   const bool functional = o.mode == Mode::Functional;
   if (functional && file == nullptr) {

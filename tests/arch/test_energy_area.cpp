@@ -242,7 +242,7 @@ TEST(Energy, RunEnergyByHand) {
   EXPECT_NEAR(e.host_link, 50 * k.host_link_pj_per_byte * 1e-12, 1e-24);
   EXPECT_NEAR(e.leakage, area.transistors * k.leakage_nw_per_transistor * 1e-9 * 1e-6, 1e-18);
   // Clock: busy cycles in full, idle ones at half (gating 0.5).
-  const double clocked = static_cast<double>(area.register_bits_per_layer) * (400 + 600 * 0.5) +
+  const double clocked = static_cast<double>(area.register_bits_layers.at(0)) * (400 + 600 * 0.5) +
                          static_cast<double>(area.register_bits_lm_head) * (100 + 900 * 0.5);
   EXPECT_NEAR(e.clock, clocked * k.clock_fj_per_register_bit * 1e-15, 1e-20);
   EXPECT_DOUBLE_EQ(e.lora, 0.0);  // no LoRA activity

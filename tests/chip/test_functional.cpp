@@ -87,6 +87,26 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(std::get<2>(param_info.param)) + "users";
     });
 
+// llama-quantize's mixtures give layers different types (Q4_K_M on 4 layers: attn_v and ffn_down
+// Q6_K in layers 2 and 3 only; Q3_K_M: attn_v Q5_K in layers 0 and 1, Q4_K after): every layer
+// stage runs its own types and the chip still equals golden bit for bit.
+model::LlamaShape four_layers() {
+  model::LlamaShape shape = testing::kquant_shape();
+  shape.name = "chip-k256-4layers";
+  shape.n_layer = 4;
+  return shape;
+}
+
+TEST(ChipBitExact, Q4KMWithPerLayerTypesEqualsGolden) {
+  expect_chip_equals_golden(four_layers(), model::QuantScheme::Q4_K_M,
+                            {{prompt(5, 1), 5}, {prompt(3, 12), 4}});
+}
+
+TEST(ChipBitExact, Q3KMWithPerLayerTypesEqualsGolden) {
+  expect_chip_equals_golden(four_layers(), model::QuantScheme::Q3_K_M,
+                            {{prompt(5, 1), 5}, {prompt(3, 12), 4}});
+}
+
 TEST(ChipBitExact, SeededSamplingEqualsGolden) {
   expect_chip_equals_golden(
       testing::kquant_shape(), model::QuantScheme::Q4_K, {{prompt(4, 3), 8}, {prompt(6, 9), 8}},

@@ -163,7 +163,7 @@ TEST(ChipLora, AdapterAddsTheLoraPathLatencyToEveryToken) {
   // The expected extra cycles per token, from the adapter's matrices and arch/'s formulas.
   const gguf::GgufFile adapter_file = gguf::GgufFile::open(a);
   const model::LoraAdapter adapter(adapter_file, shape);
-  const arch::StageTiming layer = arch::layer_timing(o.config, shape, o.weight_types, 1,
+  const arch::StageTiming layer = arch::layer_timing(o.config, shape, o.weight_types.layer(0), 1,
                                                      o.config.weight_cells.allow_f16_weights);
   uint64_t delta = 0;
   for (uint32_t l = 0; l < shape.n_layer; ++l) {

@@ -54,6 +54,49 @@ TEST(ChipTiming, DecodeCyclesEqualTheTimingFormulas) {
   EXPECT_EQ(r.kv_peak_bytes, uint64_t{prompt + generated - 1} * 32 * 2 * 1056);  // i8 rows
 }
 
+// A mixture (llama-quantize's Q4_K_M: attn_v and ffn_down Q6_K in some layers, Q4_K in others):
+// each layer stage takes its own types' cycles, so the decode steps equal the per-layer formula,
+// which differs from timing every layer as layer 0. A 6-bit code is two cell planes joined by one
+// more adder level; with a register after every level that is one more cycle of qkv and down.
+TEST(ChipTiming, EachLayerTakesItsOwnTypesCycles) {
+  const uint32_t prompt = 8, generated = 4;
+  sim::RunOptions o = flagship(prompt, generated);
+  o.config.datapath.adder_levels_per_stage = 1;
+  arch::WeightTypes plain = arch::WeightTypes::uniform(gguf::GgmlType::Q4_K);
+  plain.output = gguf::GgmlType::Q6_K;
+  arch::WeightTypes raised = plain;
+  raised.v = raised.down = gguf::GgmlType::Q6_K;
+  std::vector<arch::WeightTypes> layers(o.shape.n_layer, plain);
+  for (uint32_t i = 0; i < 4; ++i) layers[i] = raised;
+  o.weight_types = arch::ModelWeightTypes(layers);
+  ASSERT_FALSE(o.weight_types.uniform());
+  const sim::RunResult r = sim::run(o, nullptr);
+  const sim::UserResult& u = r.users.at(0);
+  uint64_t decode = 0, as_layer0 = 0, as_plain = 0;
+  for (uint32_t i = 1; i < generated; ++i) {
+    decode += arch::token_timing(o.config, o.shape, o.weight_types, prompt + i).latency;
+    as_layer0 += arch::token_timing(o.config, o.shape, raised, prompt + i).latency;
+    as_plain += arch::token_timing(o.config, o.shape, plain, prompt + i).latency;
+  }
+  EXPECT_EQ(u.last_token_cycle - u.first_token_cycle, decode);
+  // qkv and down of the 4 raised layers: one cycle each per decode step.
+  EXPECT_EQ(decode, as_plain + 4 * 2 * (generated - 1));
+  EXPECT_EQ(as_layer0, as_plain + 32 * 2 * (generated - 1));
+  // Cells: 4 layers of Q6_K attn_v / ffn_down, the rest Q4_K.
+  const uint64_t down = uint64_t{o.shape.n_embd} * o.shape.n_ff;
+  const uint64_t v = uint64_t{o.shape.n_embd_kv()} * o.shape.n_embd;
+  EXPECT_GT(r.cells.at("q6_K"), 4 * (down + v));
+}
+
+TEST(ChipTiming, PerLayerTypesThatDoNotCoverTheModelAreRefused) {
+  sim::RunOptions o = flagship(4, 2);
+  arch::WeightTypes raised = arch::WeightTypes::uniform(gguf::GgmlType::Q4_K);
+  raised.v = gguf::GgmlType::Q6_K;
+  o.weight_types = arch::ModelWeightTypes(
+      std::vector<arch::WeightTypes>{arch::WeightTypes::uniform(gguf::GgmlType::Q4_K), raised});
+  EXPECT_THROW(sim::run(o, nullptr), std::invalid_argument);
+}
+
 TEST(ChipTiming, LockstepGivesTheSameCyclesAsSkip) {
   // The engine is driven by one SystemC process either way; lockstep wakes it every cycle.
   sim::RunOptions o = flagship(6, 3);

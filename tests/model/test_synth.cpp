@@ -19,9 +19,11 @@ namespace {
 namespace fs = std::filesystem;
 using gguf::GgmlType;
 
-const std::vector<QuantScheme> kSchemes{QuantScheme::F32,  QuantScheme::F16,  QuantScheme::Q8_0,
-                                        QuantScheme::Q4_0, QuantScheme::Q4_K, QuantScheme::Q3_K,
-                                        QuantScheme::Q6_K, QuantScheme::Mix36};
+const std::vector<QuantScheme> kSchemes{
+    QuantScheme::F32,    QuantScheme::F16,    QuantScheme::Q8_0,   QuantScheme::Q4_0,
+    QuantScheme::Q4_K,   QuantScheme::Q3_K,   QuantScheme::Q6_K,   QuantScheme::Mix36,
+    QuantScheme::Q3_K_S, QuantScheme::Q3_K_M, QuantScheme::Q3_K_L, QuantScheme::Q4_K_S,
+    QuantScheme::Q4_K_M, QuantScheme::Q5_K_S, QuantScheme::Q5_K_M};
 
 SynthOptions options_for(const std::string& shape, QuantScheme quant, uint64_t seed = 1) {
   SynthOptions options;
@@ -144,13 +146,69 @@ TEST(Plan, KQuantsFallBackOnShortRowsAsLlamaCppDoes) {
   EXPECT_EQ(type_of(QuantScheme::Q4_K, "blk.0.attn_q.weight").type, GgmlType::Q5_0);
   EXPECT_EQ(type_of(QuantScheme::Q6_K, "blk.0.ffn_down.weight").type, GgmlType::Q8_0);
   const TensorPlan q3 = type_of(QuantScheme::Q3_K, "token_embd.weight");
-  EXPECT_EQ(q3.type, GgmlType::Q4_0);
-  EXPECT_NE(q3.note.find("iq4_nl"), std::string::npos) << q3.note;
+  EXPECT_EQ(q3.type, GgmlType::Q4_0);  // llama.cpp's tensor_type_fallback: Q3_K -> Q4_0
+  EXPECT_NE(q3.note.find("q4_0"), std::string::npos) << q3.note;
+  EXPECT_EQ(type_of(QuantScheme::Q5_K_S, "blk.0.attn_q.weight").type, GgmlType::Q5_1);
   EXPECT_EQ(type_of(QuantScheme::Mix36, "output.weight").type, GgmlType::Q8_0);
   EXPECT_FALSE(type_of(QuantScheme::Q4_K, "blk.0.attn_q.weight").note.empty());
   // small: every row is a multiple of 256, so nothing falls back.
   for (const TensorPlan& t : plan_tensors(options_for("small", QuantScheme::Q4_K)))
     EXPECT_TRUE(t.note.empty()) << t.name;
+}
+
+// llama-quantize's mixtures (llama_tensor_get_type for the llama architecture, no imatrix) on the
+// 32-layer 8B shape: use_more_bits(i, 32) holds for i < 4, i >= 28 and i = 6, 9, ..., 27.
+TEST(Plan, MixturesGiveLayersTheirOwnTypesAsLlamaQuantizeDoes) {
+  const auto plan_of = [](QuantScheme q) { return plan_tensors(options_for("llama-3.1-8b", q)); };
+  auto type_in = [](const std::vector<TensorPlan>& plan, const std::string& name) {
+    return find_plan(plan, name).type;
+  };
+  const auto q4km = plan_of(QuantScheme::Q4_K_M);
+  for (uint32_t i = 0; i < 32; ++i) {
+    const bool more = i < 4 || i >= 28 || (i >= 4 && (i - 4) % 3 == 2);
+    const std::string blk = "blk." + std::to_string(i) + ".";
+    const GgmlType wide = more ? GgmlType::Q6_K : GgmlType::Q4_K;
+    EXPECT_EQ(type_in(q4km, blk + "attn_v.weight"), wide) << i;
+    EXPECT_EQ(type_in(q4km, blk + "ffn_down.weight"), wide) << i;
+    EXPECT_EQ(type_in(q4km, blk + "attn_q.weight"), GgmlType::Q4_K) << i;
+    EXPECT_EQ(type_in(q4km, blk + "attn_output.weight"), GgmlType::Q4_K) << i;
+  }
+  EXPECT_EQ(type_in(q4km, "blk.6.attn_v.weight"), GgmlType::Q6_K);
+  EXPECT_EQ(type_in(q4km, "blk.7.attn_v.weight"), GgmlType::Q4_K);
+  EXPECT_EQ(type_in(q4km, "output.weight"), GgmlType::Q6_K);
+  EXPECT_EQ(type_in(q4km, "token_embd.weight"), GgmlType::Q4_K);
+
+  const auto q3km = plan_of(QuantScheme::Q3_K_M);
+  EXPECT_EQ(type_in(q3km, "blk.0.attn_v.weight"), GgmlType::Q5_K);
+  EXPECT_EQ(type_in(q3km, "blk.1.attn_v.weight"), GgmlType::Q5_K);
+  EXPECT_EQ(type_in(q3km, "blk.2.attn_v.weight"), GgmlType::Q4_K);
+  EXPECT_EQ(type_in(q3km, "blk.1.ffn_down.weight"), GgmlType::Q5_K);  // i < 32/16
+  EXPECT_EQ(type_in(q3km, "blk.2.ffn_down.weight"), GgmlType::Q4_K);
+  EXPECT_EQ(type_in(q3km, "blk.5.attn_output.weight"), GgmlType::Q4_K);
+  EXPECT_EQ(type_in(q3km, "blk.5.ffn_gate.weight"), GgmlType::Q3_K);
+  EXPECT_EQ(type_in(q3km, "output.weight"), GgmlType::Q6_K);
+
+  const auto q4ks = plan_of(QuantScheme::Q4_K_S);
+  EXPECT_EQ(type_in(q4ks, "blk.3.attn_v.weight"), GgmlType::Q5_K);
+  EXPECT_EQ(type_in(q4ks, "blk.4.attn_v.weight"), GgmlType::Q4_K);
+  EXPECT_EQ(type_in(q4ks, "blk.3.ffn_down.weight"), GgmlType::Q5_K);  // i < 32/8
+  EXPECT_EQ(type_in(q4ks, "blk.4.ffn_down.weight"), GgmlType::Q4_K);
+  const auto q3kl = plan_of(QuantScheme::Q3_K_L);
+  EXPECT_EQ(type_in(q3kl, "blk.9.attn_output.weight"), GgmlType::Q5_K);
+  EXPECT_EQ(type_in(q3kl, "blk.9.ffn_down.weight"), GgmlType::Q5_K);
+  const auto q5km = plan_of(QuantScheme::Q5_K_M);
+  EXPECT_EQ(type_in(q5km, "blk.7.attn_v.weight"), GgmlType::Q5_K);
+  EXPECT_EQ(type_in(q5km, "blk.9.ffn_down.weight"), GgmlType::Q6_K);
+}
+
+TEST(Plan, SeventyBRaisesAttnVAsLlamaQuantizeDoes) {
+  // 80 layers with grouped-query attention is llama.cpp's LLM_TYPE_70B: attn_v Q3_K/Q4_K -> Q5_K.
+  SynthOptions options = options_for("llama-3.1-8b", QuantScheme::Q4_K_M);
+  options.shape.n_layer = 80;
+  const auto plan = plan_tensors(options);
+  EXPECT_EQ(find_plan(plan, "blk.11.attn_v.weight").type, GgmlType::Q5_K);  // not more bits
+  EXPECT_EQ(find_plan(plan, "blk.0.attn_v.weight").type, GgmlType::Q6_K);
+  EXPECT_EQ(find_plan(plan, "blk.11.ffn_down.weight").type, GgmlType::Q4_K);  // attn_v only
 }
 
 TEST(Plan, RowsOfNoWholeBlockFallBackToF16) {

@@ -21,8 +21,9 @@ TEST(Calibration, Hc1FlagshipLandsOnThePublishedFigures) {
   o.shape = *model::named_shape("llama-3.1-8b");
   o.config = arch::load_config(std::filesystem::path(ETCHSIM_SOURCE_DIR) / "configs" / "hc1.toml");
   // mix36: Q3_K everywhere but attn_v, ffn_down and output in Q6_K.
-  o.weight_types = arch::WeightTypes::uniform(gguf::GgmlType::Q3_K);
-  o.weight_types.v = o.weight_types.down = o.weight_types.output = gguf::GgmlType::Q6_K;
+  arch::WeightTypes mix36 = arch::WeightTypes::uniform(gguf::GgmlType::Q3_K);
+  mix36.v = mix36.down = mix36.output = gguf::GgmlType::Q6_K;
+  o.weight_types = mix36;
   o.mode = Mode::Timing;
   std::vector<int32_t> prompt(1024);
   for (int32_t i = 0; i < 1024; ++i) prompt[static_cast<size_t>(i)] = i;

@@ -95,14 +95,15 @@ struct AreaBreakdown {
       control, host_interface;
   double transistors = 0;  // sum of the blocks
   double mm2 = 0;
-  uint64_t register_bits_per_layer = 0;  // flip-flop bits of one layer stage (clock energy)
+  std::vector<uint64_t> register_bits_layers;  // flip-flop bits of each layer stage (clock energy)
   uint64_t register_bits_lm_head = 0;
 };
 
-// The chip for `shape` with `types` on `config`: logic blocks at the node's peak logic density
-// times area.logic_utilization, SRAM at 6T per bit plus area.sram_periphery, bit cells at the
-// node's SRAM bit-cell area. Throws ConfigError for weight types the cells cannot hold.
+// The chip for `shape` with `types` (each layer its own) on `config`: logic blocks at the node's
+// peak logic density times area.logic_utilization, SRAM at 6T per bit plus area.sram_periphery, bit
+// cells at the node's SRAM bit-cell area. Throws ConfigError for weight types the cells cannot
+// hold.
 AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape,
-                        const WeightTypes& types);
+                        const ModelWeightTypes& types);
 
 }  // namespace etchsim::arch

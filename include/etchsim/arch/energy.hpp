@@ -63,7 +63,7 @@ double sram_bit_fj(double fj_per_bit_1kib, double macro_kib);
 
 // Energy in joules by block. `area` gives the transistors (leakage) and register bits (clock).
 EnergySplit run_energy(const ChipConfig& config, const model::LlamaShape& shape,
-                       const WeightTypes& types, const AreaBreakdown& area,
+                       const ModelWeightTypes& types, const AreaBreakdown& area,
                        const RunActivity& activity);
 
 }  // namespace etchsim::arch

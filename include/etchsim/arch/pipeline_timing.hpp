@@ -8,19 +8,11 @@
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/timing.hpp"
+#include "etchsim/arch/weight_types.hpp"
 #include "etchsim/gguf/ggml_type.hpp"
 #include "etchsim/model/llama_shape.hpp"
 
 namespace etchsim::arch {
-
-// Weight type of each matrix role (the same in every layer).
-struct WeightTypes {
-  gguf::GgmlType q, k, v, o, gate, up, down, output;
-  static WeightTypes uniform(gguf::GgmlType type) {
-    return {type, type, type, type, type, type, type, type};
-  }
-  bool operator==(const WeightTypes&) const = default;
-};
 
 struct UnitStep {
   std::string_view unit;  // "attn_norm", "qkv", "attention", ...
@@ -61,10 +53,10 @@ struct TokenTiming {
   uint64_t interval = 0;  // slowest unit: the pipeline's initiation interval
 };
 // One token through the whole chip, from the host starting its embedding write to the token-out
-// entry reaching the host: transfer, host_in, n_layer layers, LM head, host_out, each unit
-// followed by its output register.
+// entry reaching the host: transfer, host_in, n_layer layers (each with its own types), LM head,
+// host_out, each unit followed by its output register.
 TokenTiming token_timing(const ChipConfig& config, const model::LlamaShape& shape,
-                         const WeightTypes& types, uint64_t n_pos);
+                         const ModelWeightTypes& types, uint64_t n_pos);
 
 struct Workload {
   uint64_t prompt_tokens = 1024;
@@ -81,6 +73,6 @@ struct Estimate {
   uint64_t max_users = 0;             // floor(KV capacity / kv_bytes_per_user)
 };
 Estimate estimate(const ChipConfig& config, const model::LlamaShape& shape,
-                  const WeightTypes& types, const Workload& workload);
+                  const ModelWeightTypes& types, const Workload& workload);
 
 }  // namespace etchsim::arch

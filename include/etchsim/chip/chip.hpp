@@ -34,7 +34,7 @@ namespace etchsim::chip {
 struct ChipParams {
   arch::ChipConfig config;
   model::LlamaShape shape;
-  arch::WeightTypes types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
+  arch::ModelWeightTypes types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);  // per layer
   uint32_t max_positions = 1;                       // the longest sequence that will be opened
   const golden::LayerDatapath* datapath = nullptr;  // functional runs; nullptr: timing only
   golden::SamplingParams sampling;

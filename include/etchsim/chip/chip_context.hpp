@@ -19,7 +19,7 @@ namespace etchsim::chip {
 struct ChipContext {
   const arch::ChipConfig& config;
   const model::LlamaShape& shape;
-  const arch::WeightTypes& types;
+  const arch::ModelWeightTypes& types;  // each layer stage its own
   uint32_t max_positions;  // the longest sequence the run opens (sizes attention's pipeline)
   KvSram& kv;
   LoraSram& lora;

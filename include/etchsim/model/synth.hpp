@@ -12,16 +12,10 @@
 
 #include "etchsim/gguf/ggml_type.hpp"
 #include "etchsim/model/llama_shape.hpp"
+#include "etchsim/model/quant_scheme.hpp"  // --quant: QuantScheme
 #include "etchsim/model/synth_vocab.hpp"
 
 namespace etchsim::model {
-
-// --quant: one type for every matrix, or mix36 (Q3_K for most matrices, Q6_K for attn_v,
-// ffn_down and output — the 3/6-bit mix of a hard-wired chip).
-enum class QuantScheme { F32, F16, Q8_0, Q4_0, Q4_K, Q3_K, Q6_K, Mix36 };
-std::optional<QuantScheme> quant_scheme_from_name(std::string_view name);
-std::string_view quant_scheme_name(QuantScheme scheme);
-std::vector<std::string> quant_scheme_names();
 
 struct SynthOptions {
   LlamaShape shape;

@@ -60,7 +60,8 @@ struct UserRequest {
 struct RunOptions {
   std::string model_name;   // the GGUF path or the shape name, for the report
   model::LlamaShape shape;  // the model's shape (from GGUF metadata or a named shape)
-  arch::WeightTypes weight_types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
+  // Per layer (a llama-quantize mixture) or every layer alike.
+  arch::ModelWeightTypes weight_types = arch::WeightTypes::uniform(gguf::GgmlType::Q4_0);
   arch::ChipConfig config;
   Mode mode = Mode::Functional;
   Clocking clocking = Clocking::Skip;
@@ -187,15 +188,14 @@ struct RunResult {
   double wall_seconds = 0;  // host time of sc_start
 };
 
-// The weight types of a model file: layer 0's (the chip builds every layer alike) and the LM
-// head's (token_embd when the output is tied). Throws std::invalid_argument when a later layer
-// uses other types.
-arch::WeightTypes model_weight_types(const model::LlamaModel& model);
+// The weight types of a model file, each layer its own (every layer stage is its own silicon), and
+// the LM head's (token_embd when the output is tied).
+arch::ModelWeightTypes model_weight_types(const model::LlamaModel& model);
 
 // Runs the workload. Functional runs take the weight types from the file. Functional mode needs
-// `file` (its tensors are used in place); timing mode uses it only for --rtl-units (its weights). Throws std::invalid_argument /
-// arch::ConfigError with a clear message for a workload the chip refuses (KV SRAM too small,
-// context too long, token outside the vocabulary).
+// `file` (its tensors are used in place); timing mode uses it only for --rtl-units (its weights).
+// Throws std::invalid_argument / arch::ConfigError with a clear message for a workload the chip
+// refuses (KV SRAM too small, context too long, token outside the vocabulary).
 RunResult run(const RunOptions& options, const gguf::GgufFile* file);
 
 }  // namespace etchsim::sim
