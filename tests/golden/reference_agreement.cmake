@@ -1,5 +1,6 @@
 # Golden model vs llama.cpp (issue 3 item 6), include()d at the end of tests/CMakeLists.txt.
-# For every shape x weight scheme: a fixture test synthesizes the model, then
+# For every shape x weight scheme (etchsim's and two llama-quantize mixtures, whose types differ
+# by layer): a fixture test synthesizes the model, then
 # tests/golden/reference_agreement.mjs compares `etchsim golden` with llama.cpp (node-llama-cpp
 # 3.21.1, CPU, flash attention off) for the F32 and the F16 KV cache: teacher-forced
 # log-probabilities within 1e-4 over every position and the whole vocabulary, and 32 greedy steps.
@@ -24,7 +25,7 @@ foreach(entry ${golden_ref_shapes})
   list(GET entry 0 shape)
   list(GET entry 1 synth_args)
   separate_arguments(synth_args UNIX_COMMAND "${synth_args}")
-  foreach(quant f32 f16 q8_0 q4_0 q4_k q3_k q6_k mix36)
+  foreach(quant f32 f16 q8_0 q4_0 q4_k q3_k q6_k mix36 q4_k_m q3_k_m)
     set(stem ${shape}-${quant})
     set(model ${golden_ref_dir}/${stem}.gguf)
     add_test(NAME reference.golden.synth.${stem}
