@@ -83,6 +83,14 @@ LlamaModel::LlamaModel(const gguf::GgufFile& file) : m_hparams(hparams_from_gguf
   const int64_t embd = s.n_embd, q = int64_t{s.n_head} * s.head_dim(), kv = s.n_embd_kv(),
                 ff = s.n_ff, vocab = s.n_vocab;
 
+  // Nine tensors per layer: a block count the file cannot hold is refused before anything is
+  // sized by it (a lying llama.block_count of 2^32 - 1 once asked for ~1.3 TB).
+  constexpr uint64_t kTensorsPerLayer = 9;
+  if (uint64_t{s.n_layer} * kTensorsPerLayer > file.tensors().size()) {
+    throw std::invalid_argument(fmt::format(
+        "{}: llama.block_count is {}, but the file holds only {} tensors ({} per layer)",
+        file.name(), s.n_layer, file.tensors().size(), kTensorsPerLayer));
+  }
   m_token_embd = find.matrix("token_embd.weight", embd, vocab);
   m_layers.reserve(s.n_layer);
   for (uint32_t i = 0; i < s.n_layer; ++i) {

@@ -23,6 +23,7 @@
 #include "etchsim/host/host.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/model/lora_adapter.hpp"
+#include "etchsim/sim/workload.hpp"
 #include "rtl_loop.hpp"
 #include "trace_output.hpp"
 
@@ -37,6 +38,11 @@ void check_workload(const RunOptions& o) {
   for (size_t u = 0; u < o.users.size(); ++u) {
     const UserRequest& r = o.users[u];
     if (r.prompt.empty()) throw std::invalid_argument(fmt::format("user {}'s prompt is empty", u));
+    if (r.arrival_cycle > kMaxArrivalCycle) {
+      throw std::invalid_argument(
+          fmt::format("user {}: arrival cycle {} is beyond the last cycle a run can reach (2^50)",
+                      u, r.arrival_cycle));
+    }
     for (const int32_t t : r.prompt) {
       if (t < 0 || static_cast<uint32_t>(t) >= o.shape.n_vocab) {
         throw std::invalid_argument(

@@ -59,6 +59,12 @@ WorkloadRequest parse_request(const std::string& line, const std::string& where)
       r.adapter = value.get<std::string>();
     } else if (key == "arrival_cycle") {
       r.arrival_cycle = unsigned_field<uint64_t>(value, where, "arrival_cycle");
+      if (r.arrival_cycle > kMaxArrivalCycle) {
+        throw std::invalid_argument(
+            fmt::format("{}: \"arrival_cycle\" {} is beyond the last cycle a run can reach "
+                        "(2^50 = {})",
+                        where, r.arrival_cycle, kMaxArrivalCycle));
+      }
     } else {
       throw std::invalid_argument(fmt::format(
           "{}: unknown field \"{}\" (known: prompt, tokens, max_tokens, adapter, arrival_cycle)",
@@ -107,8 +113,15 @@ std::vector<WorkloadRequest> synthetic_workload(uint32_t users, uint32_t prompt_
     requests[i].prompt_len = prompt_len;
     requests[i].max_tokens = gen_len;
     if (arrival_rate) {
-      requests[i].arrival_cycle =
-          static_cast<uint64_t>(std::floor(static_cast<double>(i) * clock_hz / *arrival_rate));
+      // Checked as a double first: a tiny rate puts later users beyond any cycle (or at inf).
+      const double cycle = std::floor(static_cast<double>(i) * clock_hz / *arrival_rate);
+      if (!(cycle <= static_cast<double>(kMaxArrivalCycle))) {
+        throw std::invalid_argument(fmt::format(
+            "--arrival-rate {:g} per second: user {} would arrive after {:g} cycles, beyond the "
+            "last cycle a run can reach (2^50); use a higher rate or fewer users",
+            *arrival_rate, i, cycle));
+      }
+      requests[i].arrival_cycle = static_cast<uint64_t>(cycle);
     }
   }
   return requests;

@@ -83,6 +83,14 @@ TEST(LlamaModel, MissingOrMistypedKeysAreNamed) {
                      return false;
                    },
                    {"llama.rope.dimension_count", "16"});
+  // A block count the file's tensors cannot hold: refused before anything is sized by it.
+  expect_key_error("huge-block-count.gguf",
+                   [](const std::string& key, gguf::GgufWriter& out) {
+                     if (key != "llama.block_count") return true;
+                     out.set(key, uint32_t{4294967295u});
+                     return false;
+                   },
+                   {"llama.block_count", "4294967295", "tensors"});
 }
 
 TEST(LlamaModel, RopeScalingFactorGivesFreqScale) {

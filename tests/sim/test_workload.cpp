@@ -63,6 +63,10 @@ TEST(Workload, ErrorsNameTheLine) {
            {"{\"tokens\": [1]}", "max_tokens"},
            {"{\"tokens\": [1], \"max_tokens\": 1, \"adapter\": 3}", "adapter"},
            {"{\"tokens\": [1], \"max_tokens\": 1, \"arrival_cycle\": 1.5}", "arrival_cycle"},
+           // 2^64 - 1 used to make the run spin forever; anything past 2^50 is refused.
+           {"{\"tokens\": [1], \"max_tokens\": 1, \"arrival_cycle\": 18446744073709551615}",
+            "arrival_cycle"},
+           {"{\"tokens\": [1], \"max_tokens\": 1, \"arrival_cycle\": 1125899906842625}", "2^50"},
            {"[1, 2]", "object"},
            {"{\"tokens\": [1], ", "JSON"},
        }) {
@@ -87,6 +91,16 @@ TEST(Workload, SyntheticArrivals) {
   for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(staggered[i].arrival_cycle, i * 250'000u);
   EXPECT_THROW(synthetic_workload(0, 5, 7, std::nullopt, 1e9), std::invalid_argument);
   EXPECT_THROW(synthetic_workload(2, 5, 7, 0.0, 1e9), std::invalid_argument);
+  // A rate so small that the second user would arrive at infinity (a cast to uint64 of inf was
+  // undefined behaviour) or past the last cycle.
+  EXPECT_THROW(synthetic_workload(2, 5, 7, 1e-300, 1e9), std::invalid_argument);
+  EXPECT_THROW(synthetic_workload(2, 5, 7, 1e-7, 1e9), std::invalid_argument);
+  EXPECT_EQ(synthetic_workload(2, 5, 7, 1e-6, 1e9)[1].arrival_cycle, 1'000'000'000'000'000u);
+  // The exact limit passes; one past it is refused, programmatic requests too.
+  EXPECT_EQ(parse("{\"tokens\": [1], \"max_tokens\": 1, \"arrival_cycle\": 1125899906842624}")
+                .front()
+                .arrival_cycle,
+            kMaxArrivalCycle);
 }
 
 TEST(Workload, Named1k1k) {

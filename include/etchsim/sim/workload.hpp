@@ -10,6 +10,10 @@
 
 namespace etchsim::sim {
 
+// The latest cycle a request may arrive at: 2^50 cycles (13 days at 1 GHz) keeps every cycle
+// count of a run well inside SystemC's 64-bit time (one cycle = 1 ns = 1000 resolution units).
+inline constexpr uint64_t kMaxArrivalCycle = uint64_t{1} << 50;
+
 struct WorkloadRequest {
   std::optional<std::string> prompt_text;  // "prompt": text, tokenized by the caller
   std::vector<int32_t> tokens;             // "tokens": ids (empty when prompt_text is set)
