@@ -29,9 +29,8 @@ void apply_override(ChipConfig& config, std::string_view assignment) {
   }
   const std::string key = trim(assignment.substr(0, eq));
   std::string value = trim(assignment.substr(eq + 1));
-  const ConfigKey* row = find_config_key(key);
-  if (row == nullptr) throw ConfigError(kSource, key, "unknown key");
-  if (value.empty()) throw ConfigError(kSource, key, "missing value");
+  const ConfigKey* row = &resolve_config_key(key, kSource);
+  if (value.empty()) throw ConfigError(kSource, std::string(row->key), "missing value");
   if (row->kind == KeyKind::Text && value.front() != '"' && value.front() != '\'') {
     value = "'" + value + "'";  // bare strings: process.node=N5
   }

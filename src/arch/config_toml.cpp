@@ -17,9 +17,9 @@ void read_section(ChipConfig& config, const std::string& section, const toml::ta
                   const std::string& source) {
   for (auto&& [name, node] : table) {
     const std::string key = section + "." + std::string(name.str());
-    const ConfigKey* row = find_config_key(key);
-    if (row == nullptr) throw ConfigError(source, key, "unknown key");
-    detail::set_value(config, *row, detail::checked_value(*row, node, source));
+    // A dotted key resolves exactly, or throws naming the nearest keys.
+    const ConfigKey& row = resolve_config_key(key, source);
+    detail::set_value(config, row, detail::checked_value(row, node, source));
   }
 }
 

@@ -24,6 +24,7 @@
 #include "etchsim/embedded_gpu_configs.hpp"
 #include "etchsim/sim/run.hpp"
 #include "flagship.hpp"
+#include "number_checks.hpp"
 
 namespace etchsim::cli {
 namespace {
@@ -343,17 +344,17 @@ CommandRunner register_compare(CLI::App& app) {
                              fmt::join(model::quant_scheme_names(), ", ")))
       ->capture_default_str();
   app.add_option("--prompt-len", args->prompt_len, "Prompt tokens per user")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->capture_default_str();
   app.add_option("-n", args->n_generate, "Tokens generated per user")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->capture_default_str();
   app.add_option("--batch", args->batches, "GPU batch sizes (default 1 8 32 128)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->delimiter(',');
   app.add_option("--chip-price-per-hour", args->chip_price_per_hour,
                  "Chip (card) price in USD per hour, for cost per million tokens")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   app.add_flag("--json", args->json, "Print the comparison as JSON");
   return [args] { return run_compare(*args); };
 }

@@ -19,6 +19,7 @@
 #include "etchsim/model/lora_adapter.hpp"
 #include "etchsim/model/tokenizer.hpp"
 #include "golden_output.hpp"
+#include "number_checks.hpp"
 #include "sampling_options.hpp"
 #include "token_input.hpp"
 
@@ -172,7 +173,7 @@ CommandRunner register_golden(CLI::App& app) {
   tokens->excludes(prompt);
   app.add_option("-n", args->n_generate,
                  "Generate N tokens after the prompt (greedy unless --temp > 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   app.add_flag("--logprobs", args->logprobs,
                "Log-softmax over the whole vocabulary after each prompt token");
   app.add_flag("--json", args->json,
@@ -189,9 +190,9 @@ CommandRunner register_golden(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--ctx", args->n_ctx,
                  "Context size (KV cache positions); default: prompt + generated tokens")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   app.add_option("--threads", args->threads, "Worker threads (default: all cores)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   add_sampling_options(app, args->sampling, "Seed of the sampler");
   auto* lora = app.add_option("--lora", args->lora,
                               "LoRA adapter GGUF (llama.cpp format) applied to every token")

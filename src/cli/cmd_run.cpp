@@ -24,6 +24,7 @@
 #include "etchsim/sim/workload.hpp"
 #include "etchsim/trace/ranges.hpp"
 #include "flagship.hpp"
+#include "number_checks.hpp"
 #include "sampling_options.hpp"
 #include "token_input.hpp"
 
@@ -296,23 +297,23 @@ CommandRunner register_run(CLI::App& app) {
   auto* prompt_len = app.add_option("--prompt-len", args->prompt_len,
                                     "Prompt of N token ids 0, 1, 2, ... (default: 1024, at most "
                                     "half the model's context)")
-                         ->check(CLI::PositiveNumber);
+                         ->check(positive_number());
   prompt->excludes(tokens)->excludes(prompt_len);
   tokens->excludes(prompt)->excludes(prompt_len);
   prompt_len->excludes(prompt)->excludes(tokens);
   auto* n_generate =
       app.add_option("-n,--gen-len", args->n_generate,
                      "Tokens generated per user (default: 1024, at most half the model's context)")
-          ->check(CLI::NonNegativeNumber);
+          ->check(non_negative_number());
   auto* users =
       app.add_option("--users", args->users, "Users, each with its own copy of the prompt")
-          ->check(CLI::PositiveNumber)
+          ->check(positive_number())
           ->capture_default_str();
   auto* arrival_rate =
       app.add_option("--arrival-rate", args->arrival_rate,
                      "Synthetic users arrive R per second of simulated time: user i at cycle "
                      "i * clock_hz / R (default: all at cycle 0)")
-          ->check(CLI::PositiveNumber);
+          ->check(positive_number());
   auto* workload =
       app.add_option("--workload", args->workload,
                      fmt::format("Requests from a JSONL file (one {{\"prompt\"|\"tokens\", "

@@ -35,6 +35,7 @@
 #include "etchsim/embedded_configs.hpp"
 #include "etchsim/model/llama_shape.hpp"
 #include "etchsim/model/synth.hpp"
+#include "number_checks.hpp"
 #include "progress_line.hpp"
 #include "sweep_table.hpp"
 
@@ -114,12 +115,6 @@ void write_output(const std::string& output, const sweep::Table& table) {
     }
   }
   fs::rename(temp, target);
-}
-
-std::vector<std::string> known_keys() {
-  std::vector<std::string> keys;
-  for (const arch::ConfigKey& key : arch::config_keys()) keys.emplace_back(key.key);
-  return keys;
 }
 
 // Every key and value checked before any point runs: the config file, each --set, each value
@@ -387,9 +382,8 @@ int run_merge(const SweepArgs& args) {
 int run_sweep(const SweepArgs& args) {
   if (!args.merge.empty()) return run_merge(args);
   if (args.vary.empty()) throw std::invalid_argument("--vary key=v1,v2,... is required");
-  const std::vector<std::string> keys = known_keys();
   std::vector<sweep::Axis> axes;
-  for (const std::string& spec : args.vary) axes.push_back(sweep::parse_vary(spec, keys));
+  for (const std::string& spec : args.vary) axes.push_back(sweep::parse_vary(spec));
   const size_t total = sweep::point_count(axes);
   output_format(args.output);
   validate(args, axes);
@@ -434,7 +428,7 @@ CommandRunner register_sweep(CLI::App& app) {
                  "swept; a bare key name means the one section.key ending in it)")
       ->allow_extra_args(false);
   app.add_option("--jobs,-j", args->jobs, "Points run at once (default: hardware threads)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   app.add_option("-o,--output", args->output,
                  "Output table: FILE.csv or FILE.json (default: CSV on stdout)");
   app.add_flag("--dry-run", args->dry_run,
@@ -449,10 +443,10 @@ CommandRunner register_sweep(CLI::App& app) {
   app.add_option("--prompt", args->prompt, "As etchsim run: prompt text");
   app.add_option("--tokens", args->tokens, "As etchsim run: prompt token ids");
   app.add_option("--prompt-len", args->prompt_len, "As etchsim run: prompt of N token ids")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   app.add_option("-n", args->n_generate, "As etchsim run: tokens generated per user")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--users", args->users, "As etchsim run: users")->check(CLI::PositiveNumber);
+      ->check(non_negative_number());
+  app.add_option("--users", args->users, "As etchsim run: users")->check(positive_number());
   app.add_option("--workload", args->workload, "As etchsim run: requests (JSONL file or name)");
   app.add_option("--lora", args->lora, "As etchsim run: LoRA adapter every user is bound to")
       ->check(CLI::ExistingFile);

@@ -11,6 +11,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "etchsim/arch/config_error.hpp"
+#include "etchsim/arch/config_keys.hpp"
+
 namespace etchsim::cli::sweep {
 namespace {
 
@@ -141,32 +144,15 @@ std::vector<std::string> parse_values(std::string_view text) {
   return values;
 }
 
-std::string resolve_key(std::string_view name, std::span<const std::string> known) {
-  name = trim(name);
-  if (name.find('.') != std::string_view::npos) {
-    if (std::find(known.begin(), known.end(), name) != known.end()) return std::string(name);
-    throw std::invalid_argument(
-        fmt::format("unknown config key '{}' (keys: configs/README.md)", name));
+std::string resolve_key(std::string_view name) {
+  try {
+    return std::string(arch::resolve_config_key(trim(name), "--vary").key);
+  } catch (const arch::ConfigError& e) {
+    throw std::invalid_argument(e.what());
   }
-  std::vector<std::string> matches;
-  for (const std::string& key : known) {
-    const size_t dot = key.find('.');
-    if (dot != std::string::npos && std::string_view(key).substr(dot + 1) == name) {
-      matches.push_back(key);
-    }
-  }
-  if (matches.empty()) {
-    throw std::invalid_argument(
-        fmt::format("unknown config key '{}' (keys: configs/README.md)", name));
-  }
-  if (matches.size() > 1) {
-    throw std::invalid_argument(
-        fmt::format("config key '{}' is ambiguous: {}", name, fmt::join(matches, ", ")));
-  }
-  return matches.front();
 }
 
-Axis parse_vary(std::string_view spec, std::span<const std::string> known) {
+Axis parse_vary(std::string_view spec) {
   const size_t eq = spec.find('=');
   if (eq == std::string_view::npos) {
     throw std::invalid_argument(
@@ -176,7 +162,7 @@ Axis parse_vary(std::string_view spec, std::span<const std::string> known) {
   }
   Axis axis;
   try {
-    axis.key = resolve_key(spec.substr(0, eq), known);
+    axis.key = resolve_key(spec.substr(0, eq));
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("--vary {}: {}", spec, e.what()));
   }

@@ -31,12 +31,11 @@ inline constexpr size_t kMaxPoints = 1'000'000;
 std::vector<std::string> expand_range(std::string_view text);
 // `v1,v2,...` or one `FROM:TO:STEP` range. Throws std::invalid_argument on an empty value.
 std::vector<std::string> parse_values(std::string_view text);
-// `section.key` must be one of `known`; a bare `key` must match the part after the dot of exactly
-// one of them. Throws std::invalid_argument naming the key (unknown, or ambiguous with the
-// candidates).
-std::string resolve_key(std::string_view name, std::span<const std::string> known);
-// `key=values`, resolved and expanded.
-Axis parse_vary(std::string_view spec, std::span<const std::string> known);
+// The configuration key `name` means, as `--set` resolves it (arch::resolve_config_key): the
+// dotted key, or the part after the dot of exactly one key. Throws std::invalid_argument naming
+// the key (unknown, with the nearest keys, or ambiguous, with the candidates).
+std::string resolve_key(std::string_view name);
+Axis parse_vary(std::string_view spec);
 
 // Product of the axes' sizes; throws std::invalid_argument above kMaxPoints or on a repeated key.
 size_t point_count(std::span<const Axis> axes);

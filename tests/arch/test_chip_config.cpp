@@ -161,5 +161,22 @@ TEST(ChipConfig, BadOverridesAreNamed) {
   EXPECT_EQ(c, before);
 }
 
+// --set takes the same names as sweep --vary: a key's part after the dot when only one section
+// has it; an unknown key names the nearest ones, an ambiguous one its candidates.
+TEST(ChipConfig, ShortKeysResolveAndUnknownKeysNameTheNearest) {
+  ChipConfig c = load_config(kConfigs + "hc1.toml");
+  apply_override(c, "clock_mhz=750");
+  EXPECT_DOUBLE_EQ(c.clock.clock_mhz, 750.0);
+  EXPECT_EQ(config_error([&] { apply_override(c, "clock_mhz=0"); }).key(), "clock.clock_mhz");
+  const ConfigError typo = config_error([&] { apply_override(c, "clock.clok_mhz=1"); });
+  EXPECT_NE(std::string(typo.what()).find("nearest: clock.clock_mhz"), std::string::npos)
+      << typo.what();
+  const ConfigError both = config_error([&] { apply_override(c, "banks=4"); });
+  EXPECT_NE(std::string(both.what()).find("kv_sram.banks"), std::string::npos) << both.what();
+  EXPECT_NE(std::string(both.what()).find("lora_sram.banks"), std::string::npos) << both.what();
+  EXPECT_EQ(&resolve_config_key("activation_lanes", "x"),
+            find_config_key("datapath.activation_lanes"));
+}
+
 }  // namespace
 }  // namespace etchsim::arch

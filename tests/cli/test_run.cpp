@@ -27,6 +27,24 @@ TEST(CliRun, OutOfRangeSetValueIsAnErrorNamingTheKey) {
   EXPECT_TRUE(contains(r.err, "kv_sram.banks")) << r.err;
 }
 
+// Range errors read as a person would write them (CLI11's own said "not in range 0.000000 to"
+// followed by a 309-digit bound), and a non-finite rate is refused, not cast.
+TEST(CliRun, NumericOptionErrorsAreReadable) {
+  ScratchDir dir("run-numbers");
+  const auto users = run_etchsim(kTinyTiming + " --users 0", dir.path());
+  EXPECT_NE(users.exit_code, 0);
+  EXPECT_TRUE(contains(users.err, "--users: must be more than 0, got 0")) << users.err;
+  EXPECT_LT(users.err.size(), 200u) << users.err;
+  for (const char* rate : {"nan", "inf", "-3", "0"}) {
+    const auto r = run_etchsim(kTinyTiming + " --arrival-rate " + rate, dir.path());
+    EXPECT_NE(r.exit_code, 0) << rate;
+    EXPECT_TRUE(contains(r.err, "--arrival-rate")) << r.err;
+  }
+  const auto tiny_rate = run_etchsim(kTinyTiming + " --users 2 --arrival-rate 1e-300", dir.path());
+  EXPECT_NE(tiny_rate.exit_code, 0);
+  EXPECT_TRUE(contains(tiny_rate.err, "2^50")) << tiny_rate.err;
+}
+
 TEST(CliRun, FunctionalModeNeedsAModel) {
   ScratchDir dir("run-functional");
   const auto r = run_etchsim(kTinyTiming + " --mode functional", dir.path());

@@ -25,5 +25,9 @@ struct ConfigKey {
 std::span<const ConfigKey> config_keys();
 // The row of `key`, or nullptr.
 const ConfigKey* find_config_key(std::string_view key);
+// The row a user means by `name`: the dotted key, or its part after the dot when that names one
+// key only (`clock_mhz` -> `clock.clock_mhz`). Throws ConfigError (from `source`) for an
+// ambiguous name or an unknown one, naming the nearest keys.
+const ConfigKey& resolve_config_key(std::string_view name, std::string_view source);
 
 }  // namespace etchsim::arch
