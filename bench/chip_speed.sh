@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chip simulation speed (issue 4 item 11), side by side in one run:
+# Chip simulation speed, side by side in one run:
 #  (a) the flagship timing run (llama-3.1-8b shape, hc1, 1 user, 1024 prompt + 1024 generated,
 #      skip clocking): wall seconds of sc_start, simulated tokens (prompt + generated) per
 #      wall-second (goal >= 17,000; stretch 100,000) and simulated cycles per wall-second;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Golden decode speed against llama.cpp (issue 3 item 7), side by side in one run on the same
+# Golden decode speed against llama.cpp, side by side in one run on the same
 # synthesized llama-3.1-8b file, same thread count: tokens/s of both and their ratio (goal >= 0.8),
 # and golden's peak RSS (/usr/bin/time -v) against file size + KV cache (goal <= +10%: the
 # weights stay mmapped).

@@ -16,7 +16,7 @@ struct TypeCode {
   bool is_float;
 };
 
-// Code widths from the block layouts (shared/reference/ggml-formats.md §2): Q2_K 2-bit; Q3_K
+// Code widths from the block layouts (docs/formats.md §2): Q2_K 2-bit; Q3_K
 // 2 low bits + 1 hmask bit; Q4_x 4-bit nibbles; Q5_x nibble + 1 high bit; Q6_K nibble + 2 high
 // bits; Q8_x int8. Floats by their storage width.
 constexpr std::array kCodes{

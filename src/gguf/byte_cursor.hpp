@@ -16,7 +16,7 @@ namespace etchsim::gguf {
 static_assert(std::endian::native == std::endian::little,
               "GGUF files are read by memcpy: a little-endian host is required");
 
-// GGUF_MAX_STRING_LENGTH (ggml-formats.md §1.3 item 5).
+// GGUF_MAX_STRING_LENGTH (docs/formats.md §1.3 item 5).
 inline constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;
 
 class ByteCursor {

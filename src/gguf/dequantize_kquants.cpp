@@ -1,4 +1,4 @@
-// 256-element K-quant super-blocks, ggml-formats.md §3.2. Loops run over the doc's index
+// 256-element K-quant super-blocks, docs/formats.md §3.2. Loops run over the doc's index
 // helpers h = e/128, j = (e%128)/32, l = e%32. Every product and sum is rounded separately in
 // ggml's C order (no FMA contraction: CMakeLists.txt sets -ffp-contract=off).
 #include <cstdint>

@@ -1,4 +1,4 @@
-// 32-element block formats, ggml-formats.md §3.1. Every product and sum is rounded
+// 32-element block formats, docs/formats.md §3.1. Every product and sum is rounded
 // separately in ggml's C order (this file must not be FMA-contracted;
 // CMakeLists.txt sets -ffp-contract=off).
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Per-format dequantisation kernels behind gguf::dequantize (ggml-formats.md §3). Each reads
+// Per-format dequantisation kernels behind gguf::dequantize (docs/formats.md §3). Each reads
 // `nblocks` possibly unaligned blocks at `src` and writes their elements to `dst`.
 #pragma once
 

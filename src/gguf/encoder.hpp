@@ -1,5 +1,5 @@
 // Internal: little-endian encoding of GGUF header fields and metadata values
-// (ggml-formats.md §1.1, §1.2) into a byte buffer.
+// (docs/formats.md §1.1, §1.2) into a byte buffer.
 #pragma once
 
 #include <bit>

@@ -1,4 +1,4 @@
-// The 6-bit scale packings of the K-quant super-blocks (ggml-formats.md §3.2), shared by the
+// The 6-bit scale packings of the K-quant super-blocks (docs/formats.md §3.2), shared by the
 // dequantisers and their inverse in the weight quantisers.
 #pragma once
 

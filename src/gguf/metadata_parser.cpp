@@ -7,7 +7,7 @@
 namespace etchsim::gguf {
 namespace {
 
-// GGUF_MAX_ARRAY_ELEMENTS (ggml-formats.md §1.3 item 6).
+// GGUF_MAX_ARRAY_ELEMENTS (docs/formats.md §1.3 item 6).
 constexpr uint64_t kMaxArrayElements = uint64_t{1} << 30;
 
 // The fewest bytes one element of `type` occupies in the file, used to bound an array count

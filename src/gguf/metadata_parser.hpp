@@ -1,4 +1,4 @@
-// Internal: decoding of GGUF metadata values (ggml-formats.md §1.2) from untrusted bytes.
+// Internal: decoding of GGUF metadata values (docs/formats.md §1.2) from untrusted bytes.
 #pragma once
 
 #include <string_view>

@@ -1,5 +1,5 @@
 // Activation quantisers: what ggml's x86 CPU back end does to an f32 activation row before a
-// block dot product (ggml-formats.md §4.3, pitfall §8.6).
+// block dot product (docs/formats.md §4.3, pitfall §8.6).
 #include <algorithm>
 #include <bit>
 #include <cmath>

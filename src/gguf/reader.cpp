@@ -29,7 +29,7 @@ void read_magic_and_version(ByteCursor& in, uint32_t& version) {
     in.fail(0, fmt::format("bad magic 0x{:08x}, expected \"GGUF\"", magic));
   }
   version = in.read<uint32_t>("the version");
-  // ggml-formats.md §1.3 item 2: versions 2 and 3 parse identically; big-endian files are
+  // docs/formats.md §1.3 item 2: versions 2 and 3 parse identically; big-endian files are
   // recognised by a zero low half-word.
   if (version == 0 || version > 3) {
     if (version != 0 && (version & 0xFFFFu) == 0) {

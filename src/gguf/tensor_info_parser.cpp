@@ -91,7 +91,7 @@ void check_tensor_layout(ByteCursor& in, std::vector<ParsedTensorInfo>& tensors,
     }
   }
   // Only alignment, bounds and disjointness are required; gguf.cpp also demands contiguous
-  // offsets (ggml-formats.md §1.1), which etchsim's writer produces but does not insist on.
+  // offsets (docs/formats.md §1.1), which etchsim's writer produces but does not insist on.
   std::vector<size_t> order(tensors.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::erase_if(order, [&](size_t i) { return tensors[i].info.nbytes == 0; });

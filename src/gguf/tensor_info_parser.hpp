@@ -1,4 +1,4 @@
-// Internal: decoding and validation of GGUF tensor infos (ggml-formats.md §1.1, §1.3 items 8-11).
+// Internal: decoding and validation of GGUF tensor infos (docs/formats.md §1.1, §1.3 items 8-11).
 #pragma once
 
 #include <cstdint>

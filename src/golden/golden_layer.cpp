@@ -1,5 +1,5 @@
 // One transformer layer of the golden model: every LayerDatapath unit in order
-// (layer_datapath.hpp; ggml-formats.md §5.3 items 2-10).
+// (layer_datapath.hpp; docs/formats.md §5.3 items 2-10).
 #include "etchsim/golden/golden_model.hpp"
 
 namespace etchsim::golden {

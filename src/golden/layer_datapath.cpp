@@ -1,5 +1,5 @@
 // The per-unit arithmetic of a token through the chip (layer_datapath.hpp): llama.cpp's llama
-// graph in order (ggml-formats.md §5.3 items 1-11).
+// graph in order (docs/formats.md §5.3 items 1-11).
 #include "etchsim/golden/layer_datapath.hpp"
 
 #include <fmt/format.h>
@@ -49,7 +49,7 @@ std::span<float> role_output(TokenState& s, Role role) {
   throw std::invalid_argument("LayerDatapath: unknown matrix role");
 }
 
-// Converts x once per vec_dot_type of `weights` (ggml-formats.md §4.1). The vector keeps its
+// Converts x once per vec_dot_type of `weights` (docs/formats.md §4.1). The vector keeps its
 // capacity; each numerics::Activation allocates its blocks when constructed (it has no refill).
 void prepare_span(PreparedInput& in, std::span<const float> x,
                   std::span<const model::TensorView* const> weights) {
@@ -240,7 +240,7 @@ void LayerDatapath::matvec(const model::TensorView& w, const PreparedInput& in, 
                    m_kernel);
 }
 
-// ggml-formats.md §7 build_lora_mm: res = W x; t = A x; d = B t; res = res + fl(d * scale).
+// docs/formats.md §7 build_lora_mm: res = W x; t = A x; d = B t; res = res + fl(d * scale).
 // A and B are MUL_MAT weights with n = 1 activation row; LoRA tensors never live in the
 // CPU_REPACK buffer, so both use the vec_dot order whatever their type and row count.
 void LayerDatapath::adapted_matvec(size_t layer, model::LoraRole role, const PreparedInput& in,

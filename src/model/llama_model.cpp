@@ -1,4 +1,4 @@
-// Tensor lookup of a GGUF Llama (ggml-formats.md §5.2, llama.cpp models/llama.cpp
+// Tensor lookup of a GGUF Llama (docs/formats.md §5.2, llama.cpp models/llama.cpp
 // load_arch_tensors): names, ne = [row length, rows], tied output fallback, optional rope_freqs.
 #include "etchsim/model/llama_model.hpp"
 

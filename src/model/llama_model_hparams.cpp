@@ -1,4 +1,4 @@
-// The `llama.*` hyper-parameters as llama.cpp's loader reads them (ggml-formats.md §5.1:
+// The `llama.*` hyper-parameters as llama.cpp's loader reads them (docs/formats.md §5.1:
 // llama-model.cpp load_hparams, models/llama.cpp load_arch_hparams).
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-// LoRA adapter GGUF reading and checking (lora_adapter.hpp; ggml-formats.md §7, llama.cpp's
+// LoRA adapter GGUF reading and checking (lora_adapter.hpp; docs/formats.md §7, llama.cpp's
 // llama_adapter_lora_init_impl).
 #include "etchsim/model/lora_adapter.hpp"
 

@@ -1,5 +1,5 @@
 // Internal to the tokenizer: the doubly linked list of symbols and the pair-merge loop that BPE
-// and SPM share (ggml-formats.md §6.3 steps 2-4, §6.4 steps 3-5). A symbol is a byte range of
+// and SPM share (docs/formats.md §6.3 steps 2-4, §6.4 steps 3-5). A symbol is a byte range of
 // the word; merging absorbs the right neighbour into the left one, leaving the right one empty.
 #pragma once
 

@@ -35,7 +35,7 @@ void add_model_metadata(gguf::GgufWriter& writer, const SynthOptions& options) {
   writer.set("general.quantization_version", uint32_t{2});  // GGML_QNT_VERSION
   writer.set("etchsim.synth.seed", options.seed);
   writer.set("etchsim.synth.quant", std::string(quant));
-  // ggml-formats.md §5.1: u32 counts, f32 freq_base and eps, dimension_count = head dim.
+  // docs/formats.md §5.1: u32 counts, f32 freq_base and eps, dimension_count = head dim.
   writer.set("llama.context_length", s.n_ctx);
   writer.set("llama.embedding_length", s.n_embd);
   writer.set("llama.block_count", s.n_layer);
@@ -56,7 +56,7 @@ uint64_t data_bytes(const TensorPlan& t) {
 
 }  // namespace
 
-// ggml-formats.md §5.2, in the order llama.cpp's converter writes them.
+// docs/formats.md §5.2, in the order llama.cpp's converter writes them.
 std::vector<TensorPlan> plan_tensors(const SynthOptions& options) {
   const LlamaShape& s = options.shape;
   s.validate();

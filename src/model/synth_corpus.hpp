@@ -11,7 +11,7 @@ namespace etchsim::model::detail {
 // A few paragraphs of plain English with digits and punctuation (ASCII only).
 std::string_view synth_corpus();
 
-// Splits ASCII text roughly as the llama-bpe regex does (ggml-formats.md §6.3): contractions,
+// Splits ASCII text roughly as the llama-bpe regex does (docs/formats.md §6.3): contractions,
 // letter runs with one optional leading non-letter, digit runs of at most 3, punctuation runs
 // with an optional leading space, newline runs and other whitespace.
 std::vector<std::string> pre_split_llama3(std::string_view text);

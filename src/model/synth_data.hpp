@@ -21,7 +21,7 @@ std::vector<float> norm_weights(const TensorPlan& tensor, uint64_t seed);
 // An f32 tensor of one row whose values are given up front.
 gguf::TensorFill one_row_fill(std::vector<float> values);
 
-// Llama 3.1 rope frequency factors (ggml-formats.md §5.3 item 4): factor 8, low_freq_factor 1,
+// Llama 3.1 rope frequency factors (docs/formats.md §5.3 item 4): factor 8, low_freq_factor 1,
 // high_freq_factor 4, original_max_position_embeddings 8192, base = shape.rope_freq_base.
 std::vector<float> llama31_rope_factors(const LlamaShape& shape);
 

@@ -9,7 +9,7 @@ SynthVocab make_synth_vocab(VocabKind kind, uint32_t n_vocab) {
                                     : detail::make_spm_vocab(n_vocab);
 }
 
-// Key names and types as llama.cpp's loader reads them (ggml-formats.md §6.1, §1.2).
+// Key names and types as llama.cpp's loader reads them (docs/formats.md §6.1, §1.2).
 void add_vocab_metadata(gguf::GgufWriter& writer, const SynthVocab& vocab) {
   const bool bpe = vocab.kind == VocabKind::Gpt2Bpe;
   writer.set("tokenizer.ggml.model", bpe ? "gpt2" : "llama");

@@ -16,7 +16,7 @@ constexpr uint32_t kLlama3Vocab = 128256;  // Llama 3 / 3.1: 128000 regular + 25
 constexpr uint32_t kLlama3SpecialCount = 256;
 constexpr uint64_t kSyntheticMergeSeed = 0x6770'7432'6270'6531ull;  // fixed: vocab is a constant
 
-// GPT-2 byte-to-unicode (ggml-formats.md §6.3): printable Latin-1 bytes map to themselves, the
+// GPT-2 byte-to-unicode (docs/formats.md §6.3): printable Latin-1 bytes map to themselves, the
 // other 68 bytes in increasing order to U+0100, U+0101, ...
 uint32_t byte_code_point(uint8_t byte) {
   auto printable = [](uint32_t b) {

@@ -2,7 +2,7 @@
 // </s>, the 256 byte-fallback tokens <0xNN>, then pieces with descending scores. The pieces are
 // '▁' and the printable ASCII characters, then merges learned from synth_corpus() and synthetic
 // word-like merges, so every longer piece is the concatenation of two earlier ones and SPM's
-// score-ordered pair merging (ggml-formats.md §6.4) can reach it.
+// score-ordered pair merging (docs/formats.md §6.4) can reach it.
 #include <fmt/format.h>
 
 #include <stdexcept>

@@ -1,5 +1,5 @@
 // Tokenizer: loading, encoding (special-token partition, then the vocabulary's session per raw
-// fragment, ggml-formats.md §6.2-§6.4) and the vocabulary accessors.
+// fragment, docs/formats.md §6.2-§6.4) and the vocabulary accessors.
 #include "etchsim/model/tokenizer.hpp"
 
 #include <fmt/format.h>

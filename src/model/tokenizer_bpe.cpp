@@ -1,4 +1,4 @@
-// Byte-level BPE session (ggml-formats.md §6.3): pre-tokenize, map bytes to GPT-2's code points,
+// Byte-level BPE session (docs/formats.md §6.3): pre-tokenize, map bytes to GPT-2's code points,
 // then merge each word by rank.
 #include <functional>
 #include <string>

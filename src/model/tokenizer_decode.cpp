@@ -1,4 +1,4 @@
-// Decoding, as llama_detokenize with remove_special off. The reference sheet does not cover the
+// Decoding, as llama_detokenize with remove_special off. docs/formats.md does not cover the
 // detokenizer; these rules were established against node-llama-cpp 3.21.1's detokenize (every
 // token alone and every test string, tests/model/tokenizer_reference.cmake).
 #include <string>
@@ -33,7 +33,7 @@ std::string spm_byte(std::string_view text) {
   return std::string(1, static_cast<char>(std::stoi(std::string(text.substr(3, 2)), nullptr, 16)));
 }
 
-// BPE clean-up, three passes in this order (observed, not in the reference sheet):
+// BPE clean-up, three passes in this order (observed, not in docs/formats.md):
 // " ?", " !", " .", " ," lose the space.
 std::string drop_space_before_punctuation(std::string_view text) {
   std::string out;

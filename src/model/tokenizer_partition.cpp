@@ -1,4 +1,4 @@
-// Special-token partition (ggml-formats.md §6.2). The LSTRIP/RSTRIP attributes are not modelled:
+// Special-token partition (docs/formats.md §6.2). The LSTRIP/RSTRIP attributes are not modelled:
 // llama.cpp sets them only for a few named pre-tokenizers, never for llama-bpe or SPM, and no
 // GGUF key carries them.
 #include "tokenizer_partition.hpp"

@@ -1,4 +1,4 @@
-// Internal to the tokenizer: splitting text at special-token texts (ggml-formats.md §6.2).
+// Internal to the tokenizer: splitting text at special-token texts (docs/formats.md §6.2).
 #pragma once
 
 #include <cstdint>

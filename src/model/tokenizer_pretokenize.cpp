@@ -1,4 +1,4 @@
-// The Llama 3 pre-tokenizer through PCRE2 with Unicode properties (ggml-formats.md §6.3).
+// The Llama 3 pre-tokenizer through PCRE2 with Unicode properties (docs/formats.md §6.3).
 //
 // llama.cpp runs a hand-written scanner with its own Unicode tables instead of a regex engine.
 // Where PCRE2 would differ, the pattern is adjusted:

@@ -1,4 +1,4 @@
-// Internal to the tokenizer: the Llama 3 ("llama-bpe") pre-tokenizer split (ggml-formats.md §6.3).
+// Internal to the tokenizer: the Llama 3 ("llama-bpe") pre-tokenizer split (docs/formats.md §6.3).
 #pragma once
 
 #include <string>

@@ -10,7 +10,7 @@
 
 namespace etchsim::model::detail {
 
-// Byte-level BPE with the Llama 3 pre-tokenizer (ggml-formats.md §6.3).
+// Byte-level BPE with the Llama 3 pre-tokenizer (docs/formats.md §6.3).
 void encode_bpe(const Vocab& vocab, std::string_view fragment, std::vector<int32_t>& out);
 
 // SentencePiece with byte fallback (§6.4). `space_prefix`: prepend one space (step 1).

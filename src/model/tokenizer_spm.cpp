@@ -1,4 +1,4 @@
-// SentencePiece session (ggml-formats.md §6.4): '▁' for spaces, score-ordered pair merging, byte
+// SentencePiece session (docs/formats.md §6.4): '▁' for spaces, score-ordered pair merging, byte
 // fallback for characters that are no token.
 #include <fmt/format.h>
 

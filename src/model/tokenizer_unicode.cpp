@@ -1,4 +1,4 @@
-// UTF-8 validation and encoding, and GPT-2's byte-to-unicode table (ggml-formats.md §6.3).
+// UTF-8 validation and encoding, and GPT-2's byte-to-unicode table (docs/formats.md §6.3).
 #include "tokenizer_unicode.hpp"
 
 #include <array>

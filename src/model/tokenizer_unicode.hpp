@@ -1,5 +1,5 @@
 // Internal to the tokenizer: UTF-8 handling and GPT-2's byte <-> unicode mapping
-// (ggml-formats.md §6.3, §6.4).
+// (docs/formats.md §6.3, §6.4).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Vocabulary loading from the tokenizer.ggml.* keys (ggml-formats.md §6.1, types §1.2).
+// Vocabulary loading from the tokenizer.ggml.* keys (docs/formats.md §6.1, types §1.2).
 #include "tokenizer_vocab.hpp"
 
 #include <fmt/format.h>
@@ -45,7 +45,7 @@ void read_flags(const gguf::GgufFile& file, Vocab& vocab) {
   } else {
     vocab.add_bos = true;  // LLAMA3 pre-tokenizer
     vocab.ignore_merges = true;
-    // Not in the reference sheet: llama.cpp's detokenizer cleans spaces for this BPE vocabulary
+    // Not in docs/formats.md: llama.cpp's detokenizer cleans spaces for this BPE vocabulary
     // and not for SPM (observed with node-llama-cpp 3.21.1, tests/reference/tokenize.mjs).
     vocab.clean_spaces = true;
   }

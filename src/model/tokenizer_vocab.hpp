@@ -1,5 +1,5 @@
 // Internal to the tokenizer: the vocabulary as llama.cpp's loader builds it from the
-// tokenizer.ggml.* keys (ggml-formats.md §6.1), shared by the encode sessions and the decoder.
+// tokenizer.ggml.* keys (docs/formats.md §6.1), shared by the encode sessions and the decoder.
 #pragma once
 
 #include <cstdint>

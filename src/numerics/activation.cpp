@@ -1,4 +1,4 @@
-// Activation preparation per weight type (ggml-formats.md §4.1, §4.3).
+// Activation preparation per weight type (docs/formats.md §4.1, §4.3).
 #include "etchsim/numerics/activation.hpp"
 
 #include <stdexcept>

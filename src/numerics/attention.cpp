@@ -1,4 +1,4 @@
-// Causal GQA attention for one query token (attention.hpp; ggml-formats.md §5.3 items 5-8).
+// Causal GQA attention for one query token (attention.hpp; docs/formats.md §5.3 items 5-8).
 #include "etchsim/numerics/attention.hpp"
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Weight blocks decoded to int8 codes and their scales (ggml-formats.md §3), the common input of
+// Weight blocks decoded to int8 codes and their scales (docs/formats.md §3), the common input of
 // the scalar reference and the SIMD kernels, so both multiply exactly the same integers.
 // Header-only so it inlines into the per-target SIMD code.
 #pragma once

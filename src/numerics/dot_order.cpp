@@ -1,4 +1,4 @@
-// Which float accumulation order llama.cpp uses for a weight (ggml-formats.md §4.2 step 1).
+// Which float accumulation order llama.cpp uses for a weight (docs/formats.md §4.2 step 1).
 #include "etchsim/numerics/dot.hpp"
 
 namespace etchsim::numerics {

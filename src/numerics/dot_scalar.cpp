@@ -1,5 +1,5 @@
 // Scalar reference of every block dot product; the orders are documented in dot.hpp
-// (ggml-formats.md §4.4, §4.5).
+// (docs/formats.md §4.4, §4.5).
 #include <cmath>
 #include <stdexcept>
 #include <string>

@@ -1,4 +1,4 @@
-// ggml_v_expf (AVX2 and AVX-512 forms) lane by lane, and SiLU (ggml-formats.md §5.5; expf.hpp).
+// ggml_v_expf (AVX2 and AVX-512 forms) lane by lane, and SiLU (docs/formats.md §5.5; expf.hpp).
 #include "etchsim/numerics/expf.hpp"
 
 #include <bit>

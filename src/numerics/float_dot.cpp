@@ -1,4 +1,4 @@
-// ggml_vec_dot_f32 / ggml_vec_dot_f16 with n = 1 (ggml-formats.md §4.5; float_dot.hpp).
+// ggml_vec_dot_f32 / ggml_vec_dot_f16 with n = 1 (docs/formats.md §4.5; float_dot.hpp).
 #include "etchsim/numerics/float_dot.hpp"
 
 #include <cmath>

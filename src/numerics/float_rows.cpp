@@ -1,4 +1,4 @@
-// F32 / F16 / BF16 weight rows (ggml-formats.md §4.5 "F32 weights", "F16 weights", "BF16").
+// F32 / F16 / BF16 weight rows (docs/formats.md §4.5 "F32 weights", "F16 weights", "BF16").
 #include "float_rows.hpp"
 
 #include <cmath>

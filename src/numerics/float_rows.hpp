@@ -1,4 +1,4 @@
-// F32 / F16 / BF16 weight rows against their prepared activations (ggml-formats.md §4.5).
+// F32 / F16 / BF16 weight rows against their prepared activations (docs/formats.md §4.5).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Horizontal sum of 8 f32 lanes as ggml's hsum_float_8 (ggml-formats.md §4.5):
+// Horizontal sum of 8 f32 lanes as ggml's hsum_float_8 (docs/formats.md §4.5):
 // ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)).
 #pragma once
 

@@ -1,5 +1,5 @@
 // The small integer terms of the K-quant dot products that use the activation's bsums
-// (ggml-formats.md §4.4, §4.5). Shared by the scalar reference and the SIMD kernels.
+// (docs/formats.md §4.4, §4.5). Shared by the scalar reference and the SIMD kernels.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// KV cache storage per element type (kv_cache.hpp; ggml-formats.md §5.3 item 5).
+// KV cache storage per element type (kv_cache.hpp; docs/formats.md §5.3 item 5).
 #include "etchsim/numerics/kv_cache.hpp"
 
 #include <algorithm>

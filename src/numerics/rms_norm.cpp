@@ -1,4 +1,4 @@
-// RMSNorm (ggml-formats.md §5.3 item 2).
+// RMSNorm (docs/formats.md §5.3 item 2).
 #include "etchsim/numerics/rms_norm.hpp"
 
 #include <cmath>

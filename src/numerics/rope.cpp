@@ -1,4 +1,4 @@
-// RoPE NORMAL mode (ggml-formats.md §5.3 item 4, pitfall 11).
+// RoPE NORMAL mode (docs/formats.md §5.3 item 4, pitfall 11).
 #include "etchsim/numerics/rope.hpp"
 
 #include <cmath>

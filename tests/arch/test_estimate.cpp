@@ -49,7 +49,7 @@ TEST(Estimate, Hc1Llama8bLandsNearThePublishedRate) {
                static_cast<unsigned long long>(at1k.latency), per_user_1k, e.tokens_per_s_per_user,
                e.ttft_s * 1e3, static_cast<unsigned long long>(e.max_users),
                static_cast<double>(e.kv_bytes_per_user) / 1048576.0, e.tokens_per_s_aggregate);
-  // Published ~17,000 on 1k + 1k (shared/anchors/README.md); the first cut is within ~25%.
+  // Published ~17,000 on 1k + 1k (docs/anchors.md §1); the first cut is within ~25%.
   EXPECT_GT(per_user_1k, 12000.0);
   EXPECT_LT(per_user_1k, 25000.0);
   EXPECT_GT(e.tokens_per_s_per_user, 0.75 * 17000.0);

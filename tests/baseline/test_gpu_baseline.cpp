@@ -1,6 +1,6 @@
 // The GPU roofline baseline: formulas, configuration errors, and the calibration against the
-// measured H200 decode (tests/baseline/data/gpu_decode_h200.json, a copy of
-// shared/anchors/gpu_decode_h200.json made with shared/anchors/gpu_decode_anchor.py).
+// measured H200 decode (tests/baseline/data/gpu_decode_h200.json; how it was measured:
+// docs/anchors.md §3).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,7 +22,8 @@ nlohmann::json anchor() {
   return nlohmann::json::parse(in);
 }
 
-// The figures (bf16, context 1024), restated so a changed data file cannot move them.
+// The measured figures (bf16, context 1024; docs/anchors.md §3), restated so a changed data file
+// cannot move them.
 constexpr double kPerUserBatch1 = 153.0;
 constexpr double kAggregateBatch32 = 3763.0;
 constexpr double kAggregateBatch128 = 10404.0;

@@ -1,4 +1,4 @@
-// Bit-exact functional test (issue 4 item 5): the chip's logits and tokens equal golden/'s for
+// Bit-exact functional test: the chip's logits and tokens equal golden/'s for
 // several shapes, every weight scheme, 1 and 4 users with prompts of different lengths.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// LoRA on the chip (issue 6 item 2-3): adapters streamed through the TLM LoRA window into the
+// LoRA on the chip: adapters streamed through the TLM LoRA window into the
 // LoRA SRAM, sequences bound to them, and the chip's logits and tokens bit for bit golden/'s
 // with the same adapter; the LoRA path's cycles; adapters that do not fit or do not match.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The chip's TLM-2.0 target (issue 4 item 1): the address map answers valid accesses and gives
+// The chip's TLM-2.0 target: the address map answers valid accesses and gives
 // the documented error response to every bad one (address, length, direction, byte enables).
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>

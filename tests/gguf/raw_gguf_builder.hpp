@@ -1,4 +1,4 @@
-// Test helper: emits raw GGUF bytes field by field (ggml-formats.md §1.1), independently of
+// Test helper: emits raw GGUF bytes field by field (docs/formats.md §1.1), independently of
 // the writer, so tests can craft any file — valid, foreign-ordered or deliberately broken.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Activation quantisation as ggml's x86 CPU path runs it (ggml-formats.md §4.3, pitfall §8.6).
+// Activation quantisation as ggml's x86 CPU path runs it (docs/formats.md §4.3, pitfall §8.6).
 #include <gtest/gtest.h>
 
 #include <cmath>

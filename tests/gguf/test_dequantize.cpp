@@ -1,4 +1,4 @@
-// Dequantisation against hand-made blocks (ggml-formats.md §3): each test sets specific bytes
+// Dequantisation against hand-made blocks (docs/formats.md §3): each test sets specific bytes
 // and states the values the documented formula gives for them, so the index mappings (nibble
 // order, qh bits, hmask bit index, 6-bit scale unpacking, Q6_K ql/qh split) are checked
 // element by element. The *_RandomCodes tests pack random codes with a test-side encoder

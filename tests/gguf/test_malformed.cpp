@@ -1,5 +1,5 @@
 // Every way a GGUF file can be broken must end in a GgufError that says what and where —
-// never a crash, a huge allocation or a silent misread (ggml-formats.md §1.3).
+// never a crash, a huge allocation or a silent misread (docs/formats.md §1.3).
 #include <gtest/gtest.h>
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Every metadata value type survives GgufWriter -> bytes -> GgufFile unchanged, for v2 and v3
-// and several alignments (ggml-formats.md §1.2).
+// and several alignments (docs/formats.md §1.2).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 

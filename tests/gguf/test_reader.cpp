@@ -161,7 +161,7 @@ TEST(Reader, GapsBetweenTensorsAreAccepted) {
 }
 
 TEST(Reader, MetadataOnlyFileNeedsNoPadding) {
-  // ggml-formats.md §8 pitfall 3: with no tensors, the data section is never sought.
+  // docs/formats.md §8 pitfall 3: with no tensors, the data section is never sought.
   RawGguf f;
   f.header(0, 1).kv_u32("general.alignment", 1024);
   const GgufFile g = parse(f.bytes());

@@ -1,4 +1,4 @@
-// GgufWriter: layout as gguf.cpp expects (ggml-formats.md §1.1, §8 pitfall 1), argument
+// GgufWriter: layout as gguf.cpp expects (docs/formats.md §1.1, §8 pitfall 1), argument
 // validation, streaming of large tensors in parallel chunks, and atomic writes.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-# Golden model vs llama.cpp (issue 3 item 6), include()d at the end of tests/CMakeLists.txt.
+# Golden model vs llama.cpp (log-probabilities), include()d at the end of tests/CMakeLists.txt.
 # For every shape x weight scheme (etchsim's and two llama-quantize mixtures, whose types differ
 # by layer): a fixture test synthesizes the model, then
 # tests/golden/reference_agreement.mjs compares `etchsim golden` with llama.cpp (node-llama-cpp
@@ -46,7 +46,7 @@ foreach(entry ${golden_ref_shapes})
   endforeach()
 endforeach()
 
-# LoRA (issue 6 item 3): golden with an adapter vs llama.cpp with the same adapter (node-llama-cpp
+# LoRA: golden with an adapter vs llama.cpp with the same adapter (node-llama-cpp
 # context option lora: {adapters: [{filePath, scale}]}), teacher-forced log-probabilities within
 # 1e-4. Bases: gqa3 q8_0 (Q8_0 base weights) and small q4_k (real Q4_K super-blocks, which
 # llama.cpp repacks, while its LoRA tensors are never repacked); adapters f32 and f16 (rank 8, so

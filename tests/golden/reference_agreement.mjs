@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Golden model vs llama.cpp (node-llama-cpp 3.21.1, CPU, flash attention off) on one model, for
-// each KV cache type (issue 3 item 6):
+// each KV cache type:
 //  0. the ggml CPU variant llama.cpp loads on this machine (its "load_backend: loaded CPU
 //     backend from ...libggml-cpu-<variant>.so" line) picks golden's --numerics profile:
 //     haswell or zen4 (include/etchsim/numerics/profile.hpp); any other variant fails the test;
@@ -21,7 +21,7 @@
 //        [--prompt-count 32] [--steps 32] [--tol 1e-4] [--margin 1e-3]
 //        [--lora ADAPTER.gguf [--lora-scale S]]
 //
-// --lora: both sides apply the LoRA adapter (issue 6 item 3): `etchsim golden --lora A
+// --lora: both sides apply the LoRA adapter: `etchsim golden --lora A
 // --lora-scale S` and node-llama-cpp's context option lora: {adapters: [{filePath, scale}]}.
 //
 // Prints one JSON line per KV type {"model", "kv", "numerics", "positions", "n_vocab", "max_abs_diff", "at",
@@ -137,7 +137,7 @@ for (const kv of kvTypes) {
   const ours = golden(["--tokens", tokens.join(","), "--logprobs", "--kv", kv]);
 
   const batch = values.eval === "batch";
-  // One thread: results do not depend on it (ggml-formats.md §4.1), and ggml's spinning workers
+  // One thread: results do not depend on it (docs/formats.md §4.1), and ggml's spinning workers
   // crawl on a loaded CI machine.
   const { context } = await createReferenceContext(model, { nTokens: batch ? tokens.length : 1, kv, threads: 1, lora });
   await checkFlashAttentionOff(logLines);

@@ -98,7 +98,7 @@ TEST(GoldenModel, KvCacheTypesStayClose) {
   }
 }
 
-// Without output.weight the LM head is token_embd (ggml-formats.md §5.2): the same logits as a
+// Without output.weight the LM head is token_embd (docs/formats.md §5.2): the same logits as a
 // model whose output.weight is a copy of token_embd.
 TEST(GoldenModel, TiedOutputUsesTokenEmbedding) {
   const auto source = synth_file(QuantScheme::Q8_0);

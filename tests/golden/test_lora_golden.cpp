@@ -1,4 +1,4 @@
-// LoRA in the golden model and the shared LayerDatapath (issue 6 item 3): a B = 0 adapter changes
+// LoRA in the golden model and the shared LayerDatapath: a B = 0 adapter changes
 // nothing, a real one changes the logits, and tokens of users bound to different adapters
 // interleaved through one datapath equal separate golden runs bit for bit.
 #include <fmt/format.h>

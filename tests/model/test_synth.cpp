@@ -307,7 +307,7 @@ TEST_F(SynthFiles, SentencePieceVocabAndRopeFreqs) {
   const auto bytes = file.tensor_data(rope);
   std::vector<float> factors(8);
   std::memcpy(factors.data(), bytes.data(), bytes.size());
-  // Short wavelengths are left alone, long ones scaled by the factor 8 (ggml-formats.md §5.3).
+  // Short wavelengths are left alone, long ones scaled by the factor 8 (docs/formats.md §5.3).
   EXPECT_EQ(factors.front(), 1.0f);
   EXPECT_EQ(factors.back(), 8.0f);
   for (size_t i = 1; i < factors.size(); ++i) EXPECT_GE(factors[i], factors[i - 1]);

@@ -35,7 +35,7 @@ std::vector<std::string> utf8_chars(const std::string& s) {
   return chars;
 }
 
-// GPT-2 byte-to-unicode, written out independently of the library (ggml-formats.md §6.3).
+// GPT-2 byte-to-unicode, written out independently of the library (docs/formats.md §6.3).
 std::string gpt2_byte(unsigned b) {
   auto printable = [](unsigned x) {
     return (x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || (x >= 0xAE && x <= 0xFF);
@@ -50,7 +50,7 @@ std::string gpt2_byte(unsigned b) {
 }
 
 // A plain BPE encoder of one pre-token (already byte-encoded): merge the lowest-rank pair until
-// none is left (ggml-formats.md §6.3, without the whole-word shortcut).
+// none is left (docs/formats.md §6.3, without the whole-word shortcut).
 size_t bpe_token_count(const SynthVocab& vocab, const std::string& word) {
   std::map<std::pair<std::string, std::string>, size_t> rank;
   for (size_t i = 0; i < vocab.merges.size(); ++i) {

@@ -1,4 +1,4 @@
-// Byte-level BPE with the Llama 3 pre-tokenizer (ggml-formats.md §6.3).
+// Byte-level BPE with the Llama 3 pre-tokenizer (docs/formats.md §6.3).
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// BOS/EOS from metadata, the special-token partition (ggml-formats.md §6.1, §6.2) and the
+// BOS/EOS from metadata, the special-token partition (docs/formats.md §6.1, §6.2) and the
 // accessors.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// SentencePiece with byte fallback (ggml-formats.md §6.4).
+// SentencePiece with byte fallback (docs/formats.md §6.4).
 #include <gtest/gtest.h>
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-# Tokenizer agreement with llama.cpp (issue 3 item 4), meant to be include()d from
+# Tokenizer agreement with llama.cpp (encode and decode), meant to be include()d from
 # tests/reference/CMakeLists.txt (or tests/CMakeLists.txt). For each synthesized vocabulary,
 # tests/reference/tokenize.mjs runs llama.cpp's tokenizer (node-llama-cpp 3.21.1) over
 # tests/model/tokenizer_strings.json and tokenize_dump compares etchsim's model::Tokenizer with it:

@@ -26,7 +26,7 @@ inline Tokenizer synth_tokenizer(VocabKind kind, uint32_t n_vocab = 512) {
   return tokenizer_from(writer);
 }
 
-// GPT-2's byte-to-unicode, written out independently (ggml-formats.md §6.3).
+// GPT-2's byte-to-unicode, written out independently (docs/formats.md §6.3).
 inline std::string gpt2_bytes(const std::string& text) {
   auto printable = [](unsigned b) {
     return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

@@ -6,7 +6,7 @@
 // the teacher-forced log-probabilities etchsim expects for it (same JSON as logprobs.mjs). The
 // ctest "reference" tests run llama.cpp on the file (logprobs.mjs) and compare the two JSONs.
 //
-// Why the logits depend only on token_embd (shared/reference/ggml-formats.md §5.3):
+// Why the logits depend only on token_embd (docs/formats.md §5.3):
 //   * every layer matrix (attn_q/k/v/output, ffn_gate/up/down) is F32 zero, so Q=K=V=0, the
 //     attention output Wo·kqv is exactly 0 and the FFN output Wdown·(silu(0)·0) is exactly 0;
 //     the residual stream after the layer is the embedding row x itself (x + 0 = x, exactly);
@@ -121,7 +121,7 @@ std::vector<int32_t> probe_tokens(uint32_t n) {
   return tokens;
 }
 
-// RMSNorm of one row as ggml_compute_forward_rms_norm_f32 + the fused MUL (ggml-formats.md §5.3
+// RMSNorm of one row as ggml_compute_forward_rms_norm_f32 + the fused MUL (docs/formats.md §5.3
 // item 2): sum of fl(x*x) in double, mean rounded to f32, r = 1/sqrtf(mean + eps) in f32, then
 // y = fl(fl(x*r)*w).
 std::vector<float> rms_norm(std::span<const float> x, std::span<const float> w) {

@@ -6,7 +6,7 @@
 //   node gguf_compare.mjs MODEL.gguf INSPECT.json [--no-nlc]
 //
 // Every tensor must agree on name, ggml type id, shape (ggml ne order, n_dims entries) and offset
-// (relative to the data section, as stored; ggml-formats.md §1.1), in file order; the data
+// (relative to the data section, as stored; docs/formats.md §1.1), in file order; the data
 // section start, the GGUF version and the metadata key set must agree too. Scalar metadata
 // values that the inspect JSON reports as plain numbers/strings/booleans are compared as well.
 // Prints a one-line JSON summary; on any mismatch prints every difference and exits 1.

@@ -4,7 +4,7 @@
 // build and never to download, so these scripts work offline. Every llama.cpp log line goes to
 // stderr; stdout carries only the JSON results.
 //
-// Context settings follow shared/reference/ggml-formats.md §5.4 and §8 item 16: flash attention
+// Context settings follow docs/formats.md §5.4 and §8 item 16: flash attention
 // OFF (llama.cpp's own default AUTO would turn it on for a CPU context), batchSize >= the prompt
 // length so the whole prompt is one llama_decode (one graph, T = number of tokens), and an F32
 // KV cache unless `--kv f16` asks for llama.cpp's default F16 cache.
@@ -58,7 +58,7 @@ export async function loadCpuModel(llama, modelPath) {
 
 // A one-sequence context for teacher forcing `nTokens` tokens in one batch.
 // kv: "f32" (default) or "f16" (llama.cpp's default KV type). lora: an optional LoRA adapter
-// {filePath, scale} (ggml-formats.md §7), node-llama-cpp's createContext option
+// {filePath, scale} (docs/formats.md §7), node-llama-cpp's createContext option
 // `lora: {adapters: [{filePath, scale}]}` (LlamaContextOptions, evaluator/LlamaContext/types.d.ts).
 export async function createReferenceContext(model, { nTokens, kv = "f32", contextSize, threads, lora }) {
   const kvType = kv === "f16" ? "F16" : "F32";
@@ -117,7 +117,7 @@ export function die(message, code = 1) {
   process.exit(code);
 }
 
-// n_vocab = token_embd.weight ne[1] (ggml-formats.md §5.2), from node-llama-cpp's own GGUF reader.
+// n_vocab = token_embd.weight ne[1] (docs/formats.md §5.2), from node-llama-cpp's own GGUF reader.
 export function vocabularySize(model) {
   const embd = model.fileInfo.tensorInfo?.find((t) => t.name === "token_embd.weight");
   if (embd == null) throw new Error("token_embd.weight not found in the model's tensor info");
@@ -137,7 +137,7 @@ export async function cpuBackendVariant(logLines) {
   return pattern.exec(line)[1];
 }
 
-// ggml-formats.md §8 item 16: the oracle must have flash attention off. llama.cpp prints the
+// docs/formats.md §8 item 16: the oracle must have flash attention off. llama.cpp prints the
 // resolved setting when it creates the context ("llama_context: flash_attn = disabled"). Log
 // messages reach the JS logger asynchronously, so this waits (up to 60 s; CI machines can be loaded) for the line.
 export async function checkFlashAttentionOff(logLines) {

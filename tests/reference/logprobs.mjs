@@ -9,7 +9,7 @@
 // Output JSON (stdout, or --out): {"model", "tokens", "n_vocab", "kv", "context", "logprobs"}
 // where logprobs[i][v] = log P(v | tokens[0..i]) over the WHOLE vocabulary. Without --tokens the
 // prompt is default_prompt(n_vocab, count): distinct ids spread over the vocabulary.
-// llama.cpp logs go to stderr. The whole prompt is one batch (ggml-formats.md §5.4), flash
+// llama.cpp logs go to stderr. The whole prompt is one batch (docs/formats.md §5.4), flash
 // attention is off (§8 item 16) and the KV cache is F32 unless --kv f16. --lora applies a LoRA
 // adapter GGUF with llama.cpp's scale S (default 1; §7) through the context option `lora`.
 import fs from "node:fs";

@@ -1,7 +1,7 @@
 // The HC1 calibration (docs/validation.md): configs/hc1.toml on the llama-3.1-8b shape with the
 // mix36 weights, one user, 1024-token prompt + 1024 generated — exactly `etchsim run` with no
 // arguments — lands within the windows around Taalas' published figures
-// (shared/anchors/README.md): ~17,000 tokens/s per user (+-10%), ~53 B transistors (+-15%),
+// (docs/anchors.md §1): ~17,000 tokens/s per user (+-10%), ~53 B transistors (+-15%),
 // 815 mm^2 (+-15%), ~200 W per card (+-30%).
 #include <gtest/gtest.h>
 

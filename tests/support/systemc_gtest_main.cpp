@@ -1,4 +1,4 @@
-// Entry of the SystemC test binaries (DESIGN.md "Testing"): SystemC's main() calls sc_main,
+// Entry of the SystemC test binaries (docs/design.md "Testing"): SystemC's main() calls sc_main,
 // which runs the tests; ctest runs each TEST in its own process, because SystemC allows one
 // elaboration per process.
 #include <gtest/gtest.h>

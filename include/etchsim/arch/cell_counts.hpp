@@ -1,5 +1,5 @@
 // Counting the hard-wired arrays: weight cells, per-block scale cells, product banks, adders and
-// transistors. Area and energy (issue 5) multiply these counts by per-item costs.
+// transistors. Area and energy (area.hpp, energy.hpp) multiply these counts by per-item costs.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@ struct MatrixCells {
 };
 
 // Bits of a block that are not weight codes: scales, mins, sub-block scales (block bytes x 8 -
-// elements x code bits; ggml-formats.md §2). Q4_0: 16, Q3_K: 112, Q6_K: 144, Q8_0: 16; floats 0.
+// elements x code bits; docs/formats.md §2). Q4_0: 16, Q3_K: 112, Q6_K: 144, Q8_0: 16; floats 0.
 uint32_t scale_bits_per_block(gguf::GgmlType type, bool allow_float);
 
 // Cells of a rows x cols matrix (cols, the input dimension, a multiple of the block size).

@@ -10,7 +10,7 @@
 
 namespace etchsim::arch {
 
-// KV cache element type (DESIGN.md "datapath contract"): f16 default, f32, or int8 with one f32
+// KV cache element type (docs/design.md "datapath contract"): f16 default, f32, or int8, one f32
 // scale per head vector (numerics/kv_cache.hpp).
 enum class KvElement { F16, F32, I8 };
 std::string_view kv_element_name(KvElement element);

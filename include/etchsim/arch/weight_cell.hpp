@@ -1,14 +1,14 @@
-// The 4-bit weight cell (DESIGN.md "The 4-bit cell"). A cell stores one 4-bit code, hard-wired.
+// The 4-bit weight cell (docs/design.md "The 4-bit cell"). A cell stores one hard-wired 4-bit code.
 // Each activation lane has a product bank that forms activation x v for every v in 0..15 once
 // per cycle; every cell on the lane selects the product its code names onto its row's adder
 // tree ("multiply-select-add", from Taalas' patents as read by third-party analyses,
-// shared/anchors/README.md). Codes wider than 4 bits use two cells, high and low nibble, joined
+// docs/anchors.md §2). Codes wider than 4 bits use two cells, high and low nibble, joined
 // by a shift-add. Float weights (F16, BF16, F32) are not codes: they cannot be hard-wired as
 // selects and are refused unless weight_cells.allow_f16_weights opts in to the cost.
 //
 // Per-block offsets and minimums (Q4_0's -8, Q3_K's -4, Q6_K's -32, the K-quant mins) are not in
 // the cell product: the block applies them once from the sum of its activations, as ggml's CPU
-// dot products do (shared/reference/ggml-formats.md).
+// dot products do (docs/formats.md).
 #pragma once
 
 #include <array>

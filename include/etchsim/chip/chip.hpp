@@ -1,4 +1,4 @@
-// The chip top (DESIGN.md "chip/"): n_layer LayerStages and the LmHead chained between the two
+// The chip top (docs/design.md "chip/"): n_layer LayerStages and the LmHead chained between the two
 // host-link units, the KV SRAM, one clock process and one TLM-2.0 target socket for the host
 // (address map: address_map.hpp, docs/chip.md).
 //

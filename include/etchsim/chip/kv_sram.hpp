@@ -1,4 +1,4 @@
-// The KV cache SRAM (DESIGN.md "timing contract"): `kv_sram.capacity_mib` for the whole chip,
+// The KV cache SRAM (docs/design.md "timing contract"): `kv_sram.capacity_mib` for the whole chip,
 // split evenly over the layers, each layer's share in `banks` banks of `word_bits`-wide words.
 // A sequence reserves its positions in every layer when it opens (refused, with the reason, when
 // they do not fit); each token's attention writes one K and one V row per layer (occupancy) and

@@ -1,4 +1,4 @@
-// One transformer layer as a fixed-weight pipeline stage (DESIGN.md "timing contract"): the unit
+// One transformer layer, a fixed-weight pipeline stage (docs/design.md "timing contract"): the unit
 // registry's layer units (arch::layer_units(), the order arch::layer_timing lists them), each a
 // PipelineUnit with its timing (the attention unit's grows with the position), chained through
 // pipeline registers. In functional

@@ -1,4 +1,4 @@
-// The LoRA adapter SRAM and the LoRA datapath beside the matvec units (issue 6; DESIGN.md
+// The LoRA adapter SRAM and the LoRA datapath beside the matvec units (docs/design.md
 // "timing contract"). `lora_sram.capacity_mib` for the whole chip, split evenly over the layers,
 // each layer's share in `lora_sram.banks` banks of `word_bits`-wide words feeding
 // `datapath.lora_lanes` MAC lanes.

@@ -1,5 +1,5 @@
 // The chip's units chained through pipeline registers, and the two ways of running them
-// (DESIGN.md "timing contract"):
+// (docs/design.md "timing contract"):
 //  * lockstep: step_lockstep(c) is called for every cycle c and evaluates every unit of every
 //    stage that holds a token (a stage without tokens has no state that could change);
 //  * skip: step_scheduled(c) is called only for cycles returned by next_wake() and evaluates

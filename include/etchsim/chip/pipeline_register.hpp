@@ -1,4 +1,4 @@
-// A pipeline register between two units (DESIGN.md "timing contract"): one token slot with
+// A pipeline register between two units (docs/design.md "timing contract"): one token slot with
 // valid/ready. The producer writes it at cycle c; the consumer may take it from cycle c + 1
 // (`ready_at`), so every register costs one cycle. A taken register can be refilled in the same
 // cycle because units are evaluated from the last to the first (pipeline.hpp).

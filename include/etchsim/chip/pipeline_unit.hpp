@@ -1,5 +1,5 @@
 // One unit of the chip (a norm, a matvec, attention, ...) as a cycle-level state machine
-// (DESIGN.md "timing contract"). A unit takes a token from its input register when the token is
+// (docs/design.md, timing contract). A unit takes a token from its input register when the token is
 // ready, its initiation interval has passed since the last token and its internal pipeline has
 // room; the result is valid `latency` cycles later and moves into the output register as soon as
 // that register is empty (a full output register stalls the unit: backpressure). The unit's

@@ -1,5 +1,5 @@
 // ggml block layouts, byte for byte as ggml-common.h declares them
-// (shared/reference/ggml-formats.md §3). Sizes are asserted against ggml's.
+// (docs/formats.md §3). Sizes are asserted against ggml's.
 #pragma once
 
 #include <cstdint>

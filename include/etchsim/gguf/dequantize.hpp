@@ -1,5 +1,5 @@
 // Dequantisation of every block format etchsim reads, identical to ggml's dequantize_row_*
-// (ggml-formats.md §3): every product and sum rounded separately, in ggml's C order.
+// (docs/formats.md §3): every product and sum rounded separately, in ggml's C order.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // Conversions between binary32 and binary16 / bfloat16, rounding to nearest-even as ggml's
-// CPU path does (F16C cvtps_ph imm 0; GGML_FP32_TO_BF16) — ggml-formats.md §4.3.
+// CPU path does (F16C cvtps_ph imm 0; GGML_FP32_TO_BF16) — docs/formats.md §4.3.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // ggml tensor element types: ids, block sizes and block bytes as ggml.h / ggml.c define them
-// (shared/reference/ggml-formats.md §2). A GGUF file stores the id as i32.
+// (docs/formats.md §2). A GGUF file stores the id as i32.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Quantisers. Weight quantisers turn f32 rows into a GGUF block format (for writing models);
 // activation quantisers reproduce exactly what ggml's CPU back end does to the activation
-// vector before a block dot product (ggml-formats.md §4.3).
+// vector before a block dot product (docs/formats.md §4.3).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// One tensor's entry in a GGUF file (shared/reference/ggml-formats.md §1.1).
+// One tensor's entry in a GGUF file (docs/formats.md §1.1).
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// GGUF metadata values (shared/reference/ggml-formats.md §1.2). The variant's index is the
+// GGUF metadata values (docs/formats.md §1.2). The variant's index is the
 // GGUF value-type id, so Value::type() is the id stored in the file.
 #pragma once
 

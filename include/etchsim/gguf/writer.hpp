@@ -1,4 +1,4 @@
-// GGUF v3 writer, laid out as gguf.cpp expects (shared/reference/ggml-formats.md §1.1, §8.1):
+// GGUF v3 writer, laid out as gguf.cpp expects (docs/formats.md §1.1, §8.1):
 // tensor offsets are the running padded sum in tensor order, zero padding after every tensor
 // including the last. Tensor bytes come from a fill callback so multi-GB models stream to disk
 // without being held in memory. The file is written to a temporary beside the target and

@@ -1,8 +1,8 @@
 // The golden model: a plain C++ Llama forward pass over a GGUF file, the numerics oracle the chip
-// is compared with (DESIGN.md "datapath contract"). It runs every unit of LayerDatapath
+// is compared with (docs/design.md "datapath contract"). It runs every unit of LayerDatapath
 // (layer_datapath.hpp, the arithmetic the chip's units also call) in order for one token at a
 // time. Every operation is numerics/'s, in the order of llama.cpp's CPU graph
-// (shared/reference/ggml-formats.md §5.3); weights stay in the file's
+// (docs/formats.md §5.3); weights stay in the file's
 // mapping in their block format, nothing is copied or dequantised except one embedding row per
 // token.
 //
@@ -34,7 +34,7 @@ struct GoldenOptions {
   // Which llama.cpp CPU build's roundings to follow (numerics/profile.hpp). Fixed by the caller,
   // never detected from the host, so a run gives the same logits on every machine.
   numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
-  // A LoRA adapter applied to every token (issue 6; ggml-formats.md §7), checked against this
+  // A LoRA adapter applied to every token (docs/formats.md §7), checked against this
   // model, or nullptr. It must outlive the GoldenModel. lora_scale is llama.cpp's adapter scale.
   const model::LoraAdapter* lora = nullptr;
   float lora_scale = 1.0f;

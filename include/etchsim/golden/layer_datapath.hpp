@@ -1,4 +1,4 @@
-// The arithmetic of one token through the chip, split into the units it passes (DESIGN.md
+// The arithmetic of one token through the chip, split into the units it passes (docs/design.md
 // "datapath contract"): the one definition that both golden/ (GoldenModel runs every unit in
 // order) and chip/ (each SystemC unit calls its own when it fires) use, so the two are bit-exact
 // by construction. The enums, their names and the matrices each unit multiplies live here; the
@@ -6,12 +6,12 @@
 // (arch/unit_registry.hpp), keyed by these enums.
 //
 // Every operation is numerics/'s, in the order of llama.cpp's CPU graph
-// (shared/reference/ggml-formats.md §5.3). The *_quantize units convert an activation vector
+// (docs/formats.md §5.3). The *_quantize units convert an activation vector
 // once per vec_dot_type the following matrix-vector product(s) need (§4.1: ggml converts the f32
 // input per matmul; the conversion is deterministic, so matrices of one vec_dot_type share it);
 // the matvec units use only those prepared activations.
 //
-// LoRA (issue 6; ggml-formats.md §7): a token may carry a LoraBinding (its user's adapter and
+// LoRA (docs/formats.md §7): a token may carry a LoraBinding (its user's adapter and
 // scale, set by start). Every matvec unit then applies llama.cpp's build_lora_mm to each matrix
 // the adapter adapts: y = W x; t = A x; d = B t; y = y + fl(d * scale), A and B as MUL_MAT
 // weights in ggml's n = 1 vec_dot order (LoRA tensors are never CPU_REPACK'ed), t converted once

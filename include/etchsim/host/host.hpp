@@ -1,4 +1,4 @@
-// The host (DESIGN.md "host/"): a TLM-2.0 initiator that serves a set of requests. A request
+// The host (docs/design.md "host/"): a TLM-2.0 initiator that serves a set of requests. A request
 // waits until its arrival cycle; it is admitted when the chip opens its sequence (SEQ_OPEN). The
 // host streams the prompts' embeddings into the chip back to back (the prompts of requests
 // admitted together interleaved token by token), reads the token-out FIFO, feeds every generated

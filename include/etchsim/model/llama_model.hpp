@@ -1,5 +1,5 @@
 // A Llama model as a view over an opened GGUF file: the hyper-parameters from the `llama.*` keys
-// (shared/reference/ggml-formats.md §5.1) and every tensor of §5.2, shape-checked, as zero-copy
+// (docs/formats.md §5.1) and every tensor of §5.2, shape-checked, as zero-copy
 // spans into the file's mapping. The GgufFile must outlive the LlamaModel.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Llama hyper-parameters (the GGUF `llama.*` keys, ggml-formats.md §5.1) and the named shapes
+// Llama hyper-parameters (the GGUF `llama.*` keys, docs/formats.md §5.1) and the named shapes
 // etchsim knows.
 #pragma once
 

@@ -1,4 +1,4 @@
-// A llama.cpp LoRA adapter GGUF (shared/reference/ggml-formats.md §7) checked against the base
+// A llama.cpp LoRA adapter GGUF (docs/formats.md §7) checked against the base
 // Llama it adapts: per (layer, role) the A and B matrices as zero-copy views into the adapter's
 // mapping. The adapter's GgufFile must outlive the LoraAdapter.
 //

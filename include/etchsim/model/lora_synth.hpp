@@ -1,4 +1,4 @@
-// `etchsim synth-lora`: a llama.cpp LoRA adapter GGUF (ggml-formats.md §7) for a base Llama with
+// `etchsim synth-lora`: a llama.cpp LoRA adapter GGUF (docs/formats.md §7) for a base Llama with
 // seeded random A and B: A ~ U(-1/sqrt(n_in), 1/sqrt(n_in)), B ~ U(-b_range, b_range), small
 // enough that the adapter perturbs the model without swamping it.
 #pragma once

@@ -1,5 +1,5 @@
 // Tokenizer vocabularies for synthesized models, valid for llama.cpp's loader
-// (ggml-formats.md §6): gpt2-style byte-level BPE with real merges and the Llama 3
+// (docs/formats.md §6): gpt2-style byte-level BPE with real merges and the Llama 3
 // pre-tokenizer name, or SentencePiece ("llama") with the 256 byte tokens.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The tokenizer of a GGUF model, as llama.cpp runs it (shared/reference/ggml-formats.md §6):
+// The tokenizer of a GGUF model, as llama.cpp runs it (docs/formats.md §6):
 // gpt2-style byte-level BPE with the Llama 3 pre-tokenizer (tokenizer.ggml.model "gpt2", pre
 // "llama-bpe"/"llama3"/"llama-v3") and SentencePiece (tokenizer.ggml.model "llama") with byte
 // fallback. encode() equals llama_tokenize and decode() llama_detokenize with remove_special

@@ -1,5 +1,5 @@
 // The activation row as a weight type's block dot product consumes it: ggml converts the f32
-// activation once per matmul to the weight's vec_dot_type (ggml-formats.md §4.1, §4.3).
+// activation once per matmul to the weight's vec_dot_type (docs/formats.md §4.1, §4.3).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Causal multi-head attention with GQA for one query token, following llama.cpp's CPU graph with
-// flash attention off (ggml-formats.md §5.3 items 5-8, pitfall 10):
+// flash attention off (docs/formats.md §5.3 items 5-8, pitfall 10):
 //  * the query sits at position n_pos - 1 and sees cells 0..n_pos-1; llama.cpp runs over
 //    n_kv = max(256, PAD(n_pos, 256)) cells, the rest masked to -inf (probability exactly 0,
 //    value cells zero), and that length decides the SIMD/tail splits, so it is emulated here;

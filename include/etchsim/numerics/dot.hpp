@@ -1,5 +1,5 @@
 // One weight row times one prepared activation: the block dot products of every supported weight
-// type, with exact int32 sums inside a block and a fixed fp32 accumulation order (ggml-formats.md
+// type, with exact int32 sums inside a block and a fixed fp32 accumulation order (docs/formats.md
 // §4.4, §4.5). This is the scalar reference; matvec.hpp has the fast (SIMD, threaded) kernels,
 // which give bit-identical results.
 //

@@ -1,4 +1,4 @@
-// exp and SiLU as ggml's CPU back end evaluates them (ggml-formats.md §5.5): ggml_v_expf lane by
+// exp and SiLU as ggml's CPU back end evaluates them (docs/formats.md §5.5): ggml_v_expf lane by
 // lane in the SIMD bodies (simd_lanes(profile) wide), glibc expf in the remainder.
 #pragma once
 

@@ -1,4 +1,4 @@
-// ggml's n = 1 float dot products on f32 spans, also used by attention (ggml-formats.md §4.5
+// ggml's n = 1 float dot products on f32 spans, also used by attention (docs/formats.md §4.5
 // "F32 weights", "F16 weights"), in the form of the profile's llama.cpp build (profile.hpp):
 //  * body: 4 accumulators of EPR = simd_lanes(profile) lanes, step 4 * EPR, acc_j = fma(x, y,
 //    acc_j); reduced acc0 += acc2, acc1 += acc3, acc0 += acc1 (GGML_F32_VEC_REDUCE), then the

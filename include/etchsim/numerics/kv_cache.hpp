@@ -1,4 +1,4 @@
-// One layer's KV cache, element type chosen by the chip config (DESIGN.md "datapath contract"):
+// One layer's KV cache, element type set by the chip config (docs/design.md "datapath contract"):
 //  * F32: K and V stored as given.
 //  * F16 (llama.cpp's default): K and V rounded to f16, round-to-nearest-even (§5.3 item 5).
 //  * I8 (etchsim's own scheme): each head vector (head_dim values of one position and one KV

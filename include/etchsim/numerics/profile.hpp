@@ -1,7 +1,7 @@
 // Which llama.cpp CPU build numerics/ emulates. ggml ships one CPU back end per x86 feature level
 // and loads the best one the host supports ("load_backend: loaded CPU backend from
 // ...libggml-cpu-<variant>.so"); the variants round some float operations differently
-// (ggml-formats.md §4.2 step 1, §4.5, §5.3 item 7, §5.5):
+// (docs/formats.md §4.2 step 1, §4.5, §5.3 item 7, §5.5):
 //  * Haswell (AVX2 + FMA + F16C, libggml-cpu-haswell.so): 8-lane float vec_dot (EPR 8) with the
 //    hadd horizontal sum, the AVX2 ggml_v_expf, 8-lane softmax / SwiGLU bodies, BF16 by widening
 //    to f32, no Q2_K repack.

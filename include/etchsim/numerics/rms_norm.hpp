@@ -1,4 +1,4 @@
-// RMSNorm fused with its weight, as ggml's CPU RMS_NORM + MUL (ggml-formats.md §5.3 item 2):
+// RMSNorm fused with its weight, as ggml's CPU RMS_NORM + MUL (docs/formats.md §5.3 item 2):
 // S = sum of (double) fl(x_i * x_i), sequential; mean = (float)(S / n);
 // r = 1.f / sqrtf(fl(mean + eps)); y_i = fl(fl(x_i * r) * w_i).
 #pragma once

@@ -1,5 +1,5 @@
 // RoPE, ggml mode 0 (NORMAL: adjacent pairs (2i, 2i+1)), as ggml's CPU rope_f32 with ext_factor
-// = 0 and attn_factor = 1 (ggml-formats.md §5.3 item 4, pitfall 11):
+// = 0 and attn_factor = 1 (docs/formats.md §5.3 item 4, pitfall 11):
 //   ts = powf(freq_base, -2.f / n_dims); theta_0 = (float)pos; theta_{i+1} = fl(theta_i * ts);
 //   theta'_i = fl(freq_scale * fl(theta_i / ff_i)), ff_i = freq_factors[i] or 1;
 //   c, s = glibc sincosf(theta'_i);
@@ -7,7 +7,7 @@
 //   (the FMA contraction GCC chose in rotate_pairs of the shipped zen4/haswell binaries:
 //   vfmsub231ss / vfmadd132ss, identical code in both; the haswell form was also checked
 //   bit-exact against libggml-cpu-haswell.so's ggml_rope_ext. Note x'_{2i+1} fuses x_{2i} * s,
-//   not x_{2i+1} * c as ggml-formats.md §5.3 item 4 states).
+//   not x_{2i+1} * c; docs/formats.md §5.3 item 4).
 // Elements at or beyond n_dims in each head are left unchanged.
 #pragma once
 

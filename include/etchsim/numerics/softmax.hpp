@@ -1,5 +1,5 @@
 // Softmax over one row of attention scores as ggml's soft_max_ext (f32 mask, FA off) computes it
-// (ggml-formats.md §5.3 item 7, pitfall 10), with L = simd_lanes(profile):
+// (docs/formats.md §5.3 item 7, pitfall 10), with L = simd_lanes(profile):
 //   w = fl(kq * scale) + mask; mx = max(w);
 //   e = v_expf(w - mx) in L-lane blocks, glibc expf(w - mx) for the n % L tail;
 //   sum (double) += each block's f32 horizontal sum, tail elements individually; the block sum

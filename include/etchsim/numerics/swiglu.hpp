@@ -1,4 +1,4 @@
-// SwiGLU as ggml_vec_swiglu_f32 (ggml-formats.md §5.3 item 10, §5.5): out = fl(silu(g) * u), with
+// SwiGLU as ggml_vec_swiglu_f32 (docs/formats.md §5.3 item 10, §5.5): out = fl(silu(g) * u), with
 // silu by v_silu in simd_lanes(profile)-wide blocks and silu_tail for the remainder.
 #pragma once
 

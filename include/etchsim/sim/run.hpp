@@ -1,5 +1,5 @@
 // Builds a chip from (model, config, workload), runs it under SystemC and collects the report
-// (DESIGN.md "sim/"). One run per process: SystemC allows one elaboration per process.
+// (docs/design.md "sim/"). One run per process: SystemC allows one elaboration per process.
 #pragma once
 
 #include <cstdint>
