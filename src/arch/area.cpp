@@ -126,9 +126,10 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
   const AreaConfig& a = config.area;
   const WeightCellConfig& wc = config.weight_cells;
   AreaBreakdown r;
-  const double lanes = a.bit_exact_fp32_lanes;
-  const double fp32_per_row = lanes * (a.fp32_fma_transistors + a.int_to_fp32_transistors) +
-                              a.fp32_multiply_transistors + (lanes - 1.0) * a.fp32_add_transistors;
+  const double fp32_lanes = a.bit_exact_fp32_lanes;
+  const double fp32_per_row = fp32_lanes * (a.fp32_fma_transistors + a.int_to_fp32_transistors) +
+                              a.fp32_multiply_transistors +
+                              (fp32_lanes - 1.0) * a.fp32_add_transistors;
   auto add_units = [&](const std::vector<UnitCost>& units, uint64_t copies) -> uint64_t {
     uint64_t registers = 0;
     const auto n = static_cast<double>(copies);

@@ -16,7 +16,7 @@ namespace {
 using U32Ref = uint32_t& (*)(ChipConfig&);
 using RealRef = double& (*)(ChipConfig&);
 
-constexpr std::array<std::pair<std::string_view, U32Ref>, 18> kIntegers{{
+constexpr std::array<std::pair<std::string_view, U32Ref>, 19> kIntegers{{
     {"datapath.activation_lanes",
      [](ChipConfig& c) -> uint32_t& { return c.datapath.activation_lanes; }},
     {"datapath.vector_lanes", [](ChipConfig& c) -> uint32_t& { return c.datapath.vector_lanes; }},
@@ -43,7 +43,7 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 18> kIntegers{{
     {"serving.max_users", [](ChipConfig& c) -> uint32_t& { return c.serving.max_users; }},
 }};
 
-constexpr std::array<std::pair<std::string_view, RealRef>, 25> kReals{{
+constexpr std::array<std::pair<std::string_view, RealRef>, 31> kReals{{
     {"clock.clock_mhz", [](ChipConfig& c) -> double& { return c.clock.clock_mhz; }},
     {"kv_sram.capacity_mib", [](ChipConfig& c) -> double& { return c.kv_sram.capacity_mib; }},
     {"lora_sram.capacity_mib", [](ChipConfig& c) -> double& { return c.lora_sram.capacity_mib; }},
