@@ -157,7 +157,8 @@ TEST(Area, BitExactDatapathIsPricedBesideTheTotal) {
   const RowDatapath row =
       row_datapath(4, cell_layout(GgmlType::Q4_K, false).cells_per_weight, 4, 32);
   const double rows = 7 * 256 + 64;
-  EXPECT_NEAR(k.bit_exact_adders.transistors, rows * row.adder_bits * 5.35 * 28.0, 1e-3);
+  EXPECT_NEAR(k.bit_exact_adders.transistors,
+              rows * static_cast<double>(row.adder_bits) * 5.35 * 28.0, 1e-3);
   EXPECT_DOUBLE_EQ(k.bit_exact_fp32.transistors, rows * 816468.0);
   c.area.bit_exact_kquant_adder_factor = 1.0;  // synthesis equal to arch/: nothing extra
   EXPECT_DOUBLE_EQ(
