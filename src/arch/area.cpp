@@ -121,15 +121,23 @@ std::vector<UnitCost> lm_head_unit_costs(const ChipConfig& config, const model::
   return units;
 }
 
+double bit_exact_fp32_transistors(const UnitCost& unit, const AreaConfig& a) {
+  const double lanes = a.bit_exact_fp32_lanes;
+  const double per_row = lanes * (a.fp32_fma_transistors + a.int_to_fp32_transistors) +
+                         a.fp32_multiply_transistors + (lanes - 1.0) * a.fp32_add_transistors;
+  return static_cast<double>(unit.rows) * per_row;
+}
+
+double bit_exact_adder_transistors(const UnitCost& unit, const AreaConfig& a) {
+  return static_cast<double>(unit.kquant_adder_bits) * (a.bit_exact_kquant_adder_factor - 1.0) *
+         a.full_adder_transistors;
+}
+
 AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape,
                         const WeightTypes& types) {
   const AreaConfig& a = config.area;
   const WeightCellConfig& wc = config.weight_cells;
   AreaBreakdown r;
-  const double fp32_lanes = a.bit_exact_fp32_lanes;
-  const double fp32_per_row = fp32_lanes * (a.fp32_fma_transistors + a.int_to_fp32_transistors) +
-                              a.fp32_multiply_transistors +
-                              (fp32_lanes - 1.0) * a.fp32_add_transistors;
   auto add_units = [&](const std::vector<UnitCost>& units, uint64_t copies) -> uint64_t {
     uint64_t registers = 0;
     const auto n = static_cast<double>(copies);
@@ -146,10 +154,8 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
           n * (static_cast<double>(u.vector_lanes) * a.vector_lane_transistors +
                static_cast<double>(u.attention_macs) * a.attention_mac_transistors);
       registers += u.register_bits;
-      r.bit_exact_fp32.transistors += n * static_cast<double>(u.rows) * fp32_per_row;
-      r.bit_exact_adders.transistors += n * static_cast<double>(u.kquant_adder_bits) *
-                                        (a.bit_exact_kquant_adder_factor - 1.0) *
-                                        a.full_adder_transistors;
+      r.bit_exact_fp32.transistors += n * bit_exact_fp32_transistors(u, a);
+      r.bit_exact_adders.transistors += n * bit_exact_adder_transistors(u, a);
     }
     return registers;
   };

@@ -90,13 +90,8 @@ int run_rtl_area(const RtlAreaArgs& args) {
     const double datapath = t_banks + t_adders + t_registers;
     const double t_control = a.control_overhead * datapath;
     // The bit-exact llama.cpp-order datapath, not in the total (arch::AreaBreakdown::bit_exact).
-    const double fp32_lanes = a.bit_exact_fp32_lanes;
-    const double bit_exact_fp32 =
-        static_cast<double>(u.rows) *
-        (fp32_lanes * (a.fp32_fma_transistors + a.int_to_fp32_transistors) +
-         a.fp32_multiply_transistors + (fp32_lanes - 1.0) * a.fp32_add_transistors);
-    const double bit_exact_adders =
-        static_cast<double>(u.kquant_adder_bits) * (a.bit_exact_kquant_adder_factor - 1.0) * fa;
+    const double bit_exact_fp32 = arch::bit_exact_fp32_transistors(u, a);
+    const double bit_exact_adders = arch::bit_exact_adder_transistors(u, a);
     units.push_back({{"name", unit->name},
                      {"module", spec.module},
                      {"rows", slice_rows},

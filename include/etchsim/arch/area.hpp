@@ -91,6 +91,12 @@ struct BlockArea {
   double mm2 = 0;
 };
 
+// The bit-exact llama.cpp-order datapath of a unit (AreaBreakdown::bit_exact_*), in transistors:
+// per matvec row area.bit_exact_fp32_lanes x (fma + int->fp32) + a multiply + lanes - 1 adds;
+// (area.bit_exact_kquant_adder_factor - 1) x the adders of its K-quant rows.
+double bit_exact_fp32_transistors(const UnitCost& unit, const AreaConfig& area);
+double bit_exact_adder_transistors(const UnitCost& unit, const AreaConfig& area);
+
 // lora_sram is the LoRA SRAM and its MAC lanes (n_layer x datapath.lora_lanes, only when
 // lora_sram.capacity_mib > 0; the lanes at the logic density, the SRAM at the bit-cell area).
 struct AreaBreakdown {
