@@ -147,9 +147,16 @@ int run_rtl(const RtlArgs& args) {
                 g.lanes, static_cast<unsigned long long>(g.formula.latency),
                 static_cast<unsigned long long>(g.formula.interval), paths.front().c_str());
   }
-  std::printf(
-      "build one: verilator --cc --exe --build -Wno-fatal --top-module MODULE "
-      "etchsim_fp32.v MODULE.v tb_MODULE.cpp (etchsim rtl-check does it and runs it)\n");
+  if (!sel.specs.empty()) {
+    std::printf(
+        "build one: verilator --cc --exe --build -Wno-fatal --top-module MODULE "
+        "etchsim_fp32.v MODULE.v tb_MODULE.cpp (etchsim rtl-check does it and runs it)\n");
+  }
+  if (sel.kv) {
+    std::printf(
+        "build the KV schedule: verilator --cc --exe --build -Wno-fatal --top-module MODULE "
+        "MODULE.v tb_MODULE.cpp; run obj_dir/VMODULE RESULT.json (etchsim rtl-check does it)\n");
+  }
   return 0;
 }
 
