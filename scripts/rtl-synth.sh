@@ -444,8 +444,8 @@ for u in units:
     if u["yosys_transistors_full_flat"]:
         lines.append(f'--full, {u["unit"]} flattened with its fp32 modules: '
                      f'{k(u["yosys_transistors_full_flat"])} (black boxes + add-back: {k(Y(u, "total"))})')
-lines.append("arch/ counts no fp32 stage: docs/energy-area.md puts it in area.control_overhead (A total "
-             "includes that overhead).")
+lines.append("arch/'s chip counts no per-row fp32 stage (the token-exact chip); etchsim rtl-area prices "
+             "the bit-exact one beside its total (transistors.bit_exact_fp32, docs/energy-area.md).")
 text = "\n".join(lines)
 open(os.path.join(out, "rtl-synth.txt"), "w").write(text + "\n")
 print(text)

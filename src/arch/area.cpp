@@ -51,6 +51,8 @@ UnitCost matvec_unit_cost(std::string_view name, const ChipConfig& config, uint6
     const RowDatapath row =
         row_datapath(dp.activation_lanes, cpw, dp.adder_levels_per_stage, dp.accumulator_bits);
     u.cells += cells.total_cells();
+    u.rows += m.rows;
+    if (gguf::traits(m.type).block_elems == 256) u.kquant_adder_bits += m.rows * row.adder_bits;
     u.float_weights += cells.float_weights;
     u.adder_bits += m.rows * row.adder_bits;
     u.register_bits += m.rows * row.register_bits;
@@ -119,6 +121,18 @@ std::vector<UnitCost> lm_head_unit_costs(const ChipConfig& config, const model::
   return units;
 }
 
+double bit_exact_fp32_transistors(const UnitCost& unit, const AreaConfig& a) {
+  const double lanes = a.bit_exact_fp32_lanes;
+  const double per_row = lanes * (a.fp32_fma_transistors + a.int_to_fp32_transistors) +
+                         a.fp32_multiply_transistors + (lanes - 1.0) * a.fp32_add_transistors;
+  return static_cast<double>(unit.rows) * per_row;
+}
+
+double bit_exact_adder_transistors(const UnitCost& unit, const AreaConfig& a) {
+  return static_cast<double>(unit.kquant_adder_bits) * (a.bit_exact_kquant_adder_factor - 1.0) *
+         a.full_adder_transistors;
+}
+
 AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape,
                         const ModelWeightTypes& types) {
   const AreaConfig& a = config.area;
@@ -131,8 +145,8 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
       r.weight_cells.transistors +=
           n * (static_cast<double>(u.cells) * wc.transistors_per_cell +
                static_cast<double>(u.float_weights) * wc.float_weight_transistors);
-      r.product_banks.transistors += n * static_cast<double>(u.product_banks) * kProductBankAdders *
-                                     kProductBits * a.full_adder_transistors;
+      r.product_banks.transistors +=
+          n * static_cast<double>(u.product_banks) * a.product_bank_transistors;
       r.adders.transistors += n * static_cast<double>(u.adder_bits) * a.full_adder_transistors;
       r.registers.transistors +=
           n * static_cast<double>(u.register_bits) * a.register_bit_transistors;
@@ -140,6 +154,8 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
           n * (static_cast<double>(u.vector_lanes) * a.vector_lane_transistors +
                static_cast<double>(u.attention_macs) * a.attention_mac_transistors);
       registers += u.register_bits;
+      r.bit_exact_fp32.transistors += n * bit_exact_fp32_transistors(u, a);
+      r.bit_exact_adders.transistors += n * bit_exact_adder_transistors(u, a);
     }
     return registers;
   };
@@ -162,7 +178,7 @@ AreaBreakdown chip_area(const ChipConfig& config, const model::LlamaShape& shape
   const ProcessNode& node = process_node(config.process.node);
   const double logic_per_mm2 = node.logic_mtr_per_mm2 * 1e6 * a.logic_utilization;
   for (BlockArea* b : {&r.weight_cells, &r.product_banks, &r.adders, &r.registers, &r.vector_units,
-                       &r.control, &r.host_interface}) {
+                       &r.control, &r.host_interface, &r.bit_exact_fp32, &r.bit_exact_adders}) {
     b->mm2 = b->transistors / logic_per_mm2;
   }
   auto sram = [&](BlockArea& b, double mib) {

@@ -16,7 +16,7 @@ namespace {
 using U32Ref = uint32_t& (*)(ChipConfig&);
 using RealRef = double& (*)(ChipConfig&);
 
-constexpr std::array<std::pair<std::string_view, U32Ref>, 18> kIntegers{{
+constexpr std::array<std::pair<std::string_view, U32Ref>, 19> kIntegers{{
     {"datapath.activation_lanes",
      [](ChipConfig& c) -> uint32_t& { return c.datapath.activation_lanes; }},
     {"datapath.vector_lanes", [](ChipConfig& c) -> uint32_t& { return c.datapath.vector_lanes; }},
@@ -29,6 +29,8 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 18> kIntegers{{
     {"datapath.matvec_units", [](ChipConfig& c) -> uint32_t& { return c.datapath.matvec_units; }},
     {"datapath.lora_lanes", [](ChipConfig& c) -> uint32_t& { return c.datapath.lora_lanes; }},
     {"kv_sram.banks", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.banks; }},
+    {"area.bit_exact_fp32_lanes",
+     [](ChipConfig& c) -> uint32_t& { return c.area.bit_exact_fp32_lanes; }},
     {"kv_sram.ports_per_bank", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.ports_per_bank; }},
     {"kv_sram.word_bits", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.word_bits; }},
     {"kv_sram.read_latency", [](ChipConfig& c) -> uint32_t& { return c.kv_sram.read_latency; }},
@@ -41,7 +43,7 @@ constexpr std::array<std::pair<std::string_view, U32Ref>, 18> kIntegers{{
     {"serving.max_users", [](ChipConfig& c) -> uint32_t& { return c.serving.max_users; }},
 }};
 
-constexpr std::array<std::pair<std::string_view, RealRef>, 25> kReals{{
+constexpr std::array<std::pair<std::string_view, RealRef>, 31> kReals{{
     {"clock.clock_mhz", [](ChipConfig& c) -> double& { return c.clock.clock_mhz; }},
     {"kv_sram.capacity_mib", [](ChipConfig& c) -> double& { return c.kv_sram.capacity_mib; }},
     {"lora_sram.capacity_mib", [](ChipConfig& c) -> double& { return c.lora_sram.capacity_mib; }},
@@ -69,6 +71,18 @@ constexpr std::array<std::pair<std::string_view, RealRef>, 25> kReals{{
     {"energy.clock_gating", [](ChipConfig& c) -> double& { return c.energy.clock_gating; }},
     {"area.full_adder_transistors",
      [](ChipConfig& c) -> double& { return c.area.full_adder_transistors; }},
+    {"area.product_bank_transistors",
+     [](ChipConfig& c) -> double& { return c.area.product_bank_transistors; }},
+    {"area.fp32_fma_transistors",
+     [](ChipConfig& c) -> double& { return c.area.fp32_fma_transistors; }},
+    {"area.fp32_multiply_transistors",
+     [](ChipConfig& c) -> double& { return c.area.fp32_multiply_transistors; }},
+    {"area.fp32_add_transistors",
+     [](ChipConfig& c) -> double& { return c.area.fp32_add_transistors; }},
+    {"area.int_to_fp32_transistors",
+     [](ChipConfig& c) -> double& { return c.area.int_to_fp32_transistors; }},
+    {"area.bit_exact_kquant_adder_factor",
+     [](ChipConfig& c) -> double& { return c.area.bit_exact_kquant_adder_factor; }},
     {"area.register_bit_transistors",
      [](ChipConfig& c) -> double& { return c.area.register_bit_transistors; }},
     {"area.vector_lane_transistors",

@@ -111,7 +111,7 @@ constexpr std::array<Spec, kUnitCount> kSpecs{{
     {LayerUnit::AttnQuantize, K::Quantize, quantize_t<embd>, vector_c<embd, embd>, R::None},
     {LayerUnit::Qkv, K::Matvec, matvec_t<embd>, matvec_c<embd, qkv_banks>, R::Matvec},
     {LayerUnit::Rope, K::Rope, rope_t, vector_c<rope_in, rope_out>, R::None},
-    {LayerUnit::Attention, K::Attention, attention_t, attention_c, R::None},
+    {LayerUnit::Attention, K::Attention, attention_t, attention_c, R::KvSchedule},
     {LayerUnit::AttnOutQuantize, K::Quantize, quantize_t<embd>, vector_c<q, q>, R::None},
     {LayerUnit::AttnOutput, K::Matvec, matvec_t<embd>, matvec_c<q, one_bank>, R::Matvec},
     {LayerUnit::AttnResidual, K::Residual, residual_t<embd>, vector_c<embd, embd>, R::None},

@@ -85,12 +85,14 @@ int run_rtl_area(const RtlAreaArgs& args) {
     const double t_cells =
         static_cast<double>(u.cells) * config.weight_cells.transistors_per_cell +
         static_cast<double>(u.float_weights) * config.weight_cells.float_weight_transistors;
-    const double t_banks =
-        static_cast<double>(u.product_banks) * arch::kProductBankAdders * arch::kProductBits * fa;
+    const double t_banks = static_cast<double>(u.product_banks) * a.product_bank_transistors;
     const double t_adders = static_cast<double>(u.adder_bits) * fa;
     const double t_registers = static_cast<double>(u.register_bits) * a.register_bit_transistors;
     const double datapath = t_banks + t_adders + t_registers;
     const double t_control = a.control_overhead * datapath;
+    // The bit-exact llama.cpp-order datapath, not in the total (arch::AreaBreakdown::bit_exact).
+    const double bit_exact_fp32 = arch::bit_exact_fp32_transistors(u, a);
+    const double bit_exact_adders = arch::bit_exact_adder_transistors(u, a);
     units.push_back({{"name", unit->name},
                      {"module", spec.module},
                      {"rows", slice_rows},
@@ -112,11 +114,13 @@ int run_rtl_area(const RtlAreaArgs& args) {
                        {"adders", t_adders},
                        {"registers", t_registers},
                        {"integer", t_cells + t_banks + t_adders + t_registers},
-                       // arch/ has no block for the per-row fp32 scale / accumulate / sum stages:
-                       // docs/energy-area.md counts them inside control_overhead.
+                       // The chip's blocks have no per-row fp32 stage (the token-exact chip);
+                       // the bit-exact datapath term prices it beside them (bit_exact).
                        {"fp32", 0.0},
                        {"control", t_control},
-                       {"total", t_cells + datapath + t_control}}}});
+                       {"total", t_cells + datapath + t_control},
+                       {"bit_exact_fp32", bit_exact_fp32},
+                       {"bit_exact_adders", bit_exact_adders}}}});
   }
   const nlohmann::json report{{"model", args.model},
                               {"layer", args.layer},
@@ -127,6 +131,7 @@ int run_rtl_area(const RtlAreaArgs& args) {
                                 {"accumulator_bits", dp.accumulator_bits},
                                 {"transistors_per_cell", config.weight_cells.transistors_per_cell},
                                 {"full_adder_transistors", fa},
+                                {"product_bank_transistors", a.product_bank_transistors},
                                 {"register_bit_transistors", a.register_bit_transistors},
                                 {"control_overhead", a.control_overhead}}},
                               {"units", units}};

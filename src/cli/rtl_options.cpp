@@ -10,7 +10,8 @@ void add_rtl_unit_options(CLI::App& app, RtlUnitOptions& o) {
                  "Override one config key, e.g. --set datapath.activation_lanes=16");
   app.add_option("--layer", o.layer, "Layer whose matvec units to take")->required();
   app.add_option("--units", o.units,
-                 "Matvec units, comma-separated: qkv, attn_output, gate_up, down")
+                 "Units, comma-separated: the matvec units qkv, attn_output, gate_up, down; "
+                 "attention (its KV SRAM schedule; rtl and rtl-check)")
       ->capture_default_str();
   app.add_flag("--lm-head", o.lm_head, "Also the LM head's output matrix (n_vocab rows)");
   app.add_option("--rows", o.rows,

@@ -143,7 +143,12 @@ json area_json(const arch::AreaBreakdown& a) {
               {"kv_sram", block(a.kv_sram)},
               {"lora_sram", block(a.lora_sram)},
               {"control", block(a.control)},
-              {"host_interface", block(a.host_interface)}};
+              {"host_interface", block(a.host_interface)},
+              // Not in the total: the bit-exact llama.cpp-order datapath (arch/area.hpp).
+              {"bit_exact_not_in_total",
+               {{"fp32_row_stages", block(a.bit_exact_fp32)},
+                {"vec_dot_adders", block(a.bit_exact_adders)},
+                {"total", block(a.bit_exact())}}}};
 }
 
 // A temporary file beside `path` that is removed unless commit() renamed it over `path`.
@@ -336,6 +341,13 @@ std::string summary_table(const RunResult& result, const std::vector<size_t>& pr
       pct(e.clock)));
   line(fmt::format("{:<24}{:.2f} B transistors, {:.1f} mm^2 ({})", "area",
                    result.area.transistors / 1e9, result.area.mm2, result.config.process.node));
+  const arch::BlockArea bit_exact = result.area.bit_exact();
+  line(
+      fmt::format("{:<24}+{:.1f} B transistors, +{:.0f} mm^2 (not in the total: fp32 row stages "
+                  "{:.1f} B, vec_dot adders {:.1f} B)",
+                  "bit-exact datapath", bit_exact.transistors / 1e9, bit_exact.mm2,
+                  result.area.bit_exact_fp32.transistors / 1e9,
+                  result.area.bit_exact_adders.transistors / 1e9));
   const auto busiest = std::max_element(
       result.layers.begin(), result.layers.end(),
       [](const LayerResult& a, const LayerResult& b) { return a.busy_cycles < b.busy_cycles; });

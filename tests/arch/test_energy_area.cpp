@@ -8,6 +8,7 @@
 #include "etchsim/arch/config_error.hpp"
 #include "etchsim/arch/energy.hpp"
 #include "etchsim/arch/process_node.hpp"
+#include "etchsim/arch/weight_cell.hpp"
 
 namespace etchsim::arch {
 namespace {
@@ -105,8 +106,9 @@ TEST(Area, ChipAreaAddsBlocksAtTheNodeDensity) {
   EXPECT_DOUBLE_EQ(a.lora_sram.transistors, 0.0);
   // Cells: 7 matrices of 32 x 32 Q4_0 (1152 cells each) in the layer, the 64 x 32 output.
   EXPECT_DOUBLE_EQ(a.weight_cells.transistors, 7 * 1152.0 + 2 * 1152.0);
-  // Product banks: 4 units x 4 lanes per layer + 4 in the LM head, 7 adders x 12 bits x 28 T.
-  EXPECT_DOUBLE_EQ(a.product_banks.transistors, 20.0 * 7 * 12 * 28);
+  // Product banks: 4 units x 4 lanes per layer + 4 in the LM head, at the synthesized price.
+  EXPECT_DOUBLE_EQ(c.area.product_bank_transistors, 1734.0);
+  EXPECT_DOUBLE_EQ(a.product_banks.transistors, 20.0 * 1734.0);
   EXPECT_DOUBLE_EQ(a.host_interface.transistors, c.area.host_interface_transistors);
   const double datapath = a.product_banks.transistors + a.adders.transistors +
                           a.registers.transistors + a.vector_units.transistors;
@@ -127,6 +129,42 @@ TEST(Area, ChipAreaAddsBlocksAtTheNodeDensity) {
   const AreaBreakdown n5 = chip_area(c, small_shape(), t);
   EXPECT_DOUBLE_EQ(n5.transistors, a.transistors);
   EXPECT_LT(n5.mm2, a.mm2);
+}
+
+TEST(Area, BitExactDatapathIsPricedBesideTheTotal) {
+  ChipConfig c = small_config();
+  const AreaBreakdown a = chip_area(c, small_shape(), WeightTypes::uniform(GgmlType::Q4_0));
+  // Rows: q, k, v, o, down 32 each, gate and up 32 each (224 in the layer), output 64. Per row
+  // 8 lanes x (fma 74,344 + int->fp32 3,304) + multiply 53,450 + 7 adds x 20,262 = 816,468.
+  EXPECT_DOUBLE_EQ(a.bit_exact_fp32.transistors, 288.0 * 816468.0);
+  EXPECT_DOUBLE_EQ(a.bit_exact_adders.transistors, 0.0);  // Q4_0: a plain reduction per block
+  EXPECT_DOUBLE_EQ(a.bit_exact().transistors, a.bit_exact_fp32.transistors);
+  EXPECT_NEAR(a.bit_exact_fp32.mm2, a.bit_exact_fp32.transistors / (91.2e6 * 0.57), 1e-9);
+  // Not in the total: the blocks alone sum to it.
+  double sum = 0;
+  for (const BlockArea* b :
+       {&a.weight_cells, &a.product_banks, &a.adders, &a.registers, &a.vector_units, &a.kv_sram,
+        &a.lora_sram, &a.control, &a.host_interface}) {
+    sum += b->transistors;
+  }
+  EXPECT_DOUBLE_EQ(a.transistors, sum);
+
+  // K-quant rows (256 columns): their adders again x (6.35 - 1).
+  model::LlamaShape wide = small_shape();
+  wide.n_embd = 256;
+  wide.n_ff = 256;
+  const AreaBreakdown k = chip_area(c, wide, WeightTypes::uniform(GgmlType::Q4_K));
+  const RowDatapath row =
+      row_datapath(4, cell_layout(GgmlType::Q4_K, false).cells_per_weight, 4, 32);
+  const double rows = 7 * 256 + 64;
+  EXPECT_NEAR(k.bit_exact_adders.transistors,
+              rows * static_cast<double>(row.adder_bits) * 5.35 * 28.0, 1e-3);
+  EXPECT_DOUBLE_EQ(k.bit_exact_fp32.transistors, rows * 816468.0);
+  c.area.bit_exact_kquant_adder_factor = 1.0;  // synthesis equal to arch/: nothing extra
+  EXPECT_DOUBLE_EQ(
+      chip_area(c, wide, WeightTypes::uniform(GgmlType::Q4_K)).bit_exact_adders.transistors, 0.0);
+  EXPECT_DOUBLE_EQ(chip_area(c, wide, WeightTypes::uniform(GgmlType::Q4_K)).transistors,
+                   k.transistors);
 }
 
 TEST(Area, LoraLanesOnlyWithLoraSram) {

@@ -112,7 +112,7 @@ TEST(UnitRegistry, KindsMatricesAndRtl) {
       {UnitKind::Quantize, {}, RtlKind::None},                     // attn_quantize
       {UnitKind::Matvec, {MR::Q, MR::K, MR::V}, RtlKind::Matvec},  // qkv
       {UnitKind::Rope, {}, RtlKind::None},                         // rope
-      {UnitKind::Attention, {}, RtlKind::None},                    // attention (KV schedule RTL: not yet)
+      {UnitKind::Attention, {}, RtlKind::KvSchedule},              // attention
       {UnitKind::Quantize, {}, RtlKind::None},                     // attn_out_quantize
       {UnitKind::Matvec, {MR::O}, RtlKind::Matvec},                // attn_output
       {UnitKind::Residual, {}, RtlKind::None},                     // attn_residual

@@ -2,8 +2,8 @@
 # One `etchsim rtl-check` case: synthesize a model, check the generated RTL of a layer's units
 # against golden (values) and arch/ (cycles) under Verilator.
 #   rtl_check.sh ETCHSIM WORKDIR EXPECT "SYNTH ARGS" "RTL-CHECK ARGS"
-# EXPECT: pass (exit 0, every unit passed) or fail (exit 3 with a mismatch: the injected-fault
-# case). Skips (77) without verilator.
+# EXPECT: pass (exit 0, every unit passed) or fail (exit 3 with a value or timing mismatch: the
+# injected-fault cases). Skips (77) without verilator.
 set -euo pipefail
 etchsim=$1 work=$2 expect=$3 synth_args=$4 check_args=$5
 command -v verilator >/dev/null || { echo "verilator not installed: skipped"; exit 77; }
@@ -25,7 +25,7 @@ case $expect in
     ;;
   fail)
     if [ $rc -ne 3 ]; then cat "$work/stderr.log"; echo "expected exit 3, got $rc"; exit 1; fi
-    grep -Eq '"(int|fp32)_mismatches": [1-9]' "$work/report.json"
+    grep -Eq '"(int|fp32|timing)_mismatches": [1-9]' "$work/report.json"
     ;;
 esac
 rm -rf "$work/rtl" "$work/model.gguf"  # large; the report stays

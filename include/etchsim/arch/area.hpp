@@ -47,6 +47,9 @@ struct UnitCost {
   uint64_t register_bits = 0;
   uint64_t vector_lanes = 0;    // fp32 element-wise lanes
   uint64_t attention_macs = 0;  // attention multiply-accumulate lanes
+  // For the bit-exact datapath term (AreaBreakdown::bit_exact_*), not in the chip's blocks.
+  uint64_t rows = 0;               // matvec rows (each would need its own fp32 stages)
+  uint64_t kquant_adder_bits = 0;  // adder_bits of rows of 256-element (K-quant) types
   // Activity per token.
   double cell_selects = 0;
   double product_lane_cycles = 0;
@@ -88,6 +91,12 @@ struct BlockArea {
   double mm2 = 0;
 };
 
+// The bit-exact llama.cpp-order datapath of a unit (AreaBreakdown::bit_exact_*), in transistors:
+// per matvec row area.bit_exact_fp32_lanes x (fma + int->fp32) + a multiply + lanes - 1 adds;
+// (area.bit_exact_kquant_adder_factor - 1) x the adders of its K-quant rows.
+double bit_exact_fp32_transistors(const UnitCost& unit, const AreaConfig& area);
+double bit_exact_adder_transistors(const UnitCost& unit, const AreaConfig& area);
+
 // lora_sram is the LoRA SRAM and its MAC lanes (n_layer x datapath.lora_lanes, only when
 // lora_sram.capacity_mib > 0; the lanes at the logic density, the SRAM at the bit-cell area).
 struct AreaBreakdown {
@@ -95,6 +104,18 @@ struct AreaBreakdown {
       control, host_interface;
   double transistors = 0;  // sum of the blocks
   double mm2 = 0;
+  // The bit-exact llama.cpp-order datapath, NOT in the blocks or the total: what the matvec rows
+  // would add to follow llama.cpp's arithmetic to the last bit, as etchsim's RTL does (priced from
+  // its Yosys synthesis, docs/energy-area.md). The chip above is the token-exact one (one
+  // reduction per block, the fp32 block arithmetic shared or in fixed point).
+  //  fp32: per row area.bit_exact_fp32_lanes x (fma + int->fp32) + a multiply + lanes - 1 adds;
+  //  adders: (area.bit_exact_kquant_adder_factor - 1) x the adders of K-quant rows (the vec_dot
+  //  order's integer lanes, sub-block scale multipliers and lane accumulators).
+  BlockArea bit_exact_fp32, bit_exact_adders;
+  BlockArea bit_exact() const {
+    return {bit_exact_fp32.transistors + bit_exact_adders.transistors,
+            bit_exact_fp32.mm2 + bit_exact_adders.mm2};
+  }
   std::vector<uint64_t> register_bits_layers;  // flip-flop bits of each layer stage (clock energy)
   uint64_t register_bits_lm_head = 0;
 };

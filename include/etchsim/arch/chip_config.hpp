@@ -99,7 +99,20 @@ struct EnergyConfig {
 
 // Transistor costs of the non-cell structures and the die-area model (docs/energy-area.md).
 struct AreaConfig {
-  double full_adder_transistors = 28.0;       // per adder bit (static CMOS mirror adder)
+  double full_adder_transistors = 28.0;  // per adder bit (static CMOS mirror adder)
+  // One product bank (an int8 lane times 0..15: shifts and 7 adds), as Yosys 0.23 synthesizes it
+  // (`stat -tech cmos`: 55.5 k transistors for the 32 banks of a generated hc1 unit).
+  double product_bank_transistors = 1734.0;
+  // The bit-exact llama.cpp-order datapath, reported beside the total, not in it
+  // (docs/energy-area.md): Yosys 0.23 `stat -tech cmos` of etchsim's IEEE binary32 modules.
+  double fp32_fma_transistors = 74344.0;
+  double fp32_multiply_transistors = 53450.0;
+  double fp32_add_transistors = 20262.0;
+  double int_to_fp32_transistors = 3304.0;
+  uint32_t bit_exact_fp32_lanes = 8;  // fp32 lanes per row (ggml's 8-wide __m256 accumulator)
+  // Synthesized / arch/ adder transistors of the vec_dot-order integer tree and lane
+  // accumulators of 256-element (K-quant) rows (llama-3.1-8b mix36 slice on hc1: 6.0-7.0).
+  double bit_exact_kquant_adder_factor = 6.35;
   double register_bit_transistors = 24.0;     // per flip-flop bit
   double vector_lane_transistors = 20000.0;   // one fp32 lane of an element-wise unit
   double attention_mac_transistors = 5000.0;  // one attention multiply-accumulate lane

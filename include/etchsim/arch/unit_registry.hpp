@@ -31,8 +31,9 @@ enum class UnitKind { Norm, Quantize, Matvec, Rope, Attention, Residual, SiluMul
 std::string_view unit_kind_name(UnitKind kind);
 
 // Which RTL generator (src/rtl/) covers a unit: none (its timing is a formula nothing checks yet:
-// vector units, attention and its KV SRAM schedule) or the hard-wired matvec generator.
-enum class RtlKind { None, Matvec };
+// the vector units), the hard-wired matvec generator, or the attention unit's KV SRAM schedule
+// (cycles only: banks, ports, striping and the passes' delay stages; no values).
+enum class RtlKind { None, Matvec, KvSchedule };
 
 // A weight matrix of the model, one per field of WeightTypes.
 enum class MatrixRole { Q, K, V, O, Gate, Up, Down, Output };
