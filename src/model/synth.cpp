@@ -10,56 +10,6 @@ namespace {
 
 using gguf::GgmlType;
 
-// The scheme's type for a matrix; `wide` marks attn_v, ffn_down and output, which mix36 keeps
-// at 6 bits as llama.cpp's Q3_K_M-style mixes raise them.
-GgmlType scheme_type(QuantScheme scheme, bool wide) {
-  switch (scheme) {
-    case QuantScheme::F32:
-      return GgmlType::F32;
-    case QuantScheme::F16:
-      return GgmlType::F16;
-    case QuantScheme::Q8_0:
-      return GgmlType::Q8_0;
-    case QuantScheme::Q4_0:
-      return GgmlType::Q4_0;
-    case QuantScheme::Q4_K:
-      return GgmlType::Q4_K;
-    case QuantScheme::Q3_K:
-      return GgmlType::Q3_K;
-    case QuantScheme::Q6_K:
-      return GgmlType::Q6_K;
-    case QuantScheme::Mix36:
-      return wide ? GgmlType::Q6_K : GgmlType::Q3_K;
-  }
-  return GgmlType::F32;
-}
-
-// llama_ftype (llama.h) recorded as general.file_type; informational only (llama.cpp reads the
-// tensor types). q4_k and q3_k use the _M ids of the nearest llama.cpp presets. mix36 is closest
-// to MOSTLY_Q3_K_M, which is Q3_K with attn_v and ffn_down raised (to Q4_K/Q5_K) and output at
-// Q6_K; mix36 raises the same three, all to Q6_K.
-uint32_t file_type(QuantScheme scheme) {
-  switch (scheme) {
-    case QuantScheme::F32:
-      return 0;  // ALL_F32
-    case QuantScheme::F16:
-      return 1;  // MOSTLY_F16
-    case QuantScheme::Q4_0:
-      return 2;  // MOSTLY_Q4_0
-    case QuantScheme::Q8_0:
-      return 7;  // MOSTLY_Q8_0
-    case QuantScheme::Q3_K:
-      return 12;  // MOSTLY_Q3_K_M
-    case QuantScheme::Mix36:
-      return 12;
-    case QuantScheme::Q4_K:
-      return 15;  // MOSTLY_Q4_K_M
-    case QuantScheme::Q6_K:
-      return 18;  // MOSTLY_Q6_K
-  }
-  return 0;
-}
-
 bool divides_rows(GgmlType type, int64_t ne0) { return ne0 % gguf::traits(type).block_elems == 0; }
 
 // A matrix whose rows are not a whole number of blocks takes the type llama.cpp's quantizer
@@ -100,7 +50,7 @@ void add_model_metadata(gguf::GgufWriter& writer, const SynthOptions& options) {
   const std::string_view quant = quant_scheme_name(options.quant);
   writer.set("general.architecture", "llama");
   writer.set("general.name", fmt::format("etchsim-synth-{}-{}", s.name, quant));
-  writer.set("general.file_type", file_type(options.quant));
+  writer.set("general.file_type", llama_file_type(options.quant));
   writer.set("general.quantization_version", uint32_t{2});  // GGML_QNT_VERSION
   writer.set("etchsim.synth.seed", options.seed);
   writer.set("etchsim.synth.quant", std::string(quant));
@@ -130,7 +80,7 @@ std::vector<TensorPlan> plan_tensors(const SynthOptions& options) {
   const LlamaShape& s = options.shape;
   s.validate();
   const int64_t embd = s.n_embd, kv = s.n_embd_kv(), ff = s.n_ff, vocab = s.n_vocab;
-  auto type = [&](bool wide) { return scheme_type(options.quant, wide); };
+  auto type = [&](bool wide) { return scheme_weight_type(options.quant, wide); };
 
   std::vector<TensorPlan> plan;
   plan.push_back(matrix("token_embd.weight", type(false), embd, vocab));

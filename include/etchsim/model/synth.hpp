@@ -22,6 +22,13 @@ enum class QuantScheme { F32, F16, Q8_0, Q4_0, Q4_K, Q3_K, Q6_K, Mix36 };
 std::optional<QuantScheme> quant_scheme_from_name(std::string_view name);
 std::string_view quant_scheme_name(QuantScheme scheme);
 std::vector<std::string> quant_scheme_names();
+// The llama_ftype (llama.h) a file of this scheme records as general.file_type: what
+// llama-quantize writes for the matching preset (q3_k and mix36: MOSTLY_Q3_K_M, q4_k:
+// MOSTLY_Q4_K_M, as llama-quantize's Q3_K / Q4_K aliases).
+uint32_t llama_file_type(QuantScheme scheme);
+// The scheme's type for a weight matrix; `wide` marks attn_v, ffn_down and output.weight, which
+// mix36 keeps at Q6_K (before any row-length fallback).
+gguf::GgmlType scheme_weight_type(QuantScheme scheme, bool wide);
 
 struct SynthOptions {
   LlamaShape shape;
