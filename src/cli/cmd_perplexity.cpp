@@ -2,7 +2,7 @@
 // agreement) of a text under a model with the chip's numerics, as llama-perplexity computes them
 // (quality/perplexity.hpp).
 #include <fmt/format.h>
-#include <oneapi/tbb/global_control.h>
+#include <tbb/global_control.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>

@@ -4,6 +4,7 @@
 // gguf::quantize, bit-exact with ggml's reference quantisers) or copied when its type stays.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>

@@ -79,3 +79,16 @@ foreach(scheme q8_0 mix36)
                        LABELS reference FIXTURES_REQUIRED "llama_oracle;quant_ppl_${scheme}"
                        TIMEOUT 300)
 endforeach()
+
+# The chip's greedy tokens on the quantized real model = llama.cpp's (node-llama-cpp), token by
+# token. stories260K's ffn_down rows (172) fit no quantized block, so they stay F16 and the run
+# opts in to float weights (weight_cells.allow_f16_weights).
+foreach(scheme q8_0 mix36)
+  add_test(NAME quant.chip_greedy.${scheme}
+           COMMAND ${ETCHSIM_NODE_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/quant/chip_greedy.mjs
+                   ${quant_dir}/stories-${scheme}.gguf --etchsim $<TARGET_FILE:etchsim> --steps 32
+                   --set weight_cells.allow_f16_weights=true)
+  set_tests_properties(quant.chip_greedy.${scheme} PROPERTIES
+                       LABELS reference FIXTURES_REQUIRED quant_ppl_${scheme} TIMEOUT 300
+                       ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)
+endforeach()
