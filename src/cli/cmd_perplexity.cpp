@@ -2,8 +2,8 @@
 // agreement) of a text under a model with the chip's numerics, as llama-perplexity computes them
 // (quality/perplexity.hpp).
 #include <fmt/format.h>
-#include <tbb/global_control.h>
 #include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
 
 #include <chrono>
 #include <fstream>
@@ -121,8 +121,7 @@ int run_perplexity(const PerplexityArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   ProgressLine progress("perplexity");
   const quality::PerplexityResult r = quality::perplexity(
-      file, tokens, bos, options, base ? &*base : nullptr,
-      [&](int done, int total, double ppl) {
+      file, tokens, bos, options, base ? &*base : nullptr, [&](int done, int total, double ppl) {
         progress.update_items(static_cast<uint64_t>(done), static_cast<uint64_t>(total),
                               fmt::format("PPL {:.4f}", ppl));
       });

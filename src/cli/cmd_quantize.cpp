@@ -35,6 +35,9 @@ void warn_about_fallbacks(const std::vector<quant::TensorChoice>& plan) {
   }
 }
 
+// Files smaller than this convert in well under a second: no progress line.
+constexpr uint64_t kProgressMinBytes = uint64_t{32} << 20;
+
 int run_quantize(const QuantizeArgs& args) {
   const auto scheme = model::quant_scheme_from_name(args.scheme);
   if (!scheme) {
@@ -53,10 +56,8 @@ int run_quantize(const QuantizeArgs& args) {
 
   const auto start = std::chrono::steady_clock::now();
   ProgressLine progress("quantize");
-  const quant::RequantizeSummary s =
-      quant::requantize(in, args.out, options, [&](uint64_t done, uint64_t total) {
-        progress.update(done, total);
-      });
+  const quant::RequantizeSummary s = quant::requantize(
+      in, args.out, options, [&](uint64_t done, uint64_t total) { progress.update(done, total); });
   progress.finish();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -16,9 +16,8 @@ bool is_float(gguf::GgmlType t) {
 
 // The matrices the chip hard-wires: every layer's projections and the LM head.
 bool hard_wired(std::string_view name, bool has_output) {
-  constexpr std::array kLayerMatrices{".attn_q.weight",      ".attn_k.weight",
-                                      ".attn_v.weight",      ".attn_output.weight",
-                                      ".ffn_gate.weight",    ".ffn_up.weight",
+  constexpr std::array kLayerMatrices{".attn_q.weight",      ".attn_k.weight",   ".attn_v.weight",
+                                      ".attn_output.weight", ".ffn_gate.weight", ".ffn_up.weight",
                                       ".ffn_down.weight"};
   if (name == "output.weight") return true;
   if (name == "token_embd.weight") return !has_output;  // tied: the LM head reads it

@@ -80,8 +80,8 @@ void quantize_q4_k(const float* src, std::byte* dst, size_t nblocks) {
       for (int l = 0; l < 32; ++l) sum_x2 += x[l] * x[l];
       const float av_x = std::sqrt(sum_x2 / 32.0f);
       for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[l]);
-      scales[j] = fit_asymmetric(32, 15, x, weights.data(), L.data() + 32 * j, &mins[j],
-                                 aux.data(), -1.0f, 0.1f, 20);
+      scales[j] = fit_asymmetric(32, 15, x, weights.data(), L.data() + 32 * j, &mins[j], aux.data(),
+                                 -1.0f, 0.1f, 20);
       if (scales[j] > max_scale) max_scale = scales[j];
       if (mins[j] > max_min) max_min = mins[j];
     }

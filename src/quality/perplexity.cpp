@@ -44,8 +44,8 @@ struct KlSums {
     KlResult r;
     r.kld = mean_and_uncertainty(kld, kld2, count);
     const double top = static_cast<double>(same_top) / static_cast<double>(count);
-    r.same_top = {top, count > 1 ? std::sqrt(top * (1.0 - top) / static_cast<double>(count - 1))
-                                 : 0.0};
+    r.same_top = {top,
+                  count > 1 ? std::sqrt(top * (1.0 - top) / static_cast<double>(count - 1)) : 0.0};
     const Estimate log_base = mean_and_uncertainty(nll_base, nll_base2, count);
     r.ppl_base = {std::exp(log_base.value), std::exp(log_base.value) * log_base.uncertainty};
     const Estimate log_q = mean_and_uncertainty(nll, nll2, count);
@@ -90,17 +90,17 @@ PerplexityResult perplexity(const gguf::GgufFile& model, std::span<const int32_t
   if (base != nullptr) {
     golden_base.emplace(*base, golden_options);
     if (golden_base->n_vocab() != golden.n_vocab()) {
-      throw std::invalid_argument(fmt::format(
-          "the base model {} has a vocabulary of {} tokens, the model {} one of {}: KL "
-          "divergence needs the same vocabulary",
-          base->name(), golden_base->n_vocab(), model.name(), golden.n_vocab()));
+      throw std::invalid_argument(
+          fmt::format("the base model {} has a vocabulary of {} tokens, the model {} one of {}: KL "
+                      "divergence needs the same vocabulary",
+                      base->name(), golden_base->n_vocab(), model.name(), golden.n_vocab()));
     }
   }
   const int n_vocab = golden.n_vocab();
   for (const int32_t t : tokens) {
     if (t < 0 || t >= n_vocab) {
-      throw std::invalid_argument(fmt::format("token id {} is outside the vocabulary of {}", t,
-                                              n_vocab));
+      throw std::invalid_argument(
+          fmt::format("token id {} is outside the vocabulary of {}", t, n_vocab));
     }
   }
 
@@ -115,9 +115,8 @@ PerplexityResult perplexity(const gguf::GgufFile& model, std::span<const int32_t
   double nll = 0.0, nll2 = 0.0;
   KlSums kl;
   for (int c = 0; c < n_chunk; ++c) {
-    const std::span<const int32_t> chunk =
-        tokens.subspan(static_cast<size_t>(c) * static_cast<size_t>(n_ctx),
-                       static_cast<size_t>(n_ctx));
+    const std::span<const int32_t> chunk = tokens.subspan(
+        static_cast<size_t>(c) * static_cast<size_t>(n_ctx), static_cast<size_t>(n_ctx));
     golden.reset();
     if (golden_base) golden_base->reset();
     for (int j = 0; j < n_ctx - 1; ++j) {

@@ -2,6 +2,8 @@
 // split keys, then general.quantization_version and general.file_type appended) and every
 // tensor converted row by row (dequantized to f32 exactly as ggml does, then quantized by
 // gguf::quantize, bit-exact with ggml's reference quantisers) or copied when its type stays.
+#include "etchsim/quant/requantize.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include "etchsim/gguf/dequantize.hpp"
 #include "etchsim/gguf/quantize.hpp"
 #include "etchsim/gguf/writer.hpp"
-#include "etchsim/quant/requantize.hpp"
 
 namespace etchsim::quant {
 namespace {
@@ -76,8 +77,7 @@ gguf::TensorFill converter(const gguf::GgufFile& in, const TensorChoice& c,
 }  // namespace
 
 RequantizeSummary requantize(const gguf::GgufFile& in, const std::filesystem::path& out,
-                             const RequantizeOptions& options,
-                             const RequantizeProgress& progress) {
+                             const RequantizeOptions& options, const RequantizeProgress& progress) {
   const std::vector<TensorChoice> plan = plan_requantize(in, options);
 
   gguf::GgufWriter writer(static_cast<uint32_t>(gguf::kDefaultAlignment));
@@ -90,7 +90,8 @@ RequantizeSummary requantize(const gguf::GgufFile& in, const std::filesystem::pa
   RequantizeSummary summary;
   for (const TensorChoice& c : plan) {
     summary.bytes_in += c.in->nbytes;
-    summary.bytes_out += gguf::row_bytes(c.type, c.in->ne[0]) * static_cast<uint64_t>(c.in->n_rows());
+    summary.bytes_out +=
+        gguf::row_bytes(c.type, c.in->ne[0]) * static_cast<uint64_t>(c.in->n_rows());
     summary.n_params += static_cast<uint64_t>(c.in->n_elements());
     summary.n_requantized += c.type != c.in->type ? 1 : 0;
     summary.n_fallback += c.note.empty() ? 0 : 1;

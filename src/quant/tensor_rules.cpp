@@ -47,9 +47,7 @@ bool is_wide(std::string_view name) {
          name.substr(0, std::min<size_t>(name.size(), 13)) == "output.weight";
 }
 
-bool fits(GgmlType type, int64_t ncols) {
-  return ncols % gguf::traits(type).block_elems == 0;
-}
+bool fits(GgmlType type, int64_t ncols) { return ncols % gguf::traits(type).block_elems == 0; }
 
 // tensor_type_fallback: a row that is not a whole number of blocks takes a 32-block type of
 // about the same size, then F16 when even that does not fit.
@@ -70,9 +68,9 @@ GgmlType fallback(GgmlType type, int64_t ncols, std::string& note) {
       break;  // already a 32-block type
   }
   if (!fits(to, ncols)) to = GgmlType::F16;
-  note = fmt::format("row length {} is not a multiple of {}'s block of {}: {}", ncols,
-                     gguf::traits(type).name, gguf::traits(type).block_elems,
-                     gguf::traits(to).name);
+  note =
+      fmt::format("row length {} is not a multiple of {}'s block of {}: {}", ncols,
+                  gguf::traits(type).name, gguf::traits(type).block_elems, gguf::traits(to).name);
   return to;
 }
 

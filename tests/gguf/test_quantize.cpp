@@ -64,8 +64,8 @@ std::vector<std::byte> bytes_of(const std::vector<Block>& blocks) {
 
 TEST(Quantize, SupportedTypes) {
   for (GgmlType t : kSupported) EXPECT_TRUE(can_quantize(t)) << traits(t).name;
-  for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q5_K,
-                     GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ4_NL}) {
+  for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q5_K, GgmlType::Q8_1,
+                     GgmlType::Q8_K, GgmlType::IQ4_NL}) {
     EXPECT_FALSE(can_quantize(t)) << traits(t).name;
     std::vector<std::byte> out(static_cast<size_t>(traits(t).block_bytes));
     std::vector<float> x(static_cast<size_t>(traits(t).block_elems));

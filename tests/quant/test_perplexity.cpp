@@ -79,8 +79,7 @@ TEST(Perplexity, ScoresTheSecondHalfOfEachChunkFromBos) {
   const std::vector<int32_t> tokens = story_tokens(tok);
   ASSERT_GT(tokens.size(), 200u);
   const int n_ctx = 32;
-  const PerplexityResult r =
-      perplexity(file, tokens, tok.bos(), {.n_ctx = n_ctx, .n_chunks = 3});
+  const PerplexityResult r = perplexity(file, tokens, tok.bos(), {.n_ctx = n_ctx, .n_chunks = 3});
   EXPECT_EQ(r.n_chunks, 3);
   EXPECT_EQ(r.n_scored, 3 * (n_ctx / 2 - 1));
   ASSERT_EQ(r.ppl_after_chunk.size(), 3u);
@@ -92,7 +91,8 @@ TEST(Perplexity, ScoresTheSecondHalfOfEachChunkFromBos) {
     for (int j = 0; j < n_ctx - 1; ++j) {
       const int32_t in = j == 0 ? tok.bos() : tokens[static_cast<size_t>(c * n_ctx + j)];
       const std::vector<float> logits = g.evaluate(in);
-      if (j >= n_ctx / 2) nll -= log_softmax_double(logits, tokens[static_cast<size_t>(c * n_ctx + j + 1)]);
+      if (j >= n_ctx / 2)
+        nll -= log_softmax_double(logits, tokens[static_cast<size_t>(c * n_ctx + j + 1)]);
     }
   }
   EXPECT_NEAR(r.ppl.value, std::exp(nll / static_cast<double>(r.n_scored)), 1e-9 * r.ppl.value);

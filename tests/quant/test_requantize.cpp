@@ -117,12 +117,12 @@ TEST(Requantize, WritesLlamaQuantizeMetadataAndCloseWeights) {
 }
 
 TEST(Requantize, RefusesOtherArchitectures) {
-  const fs::path file = test_support::rewrite_file(
-      kStories, "not-llama.gguf", {}, [](const std::string& key, gguf::GgufWriter& w) {
-        if (key != "general.architecture") return true;
-        w.set(key, "gpt2");
-        return false;
-      });
+  const fs::path file = test_support::rewrite_file(kStories, "not-llama.gguf", {},
+                                                   [](const std::string& key, gguf::GgufWriter& w) {
+                                                     if (key != "general.architecture") return true;
+                                                     w.set(key, "gpt2");
+                                                     return false;
+                                                   });
   const gguf::GgufFile in = gguf::GgufFile::open(file);
   try {
     plan_requantize(in, {.scheme = QuantScheme::Q8_0});

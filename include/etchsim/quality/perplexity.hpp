@@ -21,8 +21,8 @@
 namespace etchsim::quality {
 
 struct PerplexityOptions {
-  int n_ctx = 512;    // llama-perplexity's default -c
-  int n_chunks = -1;  // at most this many chunks; -1: all that fit
+  int n_ctx = 512;               // llama-perplexity's default -c
+  int n_chunks = -1;             // at most this many chunks; -1: all that fit
   golden::GoldenOptions golden;  // numerics; its n_ctx is set to n_ctx
 };
 
@@ -33,10 +33,10 @@ struct Estimate {
 };
 
 struct KlResult {
-  Estimate kld;            // mean KL divergence, nats per token
-  Estimate same_top;       // fraction of positions whose top tokens agree
-  Estimate ppl_base;       // the base model's perplexity over the same positions
-  Estimate ln_ppl_ratio;   // mean ln(PPL(model) / PPL(base)) (per-token NLL difference)
+  Estimate kld;           // mean KL divergence, nats per token
+  Estimate same_top;      // fraction of positions whose top tokens agree
+  Estimate ppl_base;      // the base model's perplexity over the same positions
+  Estimate ln_ppl_ratio;  // mean ln(PPL(model) / PPL(base)) (per-token NLL difference)
   double kld_max = 0.0;
 };
 
@@ -44,8 +44,8 @@ struct PerplexityResult {
   int64_t n_text_tokens = 0;  // the whole text, BOS included
   int n_ctx = 0;
   int n_chunks = 0;
-  int64_t n_scored = 0;                 // predictions scored
-  Estimate ppl;                         // exp(mean NLL) ± its standard error
+  int64_t n_scored = 0;  // predictions scored
+  Estimate ppl;          // exp(mean NLL) ± its standard error
   double mean_nll = 0.0;
   std::vector<double> ppl_after_chunk;  // llama-perplexity's running [i] values
   std::optional<KlResult> kl;

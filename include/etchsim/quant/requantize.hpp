@@ -27,7 +27,7 @@ struct RequantizeOptions {
 
 // One tensor of the output file, in output order.
 struct TensorChoice {
-  const gguf::TensorInfo* in = nullptr;  // the input tensor (points into the GgufFile)
+  const gguf::TensorInfo* in = nullptr;       // the input tensor (points into the GgufFile)
   gguf::GgmlType type = gguf::GgmlType::F32;  // its type in the output
   std::string note;  // why the type differs from the scheme's (a row-length fallback), or ""
 };
