@@ -29,7 +29,7 @@ const grab = (out, re, what) => {
 };
 
 const ours = JSON.parse(execFileSync(etchsim, ["perplexity", model, "--text", text, "--ctx",
-  opt.ctx, "--chunks", opt.chunks, "--json", ...(opt.base ? ["--base", opt.base] : [])],
+  opt.ctx, "--chunks", opt.chunks, "--json", "--threads", "1", ...(opt.base ? ["--base", opt.base] : [])],
   { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
 
 // llama-perplexity logs to stderr: both streams are read.
@@ -37,7 +37,7 @@ const both = (args) => {
   try {
     return execFileSync("sh", ["-c", '"$0" "$@" 2>&1', path.join(bin, "llama-perplexity"),
       "-f", text, "-c", opt.ctx, "--chunks", opt.chunks, "-b", "1", "-ub", "1", "-fa", "off",
-      "-t", "2", "--no-warmup", ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+      "-t", "1", "--no-warmup", ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
   } catch (e) {
     throw new Error(`llama-perplexity failed:\n${e.stdout ?? e}`);
   }
@@ -59,6 +59,10 @@ if (opt.base) {
     const kld = grab(kldOut, /Mean\s+KLD:\s+(-?[0-9.]+)/, "Mean KLD");
     const top = grab(kldOut, /Same top p:\s+([0-9.]+)/, "Same top p") / 100;
     const count = ours.scored_tokens;
+    // The KL run prints its own PPL(Q) with 6 decimals (float NLLs, same positions).
+    const pplQ = grab(kldOut, /Mean PPL\(Q\)\s+:\s+([0-9.]+)/, "Mean PPL(Q)");
+    check("PPL (KL run, 6 decimals)", ours.ppl.value.toFixed(6), pplQ.toFixed(6),
+      Math.abs(ours.ppl.value - pplQ) / pplQ <= tol);
     check("mean KLD", ours.kl.kld.value.toFixed(6), kld.toFixed(6),
       Math.abs(ours.kl.kld.value - kld) <= tol * Math.abs(kld) + 6e-7);
     check("same top", ours.kl.same_top.value.toFixed(5), top.toFixed(5),
