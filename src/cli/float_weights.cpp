@@ -5,6 +5,7 @@
 #include <array>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace etchsim::cli {
@@ -33,10 +34,12 @@ bool hard_wired(std::string_view name, bool has_output) {
 void refuse_float_weights(const gguf::GgufFile& file, const std::string& path) {
   const bool has_output = file.find_tensor("output.weight") != nullptr;
   const gguf::TensorInfo* first_float = nullptr;
+  const gguf::TensorInfo* narrow = nullptr;  // rows that no 32-element block fits
   size_t n_matrices = 0, n_float = 0;
   for (const gguf::TensorInfo& t : file.tensors()) {
     if (!hard_wired(t.name, has_output)) continue;
     ++n_matrices;
+    if (narrow == nullptr && t.ne[0] % 32 != 0) narrow = &t;
     if (!is_float(t.type)) continue;
     ++n_float;
     if (first_float == nullptr) first_float = &t;
@@ -55,13 +58,21 @@ void refuse_float_weights(const gguf::GgufFile& file, const std::string& path) {
   const std::filesystem::path in(path);
   const std::filesystem::path out =
       in.parent_path() / (in.stem().string() + "-mix36" + in.extension().string());
+  const std::string narrow_note =
+      narrow == nullptr
+          ? std::string()
+          : fmt::format(
+                "\n{}'s rows of {} values fit no quantized block and stay F16 in every "
+                "scheme: run the quantized file with --set "
+                "weight_cells.allow_f16_weights=true",
+                narrow->name, narrow->ne[0]);
   throw std::invalid_argument(fmt::format(
       "{} has {} weight matrices: the chip hard-wires weights as 3-8 bit codes, not floats. "
       "Quantize it first, e.g. to the chip's 3/6-bit scheme:\n"
       "  etchsim quantize {} -o {} --scheme mix36\n"
       "(or --scheme q8_0, q6_k, q4_k, q4_0, q3_k), then run that file; or set "
-      "weight_cells.allow_f16_weights = true to model float weights at their cost",
-      path, type, path, out.string()));
+      "weight_cells.allow_f16_weights = true to model float weights at their cost{}",
+      path, type, path, out.string(), narrow_note));
 }
 
 }  // namespace etchsim::cli

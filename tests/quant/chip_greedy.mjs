@@ -64,7 +64,7 @@ try {
 if (!Array.isArray(generated) || generated.length === 0) die("the chip generated no tokens");
 
 const tokens = [...prompt, ...generated];
-const { context } = await createReferenceContext(model, { nTokens: 1, kv: "f16", contextSize: 256 });
+const { context } = await createReferenceContext(model, { nTokens: 1, kv: "f16", contextSize: 256, threads: 1 });
 await checkFlashAttentionOff(logLines);
 const sequence = context.getSequence();
 let checked = 0;
