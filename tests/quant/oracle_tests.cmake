@@ -62,6 +62,17 @@ foreach(entry ${quant_inputs})
 endforeach()
 quant_oracle_test(stories ${quant_stories} mix36 .keep_output_f16)
 
+# A BF16 input: stories260K converted by llama-quantize itself (etchsim writes no BF16 models).
+add_test(NAME quant.make_bf16
+         COMMAND bash -c "\"$(\"$0\" | tail -1)/llama-quantize\" --pure \"$1\" \"$2\" BF16 1 >/dev/null"
+                 ${PROJECT_SOURCE_DIR}/scripts/llama-oracle.sh ${quant_stories}
+                 ${quant_dir}/stories-bf16.gguf)
+set_tests_properties(quant.make_bf16 PROPERTIES LABELS reference FIXTURES_REQUIRED llama_oracle
+                                                FIXTURES_SETUP quant_model_stories-bf16)
+foreach(scheme mix36 q4_k q8_0)
+  quant_oracle_test(stories-bf16 ${quant_dir}/stories-bf16.gguf ${scheme})
+endforeach()
+
 # Perplexity (and KL divergence from the F32 model) of the project's stories text under
 # stories260K quantized by etchsim: etchsim perplexity = llama-perplexity within 1e-4 relative.
 find_program(ETCHSIM_NODE_EXECUTABLE NAMES node nodejs DOC "Node.js for the llama.cpp reference tests")
