@@ -50,6 +50,7 @@ gguf::TensorFill converter(const gguf::GgufFile& in, const TensorChoice& c,
   const bool copy = c.type == t.type;
   return [&in, &c, src, ncols, in_row, out_row, copy, &done, &progress, &progress_mutex, total](
              int64_t row_begin, std::span<std::byte> out) {
+    if (out.empty()) return;  // an empty tensor (a zero dimension) has no rows
     const uint64_t rows = out.size() / out_row;
     const auto first = static_cast<uint64_t>(row_begin);
     if (copy) {
