@@ -56,8 +56,10 @@ int run_quantize(const QuantizeArgs& args) {
 
   const auto start = std::chrono::steady_clock::now();
   ProgressLine progress("quantize");
-  const quant::RequantizeSummary s = quant::requantize(
-      in, args.out, options, [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+  const quant::RequantizeSummary s =
+      quant::requantize(in, args.out, options, [&](uint64_t done, uint64_t total) {
+        if (total >= kProgressMinBytes) progress.update(done, total);
+      });
   progress.finish();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
