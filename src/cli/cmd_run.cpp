@@ -24,6 +24,7 @@
 #include "etchsim/sim/workload.hpp"
 #include "etchsim/trace/ranges.hpp"
 #include "flagship.hpp"
+#include "float_weights.hpp"
 #include "number_checks.hpp"
 #include "sampling_options.hpp"
 #include "token_input.hpp"
@@ -191,6 +192,7 @@ int run_run(const RunArgs& args) {
           "--shape and --weights describe a model without a file; the model file gives both");
     }
     file.emplace(gguf::GgufFile::open(*args.model));
+    if (!options.config.weight_cells.allow_f16_weights) refuse_float_weights(*file, *args.model);
     const model::LlamaModel model(*file);
     options.model_name = *args.model;
     options.shape = model.shape();

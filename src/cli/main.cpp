@@ -45,6 +45,10 @@ int sc_main(int argc, char* argv[]) {
       "Write a LoRA adapter GGUF with seeded random weights for a base model");
   add(etchsim::cli::register_inspect, "inspect",
       "Show a GGUF file's metadata, tensor table and totals");
+  add(etchsim::cli::register_quantize, "quantize",
+      "Requantize a Llama GGUF into a chip weight scheme, byte for byte as llama-quantize");
+  add(etchsim::cli::register_perplexity, "perplexity",
+      "Perplexity (and KL divergence from a base model) of a text with the chip's numerics");
   add(etchsim::cli::register_golden, "golden",
       "Golden forward pass: log-probabilities, generation");
   add(etchsim::cli::register_run, "run",

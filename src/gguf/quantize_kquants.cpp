@@ -1,164 +1,67 @@
-// Weight quantisers for Q3_K, Q4_K and Q6_K following the idea of ggml's reference
-// quantisers (not bit-exact with them): fit a float scale (and min) per sub-block by a small
-// search minimising the squared error, quantise those to the 6/8-bit super-block scales, then
-// requantise every element with the scales the dequantiser will actually see (§3.2).
-#include <algorithm>
+// Weight quantisers for Q3_K, Q4_K and Q6_K, bit-exact with ggml's quantize_row_q3_K_ref,
+// quantize_row_q4_K_ref and quantize_row_q6_K_ref (what llama-quantize runs without an
+// importance matrix): fit a scale (and min) per sub-block (kquant_fit.hpp), quantise those to
+// the super-block's 6/8-bit scales, then requantise every element with the scale the
+// dequantiser will see. Sub-blocks whose effective scale is zero keep the first fit's codes, as
+// ggml's do.
 #include <array>
 #include <cmath>
 #include <cstring>
 
 #include "etchsim/gguf/blocks.hpp"
 #include "etchsim/gguf/fp16.hpp"
+#include "kquant_fit.hpp"
 #include "kquant_scales.hpp"
 #include "quantize_rows.hpp"
 
 namespace etchsim::gguf::detail {
 namespace {
 
-// Candidate steps of the scale search: iscale = (levels + kStep*k) / range, |k| <= kSearch.
-constexpr int kSearch = 9;
-constexpr float kStep = 0.1f;
-
-int nearest(float v) { return static_cast<int>(std::nearbyint(v)); }
-
 template <class Block>
 void store_block(const Block& b, std::byte* dst) {
   std::memcpy(dst, &b, sizeof b);
 }
 
-// Signed value of largest magnitude (first one wins).
-float signed_max(const float* x, int n) {
-  float amax = 0.0f, max = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    if (std::fabs(x[i]) > amax) {
-      amax = std::fabs(x[i]);
-      max = x[i];
-    }
-  }
-  return max;
-}
-
-// Symmetric fit x ~ scale * L with L in [-nmax, nmax-1]; returns scale (0 for an all-zero
-// sub-block). Candidates map the largest-magnitude value to about -nmax; the least-squares
-// sums run in double so exactly representable sub-blocks come back exactly.
-float fit_symmetric(const float* x, int n, int nmax) {
-  const float max = signed_max(x, n);
-  if (max == 0.0f) return 0.0f;
-  double best_scale = 0.0, best_err = INFINITY;
-  for (int k = -kSearch; k <= kSearch; ++k) {
-    const float iscale = -(static_cast<float>(nmax) + kStep * static_cast<float>(k)) / max;
-    double sum_xl = 0.0, sum_ll = 0.0;
-    std::array<int, kQK> l{};
-    for (int i = 0; i < n; ++i) {
-      l[i] = std::clamp(nearest(iscale * x[i]), -nmax, nmax - 1);
-      sum_xl += double{x[i]} * l[i];
-      sum_ll += l[i] * l[i];
-    }
-    if (sum_ll == 0.0) continue;
-    const double scale = sum_xl / sum_ll;
-    double err = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const double r = x[i] - scale * l[i];
-      err += r * r;
-    }
-    if (err < best_err) {
-      best_err = err;
-      best_scale = scale;
-    }
-  }
-  return static_cast<float>(best_scale);
-}
-
-// Asymmetric fit x ~ scale * L - min with L in [0, nmax], scale >= 0, min >= 0, by least
-// squares (in double) over candidate code assignments.
-struct ScaleMinF {
-  float scale;
-  float min;
-};
-ScaleMinF fit_asymmetric(const float* x, int n, int nmax) {
-  float lo = 0.0f, hi = x[0];
-  for (int i = 0; i < n; ++i) {
-    lo = std::min(lo, x[i]);
-    hi = std::max(hi, x[i]);
-  }
-  if (hi <= lo) return {0.0f, -lo};
-  ScaleMinF best{(hi - lo) / static_cast<float>(nmax), -lo};
-  double best_err = INFINITY;
-  for (int k = -kSearch; k <= kSearch; ++k) {
-    const float iscale = (static_cast<float>(nmax) + kStep * static_cast<float>(k)) / (hi - lo);
-    std::array<int, kQK> l{};
-    double sl = 0.0, sll = 0.0, sx = 0.0, sxl = 0.0;
-    for (int i = 0; i < n; ++i) {
-      l[i] = std::clamp(nearest(iscale * (x[i] - lo)), 0, nmax);
-      sl += l[i];
-      sll += l[i] * l[i];
-      sx += x[i];
-      sxl += double{x[i]} * l[i];
-    }
-    // Least squares x ~ a*L + b; b = -min must not be positive.
-    const double det = n * sll - sl * sl;
-    if (det <= 0.0) continue;
-    double a = (n * sxl - sl * sx) / det;
-    double b = (sll * sx - sl * sxl) / det;
-    if (b > 0.0) {
-      b = 0.0;
-      a = sxl / sll;
-    }
-    if (a < 0.0) continue;
-    double err = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const double r = a * l[i] + b - x[i];
-      err += r * r;
-    }
-    if (err < best_err) {
-      best_err = err;
-      best = {static_cast<float>(a), static_cast<float>(-b)};
-    }
-  }
-  return best;
-}
-
-// Quantises the signed float sub-block scales to integers in [-kmax, kmax-1] with one
-// super-block scale d (stored fp16); returns fp16(d).
-template <size_t N>
-uint16_t quantize_scales(const std::array<float, N>& scales, int kmax, std::array<int, N>& q) {
-  float amax = 0.0f, max = 0.0f;
-  for (float s : scales) {
-    if (std::fabs(s) > amax) {
-      amax = std::fabs(s);
-      max = s;
-    }
-  }
-  q.fill(0);
-  if (max == 0.0f) return 0;
-  const float iscale = -static_cast<float>(kmax) / max;
-  for (size_t s = 0; s < N; ++s) q[s] = std::clamp(nearest(iscale * scales[s]), -kmax, kmax - 1);
-  return fp32_to_fp16(1.0f / iscale);
-}
-
-// Code of x for an effective step dl (0 when the sub-block scale is 0).
-int requantize(float x, float dl, int lo, int hi) {
-  return dl != 0.0f ? std::clamp(nearest(x / dl), lo, hi) : 0;
-}
+int clamp_code(int l, int lo, int hi) { return std::max(lo, std::min(hi, l)); }
 
 }  // namespace
 
 void quantize_q3_k(const float* src, std::byte* dst, size_t nblocks) {
   for (size_t i = 0; i < nblocks; ++i, src += kQKK, dst += sizeof(BlockQ3_K)) {
+    std::array<int8_t, kQKK> L{};
     std::array<float, 16> scales{};
-    for (int s = 0; s < 16; ++s) scales[s] = fit_symmetric(src + 16 * s, 16, 4);
-    std::array<int, 16> q_scales{};
+    float max_scale = 0.0f, amax = 0.0f;
+    for (int j = 0; j < 16; ++j) {
+      scales[j] = fit_q3(16, 4, src + 16 * j, L.data() + 16 * j);
+      if (std::fabs(scales[j]) > amax) {
+        amax = std::fabs(scales[j]);
+        max_scale = scales[j];
+      }
+    }
     BlockQ3_K b{};
-    b.d = quantize_scales(scales, 32, q_scales);
-    const ScaleBytes packed = pack_q3_k_scales(q_scales);
-    std::copy(packed.begin(), packed.end(), b.scales);
-    const float d = fp16_to_fp32(b.d);
+    if (max_scale != 0.0f) {
+      const float iscale = -32.0f / max_scale;
+      std::array<int, 16> q{};
+      for (int j = 0; j < 16; ++j) q[j] = clamp_code(nearest_int(iscale * scales[j]), -32, 31);
+      const ScaleBytes packed = pack_q3_k_scales(q);
+      std::copy(packed.begin(), packed.end(), b.scales);
+      b.d = fp32_to_fp16(1.0f / iscale);
+    }  // else: scales bytes and d stay 0; every sub-block below then has d == 0
+    const std::array<int, 16> sc = unpack_q3_k_scales(b.scales);
+    for (int j = 0; j < 16; ++j) {
+      const float d = fp16_to_fp32(b.d) * static_cast<float>(sc[j]);
+      if (d == 0.0f) continue;
+      for (int ii = 0; ii < 16; ++ii) {
+        L[16 * j + ii] =
+            static_cast<int8_t>(clamp_code(nearest_int(src[16 * j + ii] / d), -4, 3) + 4);
+      }
+    }
+    // Codes 0..7: the high bit of element e goes to bit e/32 of hmask[e % 32], the low two bits
+    // to qs[32 (e/128) + e % 32] at shift 2 ((e % 128) / 32).
     for (int e = 0; e < kQKK; ++e) {
-      const int h = e / 128, j = (e % 128) / 32, l = e % 32;
-      const float dl = d * static_cast<float>(q_scales[e / 16]);
-      const auto u = static_cast<unsigned>(requantize(src[e], dl, -4, 3) + 4);  // 0..7
-      b.qs[32 * h + l] |= static_cast<uint8_t>((u & 3u) << (2 * j));
-      b.hmask[l] |= static_cast<uint8_t>((u >> 2) << (4 * h + j));
+      const auto u = static_cast<unsigned>(L[e]);
+      b.hmask[e % 32] |= static_cast<uint8_t>((u >> 2) << (e / 32));
+      b.qs[32 * (e / 128) + e % 32] |= static_cast<uint8_t>((u & 3u) << (2 * ((e % 128) / 32)));
     }
     store_block(b, dst);
   }
@@ -166,33 +69,50 @@ void quantize_q3_k(const float* src, std::byte* dst, size_t nblocks) {
 
 void quantize_q4_k(const float* src, std::byte* dst, size_t nblocks) {
   for (size_t i = 0; i < nblocks; ++i, src += kQKK, dst += sizeof(BlockQ4_K)) {
-    std::array<ScaleMinF, 8> fits{};
+    std::array<uint8_t, kQKK> L{};
+    std::array<uint8_t, 32> aux{};
+    std::array<float, 32> weights{};
+    std::array<float, 8> scales{}, mins{};
     float max_scale = 0.0f, max_min = 0.0f;
-    for (int s = 0; s < 8; ++s) {
-      fits[s] = fit_asymmetric(src + 32 * s, 32, 15);
-      max_scale = std::max(max_scale, fits[s].scale);
-      max_min = std::max(max_min, fits[s].min);
+    for (int j = 0; j < 8; ++j) {
+      const float* x = src + 32 * j;
+      float sum_x2 = 0.0f;
+      for (int l = 0; l < 32; ++l) sum_x2 += x[l] * x[l];
+      const float av_x = std::sqrt(sum_x2 / 32.0f);
+      for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[l]);
+      scales[j] = fit_asymmetric(32, 15, x, weights.data(), L.data() + 32 * j, &mins[j], aux.data(),
+                                 -1.0f, 0.1f, 20);
+      if (scales[j] > max_scale) max_scale = scales[j];
+      if (mins[j] > max_min) max_min = mins[j];
     }
     const float inv_scale = max_scale > 0.0f ? 63.0f / max_scale : 0.0f;
     const float inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
     std::array<ScaleMin, 8> sm{};
-    for (int s = 0; s < 8; ++s) {
-      sm[s] = {std::min(63, nearest(inv_scale * fits[s].scale)),
-               std::min(63, nearest(inv_min * fits[s].min))};
+    for (int j = 0; j < 8; ++j) {
+      // ggml stores nearest_int's result in a uint8_t before the min(63, .).
+      const auto ls = static_cast<uint8_t>(nearest_int(inv_scale * scales[j]));
+      const auto lm = static_cast<uint8_t>(nearest_int(inv_min * mins[j]));
+      sm[j] = {std::min<int>(63, ls), std::min<int>(63, lm)};
     }
     BlockQ4_K b{};
-    b.d = fp32_to_fp16(max_scale / 63.0f);
-    b.dmin = fp32_to_fp16(max_min / 63.0f);
     const ScaleBytes packed = pack_q4_k_scales(sm);
     std::copy(packed.begin(), packed.end(), b.scales);
-    const float d = fp16_to_fp32(b.d);
-    const float dmin = fp16_to_fp32(b.dmin);
-    for (int e = 0; e < kQKK; ++e) {
-      const float dl = d * static_cast<float>(sm[e / 32].scale);
-      const float ml = dmin * static_cast<float>(sm[e / 32].min);
-      const auto u = static_cast<unsigned>(requantize(src[e] + ml, dl, 0, 15));
-      const int c = e / 64, r = e % 64;
-      b.qs[32 * c + r % 32] |= static_cast<uint8_t>(u << (r < 32 ? 0 : 4));
+    b.d = fp32_to_fp16(max_scale / 63.0f);
+    b.dmin = fp32_to_fp16(max_min / 63.0f);
+    for (int j = 0; j < 8; ++j) {
+      const float d = fp16_to_fp32(b.d) * static_cast<float>(sm[j].scale);
+      if (d == 0.0f) continue;
+      const float dm = fp16_to_fp32(b.dmin) * static_cast<float>(sm[j].min);
+      for (int ii = 0; ii < 32; ++ii) {
+        L[32 * j + ii] =
+            static_cast<uint8_t>(clamp_code(nearest_int((src[32 * j + ii] + dm) / d), 0, 15));
+      }
+    }
+    // 64 elements per 32 bytes: element r of a 64-chunk in the low nibble (r < 32) or high.
+    for (int c = 0; c < kQKK / 64; ++c) {
+      for (int l = 0; l < 32; ++l) {
+        b.qs[32 * c + l] = static_cast<uint8_t>(L[64 * c + l] | L[64 * c + l + 32] << 4);
+      }
     }
     store_block(b, dst);
   }
@@ -200,17 +120,38 @@ void quantize_q4_k(const float* src, std::byte* dst, size_t nblocks) {
 
 void quantize_q6_k(const float* src, std::byte* dst, size_t nblocks) {
   for (size_t i = 0; i < nblocks; ++i, src += kQKK, dst += sizeof(BlockQ6_K)) {
+    std::array<int8_t, kQKK> L{};
     std::array<float, 16> scales{};
-    for (int s = 0; s < 16; ++s) scales[s] = fit_symmetric(src + 16 * s, 16, 32);
-    std::array<int, 16> q_scales{};
+    float max_scale = 0.0f, max_abs_scale = 0.0f;
+    for (int ib = 0; ib < 16; ++ib) {
+      scales[ib] = fit_symmetric_weighted(16, 32, src + 16 * ib, L.data() + 16 * ib);
+      if (std::fabs(scales[ib]) > max_abs_scale) {
+        max_abs_scale = std::fabs(scales[ib]);
+        max_scale = scales[ib];
+      }
+    }
     BlockQ6_K b{};
-    b.d = quantize_scales(scales, 128, q_scales);
-    for (int s = 0; s < 16; ++s) b.scales[s] = static_cast<int8_t>(q_scales[s]);
-    const float d = fp16_to_fp32(b.d);
+    if (max_abs_scale < kGroupMaxEps) {  // an all-zero super-block: every byte 0
+      store_block(b, dst);
+      continue;
+    }
+    const float iscale = -128.0f / max_scale;
+    b.d = fp32_to_fp16(1.0f / iscale);
+    for (int ib = 0; ib < 16; ++ib) {
+      b.scales[ib] = static_cast<int8_t>(std::min(127, nearest_int(iscale * scales[ib])));
+    }
+    for (int j = 0; j < 16; ++j) {
+      const float d = fp16_to_fp32(b.d) * static_cast<float>(b.scales[j]);
+      if (d == 0.0f) continue;
+      for (int ii = 0; ii < 16; ++ii) {
+        L[16 * j + ii] =
+            static_cast<int8_t>(clamp_code(nearest_int(src[16 * j + ii] / d), -32, 31) + 32);
+      }
+    }
+    // Codes 0..63: low nibbles in ql, high two bits in qh (ggml-formats.md's Q6_K layout).
     for (int e = 0; e < kQKK; ++e) {
+      const auto u = static_cast<unsigned>(static_cast<uint8_t>(L[e]));
       const int h = e / 128, k = (e % 128) / 32, l = e % 32;
-      const float dl = d * static_cast<float>(q_scales[e / 16]);
-      const auto u = static_cast<unsigned>(requantize(src[e], dl, -32, 31) + 32);  // 0..63
       b.ql[64 * h + l + 32 * (k & 1)] |= static_cast<uint8_t>((u & 15u) << (k < 2 ? 0 : 4));
       b.qh[32 * h + l] |= static_cast<uint8_t>((u >> 4) << (2 * k));
     }

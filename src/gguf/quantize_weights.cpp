@@ -1,5 +1,6 @@
 // Weight quantisation entry point and the simple formats: F32, F16, BF16 and ggml's reference
-// quantisers for Q8_0 and Q4_0 (quantize_row_q8_0_ref / quantize_row_q4_0_ref ideas).
+// quantisers for Q8_0, Q4_0 and Q5_0, bit-exact with quantize_row_q8_0_ref /
+// quantize_row_q4_0_ref / quantize_row_q5_0_ref.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -66,6 +67,36 @@ void quantize_q4_0(const float* src, std::byte* dst, size_t nblocks) {
   }
 }
 
+// As Q4_0 with 5-bit codes: d = m/-16, q = min(31, int8(x*id + 16.5)); the low nibbles as in
+// Q4_0, bit 4 of element j in bit j of qh.
+void quantize_q5_0(const float* src, std::byte* dst, size_t nblocks) {
+  for (size_t i = 0; i < nblocks; ++i, src += kQK, dst += sizeof(BlockQ5_0)) {
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < kQK; ++j) {
+      if (std::fabs(src[j]) > amax) {
+        amax = std::fabs(src[j]);
+        max = src[j];
+      }
+    }
+    const float d = max / -16.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    BlockQ5_0 b{};
+    b.d = fp32_to_fp16(d);
+    uint32_t qh = 0;
+    for (int j = 0; j < kQK / 2; ++j) {
+      const auto q0 = static_cast<uint32_t>(
+          std::min(31, static_cast<int>(static_cast<int8_t>(src[j] * id + 16.5f))));
+      const auto q1 = static_cast<uint32_t>(
+          std::min(31, static_cast<int>(static_cast<int8_t>(src[j + kQK / 2] * id + 16.5f))));
+      b.qs[j] = static_cast<uint8_t>((q0 & 15u) | (q1 & 15u) << 4);
+      qh |= (q0 >> 4) << j;
+      qh |= (q1 >> 4) << (j + kQK / 2);
+    }
+    std::memcpy(b.qh, &qh, sizeof qh);
+    store_block(b, dst);
+  }
+}
+
 Kernel kernel_for(GgmlType type) {
   switch (type) {
     case GgmlType::F32:
@@ -78,6 +109,8 @@ Kernel kernel_for(GgmlType type) {
       return quantize_q8_0;
     case GgmlType::Q4_0:
       return quantize_q4_0;
+    case GgmlType::Q5_0:
+      return quantize_q5_0;
     case GgmlType::Q3_K:
       return detail::quantize_q3_k;
     case GgmlType::Q4_K:

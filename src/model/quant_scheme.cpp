@@ -2,6 +2,8 @@
 #include "etchsim/model/quant_scheme.hpp"
 
 #include <array>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "etchsim/gguf/ascii_case.hpp"
@@ -43,8 +45,7 @@ bool use_more_bits(int64_t i, int64_t n) {
   return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
 }
 
-GgmlType single_type(QuantScheme scheme, WeightRole role) {
-  const bool wide = role == WeightRole::V || role == WeightRole::Down || role == WeightRole::Output;
+GgmlType single_type(QuantScheme scheme, bool wide) {
   switch (scheme) {
     case QuantScheme::F32:
       return GgmlType::F32;
@@ -63,7 +64,8 @@ GgmlType single_type(QuantScheme scheme, WeightRole role) {
     case QuantScheme::Mix36:
       return wide ? GgmlType::Q6_K : GgmlType::Q3_K;
     default:
-      return GgmlType::F32;  // not a single-type scheme
+      throw std::invalid_argument(std::string(quant_scheme_name(scheme)) +
+                                  " is a per-layer mixture, not one of etchsim's own schemes");
   }
 }
 
@@ -105,12 +107,6 @@ GgmlType mixture_type(QuantScheme s, WeightRole role, int64_t i, const LlamaShap
   }
 }
 
-bool is_mixture(QuantScheme s) {
-  using enum QuantScheme;
-  return s == Q3_K_S || s == Q3_K_M || s == Q3_K_L || s == Q4_K_S || s == Q4_K_M || s == Q5_K_S ||
-         s == Q5_K_M;
-}
-
 bool divides(GgmlType type, int64_t ne0) { return ne0 % gguf::traits(type).block_elems == 0; }
 
 }  // namespace
@@ -137,9 +133,19 @@ std::vector<std::string> quant_scheme_names() {
 
 uint32_t quant_scheme_file_type(QuantScheme scheme) { return row_of(scheme).file_type; }
 
+bool is_llama_mixture(QuantScheme s) {
+  using enum QuantScheme;
+  return s == Q3_K_S || s == Q3_K_M || s == Q3_K_L || s == Q4_K_S || s == Q4_K_M || s == Q5_K_S ||
+         s == Q5_K_M;
+}
+
+GgmlType scheme_weight_type(QuantScheme scheme, bool wide) { return single_type(scheme, wide); }
+
 GgmlType scheme_tensor_type(QuantScheme scheme, WeightRole role, uint32_t layer,
                             const LlamaShape& shape) {
-  return is_mixture(scheme) ? mixture_type(scheme, role, layer, shape) : single_type(scheme, role);
+  if (is_llama_mixture(scheme)) return mixture_type(scheme, role, layer, shape);
+  return single_type(scheme,
+                     role == WeightRole::V || role == WeightRole::Down || role == WeightRole::Output);
 }
 
 GgmlType matrix_type_for_rows(GgmlType type, int64_t ne0) {

@@ -1,6 +1,7 @@
-// Weight quantisers: ggml's reference rounding for Q8_0 / Q4_0, round-trip error bounds for
-// every supported type, and exact inverse packing for the K-quants (blocks whose values the
-// quantiser can represent exactly must come back byte for byte).
+// Weight quantisers: ggml's reference rounding for Q8_0 / Q4_0 / Q5_0, round-trip error bounds
+// for every supported type, and exact inverse packing for the K-quants (blocks whose values the
+// quantiser can represent exactly must come back byte for byte). Bit-exactness with ggml's
+// quantize_row_*_ref is checked against llama-quantize itself (tests/quant/oracle_tests.cmake).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,8 +18,9 @@
 namespace etchsim::gguf {
 namespace {
 
-const GgmlType kSupported[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q8_0,
-                               GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q3_K, GgmlType::Q6_K};
+const GgmlType kSupported[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16,
+                               GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0,
+                               GgmlType::Q4_K, GgmlType::Q3_K, GgmlType::Q6_K};
 
 std::vector<float> gaussian(size_t n, uint32_t seed, float stddev) {
   std::mt19937 rng(seed);
@@ -62,8 +64,8 @@ std::vector<std::byte> bytes_of(const std::vector<Block>& blocks) {
 
 TEST(Quantize, SupportedTypes) {
   for (GgmlType t : kSupported) EXPECT_TRUE(can_quantize(t)) << traits(t).name;
-  for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q5_K,
-                     GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ4_NL}) {
+  for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q5_K, GgmlType::Q8_1,
+                     GgmlType::Q8_K, GgmlType::IQ4_NL}) {
     EXPECT_FALSE(can_quantize(t)) << traits(t).name;
     std::vector<std::byte> out(static_cast<size_t>(traits(t).block_bytes));
     std::vector<float> x(static_cast<size_t>(traits(t).block_elems));
@@ -156,6 +158,28 @@ TEST(Quantize, Q4_0ScaleFromSignedMaxTruncatingCodes) {
   EXPECT_EQ(code(1), 15);  // -4 * -2 + 8.5 = 16.5 -> clamped
 }
 
+TEST(Quantize, Q5_0ScaleFromSignedMaxFifthBitInQh) {
+  std::vector<float> x(32, 0.0f);
+  x[2] = -16.0f;  // d = -16 / -16 = 1
+  x[3] = 15.0f;   // 15 + 16.5 = 31.5 -> 31
+  x[20] = 0.5f;   // 17.0 -> 17: fifth bit set
+  x[21] = -0.6f;  // 15.9 -> 15
+  BlockQ5_0 b;
+  std::memcpy(&b, quant(GgmlType::Q5_0, x).data(), sizeof b);
+  EXPECT_EQ(b.d, 0x3c00);
+  uint32_t qh = 0;
+  std::memcpy(&qh, b.qh, sizeof qh);
+  auto code = [&](int e) {
+    const int low = e < 16 ? b.qs[e] & 15 : b.qs[e - 16] >> 4;
+    return low | static_cast<int>((qh >> e) & 1u) << 4;
+  };
+  EXPECT_EQ(code(2), 0);
+  EXPECT_EQ(code(3), 31);
+  EXPECT_EQ(code(20), 17);
+  EXPECT_EQ(code(21), 15);
+  EXPECT_EQ(code(0), 16);
+}
+
 TEST(Quantize, RoundTripErrorIsSmall) {
   struct Bound {
     GgmlType type;
@@ -163,7 +187,7 @@ TEST(Quantize, RoundTripErrorIsSmall) {
   };
   const Bound bounds[] = {{GgmlType::F32, 0.0},   {GgmlType::F16, 3e-4},  {GgmlType::BF16, 3e-3},
                           {GgmlType::Q8_0, 0.01}, {GgmlType::Q6_K, 0.03}, {GgmlType::Q4_0, 0.12},
-                          {GgmlType::Q4_K, 0.10}, {GgmlType::Q3_K, 0.20}};
+                          {GgmlType::Q5_0, 0.06}, {GgmlType::Q4_K, 0.10}, {GgmlType::Q3_K, 0.20}};
   for (float stddev : {1.0f, 0.02f}) {
     const std::vector<float> x = gaussian(256 * 64, 7, stddev);
     for (const Bound& b : bounds) {

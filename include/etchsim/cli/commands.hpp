@@ -12,6 +12,8 @@ using CommandRunner = std::function<int()>;
 CommandRunner register_synth(CLI::App& app);
 CommandRunner register_synth_lora(CLI::App& app);
 CommandRunner register_inspect(CLI::App& app);
+CommandRunner register_quantize(CLI::App& app);
+CommandRunner register_perplexity(CLI::App& app);
 CommandRunner register_golden(CLI::App& app);
 CommandRunner register_run(CLI::App& app);
 CommandRunner register_compare(CLI::App& app);

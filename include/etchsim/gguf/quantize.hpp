@@ -12,7 +12,9 @@
 namespace etchsim::gguf {
 
 // Weight quantisation of n elements (a multiple of the block size) into `dst`
-// (row_bytes(type, n) bytes). Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q3_K, Q6_K.
+// (row_bytes(type, n) bytes). Supported: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q3_K, Q6_K;
+// every quantised type is bit-exact with ggml's quantize_row_<type>_ref (no importance matrix),
+// so the bytes equal llama-quantize's.
 // Throws std::invalid_argument for other types.
 void quantize(GgmlType type, std::span<const float> src, std::span<std::byte> dst);
 bool can_quantize(GgmlType type);

@@ -50,6 +50,12 @@ uint32_t quant_scheme_file_type(QuantScheme scheme);
 // The weight matrices of a Llama model.
 enum class WeightRole { TokenEmbd, Q, K, V, O, Gate, Up, Down, Output };
 
+// True for llama-quantize's mixtures (types that depend on the layer), false for etchsim's own.
+bool is_llama_mixture(QuantScheme scheme);
+// The type of one of etchsim's own schemes for a matrix (as `llama-quantize --pure` with mix36's
+// overrides): `wide` marks attn_v, ffn_down and output.weight, which mix36 keeps at Q6_K. Before
+// the row-length fallback. Throws std::invalid_argument for a mixture.
+gguf::GgmlType scheme_weight_type(QuantScheme scheme, bool wide);
 // The scheme's type for a matrix of layer `layer` (ignored for token_embd and output), before
 // the row-length fallback.
 gguf::GgmlType scheme_tensor_type(QuantScheme scheme, WeightRole role, uint32_t layer,
