@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The chip's greedy tokens on a real quantized model against llama.cpp (node-llama-cpp 3.21.1,
-// CPU, flash attention off), token by token (issue 13 item 2):
+// CPU, flash attention off), token by token:
 //  1. `etchsim golden MODEL --prompt TEXT -n 0 --json` tokenizes the prompt (BOS first);
 //  2. `etchsim run MODEL --tokens P -n STEPS --numerics V --report R.json` runs the chip
 //     (functional mode; V is the CPU variant llama.cpp loaded, as reference_agreement.mjs picks

@@ -103,3 +103,34 @@ foreach(scheme q8_0 mix36)
                        LABELS reference FIXTURES_REQUIRED quant_ppl_${scheme} TIMEOUT 300
                        ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)
 endforeach()
+
+# llama-quantize's own mixtures (Q4_K_M, Q3_K_M; no --pure) of a synthesized 8-layer F32 model:
+# attn_v, ffn_down and attn_output types differ by layer. The file's types equal the per-layer
+# rules etchsim's --weights / synth schemes follow, and the chip, each layer stage with its own
+# types, gives llama.cpp's greedy tokens.
+add_test(NAME quant.synth.l8-f32
+         COMMAND etchsim synth --shape small --layers 8 --quant f32 --seed 11
+                 -o ${quant_dir}/l8-f32.gguf)
+set_tests_properties(quant.synth.l8-f32 PROPERTIES LABELS reference FIXTURES_SETUP quant_model_l8)
+foreach(mixture Q4_K_M Q3_K_M)
+  string(TOLOWER ${mixture} scheme)
+  set(model ${quant_dir}/l8-${scheme}.gguf)
+  add_test(NAME quant.llama_mixture.${scheme}
+           COMMAND bash -c "\"$(\"$0\" | tail -1)/llama-quantize\" \"$1\" \"$2\" $3 1 >/dev/null"
+                   ${PROJECT_SOURCE_DIR}/scripts/llama-oracle.sh ${quant_dir}/l8-f32.gguf ${model}
+                   ${mixture})
+  set_tests_properties(quant.llama_mixture.${scheme} PROPERTIES
+                       LABELS reference FIXTURES_REQUIRED "llama_oracle;quant_model_l8"
+                       FIXTURES_SETUP quant_mixture_${scheme})
+  add_test(NAME quant.mixture_types.${scheme}
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/quant/mixture_types.sh $<TARGET_FILE:etchsim>
+                   ${model} ${scheme} --shape small --layers 8 --seed 11)
+  set_tests_properties(quant.mixture_types.${scheme} PROPERTIES
+                       LABELS reference FIXTURES_REQUIRED quant_mixture_${scheme})
+  add_test(NAME quant.chip_greedy.${scheme}
+           COMMAND ${ETCHSIM_NODE_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/quant/chip_greedy.mjs
+                   ${model} --etchsim $<TARGET_FILE:etchsim> --steps 24)
+  set_tests_properties(quant.chip_greedy.${scheme} PROPERTIES
+                       LABELS reference FIXTURES_REQUIRED quant_mixture_${scheme} TIMEOUT 300
+                       ENVIRONMENT NODE_LLAMA_CPP_SKIP_DOWNLOAD=true)
+endforeach()
