@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "etchsim/arch/lora_timing.hpp"
 #include "etchsim/arch/unit_registry.hpp"
@@ -22,14 +23,17 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
     KvSram* kv = &ctx.kv;
     LoraSram* lora = &ctx.lora;
     TokenStore* tokens = &ctx.tokens;
+    const Pipeline* pipeline = &ctx.pipeline;  // the cycle of a KV write: the accept's
     if (tokens->functional()) {
-      fire = [kv, lora, has_lora, tokens, unit, layer, is_attention](const TokenTag& tag) {
-        if (is_attention) kv->write_rows(tag.seq, layer, tag.pos);
+      fire = [kv, lora, has_lora, tokens, unit, layer, is_attention, pipeline](const TokenTag& tag) {
+        if (is_attention) kv->write_rows(tag.seq, layer, tag.pos, pipeline->firing_cycle());
         if (has_lora) lora->count(tag.seq, layer, unit);
         tokens->datapath().run(unit, layer, tokens->state(tag.slot), kv->cache(tag.seq, layer));
       };
     } else if (is_attention) {
-      fire = [kv, layer](const TokenTag& tag) { kv->write_rows(tag.seq, layer, tag.pos); };
+      fire = [kv, layer, pipeline](const TokenTag& tag) {
+        kv->write_rows(tag.seq, layer, tag.pos, pipeline->firing_cycle());
+      };
     } else if (has_lora) {
       fire = [lora, unit, layer](const TokenTag& tag) { lora->count(tag.seq, layer, unit); };
     }
@@ -52,10 +56,16 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                                                        pipeline_depth(source->nominal()),
                                                        std::move(timing_fn), std::move(fire)));
     } else if (is_attention) {
-      // The attention unit's timing grows with the token's position.
+      // The attention unit's timing grows with the token's position; each position's is
+      // computed once (every user passes through the same positions).
       auto timing_fn = [config = &ctx.config, shape = &ctx.shape, types = &ctx.types, info = &info,
-                        allow_float](const TokenTag& tag) {
-        return info->timing({*config, *shape, *types, uint64_t{tag.pos} + 1, allow_float});
+                        allow_float, known = std::vector<arch::UnitTiming>(ctx.max_positions)](
+                           const TokenTag& tag) mutable {
+        if (tag.pos < known.size() && known[tag.pos].latency != 0) return known[tag.pos];
+        const arch::UnitTiming t =
+            info->timing({*config, *shape, *types, uint64_t{tag.pos} + 1, allow_float});
+        if (tag.pos < known.size()) known[tag.pos] = t;
+        return t;
       };
       const arch::UnitContext at_last{ctx.config, ctx.shape, ctx.types, ctx.max_positions,
                                       allow_float};

@@ -47,6 +47,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
   if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept && m_count < m_ring.size()) {
     const TokenTag tag = m_in->tag;
     m_in->valid = false;
+    m_in->taken_at = cycle;
     const arch::UnitTiming t = m_timing ? m_timing(tag) : m_fixed;
     if (t.latency == 0 || t.interval == 0) {
       throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
@@ -63,6 +64,46 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
   }
   if (changes != 0 && m_trace_live) update_trace();
   return changes;
+}
+
+bool PipelineUnit::complete_now(uint64_t& at) {
+  InFlight& head = m_ring[m_head];
+  // The consumer is evaluated first within a cycle: it may empty the register in the very cycle
+  // this unit refills it.
+  at = std::max(head.done, m_out->taken_at);
+  m_out->valid = true;
+  m_out->ready_at = at + 1;
+  m_out->tag = head.tag;
+  // Busy cycles: the union of the tokens' [taken, left) intervals (both rise token by token).
+  m_busy_total += at - std::max(head.accepted, m_last_done);
+  m_last_done = at;
+  head.freed = at;
+  if (++m_head == m_ring.size()) m_head = 0;
+  --m_count;
+  return true;
+}
+
+bool PipelineUnit::accept_now(uint64_t& at) {
+  uint32_t tail = m_head + m_count;
+  if (tail >= m_ring.size()) tail -= static_cast<uint32_t>(m_ring.size());
+  InFlight& slot = m_ring[tail];
+  // Within a cycle a unit completes before it accepts: a slot freed at c is usable at c.
+  at = std::max({m_in->ready_at, m_next_accept, slot.freed});
+  const TokenTag tag = m_in->tag;
+  m_in->valid = false;
+  m_in->taken_at = at;
+  const arch::UnitTiming t = m_timing ? m_timing(tag) : m_fixed;
+  if (t.latency == 0 || t.interval == 0) {
+    throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
+  }
+  slot.tag = tag;
+  slot.done = at + t.latency;
+  slot.accepted = at;
+  ++m_count;
+  ++m_tokens;
+  m_next_accept = at + t.interval;
+  if (m_fire) m_fire(tag);
+  return true;
 }
 
 uint64_t PipelineUnit::next_wake(uint64_t cycle) const {

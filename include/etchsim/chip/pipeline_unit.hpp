@@ -63,6 +63,20 @@ class PipelineUnit {
     return m_count < m_ring.size() ? std::max(m_next_accept, ready_at) : kNever;
   }
 
+  // Flow evaluation (Pipeline's flow mode): the rules of step(), with the cycle of each change
+  // computed from the cycles the registers and the unit recorded instead of given. A token is
+  // taken at max(its register's ready_at, the unit's next accept, the cycle the oldest of the
+  // last `depth` tokens left: a free pipeline slot) and handed on at max(its latency's end, the
+  // cycle the consumer emptied the output register). Each returns false when it cannot act
+  // before a neighbour does; otherwise `at` holds the cycle (flow_accept sets it before the unit
+  // fires, so a fire callback can read it).
+  bool flow_complete(uint64_t& at) {
+    return m_count > 0 && !m_out->valid && complete_now(at);
+  }
+  bool flow_accept(uint64_t& at) {
+    return m_in->valid && m_count < m_ring.size() && accept_now(at);
+  }
+
   const std::string& name() const { return m_name; }
   // The smallest latency of any token: how soon a token taken now can be handed on.
   uint64_t min_latency() const { return m_min_latency; }
@@ -82,8 +96,12 @@ class PipelineUnit {
   struct InFlight {
     TokenTag tag;
     uint64_t done = 0;
+    uint64_t accepted = 0;  // flow mode: the cycle the token was taken
+    uint64_t freed = 0;     // flow mode: the cycle the slot's previous token left
   };
   void update_trace();
+  bool complete_now(uint64_t& at);  // flow_complete once it can act
+  bool accept_now(uint64_t& at);    // flow_accept once it can act
 
   std::string m_name;
   uint64_t m_min_latency = 0;
@@ -98,6 +116,7 @@ class PipelineUnit {
   uint64_t m_next_accept = 0;
   uint64_t m_busy_since = 0;
   uint64_t m_busy_total = 0;
+  uint64_t m_last_done = 0;  // flow mode: the cycle the last token left
   uint64_t m_tokens = 0;
   bool m_trace_live = true;
   UnitTraceState m_trace;
