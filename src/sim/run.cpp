@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -126,6 +127,12 @@ std::vector<OccupancySample> thin(std::vector<OccupancySample> samples) {
   const size_t n = samples.size(), m = kMaxOccupancySamples;
   for (size_t i = 0; i < m; ++i) out.push_back(samples[i * (n - 1) / (m - 1)]);
   return out;
+}
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 uint32_t longest_sequence(const RunOptions& o) {
@@ -360,7 +367,9 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   if (!o.trace.vcd.empty()) trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
 
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = process_cpu_seconds();
   sc_core::sc_start();
+  result.cpu_seconds = process_cpu_seconds() - cpu_start;
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!host.finished()) {

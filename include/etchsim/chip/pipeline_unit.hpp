@@ -40,6 +40,8 @@ class PipelineUnit {
   // A unit whose timing is the same for every token (depth: pipeline_depth(timing)); cheaper
   // per token than a TimingFn.
   PipelineUnit(std::string name, const arch::UnitTiming& timing, FireFn fire = {});
+  PipelineUnit(const PipelineUnit&) = delete;  // registers and m_slots point into it
+  PipelineUnit& operator=(const PipelineUnit&) = delete;
 
   void connect(PipelineRegister* in, PipelineRegister* out);
 
@@ -57,10 +59,10 @@ class PipelineUnit {
   // and the first cycle at which the unit can take the token written into its input register
   // with `ready_at` (kNever: the unit's own pending wake, its completion, comes first).
   uint64_t wake_after_output_taken(uint64_t cycle) const {
-    return m_count > 0 ? std::max(m_ring[m_head].done, cycle) : kNever;
+    return m_count > 0 ? std::max(m_slots[m_head].done, cycle) : kNever;
   }
   uint64_t wake_after_input_filled(uint64_t ready_at) const {
-    return m_count < m_ring.size() ? std::max(m_next_accept, ready_at) : kNever;
+    return m_count < m_depth ? std::max(m_next_accept, ready_at) : kNever;
   }
 
   // Flow evaluation (Pipeline's flow mode): the rules of step(), with the cycle of each change
@@ -74,14 +76,14 @@ class PipelineUnit {
     return m_count > 0 && !m_out->valid && complete_now(at);
   }
   bool flow_accept(uint64_t& at) {
-    return m_in->valid && m_count < m_ring.size() && accept_now(at);
+    return m_in->valid && m_count < m_depth && accept_now(at);
   }
 
   const std::string& name() const { return m_name; }
   // The smallest latency of any token: how soon a token taken now can be handed on.
   uint64_t min_latency() const { return m_min_latency; }
   bool busy() const { return m_count > 0; }
-  uint32_t capacity() const { return static_cast<uint32_t>(m_ring.size()); }
+  uint32_t capacity() const { return m_depth; }
   uint64_t busy_cycles(uint64_t now) const;  // cycles with a token inside, up to `now`
   uint64_t tokens() const { return m_tokens; }
   const UnitTraceState& trace_state() const { return m_trace; }
@@ -100,25 +102,31 @@ class PipelineUnit {
     uint64_t freed = 0;     // flow mode: the cycle the slot's previous token left
   };
   void update_trace();
+  void init_flags();
   bool complete_now(uint64_t& at);  // flow_complete once it can act
   bool accept_now(uint64_t& at);    // flow_accept once it can act
 
-  std::string m_name;
-  uint64_t m_min_latency = 0;
-  arch::UnitTiming m_fixed;  // used when m_timing is empty
-  TimingFn m_timing;
-  FireFn m_fire;
+  // The state every token touches first, together (every token visits every unit).
   PipelineRegister* m_in = nullptr;
   PipelineRegister* m_out = nullptr;
-  std::vector<InFlight> m_ring;  // m_count entries from m_head, oldest first
+  InFlight* m_slots = nullptr;  // m_ring's entries
+  uint32_t m_depth = 1;         // m_ring's size
   uint32_t m_head = 0;
-  uint32_t m_count = 0;
+  uint32_t m_count = 0;  // m_count entries from m_head, oldest first
+  bool m_has_timing = false;
+  bool m_has_fire = false;
+  bool m_trace_live = true;
   uint64_t m_next_accept = 0;
-  uint64_t m_busy_since = 0;
   uint64_t m_busy_total = 0;
   uint64_t m_last_done = 0;  // flow mode: the cycle the last token left
   uint64_t m_tokens = 0;
-  bool m_trace_live = true;
+  uint64_t m_busy_since = 0;
+  arch::UnitTiming m_fixed;  // used when m_timing is empty
+  TimingFn m_timing;
+  FireFn m_fire;
+  std::vector<InFlight> m_ring;
+  std::string m_name;
+  uint64_t m_min_latency = 0;
   UnitTraceState m_trace;
 };
 
