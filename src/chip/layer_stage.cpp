@@ -82,6 +82,8 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
       const uint32_t depth = std::max(pipeline_depth(base) + 1, arch::lora_extra_depth(ctx.config));
       m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
                                                        std::move(timing_fn), std::move(fire)));
+      // Timing runs: the fire only counts LoRA reads, nothing to count without an adapter.
+      if (!tokens->functional()) m_units.back()->gate_callbacks(&lora->any_bound(), base);
     } else {
       m_units.push_back(
           std::make_unique<PipelineUnit>(std::move(unit_name), base, std::move(fire)));

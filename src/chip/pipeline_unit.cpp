@@ -37,6 +37,11 @@ void PipelineUnit::init_flags() {
   m_has_fire = static_cast<bool>(m_fire);
 }
 
+void PipelineUnit::gate_callbacks(const bool* gate, const arch::UnitTiming& otherwise) {
+  m_gate = gate;
+  m_fixed = otherwise;
+}
+
 void PipelineUnit::connect(PipelineRegister* in, PipelineRegister* out) {
   m_in = in;
   m_out = out;
@@ -57,7 +62,8 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     const TokenTag tag = m_in->tag;
     m_in->valid = false;
     m_in->taken_at = cycle;
-    const arch::UnitTiming t = m_has_timing ? m_timing(tag) : m_fixed;
+    const bool callbacks = m_gate == nullptr || *m_gate;
+    const arch::UnitTiming t = m_has_timing && callbacks ? m_timing(tag) : m_fixed;
     if (t.latency == 0 || t.interval == 0) {
       throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
     }
@@ -68,7 +74,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     ++m_count;
     ++m_tokens;
     m_next_accept = cycle + t.interval;
-    if (m_has_fire) m_fire(tag);
+    if (m_has_fire && callbacks) m_fire(tag);
     changes |= kAccepted;
   }
   if (changes != 0 && m_trace_live) update_trace();
@@ -101,7 +107,8 @@ bool PipelineUnit::accept_now(uint64_t& at) {
   const TokenTag tag = m_in->tag;
   m_in->valid = false;
   m_in->taken_at = at;
-  const arch::UnitTiming t = m_has_timing ? m_timing(tag) : m_fixed;
+  const bool callbacks = m_gate == nullptr || *m_gate;
+  const arch::UnitTiming t = m_has_timing && callbacks ? m_timing(tag) : m_fixed;
   if (t.latency == 0 || t.interval == 0) {
     throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
   }
@@ -111,7 +118,7 @@ bool PipelineUnit::accept_now(uint64_t& at) {
   ++m_count;
   ++m_tokens;
   m_next_accept = at + t.interval;
-  if (m_has_fire) m_fire(tag);
+  if (m_has_fire && callbacks) m_fire(tag);
   return true;
 }
 

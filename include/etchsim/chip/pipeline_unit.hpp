@@ -44,6 +44,10 @@ class PipelineUnit {
   PipelineUnit& operator=(const PipelineUnit&) = delete;
 
   void connect(PipelineRegister* in, PipelineRegister* out);
+  // While *gate is false the unit takes `otherwise` as every token's timing and does not fire:
+  // for callbacks that cannot matter then (a LoRA path while no sequence has an adapter); it
+  // saves two calls per token.
+  void gate_callbacks(const bool* gate, const arch::UnitTiming& otherwise);
 
   // Results of one evaluation at a cycle, as bits.
   static constexpr uint8_t kCompleted = 1;  // a result moved into the output register
@@ -77,6 +81,16 @@ class PipelineUnit {
   }
   bool flow_accept(uint64_t& at) {
     return m_in->valid && m_count < m_depth && accept_now(at);
+  }
+  // Cache hints for flow mode: the state a visit reads, and the slot the next token takes.
+  void prefetch_state() const {
+    __builtin_prefetch(this);
+    __builtin_prefetch(reinterpret_cast<const char*>(this) + 64);
+  }
+  void prefetch_slot() const {
+    uint32_t tail = m_head + m_count;
+    if (tail >= m_depth) tail -= m_depth;
+    __builtin_prefetch(m_slots + tail);
   }
 
   const std::string& name() const { return m_name; }
@@ -115,6 +129,7 @@ class PipelineUnit {
   uint32_t m_count = 0;  // m_count entries from m_head, oldest first
   bool m_has_timing = false;
   bool m_has_fire = false;
+  const bool* m_gate = nullptr;  // gate_callbacks
   bool m_trace_live = true;
   uint64_t m_next_accept = 0;
   uint64_t m_busy_total = 0;
