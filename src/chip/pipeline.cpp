@@ -203,8 +203,7 @@ void Pipeline::flow(uint32_t from) {
     uint32_t again = n + 1;
     for (uint32_t i = from; i < n; ++i) {
       // The units live apart in memory and a token visits them in turn: fetch ahead.
-      if (i + 2 < n) m_units[i + 2]->prefetch_state();
-      if (i + 1 < n) m_units[i + 1]->prefetch_slot();
+      if (i + 2 < n) m_units[i + 2]->prefetch();
       PipelineUnit& unit = *m_units[i];
       // Usually one token passes: taken, then handed on (the order of the two attempts does not
       // change any cycle: each is computed from what it depends on).

@@ -14,8 +14,9 @@ uint32_t pipeline_depth(const arch::UnitTiming& timing) {
 PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, FireFn fire)
     : m_timing(std::move(timing)),
       m_fire(std::move(fire)),
-      m_ring(std::max<uint32_t>(depth, 1)),
+      m_ring(depth > kInlineSlots ? depth : 0),
       m_name(std::move(name)) {
+  m_depth = std::max<uint32_t>(depth, 1);
   m_min_latency = m_timing(TokenTag{}).latency;
   init_flags();
 }
@@ -23,16 +24,16 @@ PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, Fi
 PipelineUnit::PipelineUnit(std::string name, const arch::UnitTiming& timing, FireFn fire)
     : m_fixed(timing),
       m_fire(std::move(fire)),
-      m_ring(pipeline_depth(timing)),
+      m_ring(pipeline_depth(timing) > kInlineSlots ? pipeline_depth(timing) : 0),
       m_name(std::move(name)) {
+  m_depth = pipeline_depth(timing);
   m_min_latency = timing.latency;
   init_flags();
   // A zero latency or interval is refused when the first token arrives, as for a TimingFn.
 }
 
 void PipelineUnit::init_flags() {
-  m_slots = m_ring.data();
-  m_depth = static_cast<uint32_t>(m_ring.size());
+  m_slots = m_depth > kInlineSlots ? m_ring.data() : m_inline;
   m_has_timing = static_cast<bool>(m_timing);
   m_has_fire = static_cast<bool>(m_fire);
 }
@@ -52,14 +53,15 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
   if (m_count > 0 && !m_out->valid && m_slots[m_head].done <= cycle) {
     m_out->valid = true;
     m_out->ready_at = cycle + 1;
-    m_out->tag = m_slots[m_head].tag;
+    copy_tag(m_out->tag, m_slots[m_head].tag);
     if (++m_head == m_depth) m_head = 0;
     --m_count;
     if (m_count == 0) m_busy_total += cycle - m_busy_since;
     changes |= kCompleted;
   }
   if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept && m_count < m_depth) {
-    const TokenTag tag = m_in->tag;
+    TokenTag tag;
+    copy_tag(tag, m_in->tag);
     m_in->valid = false;
     m_in->taken_at = cycle;
     const bool callbacks = m_gate == nullptr || *m_gate;
@@ -81,45 +83,16 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
   return changes;
 }
 
-bool PipelineUnit::complete_now(uint64_t& at) {
-  InFlight& head = m_slots[m_head];
-  // The consumer is evaluated first within a cycle: it may empty the register in the very cycle
-  // this unit refills it.
-  at = std::max(head.done, m_out->taken_at);
-  m_out->valid = true;
-  m_out->ready_at = at + 1;
-  m_out->tag = head.tag;
-  // Busy cycles: the union of the tokens' [taken, left) intervals (both rise token by token).
-  m_busy_total += at - std::max(head.accepted, m_last_done);
-  m_last_done = at;
-  head.freed = at;
-  if (++m_head == m_depth) m_head = 0;
-  --m_count;
-  return true;
+arch::UnitTiming PipelineUnit::token_timing(const TokenTag& tag) const {
+  const arch::UnitTiming t = m_timing(tag);
+  check_timing(t);
+  return t;
 }
 
-bool PipelineUnit::accept_now(uint64_t& at) {
-  uint32_t tail = m_head + m_count;
-  if (tail >= m_depth) tail -= m_depth;
-  InFlight& slot = m_slots[tail];
-  // Within a cycle a unit completes before it accepts: a slot freed at c is usable at c.
-  at = std::max({m_in->ready_at, m_next_accept, slot.freed});
-  const TokenTag tag = m_in->tag;
-  m_in->valid = false;
-  m_in->taken_at = at;
-  const bool callbacks = m_gate == nullptr || *m_gate;
-  const arch::UnitTiming t = m_has_timing && callbacks ? m_timing(tag) : m_fixed;
+void PipelineUnit::check_timing(const arch::UnitTiming& t) const {
   if (t.latency == 0 || t.interval == 0) {
     throw std::logic_error("unit " + m_name + ": latency and interval must be >= 1 cycle");
   }
-  slot.tag = tag;
-  slot.done = at + t.latency;
-  slot.accepted = at;
-  ++m_count;
-  ++m_tokens;
-  m_next_accept = at + t.interval;
-  if (m_has_fire && callbacks) m_fire(tag);
-  return true;
 }
 
 uint64_t PipelineUnit::next_wake(uint64_t cycle) const {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -82,15 +83,10 @@ class PipelineUnit {
   bool flow_accept(uint64_t& at) {
     return m_in->valid && m_count < m_depth && accept_now(at);
   }
-  // Cache hints for flow mode: the state a visit reads, and the slot the next token takes.
-  void prefetch_state() const {
-    __builtin_prefetch(this);
-    __builtin_prefetch(reinterpret_cast<const char*>(this) + 64);
-  }
-  void prefetch_slot() const {
-    uint32_t tail = m_head + m_count;
-    if (tail >= m_depth) tail -= m_depth;
-    __builtin_prefetch(m_slots + tail);
+  // Cache hint for flow mode: the state a visit reads (the slots of a shallow unit are inside).
+  void prefetch() const {
+    const char* p = reinterpret_cast<const char*>(this);
+    for (size_t at = 0; at < kHotBytes; at += 64) __builtin_prefetch(p + at);
   }
 
   const std::string& name() const { return m_name; }
@@ -119,6 +115,8 @@ class PipelineUnit {
   void init_flags();
   bool complete_now(uint64_t& at);  // flow_complete once it can act
   bool accept_now(uint64_t& at);    // flow_accept once it can act
+  arch::UnitTiming token_timing(const TokenTag& tag) const;  // m_timing, checked
+  void check_timing(const arch::UnitTiming& t) const;        // throws for a zero cycle count
 
   // The state every token touches first, together (every token visits every unit).
   PipelineRegister* m_in = nullptr;
@@ -137,6 +135,11 @@ class PipelineUnit {
   uint64_t m_tokens = 0;
   uint64_t m_busy_since = 0;
   arch::UnitTiming m_fixed;  // used when m_timing is empty
+  // A unit's slots live inside it up to this depth (most units), so one visit's memory is one
+  // run of cache lines; deeper units use m_ring.
+  static constexpr uint32_t kInlineSlots = 3;
+  InFlight m_inline[kInlineSlots];
+  static constexpr size_t kHotBytes = 104 + kInlineSlots * sizeof(InFlight);
   TimingFn m_timing;
   FireFn m_fire;
   std::vector<InFlight> m_ring;
@@ -144,6 +147,58 @@ class PipelineUnit {
   uint64_t m_min_latency = 0;
   UnitTraceState m_trace;
 };
+
+// Tags are copied whole (16 bytes, padding included): a member-wise copy stores 13 bytes in two
+// overlapping moves, and the next unit's 16-byte load of them then waits for the stores to
+// retire instead of forwarding them (this alone cost about a third of flow mode's time).
+inline void copy_tag(TokenTag& to, const TokenTag& from) {
+  std::memcpy(static_cast<void*>(&to), &from, sizeof(TokenTag));
+}
+
+// Flow mode runs these once per unit and token: inline.
+inline bool PipelineUnit::complete_now(uint64_t& at) {
+  InFlight& head = m_slots[m_head];
+  // The consumer is evaluated first within a cycle: it may empty the register in the very cycle
+  // this unit refills it.
+  at = std::max(head.done, m_out->taken_at);
+  m_out->valid = true;
+  m_out->ready_at = at + 1;
+  copy_tag(m_out->tag, head.tag);
+  // Busy cycles: the union of the tokens' [taken, left) intervals (both rise token by token).
+  m_busy_total += at - std::max(head.accepted, m_last_done);
+  m_last_done = at;
+  head.freed = at;
+  if (++m_head == m_depth) m_head = 0;
+  --m_count;
+  return true;
+}
+
+inline bool PipelineUnit::accept_now(uint64_t& at) {
+  uint32_t tail = m_head + m_count;
+  if (tail >= m_depth) tail -= m_depth;
+  InFlight& slot = m_slots[tail];
+  // Within a cycle a unit completes before it accepts: a slot freed at c is usable at c.
+  at = std::max({m_in->ready_at, m_next_accept, slot.freed});
+  TokenTag tag;
+  copy_tag(tag, m_in->tag);
+  m_in->valid = false;
+  m_in->taken_at = at;
+  const bool callbacks = m_gate == nullptr || *m_gate;
+  arch::UnitTiming t = m_fixed;
+  if (m_has_timing && callbacks) {
+    t = token_timing(tag);
+  } else if (t.latency == 0 || t.interval == 0) {
+    check_timing(t);
+  }
+  copy_tag(slot.tag, tag);
+  slot.done = at + t.latency;
+  slot.accepted = at;
+  ++m_count;
+  ++m_tokens;
+  m_next_accept = at + t.interval;
+  if (m_has_fire && callbacks) m_fire(tag);
+  return true;
+}
 
 // ceil(latency / interval), at least 1: the tokens a unit with this timing holds at once.
 uint32_t pipeline_depth(const arch::UnitTiming& timing);
