@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace etchsim::chip {
@@ -99,20 +100,20 @@ void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos, uint64_t cyc
   m_rows_written += 2;
   m_rows_read += 2 * (uint64_t{pos} + 1);
   m_pending[layer].push_back(cycle);
-  ++m_pending_count;
+  m_next_pending = std::min(m_next_pending, cycle);
 }
 
 void KvSram::settle(uint64_t cycle) {
-  if (m_pending_count == 0) return;
+  if (cycle < m_next_pending) return;  // also when nothing is pending
   uint64_t rows = 0;
+  m_next_pending = UINT64_MAX;
   for (std::deque<uint64_t>& writes : m_pending) {
     while (!writes.empty() && writes.front() <= cycle) {
       writes.pop_front();
       ++rows;
     }
+    if (!writes.empty()) m_next_pending = std::min(m_next_pending, writes.front());
   }
-  if (rows == 0) return;
-  m_pending_count -= rows;
   // Occupancy only falls at close(), which is settled first: between two settles it rises, so
   // its peak over the interval is at the end.
   m_occupied += rows * 2 * m_row_bytes;

@@ -57,14 +57,14 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                                                        std::move(timing_fn), std::move(fire)));
     } else if (is_attention) {
       // The attention unit's timing grows with the token's position; each position's is
-      // computed once (every user passes through the same positions).
+      // computed once (every layer and user passes through the same positions).
+      ctx.attention_timing.resize(ctx.max_positions);
       auto timing_fn = [config = &ctx.config, shape = &ctx.shape, types = &ctx.types, info = &info,
-                        allow_float, known = std::vector<arch::UnitTiming>(ctx.max_positions)](
-                           const TokenTag& tag) mutable {
-        if (tag.pos < known.size() && known[tag.pos].latency != 0) return known[tag.pos];
+                        allow_float, known = &ctx.attention_timing](const TokenTag& tag) {
+        if (tag.pos < known->size() && (*known)[tag.pos].latency != 0) return (*known)[tag.pos];
         const arch::UnitTiming t =
             info->timing({*config, *shape, *types, uint64_t{tag.pos} + 1, allow_float});
-        if (tag.pos < known.size()) known[tag.pos] = t;
+        if (tag.pos < known->size()) (*known)[tag.pos] = t;
         return t;
       };
       const arch::UnitContext at_last{ctx.config, ctx.shape, ctx.types, ctx.max_positions,

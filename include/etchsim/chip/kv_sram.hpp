@@ -85,7 +85,7 @@ class KvSram : public sc_core::sc_module {
   // Per layer, the cycles of writes not settled yet: one layer's attention writes at rising
   // cycles, so each queue is in order.
   std::vector<std::deque<uint64_t>> m_pending;
-  uint64_t m_pending_count = 0;
+  uint64_t m_next_pending = UINT64_MAX;  // the earliest pending write's cycle
   uint64_t m_rows_written = 0;
   uint64_t m_rows_read = 0;
   uint64_t m_trace_occupied = 0;
