@@ -206,12 +206,10 @@ void Pipeline::flow(uint32_t from) {
       if (i + 2 < n) m_units[i + 2]->prefetch();
       PipelineUnit& unit = *m_units[i];
       // Usually one token passes: taken, then handed on (the order of the two attempts does not
-      // change any cycle: each is computed from what it depends on).
-      bool acted = true;
-      while (acted) {
-        acted = false;
+      // change any cycle: each is computed from what it depends on). After a hand-on the output
+      // register is full, so only a token waiting at the input can still make a difference.
+      while (true) {
         if (unit.flow_accept(m_firing_cycle)) {
-          acted = true;
           if (i == 0) {
             if (m_input_free) m_input_free(m_firing_cycle);
           } else if (m_units[i - 1]->busy()) {
@@ -219,14 +217,13 @@ void Pipeline::flow(uint32_t from) {
           }
         }
         uint64_t at = 0;
-        if (unit.flow_complete(at)) {
-          acted = true;
-          const uint32_t from_stage = m_stage_of[i], to_stage = m_stage_of[i + 1];
-          if (from_stage != to_stage) {
-            stage_token_leaves(from_stage, at);
-            stage_token_enters(to_stage, at);
-          }
+        if (!unit.flow_complete(at)) break;
+        const uint32_t from_stage = m_stage_of[i], to_stage = m_stage_of[i + 1];
+        if (from_stage != to_stage) {
+          stage_token_leaves(from_stage, at);
+          stage_token_enters(to_stage, at);
         }
+        if (!unit.input_waiting()) break;
       }
     }
     if (flow_sink() && m_units.back()->busy()) again = std::min(again, n - 1);

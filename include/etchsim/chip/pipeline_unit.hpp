@@ -93,6 +93,7 @@ class PipelineUnit {
   // The smallest latency of any token: how soon a token taken now can be handed on.
   uint64_t min_latency() const { return m_min_latency; }
   bool busy() const { return m_count > 0; }
+  bool input_waiting() const { return m_in->valid; }  // a token waits in the input register
   uint32_t capacity() const { return m_depth; }
   uint64_t busy_cycles(uint64_t now) const;  // cycles with a token inside, up to `now`
   uint64_t tokens() const { return m_tokens; }
