@@ -33,6 +33,9 @@ void Pipeline::finish(SinkFn sink, InputFreeFn input_free) {
   m_due.assign(m_units.size() + 1, kNever);
   m_last_step.assign(m_units.size() + 1, kNever);
   m_stage_enter.assign(stage_count(), {});
+  m_hot_bytes.clear();
+  for (const PipelineUnit* unit : m_units)
+    m_hot_bytes.push_back(static_cast<uint32_t>(unit->hot_bytes()));
   m_stage_last_leave.assign(stage_count(), 0);
   m_sink = std::move(sink);
   m_input_free = std::move(input_free);
@@ -203,7 +206,10 @@ void Pipeline::flow(uint32_t from) {
     uint32_t again = n + 1;
     for (uint32_t i = from; i < n; ++i) {
       // The units live apart in memory and a token visits them in turn: fetch ahead.
-      if (i + 2 < n) m_units[i + 2]->prefetch();
+      if (i + 2 < n) {
+        const char* next = reinterpret_cast<const char*>(m_units[i + 2]);
+        for (uint32_t at = 0; at < m_hot_bytes[i + 2]; at += 64) __builtin_prefetch(next + at);
+      }
       PipelineUnit& unit = *m_units[i];
       // Usually one token passes: taken, then handed on (the order of the two attempts does not
       // change any cycle: each is computed from what it depends on). After a hand-on the output

@@ -116,6 +116,7 @@ class Pipeline {
   // which accounts for everything that happened up to then.
   std::vector<uint64_t> m_due;
   std::vector<uint64_t> m_last_step;  // per unit and sink: last cycle evaluated by the calendar
+  std::vector<uint32_t> m_hot_bytes;  // per unit: PipelineUnit::hot_bytes() (flow's prefetch)
   // Flow mode: per stage, the cycles its tokens entered (oldest first) and the last leave; busy
   // cycles are the union of the tokens' [enter, leave) intervals.
   std::vector<std::deque<uint64_t>> m_stage_enter;

@@ -83,10 +83,12 @@ class PipelineUnit {
   bool flow_accept(uint64_t& at) {
     return m_in->valid && m_count < m_depth && accept_now(at);
   }
-  // Cache hint for flow mode: the state a visit reads (the slots of a shallow unit are inside).
-  void prefetch() const {
-    const char* p = reinterpret_cast<const char*>(this);
-    for (size_t at = 0; at < kHotBytes; at += 64) __builtin_prefetch(p + at);
+  // Flow mode's cache hint: the bytes from the unit's address a visit reads (its state, and its
+  // slots when they are inside).
+  size_t hot_bytes() const {
+    const auto state = static_cast<size_t>(reinterpret_cast<const char*>(m_inline) -
+                                           reinterpret_cast<const char*>(this));
+    return state + (m_depth <= kInlineSlots ? m_depth * sizeof(InFlight) : 0);
   }
 
   const std::string& name() const { return m_name; }
@@ -138,9 +140,8 @@ class PipelineUnit {
   arch::UnitTiming m_fixed;  // used when m_timing is empty
   // A unit's slots live inside it up to this depth (most units), so one visit's memory is one
   // run of cache lines; deeper units use m_ring.
-  static constexpr uint32_t kInlineSlots = 3;
+  static constexpr uint32_t kInlineSlots = 8;
   InFlight m_inline[kInlineSlots];
-  static constexpr size_t kHotBytes = 104 + kInlineSlots * sizeof(InFlight);
   TimingFn m_timing;
   FireFn m_fire;
   std::vector<InFlight> m_ring;
