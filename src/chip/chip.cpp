@@ -20,9 +20,8 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
                                     params.datapath != nullptr)),
       m_lora(std::make_unique<LoraSram>("lora_sram", params.config, params.shape)),
       m_tokens(params.datapath),
-      m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,     *m_kv,
-            *m_lora,         m_tokens,       m_pipeline,     m_params.timing_overrides,
-            {}} {
+      m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,      *m_kv,
+            *m_lora,         m_tokens,       m_pipeline,     m_params.timing_overrides, {}} {
   if (m_period == sc_core::SC_ZERO_TIME) throw std::invalid_argument("chip: zero clock period");
   const arch::HostConfig& host = m_params.config.host;
   const arch::UnitTiming in = arch::host_in_timing(host);

@@ -25,7 +25,8 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
     TokenStore* tokens = &ctx.tokens;
     const Pipeline* pipeline = &ctx.pipeline;  // the cycle of a KV write: the accept's
     if (tokens->functional()) {
-      fire = [kv, lora, has_lora, tokens, unit, layer, is_attention, pipeline](const TokenTag& tag) {
+      fire = [kv, lora, has_lora, tokens, unit, layer, is_attention,
+              pipeline](const TokenTag& tag) {
         if (is_attention) kv->write_rows(tag.seq, layer, tag.pos, pipeline->firing_cycle());
         if (has_lora) lora->count(tag.seq, layer, unit);
         tokens->datapath().run(unit, layer, tokens->state(tag.slot), kv->cache(tag.seq, layer));

@@ -64,7 +64,8 @@ void Pipeline::stage_token_leaves(uint32_t stage, uint64_t cycle) {
 uint64_t Pipeline::stage_busy_cycles(uint32_t stage, uint64_t now) const {
   if (m_mode == Mode::Flow) {
     const std::deque<uint64_t>& inside = m_stage_enter[stage];
-    const uint64_t since = inside.empty() ? now : std::max(inside.front(), m_stage_last_leave[stage]);
+    const uint64_t since =
+        inside.empty() ? now : std::max(inside.front(), m_stage_last_leave[stage]);
     return m_stage_busy_total[stage] + (now > since ? now - since : 0);
   }
   return m_stage_busy_total[stage] +

@@ -58,9 +58,7 @@ class Pipeline {
   const PipelineRegister& input() const { return m_regs.front(); }
   // The cycle from which the input register is empty; kNever while it holds a token (in flow
   // mode: a token whose taking is not decided yet).
-  uint64_t input_free_at() const {
-    return m_regs.front().valid ? kNever : m_regs.front().taken_at;
-  }
+  uint64_t input_free_at() const { return m_regs.front().valid ? kNever : m_regs.front().taken_at; }
   // Tokens inside the pipeline (registers and units); in flow mode, tokens the sink has not
   // taken yet (those it took ahead of SystemC time are the chip's to count).
   uint64_t tokens_inside() const { return m_inside; }

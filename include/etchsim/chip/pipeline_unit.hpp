@@ -77,12 +77,8 @@ class PipelineUnit {
   // cycle the consumer emptied the output register). Each returns false when it cannot act
   // before a neighbour does; otherwise `at` holds the cycle (flow_accept sets it before the unit
   // fires, so a fire callback can read it).
-  bool flow_complete(uint64_t& at) {
-    return m_count > 0 && !m_out->valid && complete_now(at);
-  }
-  bool flow_accept(uint64_t& at) {
-    return m_in->valid && m_count < m_depth && accept_now(at);
-  }
+  bool flow_complete(uint64_t& at) { return m_count > 0 && !m_out->valid && complete_now(at); }
+  bool flow_accept(uint64_t& at) { return m_in->valid && m_count < m_depth && accept_now(at); }
   // Flow mode's cache hint: the bytes from the unit's address a visit reads (its state, and its
   // slots when they are inside).
   size_t hot_bytes() const {
@@ -116,8 +112,8 @@ class PipelineUnit {
   };
   void update_trace();
   void init_flags();
-  bool complete_now(uint64_t& at);  // flow_complete once it can act
-  bool accept_now(uint64_t& at);    // flow_accept once it can act
+  bool complete_now(uint64_t& at);                           // flow_complete once it can act
+  bool accept_now(uint64_t& at);                             // flow_accept once it can act
   arch::UnitTiming token_timing(const TokenTag& tag) const;  // m_timing, checked
   void check_timing(const arch::UnitTiming& t) const;        // throws for a zero cycle count
 
