@@ -5,6 +5,13 @@
 
 namespace etchsim::chip {
 
+void Pipeline::CycleFifo::grow() {
+  std::vector<uint64_t> bigger(m_buf.empty() ? 16 : 2 * m_buf.size());
+  for (size_t i = 0; i < m_size; ++i) bigger[i] = m_buf[(m_head + i) & (m_buf.size() - 1)];
+  m_buf = std::move(bigger);
+  m_head = 0;
+}
+
 void Pipeline::set_mode(Mode mode) {
   if (m_inside != 0 || (!m_units.empty() && m_units.front()->tokens() != 0)) {
     throw std::logic_error("Pipeline::set_mode after the first token");
@@ -43,7 +50,7 @@ void Pipeline::finish(SinkFn sink, InputFreeFn input_free) {
 
 void Pipeline::stage_token_enters(uint32_t stage, uint64_t cycle) {
   if (m_mode == Mode::Flow) {
-    m_stage_enter[stage].push_back(cycle);
+    m_stage_enter[stage].push(cycle);
     return;
   }
   if (m_stage_tokens[stage]++ == 0) m_stage_busy_since[stage] = cycle;
@@ -53,7 +60,7 @@ void Pipeline::stage_token_leaves(uint32_t stage, uint64_t cycle) {
   if (m_mode == Mode::Flow) {
     // Tokens leave a stage in the order they entered, at rising cycles.
     const uint64_t entered = m_stage_enter[stage].front();
-    m_stage_enter[stage].pop_front();
+    m_stage_enter[stage].pop();
     m_stage_busy_total[stage] += cycle - std::max(entered, m_stage_last_leave[stage]);
     m_stage_last_leave[stage] = cycle;
     return;
@@ -63,7 +70,7 @@ void Pipeline::stage_token_leaves(uint32_t stage, uint64_t cycle) {
 
 uint64_t Pipeline::stage_busy_cycles(uint32_t stage, uint64_t now) const {
   if (m_mode == Mode::Flow) {
-    const std::deque<uint64_t>& inside = m_stage_enter[stage];
+    const CycleFifo& inside = m_stage_enter[stage];
     const uint64_t since =
         inside.empty() ? now : std::max(inside.front(), m_stage_last_leave[stage]);
     return m_stage_busy_total[stage] + (now > since ? now - since : 0);

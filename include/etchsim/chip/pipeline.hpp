@@ -19,7 +19,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -117,7 +116,26 @@ class Pipeline {
   std::vector<uint32_t> m_hot_bytes;  // per unit: PipelineUnit::hot_bytes() (flow's prefetch)
   // Flow mode: per stage, the cycles its tokens entered (oldest first) and the last leave; busy
   // cycles are the union of the tokens' [enter, leave) intervals.
-  std::vector<std::deque<uint64_t>> m_stage_enter;
+  class CycleFifo {
+   public:
+    bool empty() const { return m_size == 0; }
+    uint64_t front() const { return m_buf[m_head]; }
+    void push(uint64_t cycle) {
+      if (m_size == m_buf.size()) grow();
+      m_buf[(m_head + m_size++) & (m_buf.size() - 1)] = cycle;
+    }
+    void pop() {
+      m_head = (m_head + 1) & (m_buf.size() - 1);
+      --m_size;
+    }
+
+   private:
+    void grow();
+    std::vector<uint64_t> m_buf;  // a power of two long
+    size_t m_head = 0;
+    size_t m_size = 0;
+  };
+  std::vector<CycleFifo> m_stage_enter;
   std::vector<uint64_t> m_stage_last_leave;
   bool m_sink_blocked = false;  // flow mode: the sink refused; it retries from m_sink_retry
   uint64_t m_sink_retry = 0;
