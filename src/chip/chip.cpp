@@ -15,13 +15,13 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
       host_socket("host_socket"),
       m_params(params),
       m_period(params.clock_period),
-      m_pipeline(!params.lockstep),
+      m_pipeline(params.lockstep ? Pipeline::Mode::Lockstep : Pipeline::Mode::Flow),
       m_kv(std::make_unique<KvSram>("kv_sram", params.config.kv_sram, params.shape,
                                     params.datapath != nullptr)),
       m_lora(std::make_unique<LoraSram>("lora_sram", params.config, params.shape)),
       m_tokens(params.datapath),
-      m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,     *m_kv,
-            *m_lora,         m_tokens,       m_pipeline,     m_params.timing_overrides} {
+      m_ctx{m_params.config, m_params.shape, m_params.types, params.max_positions,      *m_kv,
+            *m_lora,         m_tokens,       m_pipeline,     m_params.timing_overrides, {}} {
   if (m_period == sc_core::SC_ZERO_TIME) throw std::invalid_argument("chip: zero clock period");
   m_params.types.check_layer_count(m_params.shape.n_layer);
   const arch::HostConfig& host = m_params.config.host;
@@ -40,7 +40,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
                                               [out](const TokenTag&) { return out; });
   m_pipeline.add(m_host_out.get(), head_stage + 1);
   m_pipeline.finish([this](const TokenTag& tag, uint64_t c) { return sink(tag, c); },
-                    [this](uint64_t) { m_input_free_event.notify(sc_core::SC_ZERO_TIME); });
+                    [this](uint64_t at) { notify_at(m_input_free_event, at); });
 
   // The token-out FIFO holds every token the pipeline can hold at once, so a host that writes
   // before it reads can never deadlock the chip.
@@ -61,15 +61,22 @@ uint64_t Chip::cycle() const { return sc_core::sc_time_stamp().value() / m_perio
 void Chip::evaluate(uint64_t c) {
   if (m_evaluated == c) return;
   m_evaluated = c;
-  if (m_params.lockstep) {
+  // Flow mode computed every change up to the host's next action already.
+  if (m_pipeline.mode() == Pipeline::Mode::Lockstep) {
     m_pipeline.step_lockstep(c);
-  } else {
+  } else if (m_pipeline.mode() == Pipeline::Mode::Calendar) {
     m_pipeline.step_scheduled(c);
   }
+  m_kv->settle(c);
+}
+
+void Chip::notify_at(sc_core::sc_event& event, uint64_t at) {
+  const uint64_t now = cycle();
+  event.notify(at > now ? m_period * static_cast<double>(at - now) : sc_core::SC_ZERO_TIME);
 }
 
 void Chip::arm_wake(uint64_t c) {
-  if (m_params.lockstep) return;
+  if (m_pipeline.mode() != Pipeline::Mode::Calendar) return;
   uint64_t wake = m_pipeline.next_wake();
   if (m_tracing) {
     if (m_trace_from > c) wake = std::min(wake, m_trace_from);
@@ -88,8 +95,6 @@ void Chip::clock_process() {
   if (m_params.lockstep) {
     next_trigger(m_period);
   } else {
-    // Traces record values at SystemC time, so a traced run never runs ahead.
-    if (!m_tracing) run_ahead(c);
     arm_wake(c);
     next_trigger(m_wake_event);
   }
@@ -119,8 +124,7 @@ bool Chip::sink(const TokenTag& tag, uint64_t at) {
     m_trace_tokens_out = m_tokens_out;
     if (tag.emit) m_trace_last_token = token;
   }
-  const uint64_t now = cycle();
-  m_token_event.notify(at > now ? m_period * static_cast<double>(at - now) : sc_core::SC_ZERO_TIME);
+  notify_at(m_token_event, at);
   return true;
 }
 
@@ -136,13 +140,6 @@ bool Chip::sequence_busy(uint32_t seq, uint64_t c) const {
     if (m_fifo[i].entry.seq == seq) return true;
   }
   return false;
-}
-
-void Chip::run_ahead(uint64_t c) {
-  // No host read can matter to the sink while the FIFO has room for every token inside.
-  const bool sink_takes_all = m_fifo.size() + m_pipeline.tokens_inside() < m_fifo_depth;
-  m_pipeline.run_ahead(c, arch::embedding_transfer_cycles(m_params.shape, m_params.config.host),
-                       sink_takes_all);
 }
 
 void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -215,7 +212,7 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
     case a::kStatus:
       value =
           (m_started ? a::kStatusStarted : 0) |
-          (m_pipeline.input().valid ? 0 : a::kStatusInputFree) |
+          (m_pipeline.input_free_at() <= c ? a::kStatusInputFree : 0) |
           (visible_entries(c) > 0 ? a::kStatusTokenReady : 0) |
           (m_pipeline.tokens_inside() == 0 && visible_entries(c) == m_fifo.size() ? a::kStatusIdle
                                                                                   : 0);
@@ -378,7 +375,7 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
     return tlm::TLM_GENERIC_ERROR_RESPONSE;
   }
   // Backpressure: the write completes when the input register is free.
-  while (m_pipeline.input().valid) {
+  while (m_pipeline.input_free_at() > cycle()) {
     wait(m_input_free_event);
     evaluate(cycle());
   }
@@ -471,6 +468,8 @@ std::vector<std::pair<std::string, std::vector<Chip::TracedSignal>>> Chip::trace
   for (const auto& unit : m_head->units()) add_unit(head, m_head->name(), *unit);
   groups.emplace_back("lm_head", std::move(head));
 
+  // Traces record values at SystemC time: the units step with the clock (skip: at due cycles).
+  if (m_pipeline.mode() == Pipeline::Mode::Flow) m_pipeline.set_mode(Pipeline::Mode::Calendar);
   m_tracing = true;
   m_trace_from = selection.cycle_from;
   m_trace_to = selection.cycle_to;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace etchsim::chip {
@@ -26,7 +27,8 @@ KvSram::KvSram(sc_core::sc_module_name name, const arch::KvSramConfig& config,
       m_hold_values(hold_values),
       m_row_bits(arch::kv_row_geometry(shape.n_head_kv, shape.head_dim(), config).row_bits),
       m_row_bytes(arch::ceil_div(m_row_bits, 8)),
-      m_capacity(static_cast<uint64_t>(config.capacity_mib * 1024.0 * 1024.0)) {}
+      m_capacity(static_cast<uint64_t>(config.capacity_mib * 1024.0 * 1024.0)),
+      m_pending(shape.n_layer) {}
 
 KvSram::Sequence& KvSram::sequence(uint32_t seq) {
   if (!is_open(seq)) throw std::logic_error(fmt::format("KV SRAM: sequence {} is not open", seq));
@@ -86,7 +88,7 @@ bool KvSram::close(uint32_t seq) {
   return true;
 }
 
-void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos) {
+void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos, uint64_t cycle) {
   Sequence& s = sequence(seq);
   if (pos >= s.positions || layer >= m_shape.n_layer) {
     throw std::logic_error(
@@ -97,7 +99,24 @@ void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos) {
   ++s.written_rows;
   m_rows_written += 2;
   m_rows_read += 2 * (uint64_t{pos} + 1);
-  m_occupied += 2 * m_row_bytes;
+  m_pending[layer].push_back(cycle);
+  m_next_pending = std::min(m_next_pending, cycle);
+}
+
+void KvSram::settle(uint64_t cycle) {
+  if (cycle < m_next_pending) return;  // also when nothing is pending
+  uint64_t rows = 0;
+  m_next_pending = UINT64_MAX;
+  for (std::deque<uint64_t>& writes : m_pending) {
+    while (!writes.empty() && writes.front() <= cycle) {
+      writes.pop_front();
+      ++rows;
+    }
+    if (!writes.empty()) m_next_pending = std::min(m_next_pending, writes.front());
+  }
+  // Occupancy only falls at close(), which is settled first: between two settles it rises, so
+  // its peak over the interval is at the end.
+  m_occupied += rows * 2 * m_row_bytes;
   if (m_occupied > m_peak) m_peak = m_occupied;
   if (m_trace_live) m_trace_occupied = m_occupied;
 }

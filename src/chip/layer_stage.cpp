@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "etchsim/arch/lora_timing.hpp"
 #include "etchsim/arch/unit_registry.hpp"
@@ -24,14 +25,18 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
     KvSram* kv = &ctx.kv;
     LoraSram* lora = &ctx.lora;
     TokenStore* tokens = &ctx.tokens;
+    const Pipeline* pipeline = &ctx.pipeline;  // the cycle of a KV write: the accept's
     if (tokens->functional()) {
-      fire = [kv, lora, has_lora, tokens, unit, layer, is_attention](const TokenTag& tag) {
-        if (is_attention) kv->write_rows(tag.seq, layer, tag.pos);
+      fire = [kv, lora, has_lora, tokens, unit, layer, is_attention,
+              pipeline](const TokenTag& tag) {
+        if (is_attention) kv->write_rows(tag.seq, layer, tag.pos, pipeline->firing_cycle());
         if (has_lora) lora->count(tag.seq, layer, unit);
         tokens->datapath().run(unit, layer, tokens->state(tag.slot), kv->cache(tag.seq, layer));
       };
     } else if (is_attention) {
-      fire = [kv, layer](const TokenTag& tag) { kv->write_rows(tag.seq, layer, tag.pos); };
+      fire = [kv, layer, pipeline](const TokenTag& tag) {
+        kv->write_rows(tag.seq, layer, tag.pos, pipeline->firing_cycle());
+      };
     } else if (has_lora) {
       fire = [lora, unit, layer](const TokenTag& tag) { lora->count(tag.seq, layer, unit); };
     }
@@ -54,10 +59,17 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
                                                        pipeline_depth(source->nominal()),
                                                        std::move(timing_fn), std::move(fire)));
     } else if (is_attention) {
-      // The attention unit's timing grows with the token's position.
+      // The attention unit's timing grows with the token's position; each position's is
+      // computed once (every layer and user passes through the same positions; attention's
+      // timing does not depend on the layer's weight types).
+      ctx.attention_timing.resize(ctx.max_positions);
       auto timing_fn = [config = &ctx.config, shape = &ctx.shape, types = &types, info = &info,
-                        allow_float](const TokenTag& tag) {
-        return info->timing({*config, *shape, *types, uint64_t{tag.pos} + 1, allow_float});
+                        allow_float, known = &ctx.attention_timing](const TokenTag& tag) {
+        if (tag.pos < known->size() && (*known)[tag.pos].latency != 0) return (*known)[tag.pos];
+        const arch::UnitTiming t =
+            info->timing({*config, *shape, *types, uint64_t{tag.pos} + 1, allow_float});
+        if (tag.pos < known->size()) (*known)[tag.pos] = t;
+        return t;
       };
       const arch::UnitContext at_last{ctx.config, ctx.shape, types, ctx.max_positions, allow_float};
       const uint32_t depth = std::max(pipeline_depth(base), pipeline_depth(info.timing(at_last)));
@@ -73,6 +85,8 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
       const uint32_t depth = std::max(pipeline_depth(base) + 1, arch::lora_extra_depth(ctx.config));
       m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
                                                        std::move(timing_fn), std::move(fire)));
+      // Timing runs: the fire only counts LoRA reads, nothing to count without an adapter.
+      if (!tokens->functional()) m_units.back()->gate_callbacks(&lora->any_bound(), base);
     } else {
       m_units.push_back(
           std::make_unique<PipelineUnit>(std::move(unit_name), base, std::move(fire)));

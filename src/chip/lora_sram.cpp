@@ -155,7 +155,10 @@ bool LoraSram::bind(uint32_t seq, uint32_t slot) {
   unbind(seq);
   if (seq >= m_bound.size()) m_bound.resize(seq + 1, kNone);
   m_bound[seq] = slot;
-  if (slot != kNone) ++m_slots[slot]->bound;
+  if (slot != kNone) {
+    ++m_slots[slot]->bound;
+    m_any_bound = ++m_bound_count > 0;
+  }
   return true;
 }
 
@@ -163,6 +166,7 @@ void LoraSram::unbind(uint32_t seq) {
   if (seq >= m_bound.size() || m_bound[seq] == kNone) return;
   --m_slots[m_bound[seq]]->bound;
   m_bound[seq] = kNone;
+  m_any_bound = --m_bound_count > 0;
 }
 
 const LoraSram::Slot* LoraSram::bound_slot(uint32_t seq) const {

@@ -1,8 +1,23 @@
 #include "etchsim/chip/pipeline.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace etchsim::chip {
+
+void Pipeline::CycleFifo::grow() {
+  std::vector<uint64_t> bigger(m_buf.empty() ? 16 : 2 * m_buf.size());
+  for (size_t i = 0; i < m_size; ++i) bigger[i] = m_buf[(m_head + i) & (m_buf.size() - 1)];
+  m_buf = std::move(bigger);
+  m_head = 0;
+}
+
+void Pipeline::set_mode(Mode mode) {
+  if (m_inside != 0 || (!m_units.empty() && m_units.front()->tokens() != 0)) {
+    throw std::logic_error("Pipeline::set_mode after the first token");
+  }
+  m_mode = mode;
+}
 
 void Pipeline::add(PipelineUnit* unit, uint32_t stage) {
   if (!m_regs.empty()) throw std::logic_error("Pipeline::add after finish");
@@ -24,23 +39,42 @@ void Pipeline::finish(SinkFn sink, InputFreeFn input_free) {
   m_stage_busy_total.assign(stage_count(), 0);
   m_due.assign(m_units.size() + 1, kNever);
   m_last_step.assign(m_units.size() + 1, kNever);
-  m_reach.assign(m_units.size() + 1, 0);
-  for (size_t i = 0; i < m_units.size(); ++i) {
-    m_reach[i + 1] = m_reach[i] + m_units[i]->min_latency() + 1;
-  }
+  m_stage_enter.assign(stage_count(), {});
+  m_hot_bytes.clear();
+  for (const PipelineUnit* unit : m_units)
+    m_hot_bytes.push_back(static_cast<uint32_t>(unit->hot_bytes()));
+  m_stage_last_leave.assign(stage_count(), 0);
   m_sink = std::move(sink);
   m_input_free = std::move(input_free);
 }
 
 void Pipeline::stage_token_enters(uint32_t stage, uint64_t cycle) {
+  if (m_mode == Mode::Flow) {
+    m_stage_enter[stage].push(cycle);
+    return;
+  }
   if (m_stage_tokens[stage]++ == 0) m_stage_busy_since[stage] = cycle;
 }
 
 void Pipeline::stage_token_leaves(uint32_t stage, uint64_t cycle) {
+  if (m_mode == Mode::Flow) {
+    // Tokens leave a stage in the order they entered, at rising cycles.
+    const uint64_t entered = m_stage_enter[stage].front();
+    m_stage_enter[stage].pop();
+    m_stage_busy_total[stage] += cycle - std::max(entered, m_stage_last_leave[stage]);
+    m_stage_last_leave[stage] = cycle;
+    return;
+  }
   if (--m_stage_tokens[stage] == 0) m_stage_busy_total[stage] += cycle - m_stage_busy_since[stage];
 }
 
 uint64_t Pipeline::stage_busy_cycles(uint32_t stage, uint64_t now) const {
+  if (m_mode == Mode::Flow) {
+    const CycleFifo& inside = m_stage_enter[stage];
+    const uint64_t since =
+        inside.empty() ? now : std::max(inside.front(), m_stage_last_leave[stage]);
+    return m_stage_busy_total[stage] + (now > since ? now - since : 0);
+  }
   return m_stage_busy_total[stage] +
          (m_stage_tokens[stage] > 0 ? now - m_stage_busy_since[stage] : 0);
 }
@@ -54,15 +88,27 @@ void Pipeline::write_input(const TokenTag& tag, uint64_t cycle, uint64_t delay) 
   in.tag = tag;
   ++m_inside;
   stage_token_enters(0, cycle);
+  if (m_mode == Mode::Flow) {
+    flow(0);
+    return;
+  }
   schedule(0, m_units.front()->wake_after_input_filled(in.ready_at));
 }
 
 void Pipeline::take_output_again(uint64_t cycle) {
+  if (m_mode == Mode::Flow) {
+    // Only a refused token waits for a read; otherwise the sink already took everything.
+    if (!m_sink_blocked) return;
+    m_sink_blocked = false;
+    m_sink_retry = cycle;
+    flow(static_cast<uint32_t>(m_units.size()));
+    return;
+  }
   schedule(static_cast<uint32_t>(m_units.size()), cycle);
 }
 
 void Pipeline::schedule(uint32_t index, uint64_t cycle) {
-  if (!m_use_calendar || cycle >= m_due[index]) return;  // also drops kNever
+  if (m_mode != Mode::Calendar || cycle >= m_due[index]) return;  // also drops kNever
   m_due[index] = cycle;
   m_calendar.push({cycle, index});
 }
@@ -93,6 +139,7 @@ void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
     return;
   }
   PipelineUnit& unit = *m_units[index];
+  m_firing_cycle = cycle;
   const uint8_t changes = unit.step(cycle);
   if (changes & PipelineUnit::kCompleted) {
     const uint32_t from = m_stage_of[index], to = m_stage_of[index + 1];
@@ -140,23 +187,61 @@ void Pipeline::step_scheduled(uint64_t cycle) {
   }
 }
 
-void Pipeline::run_ahead(uint64_t now, uint64_t input_delay, bool sink_takes_all) {
+bool Pipeline::flow_sink() {
+  PipelineRegister& out = m_regs.back();
+  if (!out.valid || m_sink_blocked) return false;
+  // A token the sink refused waits for the host's next read (take_output_again).
+  const uint64_t at = std::max(out.ready_at, m_sink_retry);
+  if (!m_sink(out.tag, at)) {
+    m_sink_blocked = true;
+    return false;
+  }
+  m_sink_retry = 0;
+  out.valid = false;
+  out.taken_at = at;
+  --m_inside;
+  stage_token_leaves(m_stage_of.back(), at);
+  return true;
+}
+
+// Each pass visits units first to last; a unit acts until it cannot (its input register holds
+// one token and its output register one, so that is soon). A unit that takes a token empties its
+// input register, which lets its producer, visited earlier in the pass, hand on a token it holds:
+// the next pass starts there.
+void Pipeline::flow(uint32_t from) {
   const auto n = static_cast<uint32_t>(m_units.size());
-  while (!m_calendar.empty()) {
-    const Wake wake = m_calendar.top();
-    if (m_due[wake.index] != wake.cycle) {  // superseded by an earlier wake
-      m_calendar.pop();
-      continue;
+  while (from <= n) {
+    uint32_t again = n + 1;
+    for (uint32_t i = from; i < n; ++i) {
+      // The units live apart in memory and a token visits them in turn: fetch ahead.
+      if (i + 2 < n) {
+        const char* next = reinterpret_cast<const char*>(m_units[i + 2]);
+        for (uint32_t at = 0; at < m_hot_bytes[i + 2]; at += 64) __builtin_prefetch(next + at);
+      }
+      PipelineUnit& unit = *m_units[i];
+      // Usually one token passes: taken, then handed on (the order of the two attempts does not
+      // change any cycle: each is computed from what it depends on). After a hand-on the output
+      // register is full, so only a token waiting at the input can still make a difference.
+      while (true) {
+        if (unit.flow_accept(m_firing_cycle)) {
+          if (i == 0) {
+            if (m_input_free) m_input_free(m_firing_cycle);
+          } else if (m_units[i - 1]->busy()) {
+            again = std::min(again, i - 1);  // it may hand on into the emptied register
+          }
+        }
+        uint64_t at = 0;
+        if (!unit.flow_complete(at)) break;
+        const uint32_t from_stage = m_stage_of[i], to_stage = m_stage_of[i + 1];
+        if (from_stage != to_stage) {
+          stage_token_leaves(from_stage, at);
+          stage_token_enters(to_stage, at);
+        }
+        if (!unit.input_waiting()) break;
+      }
     }
-    if (wake.index == 0 || (wake.index == n && !sink_takes_all) ||
-        wake.cycle >= now + input_delay + m_reach[wake.index]) {
-      return;
-    }
-    m_calendar.pop();
-    m_due[wake.index] = kNever;
-    if (m_last_step[wake.index] == wake.cycle) continue;
-    m_last_step[wake.index] = wake.cycle;
-    evaluate(wake.index, wake.cycle, true);
+    if (flow_sink() && m_units.back()->busy()) again = std::min(again, n - 1);
+    from = again;
   }
 }
 

@@ -100,10 +100,9 @@ void Host::receive() {
   transport(tlm::TLM_READ_COMMAND, address::kTokenFifo, reinterpret_cast<unsigned char*>(&entry),
             sizeof entry);
   --m_outstanding;
-  const auto it = m_seq_user.find(entry.seq);
-  if (it == m_seq_user.end())
+  if (entry.seq >= m_seq_user.size() || m_seq_user[entry.seq] == kNoUser)
     throw TransportError(fmt::format("token for unknown sequence {}", entry.seq));
-  const uint32_t user_index = it->second;
+  const uint32_t user_index = m_seq_user[entry.seq];
   UserTrace& user = m_users[user_index];
   const Request& request = m_requests[user_index];
   if ((entry.flags & address::kEmbedEmit) != 0) {
@@ -120,11 +119,17 @@ void Host::receive() {
 void Host::finish_user(uint32_t user) {
   const uint32_t seq = m_seq[user];
   write32(address::kSeqClose, seq);
-  m_seq_user.erase(seq);
+  m_seq_user[seq] = kNoUser;
   m_users[user].closed_cycle = cycle();
   --m_active;
   ++m_done;
   if (m_on_change) m_on_change(cycle(), m_active);
+}
+
+uint32_t Host::user_of(uint32_t seq) const {
+  if (seq >= m_seq_user.size() || m_seq_user[seq] == kNoUser)
+    throw std::out_of_range(fmt::format("host: sequence {} is not open", seq));
+  return m_seq_user[seq];
 }
 
 uint64_t Host::next_arrival() const { return m_requests[m_order[m_next_arrival]].arrival_cycle; }
@@ -156,6 +161,7 @@ void Host::admit() {
     if (seq != address::kSeqRefused) {
       m_waiting.pop_front();
       m_seq[u] = seq;
+      if (seq >= m_seq_user.size()) m_seq_user.resize(size_t{seq} + 1, kNoUser);
       m_seq_user[seq] = u;
       m_users[u].admitted_cycle = now;
       m_entries_left[u] = r.prompt.size() + (r.n_generate > 0 ? r.n_generate - 1 : 0);

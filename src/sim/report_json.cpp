@@ -265,6 +265,7 @@ json report_json(const RunResult& result) {
       {"rtl_units", rtl_units_json(result.rtl_units)},
       {"simulation", json{{"wakes", result.wakes},
                           {"wall_seconds", result.wall_seconds},
+                          {"cpu_seconds", result.cpu_seconds},
                           {"simulated_tokens_per_wall_s", per_wall_s}}},
   };
 }

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/vcd_reader.hpp"
@@ -88,22 +90,35 @@ TEST(CliRunModes, LockstepAndSkipGiveTheSameCyclesAndVcd) {
 }
 
 TEST(CliRunModes, LockstepAndSkipAgreeWhenSkipRunsAhead) {
-  // Untraced skip runs evaluate units ahead of SystemC time (Pipeline::run_ahead); lockstep never
-  // does. Several users with prompts streaming make the host act while tokens are in flight.
+  // Untraced skip runs compute the units' changes ahead of SystemC time (Pipeline's flow mode);
+  // lockstep never does. Several users with prompts streaming make the host act while tokens
+  // are in flight; a small KV SRAM with arrivals queues users, so sequences close and open while
+  // others' rows are being written (KV occupancy samples and peak), and one run refuses users.
   ScratchDir dir("run-ahead");
-  for (const std::string shape : {"tiny", "small"}) {
-    const std::string workload = "run --shape " + shape + kTinyConfig +
-                                 " --prompt-len 9 -n 7 --users 3 --set host.latency_cycles=3";
-    auto skip = report_of(workload, dir, "skip-" + shape);
-    auto lock = report_of(workload + " --clocking lockstep", dir, "lockstep-" + shape);
+  const std::vector<std::pair<std::string, std::string>> workloads = {
+      {"tiny", " --prompt-len 9 -n 7 --users 3 --set host.latency_cycles=3"},
+      {"small", " --prompt-len 9 -n 7 --users 3 --set host.latency_cycles=3"},
+      {"tiny",
+       " --prompt-len 20 -n 30 --users 6 --arrival-rate 200000 --set kv_sram.capacity_mib=0.05"},
+      {"tiny",
+       " --prompt-len 20 -n 30 --users 6 --set kv_sram.capacity_mib=0.05"
+       " --set serving.admission=refuse"},
+  };
+  for (const auto& [shape, options] : workloads) {
+    const std::string workload = "run --shape " + shape + kTinyConfig + options;
+    auto skip = report_of(workload, dir, "skip");
+    auto lock = report_of(workload + " --clocking lockstep", dir, "lockstep");
     EXPECT_LT(skip["simulation"]["wakes"].get<uint64_t>(),
               lock["simulation"]["wakes"].get<uint64_t>() / 4)
-        << shape;
+        << workload;
+    if (options.find("refuse") != std::string::npos) {
+      EXPECT_GT(lock["serving"]["requests_refused"].get<uint64_t>(), 0u);
+    }
     skip.erase("simulation");
     lock.erase("simulation");
     skip.erase("clocking");
     lock.erase("clocking");
-    EXPECT_EQ(skip, lock) << shape;
+    EXPECT_EQ(skip, lock) << workload;
   }
 }
 

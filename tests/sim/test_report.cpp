@@ -55,6 +55,7 @@ RunResult sample_result() {
   r.cells = {{"q3_K", 123456}, {"q6_K", 789}};
   r.wakes = 4242;
   r.wall_seconds = 0.5;
+  r.cpu_seconds = 0.25;
   return r;
 }
 
@@ -102,6 +103,7 @@ TEST(Report, JsonHasEveryFieldWithItsValue) {
   const json& s = j.at("simulation");
   EXPECT_EQ(s.at("wakes").get<uint64_t>(), 4242u);
   EXPECT_DOUBLE_EQ(s.at("wall_seconds").get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(s.at("cpu_seconds").get<double>(), 0.25);
   EXPECT_DOUBLE_EQ(s.at("simulated_tokens_per_wall_s").get<double>(), 14.0);
 }
 

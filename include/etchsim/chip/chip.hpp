@@ -4,9 +4,13 @@
 //
 // Time: one clock period is `clock_period` of SystemC time (etchsim runs use 1 ns, so SystemC
 // time counts cycles and a VCD's timescale is one cycle; seconds are cycles / clock_hz).
-// Clocking: lockstep evaluates the pipeline every cycle; skip wakes only on cycles where a unit
-// is due. The host's accesses first bring the chip up to the current cycle, so what the host sees
-// never depends on the order of processes within a cycle.
+// Clocking: lockstep evaluates the pipeline every cycle. Skip, traced, wakes only on cycles where
+// a unit is due (Pipeline's calendar mode); skip, untraced, computes every unit's changes ahead
+// of SystemC time at each host access, as far as they are decided (Pipeline's flow mode), and
+// the host sees them at their cycles (the input register's free cycle, the token FIFO's
+// visible_at, the KV SRAM's settled occupancy). The host's accesses first bring the chip up to
+// the current cycle, so what the host sees never depends on the order of processes within a
+// cycle.
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
@@ -93,8 +97,8 @@ class Chip : public sc_core::sc_module {
 
   void clock_process();
   void evaluate(uint64_t cycle);   // the pipeline at `cycle`, once
-  void arm_wake(uint64_t cycle);   // skip mode: wake at the next due cycle
-  void run_ahead(uint64_t cycle);  // skip mode, untraced: Pipeline::run_ahead
+  void arm_wake(uint64_t cycle);   // calendar mode: wake at the next due cycle
+  void notify_at(sc_core::sc_event& event, uint64_t at);  // at cycle `at` (now if passed)
   void update_trace_window(uint64_t cycle);
   bool sink(const TokenTag& tag, uint64_t cycle);
 
@@ -122,8 +126,8 @@ class Chip : public sc_core::sc_module {
   uint32_t m_next_lora = address::kLoraNone;  // the adapter SEQ_OPEN binds
   uint32_t m_last_lora = address::kLoraRefused;
   uint32_t m_next_seed = address::kSeqSeedId;  // the seed offset SEQ_OPEN gives (then reset)
-  // The token-out FIFO. An entry pushed while the pipeline runs ahead of SystemC time (skip
-  // mode, Pipeline::run_ahead) becomes visible to the host at its cycle.
+  // The token-out FIFO. An entry pushed while the pipeline runs ahead of SystemC time (flow
+  // mode) becomes visible to the host at its cycle.
   struct FifoEntry {
     address::TokenEntry entry;
     uint64_t visible_at;

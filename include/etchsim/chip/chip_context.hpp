@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
@@ -26,6 +27,9 @@ struct ChipContext {
   TokenStore& tokens;
   Pipeline& pipeline;
   std::span<const UnitTimingOverride> timing_overrides;  // RTL in the loop (chip.hpp)
+  // Attention's timing by position, filled as positions come (every layer's attention unit is
+  // alike); latency 0: not computed yet.
+  std::vector<arch::UnitTiming> attention_timing;
 };
 
 }  // namespace etchsim::chip

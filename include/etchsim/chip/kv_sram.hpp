@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <systemc>
@@ -27,7 +28,9 @@ class KvSram : public sc_core::sc_module {
 
   uint64_t capacity_bytes() const { return m_capacity; }
   uint64_t reserved_bytes() const { return m_reserved; }
-  uint64_t occupied_bytes() const { return m_occupied; }  // rows written by open sequences
+  // Rows written by open sequences, up to the last settle() (the chip settles before every host
+  // access, so the host and the report see the occupancy of their own cycle).
+  uint64_t occupied_bytes() const { return m_occupied; }
   uint64_t peak_bytes() const { return m_peak; }
   // Bytes one position takes over all layers (K and V rows).
   uint64_t bytes_per_position() const { return 2 * uint64_t{m_shape.n_layer} * m_row_bytes; }
@@ -41,9 +44,13 @@ class KvSram : public sc_core::sc_module {
   bool is_open(uint32_t seq) const;
   uint32_t positions(uint32_t seq) const;
 
-  // One token's K and V rows of `layer` written at position `pos`; its attention then reads the
-  // K and V rows of positions 0..pos (counted here for the energy model).
-  void write_rows(uint32_t seq, uint32_t layer, uint32_t pos);
+  // One token's K and V rows of `layer` written at position `pos` at `cycle`; its attention then
+  // reads the K and V rows of positions 0..pos (counted here for the energy model). The pipeline
+  // may compute a write ahead of SystemC time: it counts in the occupancy from settle(cycle) on.
+  void write_rows(uint32_t seq, uint32_t layer, uint32_t pos, uint64_t cycle);
+  // Adds the writes of cycles up to `cycle` to the occupancy (and its peak). Call with rising
+  // cycles, and before close() at the close's cycle.
+  void settle(uint64_t cycle);
   // Activity since construction: K and V rows (n_head_kv x head_dim elements each) written and
   // read over every layer, and the bits they hold.
   uint64_t rows_written() const { return m_rows_written; }
@@ -75,6 +82,10 @@ class KvSram : public sc_core::sc_module {
   uint64_t m_reserved = 0;
   uint64_t m_occupied = 0;
   uint64_t m_peak = 0;
+  // Per layer, the cycles of writes not settled yet: one layer's attention writes at rising
+  // cycles, so each queue is in order.
+  std::vector<std::deque<uint64_t>> m_pending;
+  uint64_t m_next_pending = UINT64_MAX;  // the earliest pending write's cycle
   uint64_t m_rows_written = 0;
   uint64_t m_rows_read = 0;
   uint64_t m_trace_occupied = 0;

@@ -57,6 +57,9 @@ class LoraSram : public sc_core::sc_module {
   // Binding: a sequence opened with `slot` (kNone: no adapter); false when slot is not resident.
   bool bind(uint32_t seq, uint32_t slot);
   void unbind(uint32_t seq);
+  // True while some open sequence is bound to an adapter (otherwise every unit has its base
+  // timing and nothing to count).
+  const bool& any_bound() const { return m_any_bound; }
   // The sequence's adapter for the functional datapath (nullptr: none).
   const golden::LoraBinding* binding(uint32_t seq) const;
 
@@ -96,6 +99,8 @@ class LoraSram : public sc_core::sc_module {
   std::string m_refusal;
   std::vector<std::unique_ptr<Slot>> m_slots;  // nullptr: free
   std::vector<uint32_t> m_bound;               // per sequence: slot or kNone
+  uint32_t m_bound_count = 0;                  // sequences bound to an adapter
+  bool m_any_bound = false;
   uint64_t m_bits_read = 0;
   uint64_t m_bits_written = 0;
   uint64_t m_macs = 0;

@@ -1,11 +1,19 @@
-// The chip's units chained through pipeline registers, and the two ways of running them
-// (docs/design.md "timing contract"):
+// The chip's units chained through pipeline registers, and the three ways of running them
+// (docs/design.md "timing contract"), which give the same cycle for every change:
 //  * lockstep: step_lockstep(c) is called for every cycle c and evaluates every unit of every
 //    stage that holds a token (a stage without tokens has no state that could change);
-//  * skip: step_scheduled(c) is called only for cycles returned by next_wake() and evaluates
-//    only the units due then, from a wake calendar.
-// Both evaluate units from the last to the first within a cycle, so a register taken by its
-// consumer is refilled by its producer in the same cycle; both give the same state every cycle.
+//  * calendar: step_scheduled(c) is called only for cycles returned by next_wake() and evaluates
+//    only the units due then, from a wake calendar;
+//  * flow: no clock at all. Every host action (write_input, take_output_again) advances each
+//    unit as far as the recorded cycles allow: a unit's next change depends only on its own
+//    state, its input register's ready cycle and the cycle its consumer last emptied its output
+//    register, so the changes are computed in dependency order (token by token, unit by unit),
+//    ahead of SystemC time, each with its exact cycle. Only the sink can hold a token back on
+//    something the future decides (a full token FIFO waits for a host read); everything behind it
+//    waits for that read.
+// Lockstep and calendar evaluate units from the last to the first within a cycle, so a register
+// taken by its consumer is refilled by its producer in the same cycle; flow follows the same rule
+// through the registers' taken_at cycles.
 //
 // Register i is unit i's input; register n (n = units) is the output, emptied by the sink.
 #pragma once
@@ -24,13 +32,18 @@ namespace etchsim::chip {
 class Pipeline {
  public:
   // Takes the token leaving the last unit at `cycle`; false when it has no room (the last unit
-  // stalls until take_output_again() is called).
+  // stalls until take_output_again() is called). In flow mode `cycle` may be ahead of SystemC
+  // time, and a refusal means no room before the host's next read.
   using SinkFn = std::function<bool(const TokenTag&, uint64_t cycle)>;
-  // Called when the input register empties at `cycle` (the host may write the next token).
+  // Called when the input register empties at `cycle` (the host may write the next token); in
+  // flow mode `cycle` may be ahead of SystemC time.
   using InputFreeFn = std::function<void(uint64_t cycle)>;
 
-  // `calendar`: skip mode keeps the wake calendar; lockstep needs none.
-  explicit Pipeline(bool calendar) : m_use_calendar(calendar) {}
+  enum class Mode { Lockstep, Calendar, Flow };
+  explicit Pipeline(Mode mode) : m_mode(mode) {}
+  Mode mode() const { return m_mode; }
+  // Switches to another mode; only before the first token.
+  void set_mode(Mode mode);
 
   // Appends a unit to the chain; `stage` groups units for lockstep gating and busy statistics
   // (stages must be added in order: 0, 0, ..., 1, 1, ...).
@@ -42,8 +55,14 @@ class Pipeline {
   uint32_t stage_count() const { return static_cast<uint32_t>(m_stage_first.size()); }
   const PipelineUnit& unit(size_t i) const { return *m_units[i]; }
   const PipelineRegister& input() const { return m_regs.front(); }
-  // Tokens inside the pipeline (registers and units).
+  // The cycle from which the input register is empty; kNever while it holds a token (in flow
+  // mode: a token whose taking is not decided yet).
+  uint64_t input_free_at() const { return m_regs.front().valid ? kNever : m_regs.front().taken_at; }
+  // Tokens inside the pipeline (registers and units); in flow mode, tokens the sink has not
+  // taken yet (those it took ahead of SystemC time are the chip's to count).
   uint64_t tokens_inside() const { return m_inside; }
+  // The cycle of the accept whose fire callback is running (for callbacks that record time).
+  uint64_t firing_cycle() const { return m_firing_cycle; }
 
   // The host writes the input register at `cycle` (it must be empty); the first unit may take
   // it from cycle + delay.
@@ -53,15 +72,7 @@ class Pipeline {
 
   void step_lockstep(uint64_t cycle);
   void step_scheduled(uint64_t cycle);
-  // Skip mode, between host actions: evaluates, ahead of `now`, every calendar entry that no
-  // host action at or after `now` can change, in calendar order, stopping at the first that one
-  // could. A host write at t >= now reaches unit j's input no sooner than
-  // t + input_delay + sum over i < j of (min latency of unit i + 1), so unit j's entries before
-  // now + input_delay + that sum are safe; the first unit's entries are never (its accept frees
-  // the input register, which the host sees); the sink's only when `sink_takes_all` says it
-  // cannot refuse a token before the host reads (then host reads change nothing it does).
-  void run_ahead(uint64_t now, uint64_t input_delay, bool sink_takes_all);
-  // The earliest cycle with a unit due in the calendar (skip mode), kNever when idle.
+  // The earliest cycle with a unit due in the calendar (calendar mode), kNever when idle.
   uint64_t next_wake() const;
 
   // Cycles during which at least one unit of the stage held a token, up to `now`.
@@ -83,6 +94,9 @@ class Pipeline {
   bool step_sink(uint64_t cycle);
   void stage_token_enters(uint32_t stage, uint64_t cycle);
   void stage_token_leaves(uint32_t stage, uint64_t cycle);
+  // Flow mode: advances units from `from` on (and the sink) until nothing can change.
+  void flow(uint32_t from);
+  bool flow_sink();
 
   std::vector<PipelineUnit*> m_units;
   std::vector<uint32_t> m_stage_of;      // per unit
@@ -98,12 +112,38 @@ class Pipeline {
   // after m_due is not pushed: evaluating the unit at m_due reschedules it at its next_wake(),
   // which accounts for everything that happened up to then.
   std::vector<uint64_t> m_due;
-  std::vector<uint64_t> m_reach;  // per unit and sink: sum of (min latency + 1) of the units before
   std::vector<uint64_t> m_last_step;  // per unit and sink: last cycle evaluated by the calendar
+  std::vector<uint32_t> m_hot_bytes;  // per unit: PipelineUnit::hot_bytes() (flow's prefetch)
+  // Flow mode: per stage, the cycles its tokens entered (oldest first) and the last leave; busy
+  // cycles are the union of the tokens' [enter, leave) intervals.
+  class CycleFifo {
+   public:
+    bool empty() const { return m_size == 0; }
+    uint64_t front() const { return m_buf[m_head]; }
+    void push(uint64_t cycle) {
+      if (m_size == m_buf.size()) grow();
+      m_buf[(m_head + m_size++) & (m_buf.size() - 1)] = cycle;
+    }
+    void pop() {
+      m_head = (m_head + 1) & (m_buf.size() - 1);
+      --m_size;
+    }
+
+   private:
+    void grow();
+    std::vector<uint64_t> m_buf;  // a power of two long
+    size_t m_head = 0;
+    size_t m_size = 0;
+  };
+  std::vector<CycleFifo> m_stage_enter;
+  std::vector<uint64_t> m_stage_last_leave;
+  bool m_sink_blocked = false;  // flow mode: the sink refused; it retries from m_sink_retry
+  uint64_t m_sink_retry = 0;
   SinkFn m_sink;
   InputFreeFn m_input_free;
   uint64_t m_inside = 0;
-  bool m_use_calendar;
+  uint64_t m_firing_cycle = 0;
+  Mode m_mode;
 };
 
 }  // namespace etchsim::chip

@@ -21,6 +21,7 @@ struct TokenTag {
 struct PipelineRegister {
   bool valid = false;
   uint64_t ready_at = 0;  // first cycle the consumer may take the token
+  uint64_t taken_at = 0;  // the cycle the consumer last took a token (emptied the register)
   TokenTag tag;
 };
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -40,8 +41,14 @@ class PipelineUnit {
   // A unit whose timing is the same for every token (depth: pipeline_depth(timing)); cheaper
   // per token than a TimingFn.
   PipelineUnit(std::string name, const arch::UnitTiming& timing, FireFn fire = {});
+  PipelineUnit(const PipelineUnit&) = delete;  // registers and m_slots point into it
+  PipelineUnit& operator=(const PipelineUnit&) = delete;
 
   void connect(PipelineRegister* in, PipelineRegister* out);
+  // While *gate is false the unit takes `otherwise` as every token's timing and does not fire:
+  // for callbacks that cannot matter then (a LoRA path while no sequence has an adapter); it
+  // saves two calls per token.
+  void gate_callbacks(const bool* gate, const arch::UnitTiming& otherwise);
 
   // Results of one evaluation at a cycle, as bits.
   static constexpr uint8_t kCompleted = 1;  // a result moved into the output register
@@ -57,17 +64,35 @@ class PipelineUnit {
   // and the first cycle at which the unit can take the token written into its input register
   // with `ready_at` (kNever: the unit's own pending wake, its completion, comes first).
   uint64_t wake_after_output_taken(uint64_t cycle) const {
-    return m_count > 0 ? std::max(m_ring[m_head].done, cycle) : kNever;
+    return m_count > 0 ? std::max(m_slots[m_head].done, cycle) : kNever;
   }
   uint64_t wake_after_input_filled(uint64_t ready_at) const {
-    return m_count < m_ring.size() ? std::max(m_next_accept, ready_at) : kNever;
+    return m_count < m_depth ? std::max(m_next_accept, ready_at) : kNever;
+  }
+
+  // Flow evaluation (Pipeline's flow mode): the rules of step(), with the cycle of each change
+  // computed from the cycles the registers and the unit recorded instead of given. A token is
+  // taken at max(its register's ready_at, the unit's next accept, the cycle the oldest of the
+  // last `depth` tokens left: a free pipeline slot) and handed on at max(its latency's end, the
+  // cycle the consumer emptied the output register). Each returns false when it cannot act
+  // before a neighbour does; otherwise `at` holds the cycle (flow_accept sets it before the unit
+  // fires, so a fire callback can read it).
+  bool flow_complete(uint64_t& at) { return m_count > 0 && !m_out->valid && complete_now(at); }
+  bool flow_accept(uint64_t& at) { return m_in->valid && m_count < m_depth && accept_now(at); }
+  // Flow mode's cache hint: the bytes from the unit's address a visit reads (its state, and its
+  // slots when they are inside).
+  size_t hot_bytes() const {
+    const auto state = static_cast<size_t>(reinterpret_cast<const char*>(m_inline) -
+                                           reinterpret_cast<const char*>(this));
+    return state + (m_depth <= kInlineSlots ? m_depth * sizeof(InFlight) : 0);
   }
 
   const std::string& name() const { return m_name; }
   // The smallest latency of any token: how soon a token taken now can be handed on.
   uint64_t min_latency() const { return m_min_latency; }
   bool busy() const { return m_count > 0; }
-  uint32_t capacity() const { return static_cast<uint32_t>(m_ring.size()); }
+  bool input_waiting() const { return m_in->valid; }  // a token waits in the input register
+  uint32_t capacity() const { return m_depth; }
   uint64_t busy_cycles(uint64_t now) const;  // cycles with a token inside, up to `now`
   uint64_t tokens() const { return m_tokens; }
   const UnitTraceState& trace_state() const { return m_trace; }
@@ -82,26 +107,96 @@ class PipelineUnit {
   struct InFlight {
     TokenTag tag;
     uint64_t done = 0;
+    uint64_t accepted = 0;  // flow mode: the cycle the token was taken
+    uint64_t freed = 0;     // flow mode: the cycle the slot's previous token left
   };
   void update_trace();
+  void init_flags();
+  bool complete_now(uint64_t& at);                           // flow_complete once it can act
+  bool accept_now(uint64_t& at);                             // flow_accept once it can act
+  arch::UnitTiming token_timing(const TokenTag& tag) const;  // m_timing, checked
+  void check_timing(const arch::UnitTiming& t) const;        // throws for a zero cycle count
 
-  std::string m_name;
-  uint64_t m_min_latency = 0;
-  arch::UnitTiming m_fixed;  // used when m_timing is empty
-  TimingFn m_timing;
-  FireFn m_fire;
+  // The state every token touches first, together (every token visits every unit).
   PipelineRegister* m_in = nullptr;
   PipelineRegister* m_out = nullptr;
-  std::vector<InFlight> m_ring;  // m_count entries from m_head, oldest first
+  InFlight* m_slots = nullptr;  // m_ring's entries
+  uint32_t m_depth = 1;         // m_ring's size
   uint32_t m_head = 0;
-  uint32_t m_count = 0;
-  uint64_t m_next_accept = 0;
-  uint64_t m_busy_since = 0;
-  uint64_t m_busy_total = 0;
-  uint64_t m_tokens = 0;
+  uint32_t m_count = 0;  // m_count entries from m_head, oldest first
+  bool m_has_timing = false;
+  bool m_has_fire = false;
+  const bool* m_gate = nullptr;  // gate_callbacks
   bool m_trace_live = true;
+  uint64_t m_next_accept = 0;
+  uint64_t m_busy_total = 0;
+  uint64_t m_last_done = 0;  // flow mode: the cycle the last token left
+  uint64_t m_tokens = 0;
+  uint64_t m_busy_since = 0;
+  arch::UnitTiming m_fixed;  // used when m_timing is empty
+  // A unit's slots live inside it up to this depth (most units), so one visit's memory is one
+  // run of cache lines; deeper units use m_ring.
+  static constexpr uint32_t kInlineSlots = 8;
+  InFlight m_inline[kInlineSlots];
+  TimingFn m_timing;
+  FireFn m_fire;
+  std::vector<InFlight> m_ring;
+  std::string m_name;
+  uint64_t m_min_latency = 0;
   UnitTraceState m_trace;
 };
+
+// Tags are copied whole (16 bytes, padding included): a member-wise copy stores 13 bytes in two
+// overlapping moves, and the next unit's 16-byte load of them then waits for the stores to
+// retire instead of forwarding them (this alone cost about a third of flow mode's time).
+inline void copy_tag(TokenTag& to, const TokenTag& from) {
+  std::memcpy(static_cast<void*>(&to), &from, sizeof(TokenTag));
+}
+
+// Flow mode runs these once per unit and token: inline.
+inline bool PipelineUnit::complete_now(uint64_t& at) {
+  InFlight& head = m_slots[m_head];
+  // The consumer is evaluated first within a cycle: it may empty the register in the very cycle
+  // this unit refills it.
+  at = std::max(head.done, m_out->taken_at);
+  m_out->valid = true;
+  m_out->ready_at = at + 1;
+  copy_tag(m_out->tag, head.tag);
+  // Busy cycles: the union of the tokens' [taken, left) intervals (both rise token by token).
+  m_busy_total += at - std::max(head.accepted, m_last_done);
+  m_last_done = at;
+  head.freed = at;
+  if (++m_head == m_depth) m_head = 0;
+  --m_count;
+  return true;
+}
+
+inline bool PipelineUnit::accept_now(uint64_t& at) {
+  uint32_t tail = m_head + m_count;
+  if (tail >= m_depth) tail -= m_depth;
+  InFlight& slot = m_slots[tail];
+  // Within a cycle a unit completes before it accepts: a slot freed at c is usable at c.
+  at = std::max({m_in->ready_at, m_next_accept, slot.freed});
+  TokenTag tag;
+  copy_tag(tag, m_in->tag);
+  m_in->valid = false;
+  m_in->taken_at = at;
+  const bool callbacks = m_gate == nullptr || *m_gate;
+  arch::UnitTiming t = m_fixed;
+  if (m_has_timing && callbacks) {
+    t = token_timing(tag);
+  } else if (t.latency == 0 || t.interval == 0) {
+    check_timing(t);
+  }
+  copy_tag(slot.tag, tag);
+  slot.done = at + t.latency;
+  slot.accepted = at;
+  ++m_count;
+  ++m_tokens;
+  m_next_accept = at + t.interval;
+  if (m_has_fire && callbacks) m_fire(tag);
+  return true;
+}
 
 // ceil(latency / interval), at least 1: the tokens a unit with this timing holds at once.
 uint32_t pipeline_depth(const arch::UnitTiming& timing);

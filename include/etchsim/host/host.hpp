@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <span>
 #include <string>
 #include <systemc>
@@ -92,7 +91,7 @@ class Host : public sc_core::sc_module {
   uint32_t peak_users() const { return m_peak_users; }
   const std::vector<AdapterLoad>& adapter_loads() const { return m_loads; }
   // The request an open chip sequence serves (sequence ids are reused after a close).
-  uint32_t user_of(uint32_t seq) const { return m_seq_user.at(seq); }
+  uint32_t user_of(uint32_t seq) const;
 
  private:
   struct Input {
@@ -128,7 +127,10 @@ class Host : public sc_core::sc_module {
   std::vector<uint32_t> m_order;  // request indices by arrival cycle (stable)
   size_t m_next_arrival = 0;      // into m_order
   std::deque<uint32_t> m_waiting;
-  std::map<uint32_t, uint32_t> m_seq_user;  // open chip sequence -> user
+  // Open chip sequence -> user (kNoUser when closed); the chip reuses ids lowest first, so this
+  // stays as short as the most sequences open at once.
+  static constexpr uint32_t kNoUser = UINT32_MAX;
+  std::vector<uint32_t> m_seq_user;
   std::vector<uint32_t> m_seq;              // chip sequence id per user (while open)
   std::vector<uint64_t> m_entries_left;     // token-out entries still to come per user
   std::deque<Input> m_ready;

@@ -186,6 +186,8 @@ struct RunResult {
   std::vector<RtlUnitResult> rtl_units;
   uint64_t wakes = 0;       // activations of the chip's clock process
   double wall_seconds = 0;  // host time of sc_start
+  double cpu_seconds = 0;   // CPU time of the process during sc_start (wall time minus waiting
+                            // for the CPU on a shared machine; every thread, so ~wall at best)
 };
 
 // The weight types of a model file, each layer its own (every layer stage is its own silicon), and
