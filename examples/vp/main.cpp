@@ -83,6 +83,21 @@ Args parse_args(int argc, char* argv[]) {
   return args;
 }
 
+// The text with bytes outside printable ASCII as \xNN: a random-weight model's tokens decode to
+// arbitrary bytes, and the log stays plain text.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out += c;
+    } else {
+      out += fmt::format("\\x{:02x}", byte);
+    }
+  }
+  return out;
+}
+
 int run_platform(const Args& args) {
   const vp::PromptScript script = vp::load_prompt_script(args.script);
   const etchsim::arch::ChipConfig config = etchsim::arch::load_config(args.config);
@@ -115,7 +130,10 @@ int run_platform(const Args& args) {
                                    .types = etchsim::sim::model_weight_types(model),
                                    .max_positions = static_cast<uint32_t>(positions),
                                    .datapath = &datapath,
-                                   .clock_period = kCycle};
+                                   .sampling = {},  // greedy, as etchsim run's default
+                                   .lockstep = false,
+                                   .clock_period = kCycle,
+                                   .timing_overrides = {}};
   etchsim::chip::Chip chip("chip", params);
 
   tlm::tlm_global_quantum::instance().set(kCycle * static_cast<double>(args.quantum_cycles));
@@ -141,7 +159,7 @@ int run_platform(const Args& args) {
 
   const vp::CpuResult& r = cpu.result();
   fmt::print("user 0 tokens: {}\n", fmt::join(r.tokens, ","));
-  fmt::print("user 0 text: {}\n", tokenizer.decode(r.tokens));
+  fmt::print("user 0 text: {}\n", printable(tokenizer.decode(r.tokens)));
   if (!r.token_cycles.empty()) {
     fmt::print("first_input_cycle {}\nfirst_token_cycle {}\nlast_token_cycle {}\n",
                r.first_input_cycle, r.token_cycles.front(), r.token_cycles.back());
