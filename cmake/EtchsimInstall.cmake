@@ -14,10 +14,14 @@ install(TARGETS ${etchsim_parts} etchsim_systemc
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS etchsim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# cli/'s header is the binary's own (no library).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/etchsim DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.hpp")
+        FILES_MATCHING PATTERN "*.hpp" PATTERN "cli" EXCLUDE)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/ DESTINATION ${ETCHSIM_INSTALL_CONFIGSDIR}
         FILES_MATCHING PATTERN "*.toml" PATTERN "README.md")
+
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/docs/integration.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 install(EXPORT etchsimTargets NAMESPACE etchsim:: DESTINATION ${ETCHSIM_INSTALL_CMAKEDIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/etchsimConfig.cmake.in
