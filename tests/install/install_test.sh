@@ -14,14 +14,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 prefix="$work/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in lib/cmake/etchsim/etchsimConfig.cmake lib/cmake/etchsim/etchsimConfigVersion.cmake \
-         lib/cmake/etchsim/etchsimTargets.cmake lib/libetchsim_chip.a bin/etchsim \
+# The library directory is GNUInstallDirs' (lib, or lib/<multiarch> for a /usr prefix).
+libdir=$(dirname "$(find "$prefix" -name libetchsim_chip.a | head -1)")
+libdir=${libdir#"$prefix/"}
+for f in "$libdir/cmake/etchsim/etchsimConfig.cmake" "$libdir/cmake/etchsim/etchsimConfigVersion.cmake" \
+         "$libdir/cmake/etchsim/etchsimTargets.cmake" "$libdir/libetchsim_chip.a" bin/etchsim \
          include/etchsim/protocol/address_map.hpp include/etchsim/chip/chip.hpp \
          share/etchsim/configs/tiny.toml share/etchsim/configs/hc1.toml; do
   [ -e "$prefix/$f" ] || fail "cmake --install did not install $f"
 done
 # The package must not point back into the source or build tree.
-if grep -rl -e "$src/" -e "$build/" "$prefix/lib/cmake"; then fail "the package refers to the build"; fi
+if grep -rl -e "$src/" -e "$build/" "$prefix/$libdir/cmake"; then fail "the package refers to the build"; fi
 
 echo "== examples/vp against $prefix"
 cmake -S "$src/examples/vp" -B "$work/vp" -G "$generator" -DCMAKE_CXX_COMPILER="$cxx" \
@@ -32,7 +35,7 @@ mkdir -p "$work/old"
 printf 'cmake_minimum_required(VERSION 3.25)\nproject(p LANGUAGES CXX)\nfind_package(etchsim 9.0 CONFIG REQUIRED)\n' \
   >"$work/old/CMakeLists.txt"
 if cmake -S "$work/old" -B "$work/old/b" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
-  fail "find_package(etchsim 9.0) accepted version $(sed -n 's/.*PACKAGE_VERSION "\(.*\)".*/\1/p' "$prefix/lib/cmake/etchsim/etchsimConfigVersion.cmake")"
+  fail "find_package(etchsim 9.0) accepted version $(sed -n 's/.*PACKAGE_VERSION "\(.*\)".*/\1/p' "$prefix/$libdir/cmake/etchsim/etchsimConfigVersion.cmake")"
 fi
 
 etchsim="$prefix/bin/etchsim"
