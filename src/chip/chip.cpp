@@ -116,7 +116,7 @@ void Chip::update_trace_window(uint64_t c) {
 bool Chip::sink(const TokenTag& tag, uint64_t at) {
   if (m_fifo.size() >= m_fifo_depth) return false;
   const int32_t token = m_tokens.token(tag.slot);
-  m_fifo.push_back({{tag.seq, tag.pos, token, tag.emit ? address::kEmbedEmit : 0u}, at});
+  m_fifo.push_back({{tag.seq, tag.pos, token, tag.emit ? protocol::kEmbedEmit : 0u}, at});
   m_tokens.release(tag.slot);
   --m_in_flight[tag.seq];
   ++m_tokens_out;
@@ -157,18 +157,18 @@ void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     status = tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
   } else if (trans.get_streaming_width() < length) {
     status = tlm::TLM_BURST_ERROR_RESPONSE;
-  } else if (address >= address::kLoraWindow &&
-             address < address::kLoraWindow + address::kLoraWindowSize) {
-    if (address != address::kLoraWindow || length == 0 || length > address::kLoraBurstBytes) {
+  } else if (address >= protocol::kLoraWindow &&
+             address < protocol::kLoraWindow + protocol::kLoraWindowSize) {
+    if (address != protocol::kLoraWindow || length == 0 || length > protocol::kLoraBurstBytes) {
       status = tlm::TLM_BURST_ERROR_RESPONSE;
     } else if (!trans.is_write()) {
       status = tlm::TLM_COMMAND_ERROR_RESPONSE;
     } else {
       status = write_lora(address, {data, length}, delay);
     }
-  } else if (address >= address::kEmbedWindow &&
-             address < address::kEmbedWindow + address::kEmbedWindowSize) {
-    if (address != address::kEmbedWindow ||
+  } else if (address >= protocol::kEmbedWindow &&
+             address < protocol::kEmbedWindow + protocol::kEmbedWindowSize) {
+    if (address != protocol::kEmbedWindow ||
         length != size_t{m_params.shape.n_embd} * sizeof(float)) {
       status = tlm::TLM_BURST_ERROR_RESPONSE;
     } else if (!trans.is_write()) {
@@ -176,8 +176,8 @@ void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     } else {
       status = write_embedding({data, length}, delay);
     }
-  } else if (address == address::kTokenFifo) {
-    if (length != sizeof(address::TokenEntry)) {
+  } else if (address == protocol::kTokenFifo) {
+    if (length != sizeof(protocol::TokenEntry)) {
       status = tlm::TLM_BURST_ERROR_RESPONSE;
     } else if (!trans.is_read()) {
       status = tlm::TLM_COMMAND_ERROR_RESPONSE;
@@ -203,7 +203,7 @@ void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 }
 
 tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
-  namespace a = address;
+  namespace a = protocol;
   const uint64_t c = cycle();
   switch (address) {
     case a::kId:
@@ -285,7 +285,7 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
 }
 
 tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
-  namespace a = address;
+  namespace a = protocol;
   switch (address) {
     case a::kControl:
       if (value & a::kControlReset) {
@@ -370,7 +370,7 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
 }
 
 tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, sc_time& delay) {
-  const address::TokenEntry next = m_next_embed;
+  const protocol::TokenEntry next = m_next_embed;
   if (!m_started || !m_kv->is_open(next.seq) || next.pos >= m_kv->positions(next.seq)) {
     return tlm::TLM_GENERIC_ERROR_RESPONSE;
   }
@@ -390,7 +390,7 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
   ++m_in_flight[next.seq];
   // The host is busy for the transfer; the first unit sees the embedding when it has arrived.
   const uint64_t transfer = arch::embedding_transfer_cycles(m_params.shape, m_params.config.host);
-  m_pipeline.write_input({next.seq, next.pos, slot, (next.flags & address::kEmbedEmit) != 0}, c,
+  m_pipeline.write_input({next.seq, next.pos, slot, (next.flags & protocol::kEmbedEmit) != 0}, c,
                          transfer);
   delay += m_period * static_cast<double>(transfer);
   arm_wake(c);
@@ -415,7 +415,7 @@ tlm_response_status Chip::read_token(std::span<unsigned char> data) {
     }
     evaluate(cycle());
   }
-  const address::TokenEntry entry = m_fifo.front().entry;
+  const protocol::TokenEntry entry = m_fifo.front().entry;
   m_fifo.pop_front();
   std::memcpy(data.data(), &entry, sizeof entry);
   // The freed entry is usable by the sink from the next cycle.

@@ -6,11 +6,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "etchsim/chip/address_map.hpp"
+#include "etchsim/protocol/address_map.hpp"
 
 namespace etchsim::host {
-
-namespace address = chip::address;
 
 namespace {
 
@@ -33,7 +31,7 @@ Host::Host(sc_core::sc_module_name name, std::vector<Request> requests, uint32_t
       m_policy(policy),
       m_adapters(std::move(adapters)),
       m_users(m_requests.size()),
-      m_seq(m_requests.size(), address::kSeqRefused),
+      m_seq(m_requests.size(), protocol::kSeqRefused),
       m_entries_left(m_requests.size(), 0),
       m_embedding(n_embd, 0.0f) {
   for (uint32_t u = 0; u < m_requests.size(); ++u) {
@@ -87,17 +85,17 @@ void Host::send(const Input& input) {
   UserTrace& user = m_users[input.user];
   if (input.pos == 0) user.first_input_cycle = cycle();
   m_embed(input.token, m_embedding);
-  write32(address::kEmbedSeq, m_seq[input.user]);
-  write32(address::kEmbedPos, input.pos);
-  write32(address::kEmbedFlags, input.emit ? address::kEmbedEmit : 0);
-  transport(tlm::TLM_WRITE_COMMAND, address::kEmbedWindow,
+  write32(protocol::kEmbedSeq, m_seq[input.user]);
+  write32(protocol::kEmbedPos, input.pos);
+  write32(protocol::kEmbedFlags, input.emit ? protocol::kEmbedEmit : 0);
+  transport(tlm::TLM_WRITE_COMMAND, protocol::kEmbedWindow,
             reinterpret_cast<unsigned char*>(m_embedding.data()),
             m_embedding.size() * sizeof(float));
 }
 
 void Host::receive() {
-  address::TokenEntry entry;
-  transport(tlm::TLM_READ_COMMAND, address::kTokenFifo, reinterpret_cast<unsigned char*>(&entry),
+  protocol::TokenEntry entry;
+  transport(tlm::TLM_READ_COMMAND, protocol::kTokenFifo, reinterpret_cast<unsigned char*>(&entry),
             sizeof entry);
   --m_outstanding;
   if (entry.seq >= m_seq_user.size() || m_seq_user[entry.seq] == kNoUser)
@@ -105,7 +103,7 @@ void Host::receive() {
   const uint32_t user_index = m_seq_user[entry.seq];
   UserTrace& user = m_users[user_index];
   const Request& request = m_requests[user_index];
-  if ((entry.flags & address::kEmbedEmit) != 0) {
+  if ((entry.flags & protocol::kEmbedEmit) != 0) {
     user.generated.push_back(entry.token);
     user.token_cycles.push_back(cycle());
     if (user.generated.size() < request.n_generate) {
@@ -118,7 +116,7 @@ void Host::receive() {
 
 void Host::finish_user(uint32_t user) {
   const uint32_t seq = m_seq[user];
-  write32(address::kSeqClose, seq);
+  write32(protocol::kSeqClose, seq);
   m_seq_user[seq] = kNoUser;
   m_users[user].closed_cycle = cycle();
   --m_active;
@@ -143,22 +141,22 @@ void Host::admit() {
     const uint32_t u = m_waiting.front();
     const Request& r = m_requests[u];
     const bool capped = m_policy.max_users > 0 && m_active >= m_policy.max_users;
-    uint32_t seq = address::kSeqRefused;
+    uint32_t seq = protocol::kSeqRefused;
     if (!capped) {
-      write32(address::kSeqSeed, u);  // request u samples with seed + u, whatever its sequence
-      write32(address::kSeqLora,
-              r.adapter == kNoAdapter ? address::kLoraNone : m_loads.at(r.adapter).slot);
-      write32(address::kSeqOpen, static_cast<uint32_t>(r.prompt.size()) + r.n_generate);
-      seq = read32(address::kSeqId);
-      if (seq == address::kSeqRefused && m_active == 0) {
+      write32(protocol::kSeqSeed, u);  // request u samples with seed + u, whatever its sequence
+      write32(protocol::kSeqLora,
+              r.adapter == kNoAdapter ? protocol::kLoraNone : m_loads.at(r.adapter).slot);
+      write32(protocol::kSeqOpen, static_cast<uint32_t>(r.prompt.size()) + r.n_generate);
+      seq = read32(protocol::kSeqId);
+      if (seq == protocol::kSeqRefused && m_active == 0) {
         throw TransportError(fmt::format(
             "request {} can never be admitted: the chip refused its sequence ({} prompt + {} "
             "generated positions) with the KV SRAM empty; its KV cache alone exceeds the "
             "{} KiB of the KV SRAM (kv_sram.capacity_mib)",
-            u, r.prompt.size(), r.n_generate, read32(address::kKvCapacityKib)));
+            u, r.prompt.size(), r.n_generate, read32(protocol::kKvCapacityKib)));
       }
     }
-    if (seq != address::kSeqRefused) {
+    if (seq != protocol::kSeqRefused) {
       m_waiting.pop_front();
       m_seq[u] = seq;
       if (seq >= m_seq_user.size()) m_seq_user.resize(size_t{seq} + 1, kNoUser);
@@ -214,7 +212,7 @@ void Host::serve() {
     // Drain finished tokens first, then send; read (blocking) when there is nothing to send.
     if (!m_reading) {
       bool drained = false;
-      while (m_outstanding > 0 && read32(address::kTokenCount) > 0) {
+      while (m_outstanding > 0 && read32(protocol::kTokenCount) > 0) {
         receive();
         drained = true;
       }
@@ -251,23 +249,23 @@ void Host::load_adapters() {
   for (Adapter& adapter : m_adapters) {
     AdapterLoad load;
     load.begin_cycle = cycle();
-    write32(address::kLoraBegin, static_cast<uint32_t>(adapter.image.size()));
-    for (size_t at = 0; at < adapter.image.size(); at += address::kLoraBurstBytes) {
-      const size_t n = std::min<size_t>(address::kLoraBurstBytes, adapter.image.size() - at);
-      transport(tlm::TLM_WRITE_COMMAND, address::kLoraWindow,
+    write32(protocol::kLoraBegin, static_cast<uint32_t>(adapter.image.size()));
+    for (size_t at = 0; at < adapter.image.size(); at += protocol::kLoraBurstBytes) {
+      const size_t n = std::min<size_t>(protocol::kLoraBurstBytes, adapter.image.size() - at);
+      transport(tlm::TLM_WRITE_COMMAND, protocol::kLoraWindow,
                 reinterpret_cast<unsigned char*>(adapter.image.data() + at), n);
     }
     uint32_t scale_bits = 0;
     std::memcpy(&scale_bits, &adapter.scale, sizeof scale_bits);
-    write32(address::kLoraCommit, scale_bits);
-    load.slot = read32(address::kLoraSlot);
-    if (load.slot == address::kLoraRefused) {
+    write32(protocol::kLoraCommit, scale_bits);
+    load.slot = read32(protocol::kLoraSlot);
+    if (load.slot == protocol::kLoraRefused) {
       throw TransportError(fmt::format(
           "LoRA adapter '{}' ({:.1f} KiB of A and B matrices) does not fit the LoRA SRAM: {} KiB "
           "of {} KiB are free (lora_sram.capacity_mib; every adapter the requests name is loaded "
           "at the start)",
           adapter.name, static_cast<double>(adapter.tensor_bytes) / 1024.0,
-          read32(address::kLoraFreeKib), read32(address::kLoraCapacityKib)));
+          read32(protocol::kLoraFreeKib), read32(protocol::kLoraCapacityKib)));
     }
     load.end_cycle = cycle();
     m_loads.push_back(load);
@@ -277,8 +275,8 @@ void Host::load_adapters() {
 
 void Host::run() {
   try {
-    if (read32(address::kId) != address::kIdValue) throw TransportError("no etchsim chip at 0x0");
-    write32(address::kControl, address::kControlStart);
+    if (read32(protocol::kId) != protocol::kIdValue) throw TransportError("no etchsim chip at 0x0");
+    write32(protocol::kControl, protocol::kControlStart);
     load_adapters();
     serve();
     m_finished = true;

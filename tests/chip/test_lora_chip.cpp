@@ -11,12 +11,12 @@
 #include "etchsim/arch/lora_timing.hpp"
 #include "etchsim/arch/pipeline_timing.hpp"
 #include "etchsim/arch/unit_registry.hpp"
-#include "etchsim/chip/address_map.hpp"
 #include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/golden/golden_model.hpp"
 #include "etchsim/golden/sampling.hpp"
 #include "etchsim/model/lora_synth.hpp"
+#include "etchsim/protocol/address_map.hpp"
 #include "etchsim/sim/run.hpp"
 
 namespace etchsim::chip {
@@ -195,8 +195,8 @@ TEST(ChipLora, AdapterAddsTheLoraPathLatencyToEveryToken) {
   ASSERT_EQ(r.adapters.size(), 1u);
   const uint64_t image = fs::file_size(a);
   uint64_t load = 0;
-  for (uint64_t at = 0; at < image; at += address::kLoraBurstBytes) {
-    load += arch::ceil_div(std::min<uint64_t>(address::kLoraBurstBytes, image - at),
+  for (uint64_t at = 0; at < image; at += protocol::kLoraBurstBytes) {
+    load += arch::ceil_div(std::min<uint64_t>(protocol::kLoraBurstBytes, image - at),
                            o.config.host.bytes_per_cycle);
   }
   EXPECT_EQ(r.adapters[0].load_cycles, load);

@@ -18,7 +18,7 @@
 namespace etchsim::chip {
 namespace {
 
-namespace a = address;
+namespace a = protocol;
 
 // A testbench initiator running `body` in a thread.
 struct Testbench : sc_core::sc_module {

@@ -1,6 +1,6 @@
 // The chip top (docs/design.md "chip/"): n_layer LayerStages and the LmHead chained between the two
 // host-link units, the KV SRAM, one clock process and one TLM-2.0 target socket for the host
-// (address map: address_map.hpp, docs/chip.md).
+// (address map: etchsim/protocol/address_map.hpp, docs/integration.md).
 //
 // Time: one clock period is `clock_period` of SystemC time (etchsim runs use 1 ns, so SystemC
 // time counts cycles and a VCD's timescale is one cycle; seconds are cycles / clock_hz).
@@ -23,7 +23,6 @@
 #include <tlm>
 #include <vector>
 
-#include "etchsim/chip/address_map.hpp"
 #include "etchsim/chip/chip_context.hpp"
 #include "etchsim/chip/kv_sram.hpp"
 #include "etchsim/chip/layer_stage.hpp"
@@ -32,6 +31,7 @@
 #include "etchsim/chip/pipeline.hpp"
 #include "etchsim/chip/token_store.hpp"
 #include "etchsim/chip/unit_timing_source.hpp"
+#include "etchsim/protocol/address_map.hpp"
 
 namespace etchsim::chip {
 
@@ -121,15 +121,15 @@ class Chip : public sc_core::sc_module {
   uint64_t m_wakes = 0;
 
   bool m_started = false;
-  uint32_t m_last_seq = address::kSeqRefused;
-  address::TokenEntry m_next_embed;           // seq, pos, flags of the next embedding write
-  uint32_t m_next_lora = address::kLoraNone;  // the adapter SEQ_OPEN binds
-  uint32_t m_last_lora = address::kLoraRefused;
-  uint32_t m_next_seed = address::kSeqSeedId;  // the seed offset SEQ_OPEN gives (then reset)
+  uint32_t m_last_seq = protocol::kSeqRefused;
+  protocol::TokenEntry m_next_embed;           // seq, pos, flags of the next embedding write
+  uint32_t m_next_lora = protocol::kLoraNone;  // the adapter SEQ_OPEN binds
+  uint32_t m_last_lora = protocol::kLoraRefused;
+  uint32_t m_next_seed = protocol::kSeqSeedId;  // the seed offset SEQ_OPEN gives (then reset)
   // The token-out FIFO. An entry pushed while the pipeline runs ahead of SystemC time (flow
   // mode) becomes visible to the host at its cycle.
   struct FifoEntry {
-    address::TokenEntry entry;
+    protocol::TokenEntry entry;
     uint64_t visible_at;
   };
   size_t visible_entries(uint64_t cycle) const;

@@ -1,13 +1,15 @@
-// The chip's host address map (docs/chip.md). Registers are 32 bits, little-endian, accessed
-// with 4-byte transactions; windows take the lengths given. Every other access gets a TLM error
-// response: an address outside the map TLM_ADDRESS_ERROR_RESPONSE, a wrong length
-// TLM_BURST_ERROR_RESPONSE, a write to a read-only register (or a read of a write-only one)
+// The host-visible contract of the chip (docs/integration.md): its address map, register values
+// and status codes, the token-out FIFO entry. Neutral ground: chip/ (the target) and host/ (an
+// initiator) both include it, and so does any other initiator (examples/vp). Registers are 32 bits,
+// little-endian, accessed with 4-byte transactions; windows take the lengths given. Every other
+// access gets a TLM error response: an address outside the map TLM_ADDRESS_ERROR_RESPONSE, a wrong
+// length TLM_BURST_ERROR_RESPONSE, a write to a read-only register (or a read of a write-only one)
 // TLM_COMMAND_ERROR_RESPONSE, byte enables TLM_BYTE_ENABLE_ERROR_RESPONSE.
 #pragma once
 
 #include <cstdint>
 
-namespace etchsim::chip::address {
+namespace etchsim::protocol {
 
 // Control and status.
 inline constexpr uint64_t kId = 0x0000;          // RO: kIdValue
@@ -71,4 +73,4 @@ struct TokenEntry {
 };
 static_assert(sizeof(TokenEntry) == 16);
 
-}  // namespace etchsim::chip::address
+}  // namespace etchsim::protocol
