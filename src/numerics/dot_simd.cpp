@@ -15,8 +15,13 @@
 // clang-format on
 
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <utility>
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
 
 #include "block_decode.hpp"
 #include "dot_rows.hpp"
@@ -46,6 +51,13 @@ using VI16 = hn::Vec<DI16>;
 
 // Exact f16 -> f32 (F16C; every AVX2 / AVX-512 target has it).
 HWY_INLINE float F16(uint16_t h) { return _cvtsh_ss(h); }
+
+// x86 block kernels: 8-row Repacked Q4_0 / Q4_K, register-decoded Q3_K / Q6_K.
+// clang-format off
+#include "x86_blocks-inl.hpp"  // first: the helpers the kernels use
+#include "rows8-inl.hpp"
+#include "kquant_rows-inl.hpp"
+// clang-format on
 
 HWY_INLINE VI16 LoadI8AsI16(const int8_t* p) { return hn::PromoteTo(DI16(), hn::LoadU(DI8(), p)); }
 
@@ -309,7 +321,7 @@ float DotRow(const RowsTask& t, const std::byte* row) {
                       : DotKVecDot<GgmlType::Q2_K, gguf::BlockQ2_K>(row, x.q8_k().data(),
                                                                     x.q8_k().size());
     case GgmlType::Q3_K:
-      return DotKVecDot<GgmlType::Q3_K, gguf::BlockQ3_K>(row, x.q8_k().data(), x.q8_k().size());
+      return DotKVecDotX86<GgmlType::Q3_K, gguf::BlockQ3_K>(row, x.q8_k().data(), x.q8_k().size());
     case GgmlType::Q4_K:
       return repacked ? DotKRepacked<GgmlType::Q4_K, gguf::BlockQ4_K>(row, x.q8_k().data(),
                                                                       x.q8_k().size())
@@ -318,14 +330,34 @@ float DotRow(const RowsTask& t, const std::byte* row) {
     case GgmlType::Q5_K:
       return DotKVecDot<GgmlType::Q5_K, gguf::BlockQ5_K>(row, x.q8_k().data(), x.q8_k().size());
     case GgmlType::Q6_K:
-      return DotKVecDot<GgmlType::Q6_K, gguf::BlockQ6_K>(row, x.q8_k().data(), x.q8_k().size());
+      return DotKVecDotX86<GgmlType::Q6_K, gguf::BlockQ6_K>(row, x.q8_k().data(), x.q8_k().size());
     default:  // BF16: the scalar emulation (no SIMD form)
       return dot_row(t.type, t.order, t.profile, {row, t.row_bytes}, x);
   }
 }
 
+// Groups of 8 rows in the Repacked order (rows8-inl.hpp); returns the first row not done.
+int64_t DotRowGroups(const RowsTask& t) {
+  const Activation& x = *t.x;
+  int64_t r = t.row_begin;
+  for (; r + 8 <= t.row_end; r += 8) {
+    const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
+    if (t.type == GgmlType::Q4_0) {
+      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r);
+    } else {
+      Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r);
+    }
+  }
+  return r;
+}
+
 void DotRows(const RowsTask& task) {
-  for (int64_t r = task.row_begin; r < task.row_end; ++r) {
+  int64_t r = task.row_begin;
+  if (task.order == DotOrder::Repacked &&
+      ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr) || task.type == GgmlType::Q4_K)) {
+    r = DotRowGroups(task);
+  }
+  for (; r < task.row_end; ++r) {
     task.y[r] = DotRow(task, task.data + static_cast<size_t>(r) * task.row_bytes);
   }
 }

@@ -4,8 +4,10 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "dot_rows.hpp"
 
@@ -14,6 +16,7 @@ namespace {
 
 // Below this many weight elements a matvec runs on the calling thread.
 constexpr int64_t kParallelElements = int64_t{1} << 18;
+// Rows per task: a multiple of 8, so the 8-row kernels (rows8-inl.hpp) see whole groups.
 constexpr int64_t kRowGrain = 16;
 
 void check_shape(const WeightMatrix& w, int64_t x_size, size_t y_size) {
@@ -27,6 +30,21 @@ void check_shape(const WeightMatrix& w, int64_t x_size, size_t y_size) {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::vector<int32_t> q8_0_block_sums(const Activation& x) {
+  std::vector<int32_t> sums;
+  sums.reserve(x.q8_0().size());
+  for (const gguf::BlockQ8_0& b : x.q8_0()) {
+    int32_t sum = 0;
+    for (const int8_t q : b.qs) sum += q;
+    sums.push_back(sum);
+  }
+  return sums;
+}
+
+}  // namespace detail
 
 void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, CpuProfile profile,
             Kernel kernel) {
@@ -49,16 +67,23 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
     return;
   }
   detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
+  std::vector<int32_t> sums;
+  if (x.type() == gguf::GgmlType::Q8_0) {
+    sums = detail::q8_0_block_sums(x);
+    task.q8_0_sums = sums.data();
+  }
   if (w.rows * w.cols < kParallelElements) {
     detail::dot_rows_fast(task);
     return;
   }
-  // Each row is one independent dot product, so the split does not change any result.
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, w.rows, kRowGrain),
-                    [task](const tbb::blocked_range<int64_t>& range) {
+  // Each row is one independent dot product, so the split does not change any result. The
+  // range counts groups of 8 rows (the last one may be short).
+  const int64_t groups = (w.rows + 7) / 8;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, groups, kRowGrain / 8),
+                    [task, rows = w.rows](const tbb::blocked_range<int64_t>& range) {
                       detail::RowsTask part = task;
-                      part.row_begin = range.begin();
-                      part.row_end = range.end();
+                      part.row_begin = 8 * range.begin();
+                      part.row_end = std::min(rows, 8 * range.end());
                       detail::dot_rows_fast(part);
                     });
 }

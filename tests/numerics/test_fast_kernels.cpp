@@ -4,8 +4,11 @@
 #include <tbb/global_control.h>
 
 #include <bit>
+#include <cstddef>
+#include <cstring>
 #include <vector>
 
+#include "etchsim/gguf/blocks.hpp"
 #include "etchsim/numerics/matvec.hpp"
 #include "random_data.hpp"
 
@@ -30,7 +33,7 @@ TEST_P(FastKernels, BitIdenticalToScalar) {
   const int64_t block = gguf::traits(type).block_elems;
   for (int64_t cols : {32, 96, 256, 768, 4096 + 256}) {
     if (cols % block != 0 || cols % 32 != 0) continue;
-    for (int64_t rows : {1, 3, 7, 8, 33}) {
+    for (int64_t rows : {1, 3, 7, 8, 16, 17, 33}) {  // 8-row groups and tails
       for (uint64_t seed : {1u, 2u}) {
         const auto m =
             test_data::random_matrix(type, rows, cols, seed * 1000 + static_cast<uint64_t>(rows));
@@ -75,6 +78,64 @@ TEST_P(FastKernels, ThreadCountDoesNotChangeResults) {
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, FastKernels, ::testing::ValuesIn(test_data::all_weight_types()),
                          test_data::type_name);
+
+// Every code at its largest (or smallest) value and every activation code at +-127: the integer
+// bounds the SIMD kernels rely on (int16 pair sums, int32 lanes) hold at the extremes.
+void set_field(std::vector<std::byte>& bytes, size_t block_bytes, size_t offset, size_t size,
+               uint8_t value) {
+  for (size_t b = 0; b + block_bytes <= bytes.size(); b += block_bytes) {
+    std::memset(bytes.data() + b + offset, value, size);
+  }
+}
+
+TEST(Matvec, ExtremeCodesStayExact) {
+  struct Field {
+    size_t offset, size;
+  };
+  struct Case {
+    GgmlType type;
+    std::vector<Field> codes;  // qs / ql / qh / hmask / scales
+  };
+  const std::vector<Case> cases = {
+      {GgmlType::Q4_0, {{offsetof(gguf::BlockQ4_0, qs), 16}}},
+      {GgmlType::Q4_K,
+       {{offsetof(gguf::BlockQ4_K, qs), 128}, {offsetof(gguf::BlockQ4_K, scales), 12}}},
+      {GgmlType::Q3_K,
+       {{offsetof(gguf::BlockQ3_K, qs), 64},
+        {offsetof(gguf::BlockQ3_K, hmask), 32},
+        {offsetof(gguf::BlockQ3_K, scales), 12}}},
+      {GgmlType::Q6_K,
+       {{offsetof(gguf::BlockQ6_K, ql), 128},
+        {offsetof(gguf::BlockQ6_K, qh), 64},
+        {offsetof(gguf::BlockQ6_K, scales), 16}}},
+  };
+  const int64_t rows = 16, cols = 512;
+  for (const Case& c : cases) {
+    for (const uint8_t fill : {uint8_t{0xFF}, uint8_t{0x00}, uint8_t{0x80}}) {
+      auto m = test_data::random_matrix(c.type, rows, cols, 5);
+      for (const Field& f : c.codes) {
+        set_field(m.bytes, static_cast<size_t>(gguf::traits(c.type).block_bytes), f.offset, f.size,
+                  fill);
+      }
+      for (const float sign : {1.0f, -1.0f}) {
+        std::vector<float> x(cols, sign);
+        x[3] = -sign;  // one code of the other sign per 256
+        const Activation a(c.type, x);
+        for (const CpuProfile profile : test_data::kAllProfiles) {
+          for (DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
+            if (!has_dot_order(c.type, order)) continue;
+            std::vector<float> ref(rows), fast(rows);
+            matvec(m.matrix, a, ref, order, profile, Kernel::Scalar);
+            matvec(m.matrix, a, fast, order, profile, Kernel::Fast);
+            SCOPED_TRACE(::testing::Message()
+                         << gguf::traits(c.type).name << " fill " << int{fill} << " sign " << sign);
+            expect_bit_identical(fast, ref, "extreme");
+          }
+        }
+      }
+    }
+  }
+}
 
 TEST(Matvec, DefaultOrderIsTheRepackRule) {
   const auto m = test_data::random_matrix(GgmlType::Q4_0, 16, 256, 4);
