@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <utility>
 #if HWY_ARCH_X86
 #include <immintrin.h>
@@ -295,6 +296,18 @@ float DotF16(CpuProfile profile, const std::byte* row, const uint16_t* x, size_t
   return static_cast<float>(sum);
 }
 
+// float_dot.hpp's dot_f32_order (f16 = false) or dot_f16_order (true) on f32 spans.
+float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, size_t n) {
+  if (!f16) return DotF32(profile, reinterpret_cast<const std::byte*>(a), b, n);
+  const DF df;
+  const size_t body = n - n % float_dot_step(profile);
+  double sum = FloatBody(profile, body, [&](size_t e) {
+    return std::pair{hn::LoadU(df, a + e), hn::LoadU(df, b + e)};
+  });
+  for (size_t i = body; i < n; ++i) sum += static_cast<double>(a[i] * b[i]);
+  return static_cast<float>(sum);
+}
+
 float DotRow(const RowsTask& t, const std::byte* row) {
   const Activation& x = *t.x;
   const bool repacked = t.order == DotOrder::Repacked;
@@ -364,6 +377,10 @@ void DotRows(const RowsTask& task) {
 
 #else  // no 256-bit vectors: the scalar reference
 
+float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, size_t n) {
+  return f16 ? dot_f16_order(profile, {a, n}, {b, n}) : dot_f32_order(profile, {a, n}, {b, n});
+}
+
 void DotRows(const RowsTask& task) {
   for (int64_t r = task.row_begin; r < task.row_end; ++r) {
     const std::byte* row = task.data + static_cast<size_t>(r) * task.row_bytes;
@@ -381,8 +398,23 @@ HWY_AFTER_NAMESPACE();
 namespace etchsim::numerics::detail {
 
 HWY_EXPORT(DotRows);
+HWY_EXPORT(FloatDot);
 
 void dot_rows_fast(const RowsTask& task) { HWY_DYNAMIC_DISPATCH(DotRows)(task); }
 
 }  // namespace etchsim::numerics::detail
+
+namespace etchsim::numerics {
+
+float dot_f32_fast(CpuProfile profile, std::span<const float> a, std::span<const float> b) {
+  if (a.size() != b.size()) throw std::invalid_argument("float dot: operand sizes differ");
+  return HWY_DYNAMIC_DISPATCH(detail::FloatDot)(profile, false, a.data(), b.data(), a.size());
+}
+
+float dot_f16_fast(CpuProfile profile, std::span<const float> a, std::span<const float> b) {
+  if (a.size() != b.size()) throw std::invalid_argument("float dot: operand sizes differ");
+  return HWY_DYNAMIC_DISPATCH(detail::FloatDot)(profile, true, a.data(), b.data(), a.size());
+}
+
+}  // namespace etchsim::numerics
 #endif

@@ -6,9 +6,12 @@
 #include <bit>
 #include <cstddef>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "etchsim/gguf/blocks.hpp"
+#include "etchsim/gguf/fp16.hpp"
+#include "etchsim/numerics/float_dot.hpp"
 #include "etchsim/numerics/matvec.hpp"
 #include "random_data.hpp"
 
@@ -76,6 +79,54 @@ TEST_P(FastKernels, ThreadCountDoesNotChangeResults) {
   }
 }
 
+// Prefill: matmat over several tokens gives each token's matvec bits, serial and parallel
+// (200 x 4096 is above the parallel threshold), whole groups of 8 rows and a tail.
+TEST_P(FastKernels, MatmatEqualsMatvecPerToken) {
+  const GgmlType type = GetParam();
+  for (const int64_t rows : {int64_t{13}, int64_t{200}}) {
+    const int64_t cols = 4096;
+    const auto m = test_data::random_matrix(type, rows, cols, 7 + static_cast<uint64_t>(rows));
+    std::vector<Activation> acts;
+    for (uint64_t t = 0; t < 5; ++t) {
+      acts.emplace_back(type, test_data::random_vector(static_cast<size_t>(cols), 40 + t));
+    }
+    for (const CpuProfile profile : test_data::kAllProfiles) {
+      for (DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
+        if (!has_dot_order(type, order)) continue;
+        std::vector<std::vector<float>> out(acts.size(), std::vector<float>(rows));
+        std::vector<const Activation*> xs;
+        std::vector<std::span<float>> ys;
+        for (size_t t = 0; t < acts.size(); ++t) {
+          xs.push_back(&acts[t]);
+          ys.emplace_back(out[t]);
+        }
+        matmat(m.matrix, xs, ys, order, profile);
+        for (size_t t = 0; t < acts.size(); ++t) {
+          std::vector<float> ref(static_cast<size_t>(rows));
+          matvec(m.matrix, acts[t], ref, order, profile, Kernel::Scalar);
+          SCOPED_TRACE(::testing::Message()
+                       << "rows " << rows << " token " << t << " " << cpu_profile_name(profile));
+          expect_bit_identical(out[t], ref, "matmat");
+        }
+      }
+    }
+  }
+}
+
+TEST(Matvec, MatmatRejectsMismatchedLists) {
+  const auto m = test_data::random_matrix(GgmlType::Q8_0, 4, 64, 4);
+  const Activation a(GgmlType::Q8_0, test_data::random_vector(64, 1));
+  const Activation short_a(GgmlType::Q8_0, test_data::random_vector(32, 1));
+  std::vector<float> y(4);
+  const std::vector<const Activation*> one{&a}, two{&a, &a}, bad{&short_a};
+  const std::vector<std::span<float>> ys{std::span<float>(y)};
+  EXPECT_THROW(matmat(m.matrix, two, ys, DotOrder::VecDot, kDefaultCpuProfile),
+               std::invalid_argument);
+  EXPECT_THROW(matmat(m.matrix, bad, ys, DotOrder::VecDot, kDefaultCpuProfile),
+               std::invalid_argument);
+  EXPECT_NO_THROW(matmat(m.matrix, one, ys, DotOrder::VecDot, kDefaultCpuProfile));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypes, FastKernels, ::testing::ValuesIn(test_data::all_weight_types()),
                          test_data::type_name);
 
@@ -133,6 +184,26 @@ TEST(Matvec, ExtremeCodesStayExact) {
           }
         }
       }
+    }
+  }
+}
+
+// Attention's float dots on the SIMD unit equal the reference orders for every tail length.
+TEST(FloatDot, FastEqualsOrder) {
+  for (size_t n : {size_t{1}, size_t{7}, size_t{31}, size_t{64}, size_t{100}, size_t{128},
+                   size_t{200}, size_t{1031}}) {
+    std::vector<float> a = test_data::random_vector(n, 3 + n), b = test_data::random_vector(n, 9);
+    for (const CpuProfile profile : test_data::kAllProfiles) {
+      EXPECT_EQ(std::bit_cast<uint32_t>(dot_f32_fast(profile, a, b)),
+                std::bit_cast<uint32_t>(dot_f32_order(profile, a, b)))
+          << n;
+      // The f16 order takes values exact in f16.
+      std::vector<float> ha(a), hb(b);
+      for (float& v : ha) v = gguf::fp16_to_fp32(gguf::fp32_to_fp16(v));
+      for (float& v : hb) v = gguf::fp16_to_fp32(gguf::fp32_to_fp16(v));
+      EXPECT_EQ(std::bit_cast<uint32_t>(dot_f16_fast(profile, ha, hb)),
+                std::bit_cast<uint32_t>(dot_f16_order(profile, ha, hb)))
+          << n;
     }
   }
 }
