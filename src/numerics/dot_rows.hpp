@@ -25,6 +25,9 @@ struct RowsTask {
   const int32_t* q8_0_sums = nullptr;
 };
 
+// out[i] = f16 h[i] widened to f32 (exact), on SIMD (the KV cache's loads).
+void half_to_float_fast(const uint16_t* h, float* out, size_t n);
+
 // sums[b] = the sum of the 32 int8 codes of Q8_0 activation block b.
 std::vector<int32_t> q8_0_block_sums(const Activation& x);
 

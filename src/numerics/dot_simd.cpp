@@ -308,6 +308,16 @@ float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, siz
   return static_cast<float>(sum);
 }
 
+// out[i] = the f16 h[i] widened to f32 (exact).
+void HalfToFloat(const uint16_t* h, float* out, size_t n) {
+  const DF df;
+  const DH dh;
+  const auto* src = reinterpret_cast<const hwy::float16_t*>(h);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, src + i)), df, out + i);
+  for (; i < n; ++i) out[i] = F16(h[i]);
+}
+
 float DotRow(const RowsTask& t, const std::byte* row) {
   const Activation& x = *t.x;
   const bool repacked = t.order == DotOrder::Repacked;
@@ -381,6 +391,10 @@ float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, siz
   return f16 ? dot_f16_order(profile, {a, n}, {b, n}) : dot_f32_order(profile, {a, n}, {b, n});
 }
 
+void HalfToFloat(const uint16_t* h, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = gguf::fp16_to_fp32(h[i]);
+}
+
 void DotRows(const RowsTask& task) {
   for (int64_t r = task.row_begin; r < task.row_end; ++r) {
     const std::byte* row = task.data + static_cast<size_t>(r) * task.row_bytes;
@@ -399,6 +413,11 @@ namespace etchsim::numerics::detail {
 
 HWY_EXPORT(DotRows);
 HWY_EXPORT(FloatDot);
+HWY_EXPORT(HalfToFloat);
+
+void half_to_float_fast(const uint16_t* h, float* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(HalfToFloat)(h, out, n);
+}
 
 void dot_rows_fast(const RowsTask& task) { HWY_DYNAMIC_DISPATCH(DotRows)(task); }
 
