@@ -25,6 +25,10 @@ struct RowsTask {
   const int32_t* q8_0_sums = nullptr;
 };
 
+// dot_rows_fast for n tasks that differ only in x, y and q8_0_sums (prompt tokens): each
+// weight block is read (and for Q3_K / Q6_K decoded) once for all of them.
+void dot_rows_batch_fast(const RowsTask* tasks, size_t n);
+
 // out[i] = f16 h[i] widened to f32 (exact), on SIMD (the KV cache's loads).
 void half_to_float_fast(const uint16_t* h, float* out, size_t n);
 

@@ -14,6 +14,7 @@
 #include <hwy/highway.h>
 // clang-format on
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -385,6 +386,24 @@ void DotRows(const RowsTask& task) {
   }
 }
 
+// The same rows of several tasks (one per prompt token, same weights and range): Q3_K / Q6_K
+// decode each super-block once for all tokens; other types run each task's rows in turn.
+void DotRowsBatch(const RowsTask* tasks, size_t n) {
+  const RowsTask& t = tasks[0];
+  if (t.order == DotOrder::VecDot && (t.type == GgmlType::Q3_K || t.type == GgmlType::Q6_K)) {
+    for (int64_t r = t.row_begin; r < t.row_end; ++r) {
+      const std::byte* row = t.data + static_cast<size_t>(r) * t.row_bytes;
+      if (t.type == GgmlType::Q3_K) {
+        DotKVecDotBatch<GgmlType::Q3_K, gguf::BlockQ3_K>(row, tasks, n, r);
+      } else {
+        DotKVecDotBatch<GgmlType::Q6_K, gguf::BlockQ6_K>(row, tasks, n, r);
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) DotRows(tasks[i]);
+}
+
 #else  // no 256-bit vectors: the scalar reference
 
 float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, size_t n) {
@@ -402,6 +421,10 @@ void DotRows(const RowsTask& task) {
   }
 }
 
+void DotRowsBatch(const RowsTask* tasks, size_t n) {
+  for (size_t i = 0; i < n; ++i) DotRows(tasks[i]);
+}
+
 #endif
 
 }  // namespace HWY_NAMESPACE
@@ -413,6 +436,11 @@ namespace etchsim::numerics::detail {
 
 HWY_EXPORT(DotRows);
 HWY_EXPORT(FloatDot);
+HWY_EXPORT(DotRowsBatch);
+
+void dot_rows_batch_fast(const RowsTask* tasks, size_t n) {
+  HWY_DYNAMIC_DISPATCH(DotRowsBatch)(tasks, n);
+}
 HWY_EXPORT(HalfToFloat);
 
 void half_to_float_fast(const uint16_t* h, float* out, size_t n) {

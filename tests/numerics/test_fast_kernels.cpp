@@ -87,7 +87,7 @@ TEST_P(FastKernels, MatmatEqualsMatvecPerToken) {
     const int64_t cols = 4096;
     const auto m = test_data::random_matrix(type, rows, cols, 7 + static_cast<uint64_t>(rows));
     std::vector<Activation> acts;
-    for (uint64_t t = 0; t < 5; ++t) {
+    for (uint64_t t = 0; t < 18; ++t) {  // more than one pass of 16 tokens
       acts.emplace_back(type, test_data::random_vector(static_cast<size_t>(cols), 40 + t));
     }
     for (const CpuProfile profile : test_data::kAllProfiles) {
