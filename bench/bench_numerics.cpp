@@ -1,10 +1,12 @@
-// Weight streaming rate of the fast matvec per weight type, on Llama 3.1 8B shapes (4096x4096 as
-// wq/wo, 14336x4096 as w_gate/w_up), next to a memcpy of the same bytes for the ratio.
-// SetBytesProcessed counts weight bytes, so bytes_per_second is GB/s of weights streamed.
+// Weight streaming rate of the fast matvec (and the 16-token matmat of prefill) per weight type, on
+// Llama 3.1 8B shapes (4096x4096 as wq/wo, 14336x4096 as w_gate/w_up), next to a memcpy of the same
+// bytes for the ratio. SetBytesProcessed counts weight bytes, so bytes_per_second is GB/s of
+// weights streamed.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "etchsim/gguf/random_blocks.hpp"
@@ -44,6 +46,32 @@ void BM_Matvec(benchmark::State& state, GgmlType type) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
 }
 
+// Prefill: 16 tokens through one matrix (numerics::matmat); bytes_per_second counts the weights
+// once per token, so it compares directly with BM_Matvec (16 matvecs).
+void BM_Matmat16(benchmark::State& state, GgmlType type) {
+  constexpr size_t kTokens = 16;
+  const int64_t rows = state.range(0), cols = state.range(1);
+  const std::vector<std::byte> bytes = random_weights(type, rows, cols);
+  const std::vector<float> x = random_activation(cols);
+  std::vector<Activation> acts;
+  std::vector<std::vector<float>> outs(kTokens, std::vector<float>(static_cast<size_t>(rows)));
+  std::vector<const Activation*> xs;
+  std::vector<std::span<float>> ys;
+  for (size_t t = 0; t < kTokens; ++t) acts.emplace_back(type, x);
+  for (size_t t = 0; t < kTokens; ++t) {
+    xs.push_back(&acts[t]);
+    ys.emplace_back(outs[t]);
+  }
+  const WeightMatrix w{type, rows, cols, bytes};
+  const DotOrder order = default_dot_order(type, rows, kDefaultCpuProfile);
+  for (auto _ : state) {
+    matmat(w, xs, ys, order, kDefaultCpuProfile);
+    benchmark::DoNotOptimize(outs.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size() * kTokens));
+}
+
 // The same bytes as a Q4_K matrix of the shape (the ratio baseline).
 void BM_Memcpy(benchmark::State& state) {
   const size_t n =
@@ -75,6 +103,10 @@ BENCHMARK_CAPTURE(BM_Matvec, q3_K, GgmlType::Q3_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_K, GgmlType::Q4_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_K, GgmlType::Q5_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q6_K, GgmlType::Q6_K)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_0, GgmlType::Q4_0)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q3_K, GgmlType::Q3_K)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_K, GgmlType::Q4_K)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q6_K, GgmlType::Q6_K)->Apply(shapes);
 
 }  // namespace
 }  // namespace etchsim::numerics

@@ -122,9 +122,15 @@ int run_golden(const GoldenArgs& args) {
   StepProgress progress(static_cast<int>(needed), file.file_size() >= kProgressModelBytes);
   const auto prompt_start = Clock::now();
   std::vector<float> logits;
-  for (const int32_t token : result.tokens) {
-    logits = golden.evaluate(token);
-    if (args.logprobs) result.logprobs.push_back(golden::log_softmax(logits));
+  // Prompt tokens in batches (the same bits as one at a time; golden_model.hpp).
+  const std::span<const int32_t> prompt(result.tokens);
+  for (size_t begin = 0; begin < prompt.size(); begin += golden::GoldenModel::kPrefillBatch) {
+    const size_t n = std::min(golden::GoldenModel::kPrefillBatch, prompt.size() - begin);
+    std::vector<std::vector<float>> batch = golden.evaluate(prompt.subspan(begin, n));
+    if (args.logprobs) {
+      for (const std::vector<float>& l : batch) result.logprobs.push_back(golden::log_softmax(l));
+    }
+    logits = std::move(batch.back());
     progress.step(golden.n_past());
   }
   const double prompt_secs = seconds_since(prompt_start);

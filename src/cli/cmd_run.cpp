@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "flagship.hpp"
 #include "float_weights.hpp"
 #include "number_checks.hpp"
+#include "progress_line.hpp"
 #include "sampling_options.hpp"
 #include "token_input.hpp"
 
@@ -266,7 +268,21 @@ int run_run(const RunArgs& args) {
                options.users.size(), options.users.front().prompt.size(),
                options.users.front().n_generate, options.config.serving.admission);
 
+  // Functional runs of large models take minutes: tokens done, tokens/s and ETA on stderr.
+  std::optional<ProgressLine> progress;
+  if (options.mode == sim::Mode::Functional) {
+    progress.emplace("run");
+    const auto start = std::chrono::steady_clock::now();
+    options.on_token = [&progress, start](uint64_t done, uint64_t total) {
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress->update_items(
+          done, total,
+          fmt::format("{:.2f} tokens/s", secs > 0 ? static_cast<double>(done) / secs : 0.0));
+    };
+  }
   const sim::RunResult result = sim::run(options, file ? &*file : nullptr);
+  if (progress) progress->finish();
 
   print_users(result, tokenizer.get());
   fmt::print("\n{}", sim::summary_table(result, prompt_tokens));

@@ -1,6 +1,6 @@
 // `etchsim run` on a model whose matrices are floats (F32, F16, BF16): the chip cannot hard-wire
 // them as codes, so the run is refused with the `etchsim quantize` command that makes the file
-// runnable (issue 13 item 7).
+// runnable.
 #pragma once
 
 #include <string>

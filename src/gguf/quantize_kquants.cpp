@@ -148,7 +148,7 @@ void quantize_q6_k(const float* src, std::byte* dst, size_t nblocks) {
             static_cast<int8_t>(clamp_code(nearest_int(src[16 * j + ii] / d), -32, 31) + 32);
       }
     }
-    // Codes 0..63: low nibbles in ql, high two bits in qh (ggml-formats.md's Q6_K layout).
+    // Codes 0..63: low nibbles in ql, high two bits in qh (docs/formats.md §3.2, the Q6_K layout).
     for (int e = 0; e < kQKK; ++e) {
       const auto u = static_cast<unsigned>(static_cast<uint8_t>(L[e]));
       const int h = e / 128, k = (e % 128) / 32, l = e % 32;

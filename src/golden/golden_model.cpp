@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace etchsim::golden {
@@ -64,7 +65,30 @@ std::vector<std::vector<float>> GoldenModel::evaluate(std::span<const int32_t> t
   }
   std::vector<std::vector<float>> logits;
   logits.reserve(tokens.size());
-  for (const int32_t t : tokens) logits.push_back(evaluate(t));
+  const LoraBinding lora{.adapter = m_options.lora, .user_scale = m_options.lora_scale};
+  for (size_t begin = 0; begin < tokens.size(); begin += kPrefillBatch) {
+    const size_t n = std::min(kPrefillBatch, tokens.size() - begin);
+    if (n == 1) {
+      logits.push_back(evaluate(tokens[begin]));
+      continue;
+    }
+    while (m_batch.size() < n) m_batch.push_back(m_datapath.make_state());
+    std::vector<TokenState*> states;
+    for (size_t i = 0; i < n; ++i) {
+      m_datapath.embed(tokens[begin + i], m_n_past + static_cast<int>(i), m_batch[i], &lora);
+      states.push_back(&m_batch[i]);
+    }
+    for (size_t l = 0; l < m_kv.size(); ++l) {
+      for (size_t u = 0; u < kLayerUnitCount; ++u) {
+        m_datapath.run_batch(static_cast<LayerUnit>(u), l, states, m_kv[l]);
+      }
+    }
+    m_n_past += static_cast<int>(n);
+    for (size_t u = 0; u < kHeadUnitCount; ++u) {
+      m_datapath.run_batch(static_cast<HeadUnit>(u), states);
+    }
+    for (size_t i = 0; i < n; ++i) logits.push_back(m_batch[i].logits);
+  }
   return logits;
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <initializer_list>
 #include <stdexcept>
+#include <vector>
 
 #include "etchsim/gguf/dequantize.hpp"
 #include "etchsim/numerics/rms_norm.hpp"
@@ -74,6 +75,33 @@ const numerics::Activation* conversion_for(const PreparedInput& in, const model:
     if (a.type() == want && a.size() == w.cols) return &a;
   }
   return nullptr;
+}
+
+// The conversion of `in` a matvec unit's weight `w` multiplies; throws if it is missing.
+const numerics::Activation* prepared_for(const PreparedInput& in, const model::TensorView& w,
+                                         std::string_view unit) {
+  const numerics::Activation* a = conversion_for(in, w);
+  if (a == nullptr) {
+    throw std::logic_error(
+        fmt::format("{}: its input has no {} conversion of {} values (run its "
+                    "quantize unit first)",
+                    unit, gguf::traits(numerics::vec_dot_type(w.type)).name, w.cols));
+  }
+  return a;
+}
+
+// The prepared input a matvec unit multiplies.
+const PreparedInput& unit_input(const TokenState& s, LayerUnit unit) {
+  switch (unit) {
+    case LayerUnit::Qkv:
+      return s.attn_in;
+    case LayerUnit::AttnOutput:
+      return s.attn_out_in;
+    case LayerUnit::GateUp:
+      return s.ffn_in;
+    default:
+      return s.down_in;
+  }
 }
 
 }  // namespace
@@ -228,16 +256,52 @@ void LayerDatapath::start(int32_t pos, std::span<const float> x, TokenState& s,
 
 void LayerDatapath::matvec(const model::TensorView& w, const PreparedInput& in, std::span<float> y,
                            std::string_view unit) const {
-  const numerics::Activation* a = conversion_for(in, w);
-  if (a == nullptr) {
-    throw std::logic_error(
-        fmt::format("{}: its input has no {} conversion of {} values (run its "
-                    "quantize unit first)",
-                    unit, gguf::traits(numerics::vec_dot_type(w.type)).name, w.cols));
-  }
+  const numerics::Activation* a = prepared_for(in, w, unit);
   const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data};
   numerics::matvec(m, *a, y, numerics::default_dot_order(m.type, m.rows, m_profile), m_profile,
                    m_kernel);
+}
+
+void LayerDatapath::matmat(const model::TensorView& w, std::span<const PreparedInput* const> ins,
+                           std::span<const std::span<float>> ys, std::string_view unit) const {
+  std::vector<const numerics::Activation*> xs;
+  xs.reserve(ins.size());
+  for (const PreparedInput* in : ins) xs.push_back(prepared_for(*in, w, unit));
+  const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data};
+  numerics::matmat(m, xs, ys, numerics::default_dot_order(m.type, m.rows, m_profile), m_profile,
+                   m_kernel);
+}
+
+void LayerDatapath::run_batch(LayerUnit unit, size_t layer, std::span<TokenState* const> states,
+                              numerics::KvCache& cache) const {
+  const std::span<const Role> roles = layer_unit_roles(unit);
+  bool bound = false;
+  for (const TokenState* s : states) bound = bound || s->lora.adapter != nullptr;
+  if (roles.empty() || bound || states.size() < 2 || layer >= m_model.layers().size()) {
+    for (TokenState* s : states) run_unit(unit, layer, *s, &cache);
+    return;
+  }
+  std::vector<const PreparedInput*> ins;
+  for (TokenState* s : states) ins.push_back(&unit_input(*s, unit));
+  std::vector<std::span<float>> ys(states.size());
+  for (const Role role : roles) {  // in the order matvec_unit computes them
+    for (size_t t = 0; t < states.size(); ++t) ys[t] = role_output(*states[t], role);
+    matmat(model::base_weight(m_model.layers()[layer], role), ins, ys, layer_unit_name(unit));
+  }
+}
+
+void LayerDatapath::run_batch(HeadUnit unit, std::span<TokenState* const> states) const {
+  if (unit != HeadUnit::Output || states.size() < 2) {
+    for (TokenState* s : states) run(unit, *s);
+    return;
+  }
+  std::vector<const PreparedInput*> ins;
+  std::vector<std::span<float>> ys;
+  for (TokenState* s : states) {
+    ins.push_back(&s->output_in);
+    ys.emplace_back(s->logits);
+  }
+  matmat(m_model.output(), ins, ys, head_unit_name(unit));
 }
 
 // docs/formats.md §7 build_lora_mm: res = W x; t = A x; d = B t; res = res + fl(d * scale).

@@ -29,7 +29,7 @@ void attend(CpuProfile profile, std::span<const float> q, const KvCache& cache, 
   }
   const bool f16 = cache.type() == KvType::F16;
   const auto dot = [profile, f16](std::span<const float> a, std::span<const float> b) {
-    return f16 ? dot_f16_order(profile, a, b) : dot_f32_order(profile, a, b);
+    return f16 ? dot_f16_fast(profile, a, b) : dot_f32_fast(profile, a, b);
   };
   const auto n_kv = static_cast<size_t>(padded_kv_cells(n_pos));
   const auto used = static_cast<size_t>(n_pos);

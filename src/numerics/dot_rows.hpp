@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "etchsim/numerics/activation.hpp"
 #include "etchsim/numerics/dot.hpp"
@@ -20,7 +21,19 @@ struct RowsTask {
   int64_t row_begin;
   int64_t row_end;
   float* y;  // indexed by row
+  // Q8_0 activations: the sum of each block's 32 codes (q8_0_block_sums), or null.
+  const int32_t* q8_0_sums = nullptr;
 };
+
+// dot_rows_fast for n tasks that differ only in x, y and q8_0_sums (prompt tokens): each
+// weight block is read (and for Q3_K / Q6_K decoded) once for all of them.
+void dot_rows_batch_fast(const RowsTask* tasks, size_t n);
+
+// out[i] = f16 h[i] widened to f32 (exact), on SIMD (the KV cache's loads).
+void half_to_float_fast(const uint16_t* h, float* out, size_t n);
+
+// sums[b] = the sum of the 32 int8 codes of Q8_0 activation block b.
+std::vector<int32_t> q8_0_block_sums(const Activation& x);
 
 // y[r] = dot_row(...) for r in [row_begin, row_end), bit-identical to the scalar reference,
 // on the best SIMD target of the running CPU (Highway dynamic dispatch).

@@ -14,9 +14,16 @@
 #include <hwy/highway.h>
 // clang-format on
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <utility>
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
 
 #include "block_decode.hpp"
 #include "dot_rows.hpp"
@@ -46,6 +53,13 @@ using VI16 = hn::Vec<DI16>;
 
 // Exact f16 -> f32 (F16C; every AVX2 / AVX-512 target has it).
 HWY_INLINE float F16(uint16_t h) { return _cvtsh_ss(h); }
+
+// x86 block kernels: 8-row Repacked Q4_0 / Q4_K, register-decoded Q3_K / Q6_K.
+// clang-format off
+#include "x86_blocks-inl.hpp"  // first: the helpers the kernels use
+#include "rows8-inl.hpp"
+#include "kquant_rows-inl.hpp"
+// clang-format on
 
 HWY_INLINE VI16 LoadI8AsI16(const int8_t* p) { return hn::PromoteTo(DI16(), hn::LoadU(DI8(), p)); }
 
@@ -283,6 +297,28 @@ float DotF16(CpuProfile profile, const std::byte* row, const uint16_t* x, size_t
   return static_cast<float>(sum);
 }
 
+// float_dot.hpp's dot_f32_order (f16 = false) or dot_f16_order (true) on f32 spans.
+float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, size_t n) {
+  if (!f16) return DotF32(profile, reinterpret_cast<const std::byte*>(a), b, n);
+  const DF df;
+  const size_t body = n - n % float_dot_step(profile);
+  double sum = FloatBody(profile, body, [&](size_t e) {
+    return std::pair{hn::LoadU(df, a + e), hn::LoadU(df, b + e)};
+  });
+  for (size_t i = body; i < n; ++i) sum += static_cast<double>(a[i] * b[i]);
+  return static_cast<float>(sum);
+}
+
+// out[i] = the f16 h[i] widened to f32 (exact).
+void HalfToFloat(const uint16_t* h, float* out, size_t n) {
+  const DF df;
+  const DH dh;
+  const auto* src = reinterpret_cast<const hwy::float16_t*>(h);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, src + i)), df, out + i);
+  for (; i < n; ++i) out[i] = F16(h[i]);
+}
+
 float DotRow(const RowsTask& t, const std::byte* row) {
   const Activation& x = *t.x;
   const bool repacked = t.order == DotOrder::Repacked;
@@ -309,7 +345,7 @@ float DotRow(const RowsTask& t, const std::byte* row) {
                       : DotKVecDot<GgmlType::Q2_K, gguf::BlockQ2_K>(row, x.q8_k().data(),
                                                                     x.q8_k().size());
     case GgmlType::Q3_K:
-      return DotKVecDot<GgmlType::Q3_K, gguf::BlockQ3_K>(row, x.q8_k().data(), x.q8_k().size());
+      return DotKVecDotX86<GgmlType::Q3_K, gguf::BlockQ3_K>(row, x.q8_k().data(), x.q8_k().size());
     case GgmlType::Q4_K:
       return repacked ? DotKRepacked<GgmlType::Q4_K, gguf::BlockQ4_K>(row, x.q8_k().data(),
                                                                       x.q8_k().size())
@@ -318,25 +354,75 @@ float DotRow(const RowsTask& t, const std::byte* row) {
     case GgmlType::Q5_K:
       return DotKVecDot<GgmlType::Q5_K, gguf::BlockQ5_K>(row, x.q8_k().data(), x.q8_k().size());
     case GgmlType::Q6_K:
-      return DotKVecDot<GgmlType::Q6_K, gguf::BlockQ6_K>(row, x.q8_k().data(), x.q8_k().size());
+      return DotKVecDotX86<GgmlType::Q6_K, gguf::BlockQ6_K>(row, x.q8_k().data(), x.q8_k().size());
     default:  // BF16: the scalar emulation (no SIMD form)
       return dot_row(t.type, t.order, t.profile, {row, t.row_bytes}, x);
   }
 }
 
+// Groups of 8 rows in the Repacked order (rows8-inl.hpp); returns the first row not done.
+int64_t DotRowGroups(const RowsTask& t) {
+  const Activation& x = *t.x;
+  int64_t r = t.row_begin;
+  for (; r + 8 <= t.row_end; r += 8) {
+    const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
+    if (t.type == GgmlType::Q4_0) {
+      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r);
+    } else {
+      Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r);
+    }
+  }
+  return r;
+}
+
 void DotRows(const RowsTask& task) {
-  for (int64_t r = task.row_begin; r < task.row_end; ++r) {
+  int64_t r = task.row_begin;
+  if (task.order == DotOrder::Repacked &&
+      ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr) || task.type == GgmlType::Q4_K)) {
+    r = DotRowGroups(task);
+  }
+  for (; r < task.row_end; ++r) {
     task.y[r] = DotRow(task, task.data + static_cast<size_t>(r) * task.row_bytes);
   }
 }
 
+// The same rows of several tasks (one per prompt token, same weights and range): Q3_K / Q6_K
+// decode each super-block once for all tokens; other types run each task's rows in turn.
+void DotRowsBatch(const RowsTask* tasks, size_t n) {
+  const RowsTask& t = tasks[0];
+  if (t.order == DotOrder::VecDot && (t.type == GgmlType::Q3_K || t.type == GgmlType::Q6_K)) {
+    for (int64_t r = t.row_begin; r < t.row_end; ++r) {
+      const std::byte* row = t.data + static_cast<size_t>(r) * t.row_bytes;
+      if (t.type == GgmlType::Q3_K) {
+        DotKVecDotBatch<GgmlType::Q3_K, gguf::BlockQ3_K>(row, tasks, n, r);
+      } else {
+        DotKVecDotBatch<GgmlType::Q6_K, gguf::BlockQ6_K>(row, tasks, n, r);
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) DotRows(tasks[i]);
+}
+
 #else  // no 256-bit vectors: the scalar reference
+
+float FloatDot(CpuProfile profile, bool f16, const float* a, const float* b, size_t n) {
+  return f16 ? dot_f16_order(profile, {a, n}, {b, n}) : dot_f32_order(profile, {a, n}, {b, n});
+}
+
+void HalfToFloat(const uint16_t* h, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = gguf::fp16_to_fp32(h[i]);
+}
 
 void DotRows(const RowsTask& task) {
   for (int64_t r = task.row_begin; r < task.row_end; ++r) {
     const std::byte* row = task.data + static_cast<size_t>(r) * task.row_bytes;
     task.y[r] = dot_row(task.type, task.order, task.profile, {row, task.row_bytes}, *task.x);
   }
+}
+
+void DotRowsBatch(const RowsTask* tasks, size_t n) {
+  for (size_t i = 0; i < n; ++i) DotRows(tasks[i]);
 }
 
 #endif
@@ -349,8 +435,33 @@ HWY_AFTER_NAMESPACE();
 namespace etchsim::numerics::detail {
 
 HWY_EXPORT(DotRows);
+HWY_EXPORT(FloatDot);
+HWY_EXPORT(DotRowsBatch);
+
+void dot_rows_batch_fast(const RowsTask* tasks, size_t n) {
+  HWY_DYNAMIC_DISPATCH(DotRowsBatch)(tasks, n);
+}
+HWY_EXPORT(HalfToFloat);
+
+void half_to_float_fast(const uint16_t* h, float* out, size_t n) {
+  HWY_DYNAMIC_DISPATCH(HalfToFloat)(h, out, n);
+}
 
 void dot_rows_fast(const RowsTask& task) { HWY_DYNAMIC_DISPATCH(DotRows)(task); }
 
 }  // namespace etchsim::numerics::detail
+
+namespace etchsim::numerics {
+
+float dot_f32_fast(CpuProfile profile, std::span<const float> a, std::span<const float> b) {
+  if (a.size() != b.size()) throw std::invalid_argument("float dot: operand sizes differ");
+  return HWY_DYNAMIC_DISPATCH(detail::FloatDot)(profile, false, a.data(), b.data(), a.size());
+}
+
+float dot_f16_fast(CpuProfile profile, std::span<const float> a, std::span<const float> b) {
+  if (a.size() != b.size()) throw std::invalid_argument("float dot: operand sizes differ");
+  return HWY_DYNAMIC_DISPATCH(detail::FloatDot)(profile, true, a.data(), b.data(), a.size());
+}
+
+}  // namespace etchsim::numerics
 #endif

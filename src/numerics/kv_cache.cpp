@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "dot_rows.hpp"
 #include "etchsim/gguf/fp16.hpp"
 
 namespace etchsim::numerics {
@@ -81,7 +82,7 @@ void KvCache::load_plane(const Plane& plane, int pos, int head, std::span<float>
       std::copy_n(plane.f32.begin() + static_cast<ptrdiff_t>(base), hd, out.begin());
       break;
     case KvType::F16:
-      for (size_t i = 0; i < hd; ++i) out[i] = gguf::fp16_to_fp32(plane.f16[base + i]);
+      detail::half_to_float_fast(plane.f16.data() + base, out.data(), hd);
       break;
     case KvType::I8:
       for (size_t i = 0; i < hd; ++i) {

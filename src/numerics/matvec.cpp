@@ -4,8 +4,10 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "dot_rows.hpp"
 
@@ -14,6 +16,7 @@ namespace {
 
 // Below this many weight elements a matvec runs on the calling thread.
 constexpr int64_t kParallelElements = int64_t{1} << 18;
+// Rows per task: a multiple of 8, so the 8-row kernels (rows8-inl.hpp) see whole groups.
 constexpr int64_t kRowGrain = 16;
 
 void check_shape(const WeightMatrix& w, int64_t x_size, size_t y_size) {
@@ -26,7 +29,29 @@ void check_shape(const WeightMatrix& w, int64_t x_size, size_t y_size) {
   }
 }
 
+void check_input(const WeightMatrix& w, const Activation& x, size_t y_size, DotOrder order) {
+  check_shape(w, x.size(), y_size);
+  if (x.type() != vec_dot_type(w.type) || !has_dot_order(w.type, order)) {
+    throw std::invalid_argument("matvec: activation type or order does not fit the weights");
+  }
+}
+
 }  // namespace
+
+namespace detail {
+
+std::vector<int32_t> q8_0_block_sums(const Activation& x) {
+  std::vector<int32_t> sums;
+  sums.reserve(x.q8_0().size());
+  for (const gguf::BlockQ8_0& b : x.q8_0()) {
+    int32_t sum = 0;
+    for (const int8_t q : b.qs) sum += q;
+    sums.push_back(sum);
+  }
+  return sums;
+}
+
+}  // namespace detail
 
 void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, CpuProfile profile,
             Kernel kernel) {
@@ -36,10 +61,7 @@ void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y,
 
 void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotOrder order,
             CpuProfile profile, Kernel kernel) {
-  check_shape(w, x.size(), y.size());
-  if (x.type() != vec_dot_type(w.type) || !has_dot_order(w.type, order)) {
-    throw std::invalid_argument("matvec: activation type or order does not fit the weights");
-  }
+  check_input(w, x, y.size(), order);
   const size_t row_bytes = gguf::row_bytes(w.type, w.cols);
   if (kernel == Kernel::Scalar) {
     for (int64_t r = 0; r < w.rows; ++r) {
@@ -49,17 +71,70 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
     return;
   }
   detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
+  std::vector<int32_t> sums;
+  if (x.type() == gguf::GgmlType::Q8_0) {
+    sums = detail::q8_0_block_sums(x);
+    task.q8_0_sums = sums.data();
+  }
   if (w.rows * w.cols < kParallelElements) {
     detail::dot_rows_fast(task);
     return;
   }
-  // Each row is one independent dot product, so the split does not change any result.
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, w.rows, kRowGrain),
-                    [task](const tbb::blocked_range<int64_t>& range) {
+  // Each row is one independent dot product, so the split does not change any result. The
+  // range counts groups of 8 rows (the last one may be short).
+  const int64_t groups = (w.rows + 7) / 8;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, groups, kRowGrain / 8),
+                    [task, rows = w.rows](const tbb::blocked_range<int64_t>& range) {
                       detail::RowsTask part = task;
-                      part.row_begin = range.begin();
-                      part.row_end = range.end();
+                      part.row_begin = 8 * range.begin();
+                      part.row_end = std::min(rows, 8 * range.end());
                       detail::dot_rows_fast(part);
+                    });
+}
+
+void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
+            std::span<const std::span<float>> ys, DotOrder order, CpuProfile profile,
+            Kernel kernel) {
+  if (xs.size() != ys.size()) {
+    throw std::invalid_argument("matmat: " + std::to_string(xs.size()) + " activations but " +
+                                std::to_string(ys.size()) + " outputs");
+  }
+  for (size_t t = 0; t < xs.size(); ++t) check_input(w, *xs[t], ys[t].size(), order);
+  if (kernel == Kernel::Scalar || xs.size() == 1) {
+    for (size_t t = 0; t < xs.size(); ++t) matvec(w, *xs[t], ys[t], order, profile, kernel);
+    return;
+  }
+  const size_t row_bytes = gguf::row_bytes(w.type, w.cols);
+  std::vector<detail::RowsTask> tasks;
+  std::vector<std::vector<int32_t>> sums(xs.size());
+  for (size_t t = 0; t < xs.size(); ++t) {
+    tasks.push_back(
+        {w.type, order, profile, w.data.data(), row_bytes, xs[t], 0, w.rows, ys[t].data()});
+    if (xs[t]->type() == gguf::GgmlType::Q8_0) {
+      sums[t] = detail::q8_0_block_sums(*xs[t]);
+      tasks.back().q8_0_sums = sums[t].data();
+    }
+  }
+  // Every (row group, token) pair is the matvec's own kernel call on the same rows, so the
+  // results are the matvec's; the token loop inside the row loop keeps the 8 rows in cache.
+  const auto run_groups = [&tasks, rows = w.rows](int64_t group_begin, int64_t group_end) {
+    std::vector<detail::RowsTask> parts = tasks;
+    for (int64_t g = group_begin; g < group_end; ++g) {
+      for (detail::RowsTask& part : parts) {
+        part.row_begin = 8 * g;
+        part.row_end = std::min(rows, 8 * g + 8);
+      }
+      detail::dot_rows_batch_fast(parts.data(), parts.size());
+    }
+  };
+  const int64_t groups = (w.rows + 7) / 8;
+  if (w.rows * w.cols < kParallelElements) {
+    run_groups(0, groups);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, groups, kRowGrain / 8),
+                    [&run_groups](const tbb::blocked_range<int64_t>& range) {
+                      run_groups(range.begin(), range.end());
                     });
 }
 

@@ -365,9 +365,15 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                          .lora_bytes = chip.lora_sram().used_bytes()});
   });
   result.users.resize(o.users.size());
-  if (o.keep_logits) {
-    chip.on_logits([&result, &host](const chip::TokenTag& tag, std::span<const float> logits) {
-      result.users.at(host.user_of(tag.seq)).logits.emplace_back(logits.begin(), logits.end());
+  uint64_t tokens_total = 0;
+  for (const UserRequest& r : o.users) tokens_total += r.prompt.size() + r.n_generate;
+  if (o.keep_logits || o.on_token) {
+    chip.on_logits([&result, &host, &o, tokens_total, done = uint64_t{0}](
+                       const chip::TokenTag& tag, std::span<const float> logits) mutable {
+      if (o.keep_logits) {
+        result.users.at(host.user_of(tag.seq)).logits.emplace_back(logits.begin(), logits.end());
+      }
+      if (o.on_token) o.on_token(++done, tokens_total);
     });
   }
   std::unique_ptr<TraceOutput> trace;

@@ -63,6 +63,30 @@ TEST(GoldenModel, IncrementalEqualsReEvaluation) {
   }
 }
 
+// Prefill in batches (run_batch, numerics::matmat) gives every token's logits and KV bit for
+// bit as evaluating the tokens one at a time: a batch of 16, one of 4 (past kPrefillBatch), and
+// a decode step after them.
+TEST(GoldenModel, BatchedPromptEqualsTokenByToken) {
+  std::vector<int32_t> prompt;
+  for (int32_t i = 0; i < 20; ++i) prompt.push_back((i * 97 + 5) % 512);
+  for (const QuantScheme q :
+       {QuantScheme::F32, QuantScheme::F16, QuantScheme::Q8_0, QuantScheme::Q4_0, QuantScheme::Q4_K,
+        QuantScheme::Q3_K, QuantScheme::Q6_K, QuantScheme::Mix36}) {
+    const auto file = gguf::GgufFile::open(synth_file(q));
+    for (const auto profile : {numerics::CpuProfile::Haswell, numerics::CpuProfile::Zen4}) {
+      GoldenModel batched(file, {.profile = profile});
+      GoldenModel single(file, {.profile = profile});
+      const auto all = batched.evaluate(prompt);
+      ASSERT_EQ(all.size(), prompt.size());
+      for (size_t i = 0; i < prompt.size(); ++i) {
+        EXPECT_EQ(all[i], single.evaluate(prompt[i]))
+            << model::quant_scheme_name(q) << " token " << i;
+      }
+      EXPECT_EQ(batched.evaluate(3), single.evaluate(3)) << model::quant_scheme_name(q);
+    }
+  }
+}
+
 TEST(GoldenModel, ResetStartsOver) {
   const auto file = gguf::GgufFile::open(synth_file(QuantScheme::Q4_0));
   GoldenModel golden(file);

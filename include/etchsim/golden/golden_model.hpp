@@ -6,7 +6,8 @@
 // mapping in their block format, nothing is copied or dequantised except one embedding row per
 // token.
 //
-// Tokens are evaluated one at a time (n = 1 activation rows in every matrix-vector product).
+// Every token's arithmetic is the one-token (n = 1 activation row) form of every matrix-vector
+// product; a prompt's tokens may share a weight read (evaluate(span)), never a rounding.
 // llama.cpp evaluates a prompt as one batch: for quantised weights the result is the same (§4.5,
 // §8 item 8), but for F32 and F16 weights its batched path (tinyBLAS, one accumulator) rounds in
 // another order than its n = 1 vec_dot, which golden follows; logits then differ in the last
@@ -60,8 +61,11 @@ class GoldenModel {
   // Throws std::invalid_argument for a token id outside [0, n_vocab) or a full context.
   std::vector<float> evaluate(int32_t token);
   // Consumes the tokens in order; element i holds the logits after tokens[0..i]. Checks every id,
-  // the empty list and the context capacity before evaluating anything.
+  // the empty list and the context capacity before evaluating anything. Evaluates up to
+  // kPrefillBatch tokens together (LayerDatapath::run_batch): the same bits as one at a time,
+  // each weight row group read once per batch.
   std::vector<std::vector<float>> evaluate(std::span<const int32_t> tokens);
+  static constexpr size_t kPrefillBatch = 16;
   // Empties the KV cache (n_past() = 0).
   void reset() { m_n_past = 0; }
 
@@ -75,7 +79,8 @@ class GoldenModel {
   LayerDatapath m_datapath;             // the arithmetic, over m_model
   std::vector<numerics::KvCache> m_kv;  // one per layer
   int m_n_past = 0;
-  TokenState m_state;  // the one token in flight
+  TokenState m_state;               // the one token in flight
+  std::vector<TokenState> m_batch;  // prompt tokens evaluated together
 };
 
 }  // namespace etchsim::golden

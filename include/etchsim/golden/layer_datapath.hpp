@@ -154,12 +154,23 @@ class LayerDatapath {
   // One unit after the last layer; Output writes s.logits (n_vocab).
   void run(HeadUnit unit, TokenState& s) const;
 
+  // Prefill: tokens of one sequence at consecutive positions through one unit, in order. Every
+  // state ends exactly as run() on each in turn leaves it (Attention stores and attends token by
+  // token); the matvec units multiply each weight row group with every token's input while it
+  // is in cache (numerics::matmat). Tokens bound to a LoRA adapter run one by one.
+  void run_batch(LayerUnit unit, size_t layer, std::span<TokenState* const> states,
+                 numerics::KvCache& cache) const;
+  void run_batch(HeadUnit unit, std::span<TokenState* const> states) const;
+
  private:
   void run_unit(LayerUnit unit, size_t layer, TokenState& s, numerics::KvCache* cache) const;
   // Every matrix of matvec unit `unit` (layer_unit_roles) on `in`, each into its output in s.
   void matvec_unit(LayerUnit unit, size_t layer, const PreparedInput& in, TokenState& s) const;
   void matvec(const model::TensorView& w, const PreparedInput& in, std::span<float> y,
               std::string_view unit) const;
+  // matvec of `w` for several tokens: ins[t] prepared by its quantize unit, into ys[t].
+  void matmat(const model::TensorView& w, std::span<const PreparedInput* const> ins,
+              std::span<const std::span<float>> ys, std::string_view unit) const;
   // matvec of the base weight `role` of `layer`, then its LoRA term if s is bound to an adapter
   // that adapts it.
   void adapted_matvec(size_t layer, model::LoraRole role, const PreparedInput& in,

@@ -32,6 +32,11 @@ float dot_f32_order(CpuProfile profile, std::span<const float> a, std::span<cons
 // ggml_vec_dot_f16 on values that are exactly representable in f16 (so every product is exact).
 float dot_f16_order(CpuProfile profile, std::span<const float> a, std::span<const float> b);
 
+// The same two on the host's SIMD unit (Highway dynamic dispatch), bit-identical to the above
+// (each SIMD lane runs the same fma sequence as the reference's lane): attention's q.k and p.v.
+float dot_f32_fast(CpuProfile profile, std::span<const float> a, std::span<const float> b);
+float dot_f16_fast(CpuProfile profile, std::span<const float> a, std::span<const float> b);
+
 // The horizontal sum of simd_lanes(profile) lanes that ends GGML_F32_VEC_REDUCE.
 float reduce_lanes(CpuProfile profile, const float* v);
 

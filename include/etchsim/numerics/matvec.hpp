@@ -32,4 +32,13 @@ void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y,
 void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotOrder order,
             CpuProfile profile, Kernel kernel = Kernel::Fast);
 
+// Y = W X for several prepared activations (prompt tokens), ys[t] = W xs[t]: every ys[t] is
+// bit-identical to matvec(w, *xs[t], ys[t], order, profile, kernel), but each group of 8 rows is
+// read from memory once and multiplied with every activation while it is in cache (prefill: a
+// weight block loaded once serves several tokens). xs and ys have the same length; every
+// activation has type vec_dot_type(w.type) and w.cols values, every ys[t] has w.rows values.
+void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
+            std::span<const std::span<float>> ys, DotOrder order, CpuProfile profile,
+            Kernel kernel = Kernel::Fast);
+
 }  // namespace etchsim::numerics

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -71,6 +72,9 @@ struct RunOptions {
   numerics::CpuProfile profile = numerics::kDefaultCpuProfile;
   TraceOptions trace;
   bool keep_logits = false;  // functional: keep every logits row in RunResult (tests)
+  // Functional: called after each token's logits (prompt and generated, every user) with the
+  // tokens done so far and the run's total; the CLI draws its progress line from it.
+  std::function<void(uint64_t done, uint64_t total)> on_token;
   // RTL in the loop (docs/rtl.md): "layerN.unit" matvec units whose cycles come from their
   // Verilated RTL, generated for rows `rtl_rows` of each matrix ("A-B"; rows run in parallel, so
   // a slice has the whole unit's cycles) into `rtl_dir` (empty: a removed temporary directory).
