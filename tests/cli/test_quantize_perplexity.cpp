@@ -44,7 +44,12 @@ TEST(CliQuantize, BadInputsNameTheProblemAndWriteNothing) {
   auto r =
       run_etchsim("quantize " + kStories + " -o " + out.string() + " --scheme q5_k", dir.path());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "unknown --scheme 'q5_k'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--scheme 'q5_k' is not one quantize writes")) << r.err;
+  // llama-quantize's mixtures are synth / --weights schemes, not ones quantize writes.
+  r = run_etchsim("quantize " + kStories + " -o " + out.string() + " --scheme q4_k_m", dir.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "--scheme 'q4_k_m' is not one quantize writes")) << r.err;
+  EXPECT_FALSE(fs::exists(out));
   r = run_etchsim("quantize " + kStories + " -o " + kStories + " --scheme q8_0", dir.path());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "is the input file")) << r.err;
