@@ -8,16 +8,6 @@
 #include "etchsim/rtl/verilator.hpp"
 
 namespace etchsim::rtl {
-namespace {
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-}  // namespace
-
 bool KvCheck::passed() const {
   return timing_mismatches == 0 && row_mismatches == 0 && !hazard && outputs == 2 * tokens &&
          latency == formula.latency && interval == formula.interval;
@@ -29,8 +19,8 @@ std::vector<std::string> write_kv_sources(const KvScheduleSpec& spec, const std:
   std::filesystem::create_directories(d);
   const auto unit = d / (spec.module + ".v");
   const auto tb = d / ("tb_" + spec.module + ".cpp");
-  write_text(unit, generate_kv_schedule_verilog(spec));
-  write_text(tb, kv_schedule_testbench_cpp(spec.module, g));
+  write_text_file(unit.string(), generate_kv_schedule_verilog(spec));
+  write_text_file(tb.string(), kv_schedule_testbench_cpp(spec.module, g));
   return {unit.string(), tb.string()};
 }
 

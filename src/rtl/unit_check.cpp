@@ -9,16 +9,6 @@
 #include "etchsim/rtl/verilator.hpp"
 
 namespace etchsim::rtl {
-namespace {
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-}  // namespace
-
 bool UnitCheck::passed() const {
   return int_mismatches == 0 && fp32_mismatches == 0 && outputs == 2 * tokens &&
          latency_consistent && latency == formula.latency &&
@@ -32,9 +22,9 @@ std::vector<std::string> write_unit_sources(const MatvecUnitSpec& spec, const st
   const auto unit = d / (spec.module + ".v");
   const auto fp32 = d / "etchsim_fp32.v";
   const auto tb = d / ("tb_" + spec.module + ".cpp");
-  write_text(unit, generate_matvec_verilog(spec));
-  write_text(fp32, fp32_library_text());
-  write_text(tb, matvec_testbench_cpp(spec.module, g));
+  write_text_file(unit.string(), generate_matvec_verilog(spec));
+  write_text_file(fp32.string(), fp32_library_text());
+  write_text_file(tb.string(), matvec_testbench_cpp(spec.module, g));
   return {unit.string(), fp32.string(), tb.string()};
 }
 

@@ -96,4 +96,10 @@ std::string log_tail(const std::string& log_path, int lines) {
   return out;
 }
 
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
 }  // namespace etchsim::rtl

@@ -24,6 +24,10 @@ ToolRun verilate(const std::string& module, const std::vector<std::string>& sour
                  const std::string& obj_dir, const std::string& output,
                  const std::vector<std::string>& extra, const std::string& log_path, int jobs);
 
+// Writes a generated source (Verilog, testbench C++) for the tools; throws std::runtime_error
+// naming the path when it cannot be written.
+void write_text_file(const std::string& path, const std::string& text);
+
 // True when `name` is an executable on PATH.
 bool tool_on_path(const std::string& name);
 
