@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "etchsim/numerics/dot.hpp"
@@ -41,11 +40,7 @@ LoopUnit::LoopUnit(const MatvecUnitSpec& spec, const std::string& dir, int jobs)
   namespace fs = std::filesystem;
   const std::vector<std::string> sources = write_unit_sources(spec, dir);
   const fs::path shim = fs::path(dir) / ("loop_" + spec.module + ".cpp");
-  {
-    std::ofstream out(shim);
-    out << matvec_loop_shim_cpp(spec.module, m_geometry);
-    if (!out) throw std::runtime_error("cannot write " + shim.string());
-  }
+  write_text_file(shim.string(), matvec_loop_shim_cpp(spec.module, m_geometry));
   const std::string obj = (fs::path(dir) / ("loop_obj_" + spec.module)).string();
   const std::string log = (fs::path(dir) / ("loop_" + spec.module + ".verilator.log")).string();
   const std::string lib = "lib" + spec.module + ".so";

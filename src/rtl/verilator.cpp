@@ -13,9 +13,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "etchsim/rtl/verilator_runtime_cache.hpp"
+
 extern char** environ;
 
 namespace etchsim::rtl {
+namespace {
+// -O0: a unit's model is large, straight-line C++ that a check runs for a few hundred cycles;
+// optimising costs more than it saves.
+constexpr const char* kOptFlags[] = {"OPT_FAST=-O0", "OPT_SLOW=-O0", "OPT_GLOBAL=-O0"};
+}  // namespace
 
 ToolRun run_tool(const std::vector<std::string>& argv, const std::string& log_path) {
   ToolRun run;
@@ -50,19 +57,36 @@ ToolRun verilate(const std::string& module, const std::vector<std::string>& sour
                  const std::vector<std::string>& extra, const std::string& log_path, int jobs) {
   std::error_code ec;
   std::filesystem::remove(log_path, ec);
-  std::vector<std::string> argv{
-      "verilator", "--cc", "--exe", "--build", "-j", std::to_string(std::max(1, jobs)),
-      "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", module, "-Mdir", obj_dir,
-      // -O0: a unit's model is large, straight-line C++ that a check
-      // runs for a few hundred cycles; optimising costs more than it
-      // saves.
-      "-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0", "-o", output};
+  // Verilator's make runs inside obj_dir: a relative source or obj_dir (`-o rtl`) would not be
+  // found there.
+  const auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).string(); };
+  const std::string obj = absolute(obj_dir);
+  // Two steps, as `verilator --build` does them: Verilator writes the C++ and its makefile, then
+  // make compiles. Between them the cached runtime objects are copied in: the makefile makes them
+  // depend on itself, so they must be newer than it.
+  std::vector<std::string> argv{"verilator", "--cc",       "--exe",        "-Wno-fatal",
+                                "-Wno-lint", "-Wno-style", "--top-module", module,
+                                "-Mdir",     obj,          "-o",           output};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  argv.insert(argv.end(), sources.begin(), sources.end());
-  const ToolRun run = run_tool(argv, log_path);
+  for (const std::string& s : sources) argv.push_back(absolute(s));
+  ToolRun run = run_tool(argv, log_path);
   if (run.exit_code == 127) {
     throw std::runtime_error(
         "verilator is not installed (Debian: apt-get install verilator; scripts/setup-deps.sh)");
+  }
+  if (run.exit_code == 0) {
+    // Everything but the module, its sources and its paths reaches the runtime's compile.
+    std::vector<std::string> flags(std::begin(kOptFlags), std::end(kOptFlags));
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    const VerilatorRuntimeCache runtime(flags);
+    runtime.seed(obj);
+    std::vector<std::string> make{
+        "make", "-C", obj, "-f", "V" + module + ".mk", "-j", std::to_string(std::max(1, jobs))};
+    make.insert(make.end(), std::begin(kOptFlags), std::end(kOptFlags));
+    const ToolRun compile = run_tool(make, log_path);
+    run.exit_code = compile.exit_code == 127 ? 126 : compile.exit_code;
+    run.seconds += compile.seconds;
+    if (run.exit_code == 0) runtime.store(obj);
   }
   if (run.exit_code != 0) {
     throw std::runtime_error("verilator failed on " + module + " (" + log_path + "):\n" +

@@ -8,8 +8,14 @@ etchsim=$1 work=$2 synth_args=$3 run_args=$4 units=$5
 command -v verilator >/dev/null || { echo "verilator not installed: skipped"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
 rm -rf "$work" && mkdir -p "$work"
-# shellcheck disable=SC2086
-"$etchsim" synth -o "$work/model.gguf" $synth_args >"$work/synth.log" 2>&1
+# SYNTH ARGS "quantize IN.gguf --scheme S": a real model quantized by etchsim quantize instead.
+if [[ $synth_args == quantize\ * ]]; then
+  # shellcheck disable=SC2086
+  "$etchsim" quantize ${synth_args#quantize } -o "$work/model.gguf" >"$work/synth.log" 2>&1
+else
+  # shellcheck disable=SC2086
+  "$etchsim" synth -o "$work/model.gguf" $synth_args >"$work/synth.log" 2>&1
+fi
 for mode in functional timing; do
   # shellcheck disable=SC2086
   "$etchsim" run "$work/model.gguf" --mode "$mode" $run_args --report "$work/plain.json" \
