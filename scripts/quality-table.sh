@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --schemes) schemes=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
     --etchsim) etchsim=$2; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "quality-table.sh: unknown argument '$1' (--help)" >&2; exit 2 ;;
   esac
 done
