@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/quality-table.sh on stories260K with three schemes: one table row and one quality.json
-# entry per scheme, the f32 row the base itself (KL 0, top-1 1), quantization costing quality in
+# entry per scheme, the f32 row the base itself (KL ~0, top-1 1), quantization costing quality in
 # the expected order (q8_0 < mix36 in KL), and the chip's figures present for the hard-wired ones.
 #   quality_table.sh ETCHSIM WORKDIR
 set -euo pipefail
@@ -16,7 +16,9 @@ python3 - "$work/quality.json" <<'PY'
 import json, math, sys
 rows = {r["scheme"]: r for r in json.load(open(sys.argv[1]))}
 assert list(rows) == ["f32", "q8_0", "mix36"], list(rows)
-assert rows["f32"]["kld"] == 0 and rows["f32"]["top1"] == 1, rows["f32"]
+# Against itself: top-1 always agrees; KL is not exactly 0, as in llama-perplexity, whose base
+# log-probabilities are stored at 16 bits (etchsim computes them as it does).
+assert rows["f32"]["kld"] < 1e-5 and rows["f32"]["top1"] == 1, rows["f32"]
 assert 0 < rows["q8_0"]["kld"] < rows["mix36"]["kld"], rows
 assert rows["q8_0"]["bits_per_weight"] > rows["mix36"]["bits_per_weight"], rows
 for s in ("q8_0", "mix36"):
