@@ -50,6 +50,7 @@ struct RunArgs {
   std::string vcd;
   std::optional<std::string> trace_layers;
   std::optional<std::string> trace_window;
+  std::string trace_time = "clock";
   bool fst = false;
   std::string report;
   std::optional<std::string> shape;
@@ -72,6 +73,7 @@ std::string type_name(gguf::GgmlType type) { return std::string(gguf::traits(typ
 void apply_trace_options(const RunArgs& args, uint32_t n_layer, sim::TraceOptions& trace) {
   trace.vcd = args.vcd;
   trace.fst = args.fst;
+  trace.cycle_time = args.trace_time == "cycles";
   if (args.trace_layers) {
     trace.layers = trace::parse_trace_layers(*args.trace_layers, n_layer).mask;
   }
@@ -363,6 +365,12 @@ CommandRunner register_run(CLI::App& app) {
   app.add_option("--trace-layers", args->trace_layers, "Trace only these layers: 0-3")->needs(vcd);
   app.add_option("--trace-window", args->trace_window,
                  "Trace only cycles FROM:TO (TO exclusive; either side may be empty)")
+      ->needs(vcd);
+  app.add_option("--trace-time", args->trace_time,
+                 "clock: the VCD's time is real time (one clock period per cycle); cycles: one "
+                 "time unit per cycle")
+      ->check(CLI::IsMember({"clock", "cycles"}))
+      ->capture_default_str()
       ->needs(vcd);
   app.add_flag("--fst", args->fst, "Also convert the VCD to FST with gtkwave's vcd2fst")
       ->needs(vcd);

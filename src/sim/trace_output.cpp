@@ -8,6 +8,8 @@
 
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
+#include "etchsim/trace/vcd_writer.hpp"
+#include "trace_signals.hpp"
 
 namespace etchsim::sim {
 namespace {
@@ -18,52 +20,76 @@ std::filesystem::path with_suffix(const std::filesystem::path& path, const std::
   return p;
 }
 
-}  // namespace
-
-TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer)
-    : m_options(options) {
+const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
+                                      uint32_t n_layer) {
   const std::filesystem::path& vcd = options.vcd;
   const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
   if (!std::filesystem::is_directory(dir)) {
     throw std::invalid_argument(
         fmt::format("--vcd {}: directory {} does not exist", vcd.string(), dir.string()));
   }
-  m_temp_base = dir / fmt::format(".{}.tmp{}", vcd.filename().string(), ::getpid());
-  m_file = sc_core::sc_create_vcd_trace_file(m_temp_base.c_str());
-  if (m_file == nullptr) throw std::runtime_error("cannot create the VCD file " + vcd.string());
-  m_file->set_time_unit(1, sc_core::SC_NS);  // one cycle (run.cpp: kCycle)
-  chip::TraceSelection selection;
-  selection.layers = options.layers.empty() ? std::vector<bool>(n_layer, true) : options.layers;
-  if (selection.layers.size() != n_layer) {
+  if (!options.layers.empty() && options.layers.size() != n_layer) {
     throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
   }
-  selection.cycle_from = options.cycle_from;
-  selection.cycle_to = options.cycle_to;
-  m_groups = chip.trace(m_file, selection);
+  return chip.enable_trace_log();
 }
 
-TraceOutput::~TraceOutput() {
-  if (m_file != nullptr) {
-    sc_core::sc_close_vcd_trace_file(m_file);
-    std::error_code ignored;
-    std::filesystem::remove(m_temp_base.string() + ".vcd", ignored);
+// The first cycle a generated token's input enters the chip: where the view opens, one decode
+// step (that token's trip to the host) wide.
+trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
+                                  const chip::ChipTraceLog& log, uint64_t per_cycle) {
+  trace::GtkwView view;
+  for (const host::UserTrace& u : users) {
+    if (u.token_cycles.size() < 2) continue;
+    // The first fed-back token enters after the first token reached the host, and its own
+    // result is the second token.
+    uint64_t enter = u.token_cycles[0];
+    for (uint64_t c : log.inputs) {
+      if (c >= u.token_cycles[0]) {
+        enter = c;
+        break;
+      }
+    }
+    const uint64_t span = u.token_cycles[1] > enter ? u.token_cycles[1] - enter : 1;
+    view.start = enter * per_cycle;
+    // The step fills about 90% of a 1600-pixel-wide waveform pane (~1300 px).
+    view.units_per_pixel = std::max(1.0, static_cast<double>(span * per_cycle) / 1300.0);
+    break;
   }
+  return view;
 }
 
-void TraceOutput::finish() {
-  sc_core::sc_close_vcd_trace_file(m_file);
-  m_file = nullptr;
+}  // namespace
+
+TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer)
+    : m_options(options), m_chip(chip), m_log(checked_log(options, chip, n_layer)) {
+  if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
+}
+
+void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
+                         double clock_hz, bool functional, bool adapters) {
   const std::filesystem::path& vcd = m_options.vcd;
-  std::filesystem::rename(m_temp_base.string() + ".vcd", vcd);
-  std::vector<trace::SignalGroup> groups;
-  for (const auto& [name, signals] : m_groups) {
-    trace::SignalGroup group{name, {}, false};
-    // SystemC's VCD writer puts every signal under a top-level "SystemC" scope.
-    for (const auto& s : signals)
-      group.signals.push_back(trace::gtkw_signal_name("SystemC." + s.name, s.bits));
-    groups.push_back(std::move(group));
+  trace::VcdWriter writer;
+  writer.set_window(m_options.cycle_from, m_options.cycle_to);
+  const std::vector<trace::SignalGroup> groups =
+      trace_signals({m_chip, m_log, users, m_options.layers, functional, adapters}, writer);
+  const trace::VcdTimescale timescale =
+      m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);
+
+  const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
+  const std::filesystem::path temp =
+      dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));
+  try {
+    writer.write(temp, timescale, end_cycle);
+    std::filesystem::rename(temp, vcd);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw;
   }
-  trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd, groups);
+  // The .gtkw sits beside the VCD and names it relative to itself.
+  trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd.filename(), groups,
+                    first_decode_view(users, m_log, timescale.per_cycle));
   if (m_options.fst) trace::convert_to_fst(vcd, with_suffix(vcd, ".fst"));
 }
 
