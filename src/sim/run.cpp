@@ -378,7 +378,9 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
     });
   }
   std::unique_ptr<TraceOutput> trace;
-  if (!o.trace.vcd.empty()) trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
+  if (!o.trace.vcd.empty() || !o.trace.timeline.empty()) {
+    trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
+  }
 
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = process_cpu_seconds();

@@ -10,6 +10,7 @@
 #include "etchsim/trace/gtkw.hpp"
 #include "etchsim/trace/vcd_writer.hpp"
 #include "trace_signals.hpp"
+#include "trace_timeline.hpp"
 
 namespace etchsim::sim {
 namespace {
@@ -20,14 +21,19 @@ std::filesystem::path with_suffix(const std::filesystem::path& path, const std::
   return p;
 }
 
-const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
-                                      uint32_t n_layer) {
-  const std::filesystem::path& vcd = options.vcd;
-  const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
+void check_directory(const char* option, const std::filesystem::path& file) {
+  if (file.empty()) return;
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
   if (!std::filesystem::is_directory(dir)) {
     throw std::invalid_argument(
-        fmt::format("--vcd {}: directory {} does not exist", vcd.string(), dir.string()));
+        fmt::format("{} {}: directory {} does not exist", option, file.string(), dir.string()));
   }
+}
+
+const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
+                                      uint32_t n_layer) {
+  check_directory("--vcd", options.vcd);
+  check_directory("--timeline", options.timeline);
   if (!options.layers.empty() && options.layers.size() != n_layer) {
     throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
   }
@@ -68,11 +74,13 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
 
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
                          double clock_hz, bool functional, bool adapters) {
+  const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
+  if (!m_options.timeline.empty()) write_timeline(m_options.timeline, source, clock_hz);
+  if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
   trace::VcdWriter writer;
   writer.set_window(m_options.cycle_from, m_options.cycle_to);
-  const std::vector<trace::SignalGroup> groups =
-      trace_signals({m_chip, m_log, users, m_options.layers, functional, adapters}, writer);
+  const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
   const trace::VcdTimescale timescale =
       m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);
 

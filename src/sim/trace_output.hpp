@@ -1,6 +1,7 @@
 // Internal to sim/: a run's trace files. Before the run it turns on the chip's trace log; after
-// it, it derives the rows (trace_signals.hpp), writes the VCD under a temporary name and renames
-// it into place, then the .gtkw beside it and the optional .fst. A failed run leaves nothing.
+// it, it writes the --timeline JSON (trace_timeline.hpp), derives the VCD's rows
+// (trace_signals.hpp), writes the VCD under a temporary name and renames it into place, then
+// the .gtkw beside it and the optional .fst. A failed run leaves nothing.
 #pragma once
 
 #include <filesystem>

@@ -13,13 +13,18 @@
 namespace etchsim::trace {
 namespace {
 
-// Identifier codes: printable ASCII '!'..'~' (§18.2.1), base 94, shortest first.
+// Identifier codes: printable ASCII '!'..'~' (§18.2.1) without '$' (a token starting with '$'
+// reads as a keyword), base 93, shortest first.
 std::string id_code(uint32_t index) {
+  static constexpr std::string_view kChars =
+      "!\"#%&'()*+,-./"
+      "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+  static_assert(kChars.size() == 93);
   std::string id;
   uint64_t n = index;
   do {
-    id += static_cast<char>('!' + n % 94);
-    n /= 94;
+    id += kChars[n % kChars.size()];
+    n /= kChars.size();
   } while (n-- > 0);
   return id;
 }
@@ -63,7 +68,9 @@ VcdTimescale clock_timescale(double clock_hz) {
   if (rounded < 1 || rounded > 1e18) {
     throw std::invalid_argument(fmt::format("VCD timescale: clock {} Hz out of range", clock_hz));
   }
-  const bool exact = std::abs(period_fs - rounded) <= 1e-6 * period_fs;
+  // 1e15 / clock_hz is exact to ~1e-16 relative: a whole number of femtoseconds shows within
+  // 1e-3 fs for any period up to 1e12 fs (1 kHz).
+  const bool exact = std::abs(period_fs - rounded) < 1e-3;
   auto fs = static_cast<uint64_t>(rounded);
   static constexpr std::array<const char*, 6> kUnits = {"fs", "ps", "ns", "us", "ms", "s"};
   uint64_t unit_fs = 1;

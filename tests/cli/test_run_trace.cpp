@@ -2,11 +2,14 @@
 // same cycles; lockstep and skip clocking give the same cycles and the same trace bytes; the VCD
 // is valid and its rows agree with the report; trace-summary equals the report; .gtkw and .fst
 // beside it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -324,6 +327,82 @@ TEST(CliRunModes, TraceSummaryEqualsTheReport) {
   const auto bad = run_etchsim("trace-summary " + (dir.path() / "bad.vcd").string(), dir.path());
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("time_units_per_cycle"), std::string::npos) << bad.err;
+}
+
+TEST(CliRunModes, TimelineIsValidTraceEventJson) {
+  // Chrome/Perfetto trace-event format (JSON object form): "traceEvents", each event with "ph",
+  // "name", "pid", "tid"; "ts" (and "dur" for complete events) in microseconds; counters with
+  // numeric args; metadata naming processes and threads.
+  ScratchDir dir("run-timeline");
+  const auto path = dir.path() / "t.json";
+  const auto report = report_of("run --shape small" + kTinyConfig +
+                                    " --prompt-len 12 -n 4 --users 3 --trace-layers 0-1"
+                                    " --set clock.clock_mhz=500 --timeline " +
+                                    path.string(),
+                                dir, "report");
+  const auto j = nlohmann::json::parse(read_all(path));
+  ASSERT_TRUE(j.contains("traceEvents"));
+  ASSERT_TRUE(j["traceEvents"].is_array());
+  std::map<std::pair<int, int>, std::string> thread_names;
+  std::map<int, std::string> process_names;
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> slices;
+  std::map<std::pair<int, int>, std::pair<uint64_t, uint64_t>> cycles;  // busy, stalled
+  double kv_peak = 0;
+  size_t counters = 0;
+  for (const auto& e : j["traceEvents"]) {
+    ASSERT_TRUE(e.contains("ph") && e["ph"].is_string()) << e;
+    ASSERT_TRUE(e.contains("name") && e["name"].is_string()) << e;
+    ASSERT_TRUE(e.contains("pid") && e["pid"].is_number_integer()) << e;
+    ASSERT_TRUE(e.contains("tid") && e["tid"].is_number_integer()) << e;
+    const std::string ph = e["ph"];
+    const std::pair<int, int> thread{e["pid"].get<int>(), e["tid"].get<int>()};
+    if (ph == "M") {
+      ASSERT_TRUE(e.contains("args") && e["args"].is_object()) << e;
+      if (e["name"] == "thread_name") thread_names[thread] = e["args"]["name"];
+      if (e["name"] == "process_name") process_names[thread.first] = e["args"]["name"];
+      continue;
+    }
+    ASSERT_TRUE(e.contains("ts") && e["ts"].is_number() && e["ts"].get<double>() >= 0) << e;
+    if (ph == "X") {
+      ASSERT_TRUE(e.contains("dur") && e["dur"].is_number() && e["dur"].get<double>() > 0) << e;
+      slices[thread].emplace_back(e["ts"].get<double>(), e["dur"].get<double>());
+      cycles[thread].first += e["args"]["cycles"].get<uint64_t>();
+      cycles[thread].second += e["args"]["stalled_cycles"].get<uint64_t>();
+      EXPECT_EQ(e["name"], fmt::format("u{} p{}", e["args"]["user"].get<uint32_t>(),
+                                       e["args"]["pos"].get<uint32_t>()));
+    } else if (ph == "C") {
+      ASSERT_TRUE(e.contains("args") && e["args"].is_object() && !e["args"].empty()) << e;
+      for (const auto& [key, value] : e["args"].items()) ASSERT_TRUE(value.is_number()) << e;
+      if (e["name"] == "KV SRAM") kv_peak = std::max(kv_peak, e["args"]["bytes"].get<double>());
+      ++counters;
+    } else {
+      ADD_FAILURE() << "unexpected phase " << ph;
+    }
+  }
+  // Slices on one thread never overlap (a unit holding k tokens has k threads).
+  for (auto& [thread, list] : slices) {
+    ASSERT_TRUE(thread_names.count(thread)) << thread.first << "/" << thread.second;
+    std::sort(list.begin(), list.end());
+    for (size_t i = 1; i < list.size(); ++i)
+      EXPECT_LE(list[i - 1].first + list[i - 1].second, list[i].first + 1e-9);
+  }
+  // Only the traced layers, the host link and the LM head have processes.
+  std::set<std::string> processes;
+  for (const auto& [pid, name] : process_names) processes.insert(name);
+  EXPECT_EQ(processes, (std::set<std::string>{"host link", "L00", "L01", "lm_head"}));
+  // A one-token unit's slices add up to the report's busy and stalled cycles; 2 ns a cycle.
+  for (const auto& [thread, name] : thread_names) {
+    if (process_names[thread.first] != "L01" || name != "attn_norm") continue;
+    const auto u = unit_report(report, "layer01", "attn_norm");
+    EXPECT_EQ(slices[thread].size(), u["tokens"].get<size_t>());
+    EXPECT_EQ(cycles[thread].first, u["busy_cycles"].get<uint64_t>());
+    EXPECT_EQ(cycles[thread].second, u["stalled_cycles"].get<uint64_t>());
+    double dur = 0;
+    for (const auto& [ts, d] : slices[thread]) dur += d;
+    EXPECT_NEAR(dur, 0.002 * static_cast<double>(u["busy_cycles"].get<uint64_t>()), 1e-6);
+  }
+  EXPECT_EQ(kv_peak, report["kv_sram"]["peak_bytes"].get<double>());
+  EXPECT_GT(counters, 10u);
 }
 
 TEST(CliRunModes, FstBesideTheVcd) {

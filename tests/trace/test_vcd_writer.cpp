@@ -1,5 +1,6 @@
 // etchsim's VCD writer: time order from changes given in any order, one value per variable and
 // cycle, the window, x, the clock as timescale; and its output read back by the VCD reader.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -124,7 +125,7 @@ TEST(VcdWriter, RejectsBadDeclarations) {
 
 TEST(VcdWriter, ManyVariablesGetDistinctIds) {
   VcdWriter w;
-  for (uint32_t i = 0; i < 9000; ++i) w.add_var({"top"}, "v" + std::to_string(i), 1, i % 2);
+  for (uint32_t i = 0; i < 9000; ++i) w.add_var({"top"}, fmt::format("v{}", i), 1, i % 2);
   const VcdFile vcd = read_back(w.text(cycle_timescale(), 1));
   ASSERT_EQ(vcd.vars.size(), 9000u);
   std::set<std::string> ids;

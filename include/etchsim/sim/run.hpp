@@ -36,9 +36,10 @@ enum class Mode { Functional, Timing };
 enum class Clocking { Skip, Lockstep };
 
 struct TraceOptions {
-  std::filesystem::path vcd;  // empty: no trace
-  std::vector<bool> layers;   // --trace-layers: traced layers (mask); empty: every layer
-  uint64_t cycle_from = 0;    // --trace-window FROM:TO, cycles, TO exclusive
+  std::filesystem::path vcd;       // empty: no VCD
+  std::filesystem::path timeline;  // --timeline: Chrome/Perfetto trace events; empty: none
+  std::vector<bool> layers;        // --trace-layers: traced layers (mask); empty: every layer
+  uint64_t cycle_from = 0;         // --trace-window FROM:TO, cycles, TO exclusive
   uint64_t cycle_to = UINT64_MAX;
   bool fst = false;         // also convert to .fst with gtkwave's vcd2fst
   bool cycle_time = false;  // --trace-time cycles: one VCD time unit per cycle (else the clock)
