@@ -4,9 +4,9 @@ the first open group with their aliases, sampled into COLUMNS characters (docs/c
 
     scripts/trace_ascii.py FILE.gtkw [--columns 100]
 
-Each row shows its value at the start of every column's time span. `state` rows draw
-'.' idle, '#' busy, 'S' stalled, 'w' waiting; other rows print a value where it changes
-('x' unknown) and '-' while it holds.
+A `state` row draws per column the most telling state within the column's time span: 'S'
+stalled, else '#' busy, else 'w' waiting, else '.' idle. Other rows print their value at the
+start of a column where it differs from the column before ('x' unknown) and '-' while it holds.
 """
 import argparse
 import os
@@ -86,6 +86,20 @@ def parse_vcd(path, wanted):
     return changes, end, comments
 
 
+def states_in(changes, t0, t1):
+    """The values a row holds during [t0, t1)."""
+    held, seen = None, set()
+    for time, value in changes:
+        if time <= t0:
+            held = value
+        elif time < t1:
+            seen.add(value)
+        else:
+            break
+    seen.add(held)
+    return seen
+
+
 def value_at(changes, t):
     v = None
     for time, value in changes:
@@ -118,9 +132,11 @@ def main():
         ch = changes.get(signal, [])
         out, last = ["-"] * a.columns, object()
         for col in range(a.columns):
-            v = value_at(ch, start + col * step)
+            t0 = start + col * step
+            v = value_at(ch, t0)
             if signal.endswith(".state"):
-                out[col] = "x" if v is None else STATE_CHARS.get(v, "?")
+                seen = states_in(ch, t0, t0 + step)
+                out[col] = next((STATE_CHARS[s] for s in (2, 1, 3, 0) if s in seen), "x")
             elif v != last:
                 text = "x" if v is None else str(v)
                 out[col : col + len(text)] = list(text)  # a long value covers the next columns

@@ -47,10 +47,10 @@ CommandRunner register_trace_summary(CLI::App& app) {
       fmt::print("{}\n", out.dump(2));
       return 0;
     }
-    fmt::print("{:<10} {:<14} {:>12} {:>12} {:>12} {:>12} {:>14}\n", "group", "unit", "busy",
+    fmt::print("{:<10} {:<18} {:>12} {:>12} {:>12} {:>12} {:>14}\n", "group", "unit", "busy",
                "stalled", "waiting", "idle", "longest stall");
     for (const auto& u : units) {
-      fmt::print("{:<10} {:<14} {:>12} {:>12} {:>12} {:>12} {:>14}\n", u.group, u.unit, u.busy,
+      fmt::print("{:<10} {:<18} {:>12} {:>12} {:>12} {:>12} {:>14}\n", u.group, u.unit, u.busy,
                  u.stalled, u.waiting, u.idle, u.longest_stall);
     }
     return 0;

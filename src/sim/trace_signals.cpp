@@ -146,9 +146,13 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
   const uint64_t kv_capacity = chip.kv_sram().capacity_bytes();
   const uint64_t kv_row_pair = chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);
   const uint32_t kv_bits = bits_for(kv_capacity);
+  // About 7 changes per token and unit (state 3, user 2, pos 2), more for deep units.
+  size_t tokens_through_units = 0;
+  for (const chip::UnitLog& u : log.units) tokens_through_units += u.accepts.size();
+  vcd.reserve_changes(8 * tokens_through_units + 2 * log.kv_writes.size() + 4 * log.sink.size());
 
   // Host link: the two link units, tokens out, last token (functional), LoRA (adapters).
-  groups.push_back({"host_link", {}, {}, false});
+  groups.push_back({"host_link", {}, {}, true});
   {
     Rows rows(vcd, groups.back());
     const std::vector<std::string> scope = {"chip", "host_link"};
@@ -200,7 +204,7 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
 
   // KV SRAM: per layer (in the layers' groups) and in total, replayed in cycle order.
   std::vector<uint32_t> kv_layer_var(n_layer, UINT32_MAX);
-  groups.push_back({"kv_sram", {}, {}, false});
+  groups.push_back({"kv_sram", {}, {}, true});
   uint32_t kv_total = 0;
   {
     Rows rows(vcd, groups.back());
@@ -212,16 +216,21 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
 
   // Layers, then the LM head.
   size_t unit_index = 1;
+  bool first_layer = true;
   for (const auto& layer : chip.layers()) {
     const uint32_t l = layer->layer();
     const size_t first = unit_index;
     unit_index += layer->units().size();
     if (l >= src.layers.size() || !src.layers[l]) continue;
     const std::string label = fmt::format("L{:02}", l);
-    groups.push_back({label, {}, {}, !(groups.size() == 3)});  // the first traced layer is open
+    groups.push_back({label, {}, {}, !first_layer});  // the first traced layer is open
+    first_layer = false;
     Rows rows(vcd, groups.back());
     const std::vector<std::string> scope = {"chip", label};
-    const uint32_t tokens = rows.add(scope, "tokens", 8, 0, label + " tokens");
+    // At most every unit's slots and every input register full.
+    uint64_t most = 0;
+    for (const auto& unit : layer->units()) most += unit->capacity() + 1;
+    const uint32_t tokens = rows.add(scope, "tokens", bits_for(most), 0, label + " tokens");
     const uint32_t user = rows.add(scope, "user", 32, kVcdX, label + " user");
     const uint32_t pos = rows.add(scope, "pos", 32, kVcdX, label + " pos");
     kv_layer_var[l] = rows.add(scope, "kv_bytes", kv_bits, 0, label + " kv_bytes");

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <stdexcept>
 
 namespace etchsim::trace {
@@ -138,6 +139,24 @@ void VcdWriter::commit(Var& v, uint32_t index) {
   m_changes.push_back({v.pending_cycle, v.pending, index});
 }
 
+// A stable LSD radix sort on the cycle, 11 bits a pass over the bits the largest cycle needs:
+// changes with equal cycles keep the order they were committed in, which depends only on the
+// calls made (a trace has millions of changes; a comparison sort cost most of its writing).
+void VcdWriter::sort_by_cycle() {
+  uint64_t max_cycle = 0;
+  for (const Change& c : m_changes) max_cycle = std::max(max_cycle, c.cycle);
+  constexpr uint32_t kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<Change> other(m_changes.size());
+  for (uint32_t shift = 0; shift < 64 && (max_cycle >> shift) != 0; shift += kBits) {
+    std::vector<size_t> start(kBuckets + 1, 0);
+    for (const Change& c : m_changes) ++start[((c.cycle >> shift) & (kBuckets - 1)) + 1];
+    for (size_t b = 1; b <= kBuckets; ++b) start[b] += start[b - 1];
+    for (const Change& c : m_changes) other[start[(c.cycle >> shift) & (kBuckets - 1)]++] = c;
+    m_changes.swap(other);
+  }
+}
+
 void VcdWriter::change(uint32_t var, uint64_t cycle, uint64_t value) {
   Var& v = m_vars.at(var);
   if (value != kVcdX && v.width < 64 && (value >> v.width) != 0) {
@@ -162,15 +181,19 @@ void VcdWriter::change(uint32_t var, uint64_t cycle, uint64_t value) {
   v.has_pending = true;
 }
 
-std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) {
+void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
+                         const std::function<void(std::string_view)>& put) {
   for (uint32_t i = 0; i < m_vars.size(); ++i) commit(m_vars[i], i);
-  // Time order, then declaration order: a total order (one change per variable and cycle).
-  std::sort(m_changes.begin(), m_changes.end(), [](const Change& a, const Change& b) {
-    return a.cycle != b.cycle ? a.cycle < b.cycle : a.var < b.var;
-  });
-
+  sort_by_cycle();
+  const uint64_t last_cycle = std::max(end_cycle, m_changes.empty() ? 0 : m_changes.back().cycle);
+  if (timescale.per_cycle == 0 || last_cycle > UINT64_MAX / timescale.per_cycle) {
+    throw std::runtime_error(fmt::format(
+        "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
+        last_cycle, timescale.per_cycle));
+  }
+  constexpr size_t kPiece = size_t{1} << 20;
   std::string out;
-  out.reserve(m_changes.size() * 12 + m_vars.size() * 48 + 1024);
+  out.reserve(kPiece + 4096);
   out += "$version etchsim $end\n";
   if (!timescale.comment.empty()) out += fmt::format("$comment {} $end\n", timescale.comment);
   out += fmt::format("$comment etchsim time_units_per_cycle {} $end\n", timescale.per_cycle);
@@ -213,6 +236,10 @@ std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) {
     }
     const Var& v = m_vars[c.var];
     append_value(out, c.value, v.width, v.id);
+    if (out.size() >= kPiece) {
+      put(out);
+      out.clear();
+    }
   }
   end_cycle = std::min(std::max(end_cycle, m_from), m_to == UINT64_MAX ? end_cycle : m_to);
   if (end_cycle != 0 && (last == UINT64_MAX || end_cycle > last)) {
@@ -220,15 +247,28 @@ std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) {
     out += fmt::format_int(end_cycle * timescale.per_cycle).c_str();
     out += '\n';
   }
-  return out;
+  put(out);
+}
+
+std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) {
+  std::string all;
+  generate(timescale, end_cycle, [&all](std::string_view piece) { all += piece; });
+  return all;
 }
 
 void VcdWriter::write(const std::filesystem::path& path, const VcdTimescale& timescale,
                       uint64_t end_cycle) {
-  const std::string content = text(timescale, end_cycle);
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) throw std::runtime_error("cannot create " + path.string());
-  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  bool ok = true;
+  try {
+    generate(timescale, end_cycle, [f, &ok](std::string_view piece) {
+      ok = ok && std::fwrite(piece.data(), 1, piece.size(), f) == piece.size();
+    });
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
   if (std::fclose(f) != 0 || !ok) throw std::runtime_error("cannot write " + path.string());
 }
 

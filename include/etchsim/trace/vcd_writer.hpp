@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,12 +48,15 @@ class VcdWriter {
   void change(uint32_t var, uint64_t cycle, uint64_t value);
 
   size_t var_count() const { return m_vars.size(); }
-  // The VCD text (changes in time order, variables in declaration order within a time), ending
+  // Room for about `n` changes (saves regrowing a large trace).
+  void reserve_changes(size_t n) { m_changes.reserve(n); }
+  // The VCD text (changes in time order; within a time, in the order they were settled), ending
   // with the time of `end_cycle` (the run's last cycle, clipped to the window) so a reader knows
-  // the run's length. The header holds the comment "etchsim time_units_per_cycle N". The output
-  // depends only on the calls made, not on the order of changes across variables.
+  // the run's length. The header holds the comment "etchsim time_units_per_cycle N". The same
+  // calls in the same order give the same bytes; the values over time do not depend on the
+  // order of calls across variables.
   std::string text(const VcdTimescale& timescale, uint64_t end_cycle);
-  // Writes text() to `path`.
+  // Writes text() to `path`, a piece at a time.
   void write(const std::filesystem::path& path, const VcdTimescale& timescale, uint64_t end_cycle);
 
  private:
@@ -73,6 +77,10 @@ class VcdWriter {
     uint32_t var;
   };
   void commit(Var& v, uint32_t index);
+  // The text in pieces of about 1 MiB, each handed to `put`.
+  void generate(const VcdTimescale& timescale, uint64_t end_cycle,
+                const std::function<void(std::string_view)>& put);
+  void sort_by_cycle();
   std::vector<Var> m_vars;
   std::vector<Change> m_changes;
   uint64_t m_from = 0;
