@@ -59,7 +59,7 @@ trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
     const uint64_t span = u.token_cycles[1] > enter ? u.token_cycles[1] - enter : 1;
     view.start = enter * per_cycle;
     // The step fills about 90% of a 1600-pixel-wide waveform pane (~1300 px).
-    view.units_per_pixel = std::max(1.0, static_cast<double>(span * per_cycle) / 1300.0);
+    view.units_per_pixel = static_cast<double>(span * per_cycle) / (0.9 * 1300.0);
     break;
   }
   return view;

@@ -139,13 +139,13 @@ void VcdWriter::commit(Var& v, uint32_t index) {
   m_changes.push_back({v.pending_cycle, v.pending, index});
 }
 
-// A stable LSD radix sort on the cycle, 11 bits a pass over the bits the largest cycle needs:
+// A stable LSD radix sort on the cycle, 13 bits a pass over the bits the largest cycle needs:
 // changes with equal cycles keep the order they were committed in, which depends only on the
 // calls made (a trace has millions of changes; a comparison sort cost most of its writing).
 void VcdWriter::sort_by_cycle() {
   uint64_t max_cycle = 0;
   for (const Change& c : m_changes) max_cycle = std::max(max_cycle, c.cycle);
-  constexpr uint32_t kBits = 11;
+  constexpr uint32_t kBits = 13;
   constexpr size_t kBuckets = size_t{1} << kBits;
   std::vector<Change> other(m_changes.size());
   for (uint32_t shift = 0; shift < 64 && (max_cycle >> shift) != 0; shift += kBits) {

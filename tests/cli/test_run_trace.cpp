@@ -159,11 +159,11 @@ std::map<uint64_t, uint64_t> time_at_values(const trace::VcdFile& vcd, const std
   std::map<uint64_t, uint64_t> at;
   uint64_t since = 0, value = UINT64_MAX;
   for (const auto& [time, v] : trace::changes(vcd, row)) {
-    at[value] += time - since;
+    if (time > since) at[value] += time - since;
     since = time;
     value = trace::vcd_value_to_uint(v).value_or(UINT64_MAX);
   }
-  at[value] += end - since;
+  if (end > since) at[value] += end - since;
   return at;
 }
 
