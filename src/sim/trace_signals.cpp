@@ -78,12 +78,11 @@ void replay_unit(const chip::UnitLog& u, Cycles in, Cycles out, const UnitRows& 
   const auto& a = u.accepts;
   const Cycles c = Cycles::of(u.completes);
   size_t ia = 0, ic = 0, ii = 0, io = 0;
-  uint64_t prev = 0;
-  bool first = true;
+  uint64_t prev = 0;  // the last cycle replayed; a token is inside only after one
   while (true) {
     uint64_t t = std::min({ia < a.size() ? a[ia].cycle : kNever, c.at(ic), in.at(ii), out.at(io)});
     // The oldest token's result becomes ready: busy turns to stalled if it cannot leave then.
-    if (ia > ic && (first || a[ic].done > prev)) t = std::min(t, a[ic].done);
+    if (ia > ic && a[ic].done > prev) t = std::min(t, a[ic].done);
     if (t == kNever) break;
     while (ia < a.size() && a[ia].cycle <= t) ++ia;
     while (ic < c.size && c[ic] <= t) ++ic;
@@ -101,7 +100,6 @@ void replay_unit(const chip::UnitLog& u, Cycles in, Cycles out, const UnitRows& 
     vcd.change(r.pos, t, inside > 0 ? a[ic].pos : kVcdX);
     if (r.inside != UINT32_MAX) vcd.change(r.inside, t, inside);
     prev = t;
-    first = false;
   }
 }
 
