@@ -26,13 +26,12 @@ CommandRunner register_trace_summary(CLI::App& app) {
   return [args]() {
     std::ifstream in(args->trace, std::ios::binary);
     if (!in) throw std::invalid_argument("cannot open the trace " + args->trace);
-    trace::VcdFile vcd;
+    std::vector<trace::UnitStateSummary> units;
     try {
-      vcd = trace::parse_vcd(in);
+      units = trace::summarize_unit_states(trace::parse_vcd(in));
     } catch (const std::exception& e) {
       throw std::invalid_argument(fmt::format("{}: {}", args->trace, e.what()));
     }
-    const std::vector<trace::UnitStateSummary> units = trace::summarize_unit_states(vcd);
     if (args->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& u : units) {

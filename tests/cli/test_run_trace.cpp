@@ -327,6 +327,11 @@ TEST(CliRunModes, TraceSummaryEqualsTheReport) {
   const auto bad = run_etchsim("trace-summary " + (dir.path() / "bad.vcd").string(), dir.path());
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("time_units_per_cycle"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("bad.vcd"), std::string::npos) << bad.err;
+  const auto missing =
+      run_etchsim("trace-summary " + (dir.path() / "none.vcd").string(), dir.path());
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("none.vcd"), std::string::npos) << missing.err;
 }
 
 TEST(CliRunModes, TimelineIsValidTraceEventJson) {
