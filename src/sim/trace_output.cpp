@@ -41,10 +41,12 @@ const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& c
 }
 
 // The first cycle a generated token's input enters the chip: where the view opens, one decode
-// step (that token's trip to the host) wide.
+// step (that token's trip to the host) wide; inside --trace-window.
 trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
-                                  const chip::ChipTraceLog& log, uint64_t per_cycle) {
+                                  const chip::ChipTraceLog& log, uint64_t per_cycle,
+                                  uint64_t window_from, uint64_t window_to) {
   trace::GtkwView view;
+  view.start = window_from * per_cycle;  // without a decoded token: the window's start
   for (const host::UserTrace& u : users) {
     if (u.token_cycles.size() < 2) continue;
     // The first fed-back token enters after the first token reached the host, and its own
@@ -57,6 +59,8 @@ trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
       }
     }
     const uint64_t span = u.token_cycles[1] > enter ? u.token_cycles[1] - enter : 1;
+    // A --trace-window that excludes the step: open at the window's start instead.
+    if (enter < window_from || enter >= window_to) break;
     view.start = enter * per_cycle;
     // The step fills about 90% of a 1600-pixel-wide waveform pane (~1300 px).
     view.units_per_pixel = static_cast<double>(span * per_cycle) / (0.9 * 1300.0);
@@ -97,7 +101,8 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   }
   // The .gtkw sits beside the VCD and names it relative to itself.
   trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd.filename(), groups,
-                    first_decode_view(users, m_log, timescale.per_cycle));
+                    first_decode_view(users, m_log, timescale.per_cycle, m_options.cycle_from,
+                                      m_options.cycle_to));
   if (m_options.fst) trace::convert_to_fst(vcd, with_suffix(vcd, ".fst"));
 }
 

@@ -286,6 +286,13 @@ TEST(CliRunModes, TraceLayersAndWindowBoundTheVcd) {
   EXPECT_FALSE(inside.empty());
   EXPECT_EQ(part_changes, inside);
   EXPECT_LT(std::filesystem::file_size(part), std::filesystem::file_size(full));
+  // The .gtkw of the windowed trace opens inside the window.
+  const std::string gtkw = read_all(dir.path() / "part.gtkw");
+  const size_t at = gtkw.find("[timestart] ");
+  ASSERT_NE(at, std::string::npos);
+  const uint64_t start = std::stoull(gtkw.substr(at + 12));
+  EXPECT_GE(start, 200u);
+  EXPECT_LT(start, 600u);
 }
 
 TEST(CliRunModes, TraceSummaryEqualsTheReport) {
