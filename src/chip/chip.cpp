@@ -49,9 +49,6 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
 
   host_socket.register_b_transport(this, &Chip::b_transport);
   SC_METHOD(clock_process);
-  m_pipeline.set_trace_live(false);
-  m_kv->set_trace_live(false);
-  m_lora->set_trace_live(false);
 }
 
 Chip::~Chip() = default;
@@ -77,11 +74,7 @@ void Chip::notify_at(sc_core::sc_event& event, uint64_t at) {
 
 void Chip::arm_wake(uint64_t c) {
   if (m_pipeline.mode() != Pipeline::Mode::Calendar) return;
-  uint64_t wake = m_pipeline.next_wake();
-  if (m_tracing) {
-    if (m_trace_from > c) wake = std::min(wake, m_trace_from);
-    if (m_trace_to > c && m_trace_to != UINT64_MAX) wake = std::min(wake, m_trace_to);
-  }
+  const uint64_t wake = m_pipeline.next_wake();
   if (wake == kNever) return;
   if (wake <= c) throw std::logic_error("chip: a wake-up at or before the current cycle");
   m_wake_event.notify(m_period * static_cast<double>(wake - c));
@@ -90,7 +83,6 @@ void Chip::arm_wake(uint64_t c) {
 void Chip::clock_process() {
   ++m_wakes;
   const uint64_t c = cycle();
-  update_trace_window(c);
   evaluate(c);
   if (m_params.lockstep) {
     next_trigger(m_period);
@@ -100,30 +92,13 @@ void Chip::clock_process() {
   }
 }
 
-void Chip::update_trace_window(uint64_t c) {
-  if (!m_tracing) return;
-  const bool live = c >= m_trace_from && c < m_trace_to;
-  if (live == m_trace_live) return;
-  m_trace_live = live;
-  m_pipeline.set_trace_live(live);
-  m_kv->set_trace_live(live);
-  m_lora->set_trace_live(live);
-  if (live) {
-    m_trace_tokens_out = m_tokens_out;
-  }
-}
-
 bool Chip::sink(const TokenTag& tag, uint64_t at) {
   if (m_fifo.size() >= m_fifo_depth) return false;
   const int32_t token = m_tokens.token(tag.slot);
   m_fifo.push_back({{tag.seq, tag.pos, token, tag.emit ? protocol::kEmbedEmit : 0u}, at});
   m_tokens.release(tag.slot);
   --m_in_flight[tag.seq];
-  ++m_tokens_out;
-  if (m_trace_live) {
-    m_trace_tokens_out = m_tokens_out;
-    if (tag.emit) m_trace_last_token = token;
-  }
+  if (m_log) m_log->sink.push_back({at, token, tag.emit});
   notify_at(m_token_event, at);
   return true;
 }
@@ -292,7 +267,7 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
         if (m_pipeline.tokens_inside() != 0 || !m_fifo.empty())
           return tlm::TLM_GENERIC_ERROR_RESPONSE;
         for (uint32_t s = 0; s < m_in_flight.size(); ++s) {
-          m_kv->close(s);
+          if (m_kv->close(s) && m_log) m_log->kv_closes.push_back({cycle(), s});
           m_lora->unbind(s);
         }
         m_started = false;
@@ -318,6 +293,7 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
         return tlm::TLM_GENERIC_ERROR_RESPONSE;
       }
       m_kv->close(value);
+      if (m_log) m_log->kv_closes.push_back({cycle(), value});
       m_lora->unbind(value);
       return tlm::TLM_OK_RESPONSE;
     case a::kSeqSeed:
@@ -335,10 +311,13 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
       std::memcpy(&scale, &value, sizeof scale);
       const std::optional<uint32_t> slot = m_lora->commit(scale);
       m_last_lora = slot.value_or(a::kLoraRefused);
+      log_lora();
       return tlm::TLM_OK_RESPONSE;
     }
     case a::kLoraUnload:
-      return m_lora->unload(value) ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE;
+      if (!m_lora->unload(value)) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+      log_lora();
+      return tlm::TLM_OK_RESPONSE;
     case a::kEmbedSeq:
       m_next_embed.seq = value;
       return tlm::TLM_OK_RESPONSE;
@@ -388,6 +367,7 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
                               state, m_lora->binding(next.seq));
   }
   ++m_in_flight[next.seq];
+  if (m_log) m_log->inputs.push_back(c);
   // The host is busy for the transfer; the first unit sees the embedding when it has arrived.
   const uint64_t transfer = arch::embedding_transfer_cycles(m_params.shape, m_params.config.host);
   m_pipeline.write_input({next.seq, next.pos, slot, (next.flags & protocol::kEmbedEmit) != 0}, c,
@@ -400,6 +380,7 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
 tlm_response_status Chip::write_lora(uint64_t, std::span<const unsigned char> data,
                                      sc_time& delay) {
   if (!m_lora->append(data)) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+  log_lora();
   // The host is busy for the burst's transfer over the link.
   delay += m_period *
            static_cast<double>(arch::ceil_div(data.size(), m_params.config.host.bytes_per_cycle));
@@ -429,53 +410,26 @@ tlm_response_status Chip::read_token(std::span<unsigned char> data) {
 
 namespace etchsim::chip {
 
-std::vector<std::pair<std::string, std::vector<Chip::TracedSignal>>> Chip::trace(
-    sc_core::sc_trace_file* file, const TraceSelection& selection) {
-  std::vector<std::pair<std::string, std::vector<TracedSignal>>> groups;
-  auto add_unit = [file](std::vector<TracedSignal>& group, const std::string& scope,
-                         const PipelineUnit& unit) {
-    const UnitTraceState& t = unit.trace_state();
-    const std::string base = scope + "." + unit.name();
-    sc_core::sc_trace(file, t.busy, base + ".busy");
-    sc_core::sc_trace(file, t.out_valid, base + ".out_valid");
-    sc_core::sc_trace(file, t.out_seq, base + ".out_seq");
-    sc_core::sc_trace(file, t.out_pos, base + ".out_pos");
-    group.push_back({base + ".busy", 1});
-    group.push_back({base + ".out_valid", 1});
-    group.push_back({base + ".out_seq", 32});
-    group.push_back({base + ".out_pos", 32});
-  };
-  const std::string top = name();
-  std::vector<TracedSignal> link;
-  add_unit(link, top + ".host_link", *m_host_in);
-  add_unit(link, top + ".host_link", *m_host_out);
-  sc_core::sc_trace(file, m_trace_tokens_out, top + ".tokens_out");
-  sc_core::sc_trace(file, m_trace_last_token, top + ".last_token");
-  link.push_back({top + ".tokens_out", 64});
-  link.push_back({top + ".last_token", 32});
-  sc_core::sc_trace(file, m_kv->trace_occupied(), std::string(m_kv->name()) + ".occupied_bytes");
-  link.push_back({std::string(m_kv->name()) + ".occupied_bytes", 64});
-  sc_core::sc_trace(file, m_lora->trace_used(), std::string(m_lora->name()) + ".used_bytes");
-  link.push_back({std::string(m_lora->name()) + ".used_bytes", 64});
-  groups.emplace_back("host_link", std::move(link));
-  for (const auto& layer : m_layers) {
-    if (layer->layer() >= selection.layers.size() || !selection.layers[layer->layer()]) continue;
-    std::vector<TracedSignal> group;
-    for (const auto& unit : layer->units()) add_unit(group, layer->name(), *unit);
-    groups.emplace_back(layer->basename(), std::move(group));
+const ChipTraceLog& Chip::enable_trace_log() {
+  if (m_pipeline.unit(0).tokens() != 0) {
+    throw std::logic_error("Chip::enable_trace_log after the first token");
   }
-  std::vector<TracedSignal> head;
-  for (const auto& unit : m_head->units()) add_unit(head, m_head->name(), *unit);
-  groups.emplace_back("lm_head", std::move(head));
+  m_log = std::make_unique<ChipTraceLog>();
+  m_log->units.resize(m_pipeline.size());
+  m_pipeline.set_logs(m_log->units);
+  m_kv->set_log(&m_log->kv_writes);
+  log_lora();
+  return *m_log;
+}
 
-  // Traces record values at SystemC time: the units step with the clock (skip: at due cycles).
-  if (m_pipeline.mode() == Pipeline::Mode::Flow) m_pipeline.set_mode(Pipeline::Mode::Calendar);
-  m_tracing = true;
-  m_trace_from = selection.cycle_from;
-  m_trace_to = selection.cycle_to;
-  m_trace_live = false;
-  update_trace_window(0);
-  return groups;
+void Chip::log_lora() {
+  if (!m_log) return;
+  const uint64_t c = cycle();
+  if (!m_log->lora_used.empty() && m_log->lora_used.back().cycle == c) {
+    m_log->lora_used.back().bytes = m_lora->used_bytes();
+  } else {
+    m_log->lora_used.push_back({c, m_lora->used_bytes()});
+  }
 }
 
 }  // namespace etchsim::chip

@@ -84,7 +84,6 @@ bool KvSram::close(uint32_t seq) {
   m_reserved -= uint64_t{s.positions} * bytes_per_position();
   m_occupied -= s.written_rows * 2 * m_row_bytes;
   s = Sequence{};
-  if (m_trace_live) m_trace_occupied = m_occupied;
   return true;
 }
 
@@ -101,6 +100,7 @@ void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos, uint64_t cyc
   m_rows_read += 2 * (uint64_t{pos} + 1);
   m_pending[layer].push_back(cycle);
   m_next_pending = std::min(m_next_pending, cycle);
+  if (m_log != nullptr) m_log->push_back({cycle, seq, layer});
 }
 
 void KvSram::settle(uint64_t cycle) {
@@ -118,18 +118,12 @@ void KvSram::settle(uint64_t cycle) {
   // its peak over the interval is at the end.
   m_occupied += rows * 2 * m_row_bytes;
   if (m_occupied > m_peak) m_peak = m_occupied;
-  if (m_trace_live) m_trace_occupied = m_occupied;
 }
 
 numerics::KvCache& KvSram::cache(uint32_t seq, uint32_t layer) {
   Sequence& s = sequence(seq);
   if (!m_hold_values) throw std::logic_error("KV SRAM: timing-only runs hold no values");
   return s.caches.at(layer);
-}
-
-void KvSram::set_trace_live(bool live) {
-  m_trace_live = live;
-  if (live) m_trace_occupied = m_occupied;
 }
 
 }  // namespace etchsim::chip

@@ -197,12 +197,6 @@ void LoraSram::count(uint32_t seq, uint32_t layer, golden::LayerUnit unit) {
 void LoraSram::set_used(uint64_t used) {
   m_used = used;
   m_peak = std::max(m_peak, m_used);
-  if (m_trace_live) m_trace_used = m_used;
-}
-
-void LoraSram::set_trace_live(bool live) {
-  m_trace_live = live;
-  if (live) m_trace_used = m_used;
 }
 
 }  // namespace etchsim::chip

@@ -119,7 +119,6 @@ bool Pipeline::step_sink(uint64_t cycle) {
   out.valid = false;
   --m_inside;
   stage_token_leaves(m_stage_of.back(), cycle);
-  m_units.back()->refresh_trace();
   return true;
 }
 
@@ -154,7 +153,6 @@ void Pipeline::evaluate(uint32_t index, uint64_t cycle, bool scheduled) {
   }
   if (changes & PipelineUnit::kAccepted) {
     if (index > 0) {
-      m_units[index - 1]->refresh_trace();
       if (scheduled) schedule(index - 1, m_units[index - 1]->wake_after_output_taken(cycle));
     } else if (m_input_free) {
       m_input_free(cycle);
@@ -249,8 +247,9 @@ uint64_t Pipeline::next_wake() const {
   return m_calendar.empty() ? kNever : m_calendar.top().cycle;
 }
 
-void Pipeline::set_trace_live(bool live) {
-  for (PipelineUnit* unit : m_units) unit->set_trace_live(live);
+void Pipeline::set_logs(std::vector<UnitLog>& units) {
+  if (units.size() != m_units.size()) throw std::logic_error("Pipeline::set_logs: one per unit");
+  for (size_t i = 0; i < m_units.size(); ++i) m_units[i]->set_log(&units[i]);
 }
 
 }  // namespace etchsim::chip

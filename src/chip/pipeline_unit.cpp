@@ -54,9 +54,12 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     m_out->valid = true;
     m_out->ready_at = cycle + 1;
     copy_tag(m_out->tag, m_slots[m_head].tag);
+    note_stall(cycle - std::max(m_slots[m_head].done, m_last_done));
+    m_last_done = cycle;
     if (++m_head == m_depth) m_head = 0;
     --m_count;
     if (m_count == 0) m_busy_total += cycle - m_busy_since;
+    if (m_log != nullptr) m_log->completes.push_back(cycle);
     changes |= kCompleted;
   }
   if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept && m_count < m_depth) {
@@ -76,10 +79,10 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     ++m_count;
     ++m_tokens;
     m_next_accept = cycle + t.interval;
+    if (m_log != nullptr) m_log->accepts.push_back({cycle, cycle + t.latency, tag.seq, tag.pos});
     if (m_has_fire && callbacks) m_fire(tag);
     changes |= kAccepted;
   }
-  if (changes != 0 && m_trace_live) update_trace();
   return changes;
 }
 
@@ -106,20 +109,6 @@ uint64_t PipelineUnit::next_wake(uint64_t cycle) const {
 
 uint64_t PipelineUnit::busy_cycles(uint64_t now) const {
   return m_busy_total + (m_count > 0 ? now - m_busy_since : 0);
-}
-
-void PipelineUnit::set_trace_live(bool live) {
-  m_trace_live = live;
-  if (live) update_trace();
-}
-
-void PipelineUnit::update_trace() {
-  m_trace.busy = m_count > 0;
-  m_trace.out_valid = m_out->valid;
-  if (m_out->valid) {
-    m_trace.out_seq = m_out->tag.seq;
-    m_trace.out_pos = m_out->tag.pos;
-  }
 }
 
 }  // namespace etchsim::chip

@@ -50,6 +50,8 @@ struct RunArgs {
   std::string vcd;
   std::optional<std::string> trace_layers;
   std::optional<std::string> trace_window;
+  std::string trace_time = "clock";
+  std::string timeline;
   bool fst = false;
   std::string report;
   std::optional<std::string> shape;
@@ -71,8 +73,13 @@ std::string type_name(gguf::GgmlType type) { return std::string(gguf::traits(typ
 
 void apply_trace_options(const RunArgs& args, uint32_t n_layer, sim::TraceOptions& trace) {
   trace.vcd = args.vcd;
+  trace.timeline = args.timeline;
   trace.fst = args.fst;
+  trace.cycle_time = args.trace_time == "cycles";
   if (args.trace_layers) {
+    if (args.vcd.empty() && args.timeline.empty()) {
+      throw std::invalid_argument("--trace-layers needs --vcd or --timeline");
+    }
     trace.layers = trace::parse_trace_layers(*args.trace_layers, n_layer).mask;
   }
   if (args.trace_window) {
@@ -360,9 +367,19 @@ CommandRunner register_run(CLI::App& app) {
       ->check(CLI::IsMember({"skip", "lockstep"}))
       ->capture_default_str();
   auto* vcd = app.add_option("--vcd", args->vcd, "Write a VCD trace (and a .gtkw beside it)");
-  app.add_option("--trace-layers", args->trace_layers, "Trace only these layers: 0-3")->needs(vcd);
+  app.add_option(
+      "--timeline", args->timeline,
+      "Write the run's units and tokens as Chrome/Perfetto trace events (JSON; ui.perfetto.dev)");
+  app.add_option("--trace-layers", args->trace_layers,
+                 "Trace (--vcd, --timeline) only these layers: 0-3");
   app.add_option("--trace-window", args->trace_window,
                  "Trace only cycles FROM:TO (TO exclusive; either side may be empty)")
+      ->needs(vcd);
+  app.add_option("--trace-time", args->trace_time,
+                 "clock: the VCD's time is real time (one clock period per cycle); cycles: one "
+                 "time unit per cycle")
+      ->check(CLI::IsMember({"clock", "cycles"}))
+      ->capture_default_str()
       ->needs(vcd);
   app.add_flag("--fst", args->fst, "Also convert the VCD to FST with gtkwave's vcd2fst")
       ->needs(vcd);

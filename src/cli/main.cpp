@@ -58,10 +58,13 @@ int sc_main(int argc, char* argv[]) {
   add(etchsim::cli::register_sweep, "sweep",
       "Run the chip over the cartesian product of config values: one CSV/JSON row per point");
   add(etchsim::cli::register_rtl, "rtl",
-      "Write SystemVerilog of a layer's matvec units, generated from the weights, with testbenches");
+      "Write SystemVerilog of a layer's matvec units, generated from the weights, with "
+      "testbenches");
   add(etchsim::cli::register_rtl_check, "rtl-check",
       "Build the generated RTL with Verilator and check values (golden) and cycles (arch/)");
   add(etchsim::cli::register_rtl_area, "rtl-area", "arch/'s area of the units etchsim rtl writes");
+  add(etchsim::cli::register_trace_summary, "trace-summary",
+      "Per layer and unit: busy, stalled, waiting and idle cycles from a run's VCD alone");
 
   try {
     app.parse(argc, argv);

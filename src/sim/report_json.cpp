@@ -109,8 +109,11 @@ json serving_json(const RunResult& result) {
 json layer_json(const LayerResult& layer) {
   json units = json::array();
   for (const UnitResult& unit : layer.units) {
-    units.push_back(
-        json{{"name", unit.name}, {"busy_cycles", unit.busy_cycles}, {"tokens", unit.tokens}});
+    units.push_back(json{{"name", unit.name},
+                         {"busy_cycles", unit.busy_cycles},
+                         {"stalled_cycles", unit.stalled_cycles},
+                         {"longest_stall_cycles", unit.longest_stall_cycles},
+                         {"tokens", unit.tokens}});
   }
   return json{{"name", layer.name},
               {"busy_cycles", layer.busy_cycles},

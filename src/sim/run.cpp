@@ -207,7 +207,8 @@ LayerResult stage_result(std::string name, const chip::Pipeline& pipeline, uint3
   r.busy_cycles = pipeline.stage_busy_cycles(stage, cycles);
   r.utilization = cycles > 0 ? static_cast<double>(r.busy_cycles) / static_cast<double>(cycles) : 0;
   for (const auto& unit : units) {
-    r.units.push_back({unit->name(), unit->busy_cycles(cycles), unit->tokens()});
+    r.units.push_back({unit->name(), unit->busy_cycles(cycles), unit->tokens(),
+                       unit->stalled_cycles(), unit->longest_stall()});
   }
   return r;
 }
@@ -377,7 +378,9 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
     });
   }
   std::unique_ptr<TraceOutput> trace;
-  if (!o.trace.vcd.empty()) trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
+  if (!o.trace.vcd.empty() || !o.trace.timeline.empty()) {
+    trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
+  }
 
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = process_cpu_seconds();
@@ -390,7 +393,10 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
                                                        "generated"
                                                      : host.error());
   }
-  if (trace) trace->finish();
+  if (trace) {
+    trace->finish(host.users(), host.last_cycle(), o.config.clock_hz(), functional,
+                  !adapter_names.empty());
+  }
 
   result.model = o.model_name;
   result.mode = functional ? "functional" : "timing";

@@ -8,6 +8,9 @@
 
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
+#include "etchsim/trace/vcd_writer.hpp"
+#include "trace_signals.hpp"
+#include "trace_timeline.hpp"
 
 namespace etchsim::sim {
 namespace {
@@ -18,52 +21,88 @@ std::filesystem::path with_suffix(const std::filesystem::path& path, const std::
   return p;
 }
 
+void check_directory(const char* option, const std::filesystem::path& file) {
+  if (file.empty()) return;
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  if (!std::filesystem::is_directory(dir)) {
+    throw std::invalid_argument(
+        fmt::format("{} {}: directory {} does not exist", option, file.string(), dir.string()));
+  }
+}
+
+const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
+                                      uint32_t n_layer) {
+  check_directory("--vcd", options.vcd);
+  check_directory("--timeline", options.timeline);
+  if (!options.layers.empty() && options.layers.size() != n_layer) {
+    throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
+  }
+  return chip.enable_trace_log();
+}
+
+// The first cycle a generated token's input enters the chip: where the view opens, one decode
+// step (that token's trip to the host) wide; inside --trace-window.
+trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
+                                  const chip::ChipTraceLog& log, uint64_t per_cycle,
+                                  uint64_t window_from, uint64_t window_to) {
+  trace::GtkwView view;
+  view.start = window_from * per_cycle;  // without a decoded token: the window's start
+  for (const host::UserTrace& u : users) {
+    if (u.token_cycles.size() < 2) continue;
+    // The first fed-back token enters after the first token reached the host, and its own
+    // result is the second token.
+    uint64_t enter = u.token_cycles[0];
+    for (uint64_t c : log.inputs) {
+      if (c >= u.token_cycles[0]) {
+        enter = c;
+        break;
+      }
+    }
+    const uint64_t span = u.token_cycles[1] > enter ? u.token_cycles[1] - enter : 1;
+    // A --trace-window that excludes the step: open at the window's start instead.
+    if (enter < window_from || enter >= window_to) break;
+    view.start = enter * per_cycle;
+    // The step fills about 90% of a 1600-pixel-wide waveform pane (~1300 px).
+    view.units_per_pixel = static_cast<double>(span * per_cycle) / (0.9 * 1300.0);
+    break;
+  }
+  return view;
+}
+
 }  // namespace
 
 TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer)
-    : m_options(options) {
-  const std::filesystem::path& vcd = options.vcd;
-  const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
-  if (!std::filesystem::is_directory(dir)) {
-    throw std::invalid_argument(
-        fmt::format("--vcd {}: directory {} does not exist", vcd.string(), dir.string()));
-  }
-  m_temp_base = dir / fmt::format(".{}.tmp{}", vcd.filename().string(), ::getpid());
-  m_file = sc_core::sc_create_vcd_trace_file(m_temp_base.c_str());
-  if (m_file == nullptr) throw std::runtime_error("cannot create the VCD file " + vcd.string());
-  m_file->set_time_unit(1, sc_core::SC_NS);  // one cycle (run.cpp: kCycle)
-  chip::TraceSelection selection;
-  selection.layers = options.layers.empty() ? std::vector<bool>(n_layer, true) : options.layers;
-  if (selection.layers.size() != n_layer) {
-    throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
-  }
-  selection.cycle_from = options.cycle_from;
-  selection.cycle_to = options.cycle_to;
-  m_groups = chip.trace(m_file, selection);
+    : m_options(options), m_chip(chip), m_log(checked_log(options, chip, n_layer)) {
+  if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
 }
 
-TraceOutput::~TraceOutput() {
-  if (m_file != nullptr) {
-    sc_core::sc_close_vcd_trace_file(m_file);
-    std::error_code ignored;
-    std::filesystem::remove(m_temp_base.string() + ".vcd", ignored);
-  }
-}
-
-void TraceOutput::finish() {
-  sc_core::sc_close_vcd_trace_file(m_file);
-  m_file = nullptr;
+void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
+                         double clock_hz, bool functional, bool adapters) {
+  const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
+  if (!m_options.timeline.empty()) write_timeline(m_options.timeline, source, clock_hz);
+  if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
-  std::filesystem::rename(m_temp_base.string() + ".vcd", vcd);
-  std::vector<trace::SignalGroup> groups;
-  for (const auto& [name, signals] : m_groups) {
-    trace::SignalGroup group{name, {}, false};
-    // SystemC's VCD writer puts every signal under a top-level "SystemC" scope.
-    for (const auto& s : signals)
-      group.signals.push_back(trace::gtkw_signal_name("SystemC." + s.name, s.bits));
-    groups.push_back(std::move(group));
+  trace::VcdWriter writer;
+  writer.set_window(m_options.cycle_from, m_options.cycle_to);
+  const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
+  const trace::VcdTimescale timescale =
+      m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);
+
+  const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
+  const std::filesystem::path temp =
+      dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));
+  try {
+    writer.write(temp, timescale, end_cycle);
+    std::filesystem::rename(temp, vcd);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw;
   }
-  trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd, groups);
+  // The .gtkw sits beside the VCD and names it relative to itself.
+  trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd.filename(), groups,
+                    first_decode_view(users, m_log, timescale.per_cycle, m_options.cycle_from,
+                                      m_options.cycle_to));
   if (m_options.fst) trace::convert_to_fst(vcd, with_suffix(vcd, ".fst"));
 }
 

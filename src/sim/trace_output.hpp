@@ -1,31 +1,33 @@
-// Internal to sim/: a run's VCD (sc_trace, timescale one cycle), its .gtkw beside it and the
-// optional .fst. The VCD is written under a temporary name and renamed when the run finishes,
-// so a failed run leaves nothing half-written.
+// Internal to sim/: a run's trace files. Before the run it turns on the chip's trace log; after
+// it, it writes the --timeline JSON (trace_timeline.hpp), derives the VCD's rows
+// (trace_signals.hpp), writes the VCD under a temporary name and renames it into place, then
+// the .gtkw beside it and the optional .fst. A failed run leaves nothing.
 #pragma once
 
 #include <filesystem>
-#include <systemc>
+#include <vector>
 
 #include "etchsim/chip/chip.hpp"
+#include "etchsim/host/host.hpp"
 #include "etchsim/sim/run.hpp"
 
 namespace etchsim::sim {
 
 class TraceOutput {
  public:
+  // Checks the options (the directory exists, the layer mask fits) and enables the log.
   TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer);
-  ~TraceOutput();
   TraceOutput(const TraceOutput&) = delete;
   TraceOutput& operator=(const TraceOutput&) = delete;
 
-  // Closes the VCD and moves it, the .gtkw and the .fst into place.
-  void finish();
+  // Writes the VCD, the .gtkw and the .fst (when asked).
+  void finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle, double clock_hz,
+              bool functional, bool adapters);
 
  private:
   TraceOptions m_options;
-  std::filesystem::path m_temp_base;  // SystemC appends ".vcd"
-  sc_core::sc_trace_file* m_file = nullptr;
-  std::vector<std::pair<std::string, std::vector<chip::Chip::TracedSignal>>> m_groups;
+  const chip::Chip& m_chip;
+  const chip::ChipTraceLog& m_log;
 };
 
 }  // namespace etchsim::sim

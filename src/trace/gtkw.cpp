@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -55,7 +56,8 @@ std::string gtkw_signal_name(std::string_view full_name, uint32_t width) {
   return fmt::format("{}[{}:0]", full_name, width - 1);
 }
 
-std::string format_gtkw(const std::filesystem::path& vcd, const std::vector<SignalGroup>& groups) {
+std::string format_gtkw(const std::filesystem::path& vcd, const std::vector<SignalGroup>& groups,
+                        const GtkwView& view) {
   const std::string dumpfile = vcd.string();
   check_line("dump file path", dumpfile);
   if (dumpfile.find('"') != std::string::npos) {
@@ -65,9 +67,13 @@ std::string format_gtkw(const std::filesystem::path& vcd, const std::vector<Sign
   std::string out;
   out += "[*] etchsim trace view\n";
   out += fmt::format("[dumpfile] \"{}\"\n", dumpfile);
-  out += "[timestart] 0\n";
-  // Zoom 0 (one time unit, i.e. one cycle, per pixel), no primary marker, no named markers.
-  out += "*0.000000 -1";
+  if (!(view.units_per_pixel > 0) || view.width == 0 || view.height == 0) {
+    throw std::invalid_argument("gtkw: bad view");
+  }
+  out += fmt::format("[size] {} {}\n", view.width, view.height);
+  out += fmt::format("[timestart] {}\n", view.start);
+  // The zoom, no primary marker, no named markers.
+  out += fmt::format("*{:.6f} -1", 0.0 - std::log2(view.units_per_pixel));
   for (int i = 0; i < kNamedMarkers; ++i) out += " -1";
   out += '\n';
 
@@ -82,9 +88,21 @@ std::string format_gtkw(const std::filesystem::path& vcd, const std::vector<Sign
     const uint32_t closed = group.collapsed ? kClosed : 0u;
     set_flags(kGroupBegin | kBlank | closed);
     out += fmt::format("-{}\n", group.name);
-    for (const std::string& signal : group.signals) {
+    if (!group.aliases.empty() && group.aliases.size() != group.signals.size()) {
+      throw std::invalid_argument(fmt::format("gtkw: group {}: one alias per signal", group.name));
+    }
+    for (size_t i = 0; i < group.signals.size(); ++i) {
+      const std::string& signal = group.signals[i];
       check_line("signal name", signal);
       set_flags(is_vector(signal) ? kVectorFlags : kBitFlags);
+      if (!group.aliases.empty() && !group.aliases[i].empty()) {
+        const std::string& alias = group.aliases[i];
+        check_line("alias", alias);
+        if (alias.find_first_of("{}") != std::string::npos) {
+          throw std::invalid_argument(fmt::format("gtkw: brace in alias '{}'", alias));
+        }
+        out += fmt::format("+{{{}}} ", alias);
+      }
       out += signal;
       out += '\n';
     }
@@ -95,8 +113,8 @@ std::string format_gtkw(const std::filesystem::path& vcd, const std::vector<Sign
 }
 
 void write_gtkw(const std::filesystem::path& gtkw, const std::filesystem::path& vcd,
-                const std::vector<SignalGroup>& groups) {
-  const std::string text = format_gtkw(vcd, groups);
+                const std::vector<SignalGroup>& groups, const GtkwView& view) {
+  const std::string text = format_gtkw(vcd, groups, view);
   std::filesystem::path tmp = gtkw;
   tmp += fmt::format(".tmp{}", static_cast<long>(::getpid()));
   {

@@ -114,7 +114,9 @@ class Parser {
 
   void header_token(const Token& tok) {
     const std::string& kw = tok.text;
-    if (kw == "$date" || kw == "$version" || kw == "$comment") {
+    if (kw == "$comment") {
+      m_file.comments.push_back(skip_text(tok));
+    } else if (kw == "$date" || kw == "$version") {
       skip_text(tok);
     } else if (kw == "$timescale") {
       timescale(tok, section(tok));
@@ -141,12 +143,15 @@ class Parser {
     }
   }
 
-  // $comment/$date/$version: free text up to $end.
-  void skip_text(const Token& keyword) {
+  // $comment/$date/$version: free text up to $end; its words joined by one space.
+  std::string skip_text(const Token& keyword) {
     Token tok;
+    std::string text;
     while (true) {
       if (!m_tokens.next(tok)) fail(keyword.line, fmt::format("{} without $end", keyword.text));
-      if (tok.text == "$end") return;
+      if (tok.text == "$end") return text;
+      if (!text.empty()) text += ' ';
+      text += tok.text;
     }
   }
 

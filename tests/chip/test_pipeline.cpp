@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <random>
@@ -29,7 +30,10 @@ struct Recording {
   std::vector<std::vector<uint8_t>> busy;  // per cycle, per unit (lockstep and calendar)
   std::vector<uint64_t> busy_cycles;       // per unit, then per stage
   std::vector<uint64_t> tokens;            // per unit
-  uint64_t refusals = 0;                   // the sink found the FIFO full
+  std::vector<uint64_t> stalls;            // per unit: stalled cycles, longest stall
+  // Per unit: the cycles and tags of its accepts and the cycles of its completions (trace log).
+  std::vector<std::vector<uint64_t>> log;
+  uint64_t refusals = 0;  // the sink found the FIFO full
 };
 
 // Units whose latency depends on the token (as attention's does on the position).
@@ -57,6 +61,7 @@ Recording simulate(uint64_t seed, Pipeline::Mode mode) {
   auto units = make_units(seed, stages);
   Pipeline pipeline(mode);
   for (size_t i = 0; i < units.size(); ++i) pipeline.add(units[i].get(), stages[i]);
+  std::vector<UnitLog> logs(units.size());
   // The token FIFO: entries become visible to the host at the cycle the sink took them.
   const size_t depth = 1 + seed % 3;
   std::deque<uint64_t> fifo;
@@ -72,6 +77,7 @@ Recording simulate(uint64_t seed, Pipeline::Mode mode) {
         return true;
       },
       {});
+  pipeline.set_logs(logs);
   const uint32_t tokens = 40;
   uint32_t sent = 0, read = 0;
   for (uint64_t c = 0; c < 20000 && read < tokens; ++c) {
@@ -103,6 +109,20 @@ Recording simulate(uint64_t seed, Pipeline::Mode mode) {
   for (size_t i = 0; i < pipeline.size(); ++i) {
     run.busy_cycles.push_back(pipeline.unit(i).busy_cycles(end));
     run.tokens.push_back(pipeline.unit(i).tokens());
+    const PipelineUnit& unit = pipeline.unit(i);
+    EXPECT_LE(unit.stalled_cycles(), unit.busy_cycles(end));
+    run.stalls.push_back(unit.stalled_cycles());
+    run.stalls.push_back(unit.longest_stall());
+    std::vector<uint64_t> flat;
+    for (const UnitLog::Accept& a : logs[i].accepts) {
+      flat.insert(flat.end(), {a.cycle, a.done, a.seq, a.pos});
+    }
+    flat.push_back(UINT64_MAX);
+    flat.insert(flat.end(), logs[i].completes.begin(), logs[i].completes.end());
+    EXPECT_EQ(logs[i].accepts.size(), 40u);
+    EXPECT_EQ(logs[i].completes.size(), 40u);
+    EXPECT_TRUE(std::is_sorted(logs[i].completes.begin(), logs[i].completes.end()));
+    run.log.push_back(std::move(flat));
   }
   for (uint32_t s = 0; s < pipeline.stage_count(); ++s)
     run.busy_cycles.push_back(pipeline.stage_busy_cycles(s, end));
@@ -119,11 +139,13 @@ TEST(Pipeline, CalendarMatchesLockstepEveryCycle) {
     EXPECT_EQ(calendar.busy, reference.busy) << "seed " << seed;
     EXPECT_EQ(calendar.busy_cycles, reference.busy_cycles) << "seed " << seed;
     EXPECT_EQ(calendar.tokens, reference.tokens) << "seed " << seed;
+    EXPECT_EQ(calendar.stalls, reference.stalls) << "seed " << seed;
+    EXPECT_EQ(calendar.log, reference.log) << "seed " << seed;
   }
 }
 
 TEST(Pipeline, FlowMatchesLockstep) {
-  uint64_t refused = 0;
+  uint64_t refused = 0, stalled = 0;
   for (uint64_t seed = 1; seed <= 200; ++seed) {
     const Recording reference = simulate(seed, Pipeline::Mode::Lockstep);
     const Recording flow = simulate(seed, Pipeline::Mode::Flow);
@@ -132,9 +154,14 @@ TEST(Pipeline, FlowMatchesLockstep) {
     EXPECT_EQ(flow.out, reference.out) << "seed " << seed;
     EXPECT_EQ(flow.busy_cycles, reference.busy_cycles) << "seed " << seed;
     EXPECT_EQ(flow.tokens, reference.tokens) << "seed " << seed;
+    // The trace log and the stall counts are the same whether the units run ahead or not.
+    EXPECT_EQ(flow.stalls, reference.stalls) << "seed " << seed;
+    EXPECT_EQ(flow.log, reference.log) << "seed " << seed;
+    stalled += reference.stalls[0] + reference.stalls[2];
     refused += flow.refusals > 0;
   }
   EXPECT_GT(refused, 50u);  // many runs exercise a full FIFO, not only free flow
+  EXPECT_GT(stalled, 0u);   // and backpressure inside the pipeline
 }
 
 TEST(Pipeline, OneTokenTakesEveryLatencyPlusOneCyclePerRegister) {

@@ -1,10 +1,15 @@
 // `etchsim run` across runs (each run is its own process): functional and timing modes give the
-// same cycles; lockstep and skip clocking give the same cycles and the same VCD value changes;
-// the VCD is valid and holds the expected transitions; .gtkw and .fst beside it.
+// same cycles; lockstep and skip clocking give the same cycles and the same trace bytes; the VCD
+// is valid and its rows agree with the report; trace-summary equals the report; .gtkw and .fst
+// beside it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,26 +72,39 @@ TEST(CliRunModes, FunctionalAndTimingRunsTakeTheSameCycles) {
   EXPECT_EQ(functional["kv_sram"], timing["kv_sram"]);
 }
 
-TEST(CliRunModes, LockstepAndSkipGiveTheSameCyclesAndVcd) {
+TEST(CliRunModes, LockstepAndSkipGiveTheSameCyclesAndTraceBytes) {
+  // The trace is derived from the changes the model logs, each with its cycle: skip (which runs
+  // ahead of SystemC time, traced or not) and lockstep (every cycle) write the same bytes.
   ScratchDir dir("run-clocking");
-  const std::string workload = "run --shape tiny" + kTinyConfig + " --prompt-len 6 -n 5 --users 2";
-  const auto skip_vcd = dir.path() / "skip.vcd";
-  const auto lock_vcd = dir.path() / "lockstep.vcd";
-  const auto skip = report_of(workload + " --vcd " + skip_vcd.string(), dir, "skip");
-  const auto lock =
-      report_of(workload + " --clocking lockstep --vcd " + lock_vcd.string(), dir, "lockstep");
-  EXPECT_EQ(skip["cycles_total"], lock["cycles_total"]);
-  EXPECT_EQ(skip["users"], lock["users"]);
-  EXPECT_EQ(skip["layers"], lock["layers"]);
-  // Lockstep wakes every cycle; skip only when a unit is due.
-  EXPECT_GT(lock["simulation"]["wakes"].get<uint64_t>(),
-            2 * skip["simulation"]["wakes"].get<uint64_t>());
-  const trace::VcdFile a = vcd_of(skip_vcd);
-  const trace::VcdFile b = vcd_of(lock_vcd);
-  EXPECT_EQ(a.timescale, b.timescale);
-  const auto changes_a = changes_by_name(a);
-  EXPECT_EQ(changes_a, changes_by_name(b));
-  EXPECT_GT(changes_a.size(), 100u);
+  const std::vector<std::string> workloads = {
+      "run --shape tiny" + kTinyConfig + " --prompt-len 6 -n 5 --users 2",
+      "run --shape small" + kTinyConfig +
+          " --prompt-len 9 -n 7 --users 3 --set host.latency_cycles=3",
+      "run --shape tiny" + kTinyConfig +
+          " --prompt-len 20 -n 30 --users 6 --arrival-rate 200000 --set kv_sram.capacity_mib=0.05",
+  };
+  for (const std::string& workload : workloads) {
+    const auto skip_vcd = dir.path() / "skip.vcd";
+    const auto lock_vcd = dir.path() / "lockstep.vcd";
+    const auto untraced = report_of(workload, dir, "untraced");
+    const auto skip = report_of(workload + " --vcd " + skip_vcd.string(), dir, "skip");
+    const auto lock =
+        report_of(workload + " --clocking lockstep --vcd " + lock_vcd.string(), dir, "lockstep");
+    EXPECT_EQ(skip["cycles_total"], lock["cycles_total"]) << workload;
+    EXPECT_EQ(skip["users"], lock["users"]) << workload;
+    EXPECT_EQ(skip["layers"], lock["layers"]) << workload;
+    // Tracing changes nothing in the run, and a traced skip run still runs ahead.
+    EXPECT_EQ(skip["layers"], untraced["layers"]) << workload;
+    EXPECT_EQ(skip["simulation"]["wakes"], untraced["simulation"]["wakes"]) << workload;
+    EXPECT_GT(lock["simulation"]["wakes"].get<uint64_t>(),
+              4 * skip["simulation"]["wakes"].get<uint64_t>())
+        << workload;
+    const std::string a = read_all(skip_vcd);
+    EXPECT_GT(a.size(), 1000u);
+    EXPECT_TRUE(a == read_all(lock_vcd)) << workload;
+    EXPECT_TRUE(read_all(dir.path() / "skip.gtkw").size() > 100);
+    EXPECT_GT(changes_by_name(vcd_of(skip_vcd)).size(), 100u);
+  }
 }
 
 TEST(CliRunModes, LockstepAndSkipAgreeWhenSkipRunsAhead) {
@@ -122,75 +140,128 @@ TEST(CliRunModes, LockstepAndSkipAgreeWhenSkipRunsAhead) {
   }
 }
 
+// The report's figures of one unit ("layer01", "attention").
+nlohmann::json unit_report(const nlohmann::json& report, const std::string& layer,
+                           const std::string& unit) {
+  for (const auto& l : report["layers"]) {
+    if (l["name"] != layer) continue;
+    for (const auto& u : l["units"]) {
+      if (u["name"] == unit) return u;
+    }
+  }
+  ADD_FAILURE() << layer << "." << unit << " is not in the report";
+  return {};
+}
+
+// Cycles a row spends at each value up to `end` (x counted under UINT64_MAX).
+std::map<uint64_t, uint64_t> time_at_values(const trace::VcdFile& vcd, const std::string& row,
+                                            uint64_t end) {
+  std::map<uint64_t, uint64_t> at;
+  uint64_t since = 0, value = UINT64_MAX;
+  for (const auto& [time, v] : trace::changes(vcd, row)) {
+    if (time > since) at[value] += time - since;
+    since = time;
+    value = trace::vcd_value_to_uint(v).value_or(UINT64_MAX);
+  }
+  if (end > since) at[value] += end - since;
+  return at;
+}
+
 TEST(CliRunModes, VcdIsValidAndHoldsTheExpectedTransitions) {
   ScratchDir dir("run-vcd");
   const auto vcd_path = dir.path() / "run.vcd";
   const uint64_t prompt = 4, generated = 3;
-  const auto report = report_of(
-      "run --shape tiny" + kTinyConfig + " --prompt-len 4 -n 3 --vcd " + vcd_path.string(), dir,
-      "report");
+  const auto report =
+      report_of("run --shape tiny" + kTinyConfig +
+                    " --prompt-len 4 -n 3 --trace-time cycles --vcd " + vcd_path.string(),
+                dir, "report");
   const trace::VcdFile vcd = vcd_of(vcd_path);
-  EXPECT_NE(vcd.timescale.find("1 ns"), std::string::npos) << vcd.timescale;  // one cycle
+  EXPECT_EQ(vcd.timescale, "1 ns");  // --trace-time cycles: one unit per cycle
+  const uint64_t cycles = report["cycles_total"].get<uint64_t>();
+  EXPECT_EQ(vcd.end_time, cycles);
   const uint64_t tokens = prompt + generated - 1;
-  // Each unit's busy intervals in the VCD add up to the busy cycles the report counts.
-  auto unit_busy = [&report](const std::string& layer, const std::string& unit) {
-    for (const auto& l : report["layers"]) {
-      if (l["name"] != layer) continue;
-      for (const auto& u : l["units"]) {
-        if (u["name"] == unit) return u["busy_cycles"].get<uint64_t>();
-      }
-    }
-    ADD_FAILURE() << layer << "." << unit << " is not in the report";
-    return uint64_t{0};
-  };
-  for (const auto& [layer, unit] :
-       std::vector<std::pair<std::string, std::string>>{{"layer00", "attn_norm"},
-                                                        {"layer01", "attention"},
-                                                        {"layer01", "down"},
-                                                        {"lm_head", "argmax"}}) {
-    const auto ch = trace::changes(vcd, "SystemC.chip." + layer + "." + unit + ".busy");
-    uint64_t busy = 0, rises = 0, since = 0;
-    for (const auto& [time, value] : ch) {
-      if (value == "1") {
-        since = time;
-        ++rises;
-      } else if (time > 0) {
-        busy += time - since;
-      }
-    }
-    EXPECT_EQ(busy, unit_busy(layer, unit)) << layer << "." << unit;
-    // Decode tokens pass one at a time; prompt tokens may overlap in a unit.
-    EXPECT_GE(rises, generated - 1) << layer << "." << unit;
-    EXPECT_LE(rises, tokens) << layer << "." << unit;
+  // Each unit's cycles with a token inside (busy or stalled) are the report's busy cycles.
+  for (const auto& [layer, unit] : std::vector<std::pair<std::string, std::string>>{
+           {"L00", "attn_norm"}, {"L01", "attention"}, {"L01", "down"}, {"lm_head", "argmax"}}) {
+    const std::string report_layer = layer == "lm_head" ? layer : "layer" + layer.substr(1);
+    const auto at = time_at_values(vcd, "chip." + layer + "." + unit + ".state", cycles);
+    const auto u = unit_report(report, report_layer, unit);
+    EXPECT_EQ(at.count(UINT64_MAX), 0u);
+    EXPECT_EQ((at.count(1) ? at.at(1) : 0) + (at.count(2) ? at.at(2) : 0),
+              u["busy_cycles"].get<uint64_t>())
+        << layer << "." << unit;
+    EXPECT_EQ(at.count(2) ? at.at(2) : 0, u["stalled_cycles"].get<uint64_t>());
+    // The user and position rows read x exactly while the unit holds no token.
+    const auto user_x = time_at_values(vcd, "chip." + layer + "." + unit + ".user", cycles);
+    EXPECT_EQ(user_x.at(UINT64_MAX), (at.count(0) ? at.at(0) : 0) + (at.count(3) ? at.at(3) : 0));
   }
-  // Positions travel with the tokens through the registers: the last one carries the last position.
-  const auto pos = trace::changes(vcd, "SystemC.chip.layer01.ffn_residual.out_pos");
-  ASSERT_FALSE(pos.empty());
-  EXPECT_EQ(trace::vcd_value_to_uint(pos.back().second), tokens - 1);
-  // The tokens-out counter ends at the number of tokens; the KV SRAM held their rows.
-  const auto out = trace::changes(vcd, "SystemC.chip.tokens_out");
+  // Positions travel with the tokens: the last one the unit worked on is the last position,
+  // and the row is x again once it is done.
+  const auto pos = trace::changes(vcd, "chip.L01.ffn_residual.pos");
+  ASSERT_GE(pos.size(), 2u);
+  EXPECT_EQ(pos.back().second, "x");
+  EXPECT_EQ(trace::vcd_value_to_uint(pos[pos.size() - 2].second), tokens - 1);
+  // Generated tokens only (not prompt positions) reach tokens_out.
+  const auto out = trace::changes(vcd, "chip.host_link.tokens_out");
   ASSERT_FALSE(out.empty());
-  EXPECT_EQ(trace::vcd_value_to_uint(out.back().second), tokens);
-  EXPECT_EQ(out.back().first, report["cycles_total"].get<uint64_t>());
-  const auto kv = trace::changes(vcd, "SystemC.chip.kv_sram.occupied_bytes");
+  EXPECT_EQ(trace::vcd_value_to_uint(out.back().second), generated);
+  // Rows without meaning in a timing run without adapters are absent.
+  for (const auto& var : vcd.vars) {
+    EXPECT_EQ(var.full_name.find("last_token"), std::string::npos);
+    EXPECT_EQ(var.full_name.find("lora"), std::string::npos);
+  }
+  // The user's phases in order, and its tokens.
+  const auto phase = trace::changes(vcd, "chip.users.u00.phase");
+  std::vector<std::string> phases;
+  for (const auto& [time, value] : phase) phases.push_back(value);
+  // x before the user arrives (queued, 0, may share the arrival's cycle with prefill).
+  ASSERT_GE(phases.size(), 4u);
+  EXPECT_EQ(phases.front(), "x");
+  EXPECT_EQ(std::vector<std::string>(phases.end() - 3, phases.end()),
+            (std::vector<std::string>{"1", "10", "11"}));
+  const auto user_tokens = trace::changes(vcd, "chip.users.u00.tokens");
+  EXPECT_EQ(trace::vcd_value_to_uint(user_tokens.back().second), generated);
+  // KV occupancy: the peak the report saw, back to 0 when the host closes the sequence; the
+  // capacity row is constant.
+  const auto kv = trace::changes(vcd, "chip.kv_sram.bytes");
   ASSERT_FALSE(kv.empty());
   uint64_t kv_peak = 0;
   for (const auto& [time, value] : kv)
     kv_peak = std::max(kv_peak, *trace::vcd_value_to_uint(value));
   EXPECT_EQ(kv_peak, report["kv_sram"]["peak_bytes"].get<uint64_t>());
-  EXPECT_EQ(trace::vcd_value_to_uint(kv.back().second), 0u);  // the host closed the sequence
-  // The .gtkw beside it groups signals per layer.
+  EXPECT_EQ(trace::vcd_value_to_uint(kv.back().second), 0u);
+  const auto cap = trace::changes(vcd, "chip.kv_sram.capacity");
+  ASSERT_EQ(cap.size(), 1u);
+  EXPECT_EQ(trace::vcd_value_to_uint(cap[0].second),
+            report["kv_sram"]["capacity_bytes"].get<uint64_t>());
+  // The .gtkw beside it: the VCD by a relative path, a named alias on every row, one open layer.
   const std::string gtkw = read_all(dir.path() / "run.gtkw");
-  EXPECT_NE(gtkw.find("-layer00"), std::string::npos);
-  EXPECT_NE(gtkw.find("-layer01"), std::string::npos);
-  EXPECT_NE(gtkw.find("SystemC.chip.layer00.attn_norm.busy"), std::string::npos);
+  EXPECT_NE(gtkw.find("[dumpfile] \"run.vcd\""), std::string::npos);
+  EXPECT_NE(gtkw.find("+{L00 attn_norm state} chip.L00.attn_norm.state[1:0]"), std::string::npos);
+  EXPECT_NE(gtkw.find("-L01"), std::string::npos);
+}
+
+TEST(CliRunModes, TraceTimeIsTheClockPeriod) {
+  ScratchDir dir("run-vcd-clock");
+  const auto vcd_path = dir.path() / "t.vcd";
+  const auto report =
+      report_of("run --shape tiny" + kTinyConfig +
+                    " --prompt-len 2 -n 2 --set clock.clock_mhz=500 --vcd " + vcd_path.string(),
+                dir, "report");
+  const trace::VcdFile vcd = vcd_of(vcd_path);
+  EXPECT_EQ(vcd.timescale, "1 ns");
+  EXPECT_EQ(vcd.end_time, 2 * report["cycles_total"].get<uint64_t>());  // 2 ns per cycle
+  for (const auto& var : vcd.vars) {
+    for (const auto& c : var.changes) EXPECT_EQ(c.time % 2, 0u) << var.full_name;
+  }
 }
 
 TEST(CliRunModes, TraceLayersAndWindowBoundTheVcd) {
   ScratchDir dir("run-vcd-bounds");
   const auto full = dir.path() / "full.vcd";
   const auto part = dir.path() / "part.vcd";
-  const std::string workload = "run --shape tiny" + kTinyConfig + " --prompt-len 4 -n 3";
+  const std::string workload =
+      "run --shape tiny" + kTinyConfig + " --prompt-len 4 -n 3 --trace-time cycles";
   ASSERT_EQ(run_etchsim(workload + " --vcd " + full.string(), dir.path()).exit_code, 0);
   const auto r =
       run_etchsim(workload + " --vcd " + part.string() + " --trace-layers 1 --trace-window 200:600",
@@ -199,10 +270,10 @@ TEST(CliRunModes, TraceLayersAndWindowBoundTheVcd) {
   const trace::VcdFile a = vcd_of(full);
   const trace::VcdFile b = vcd_of(part);
   bool has_layer0 = false;
-  for (const auto& var : b.vars) has_layer0 |= var.full_name.find("layer00") != std::string::npos;
+  for (const auto& var : b.vars) has_layer0 |= var.full_name.find(".L00.") != std::string::npos;
   EXPECT_FALSE(has_layer0);
   // Inside the window the values equal the full trace's; outside nothing changes after time 0.
-  const std::string signal = "SystemC.chip.layer01.attention.busy";
+  const std::string signal = "chip.L01.attention.state";
   std::vector<std::pair<uint64_t, std::string>> inside;
   for (const auto& c : trace::changes(a, signal)) {
     if (c.first > 200 && c.first < 600) inside.push_back(c);
@@ -215,6 +286,135 @@ TEST(CliRunModes, TraceLayersAndWindowBoundTheVcd) {
   EXPECT_FALSE(inside.empty());
   EXPECT_EQ(part_changes, inside);
   EXPECT_LT(std::filesystem::file_size(part), std::filesystem::file_size(full));
+  // The .gtkw of the windowed trace opens inside the window.
+  const std::string gtkw = read_all(dir.path() / "part.gtkw");
+  const size_t at = gtkw.find("[timestart] ");
+  ASSERT_NE(at, std::string::npos);
+  const uint64_t start = std::stoull(gtkw.substr(at + 12));
+  EXPECT_GE(start, 200u);
+  EXPECT_LT(start, 600u);
+}
+
+TEST(CliRunModes, TraceSummaryEqualsTheReport) {
+  // Prompts streaming from three users queue behind the slowest units, so units stall.
+  ScratchDir dir("run-trace-summary");
+  const auto vcd = dir.path() / "t.vcd";
+  const auto report = report_of("run --shape small" + kTinyConfig +
+                                    " --prompt-len 12 -n 4 --users 3 --set clock.clock_mhz=800"
+                                    " --vcd " +
+                                    vcd.string(),
+                                dir, "report");
+  const auto r = run_etchsim("trace-summary --json " + vcd.string(), dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  const uint64_t cycles = report["cycles_total"].get<uint64_t>();
+  size_t compared = 0;
+  uint64_t stalled = 0;
+  for (const auto& u : summary) {
+    const std::string group = u["group"];
+    if (group == "host_link") continue;  // the link units are not a report layer
+    const std::string layer = group == "lm_head" ? group : "layer" + group.substr(1);
+    const auto expected = unit_report(report, layer, u["unit"]);
+    EXPECT_EQ(u["busy_cycles"].get<uint64_t>() + u["stalled_cycles"].get<uint64_t>(),
+              expected["busy_cycles"].get<uint64_t>())
+        << group << "." << u["unit"];
+    EXPECT_EQ(u["stalled_cycles"], expected["stalled_cycles"]) << group << "." << u["unit"];
+    EXPECT_EQ(u["longest_stall_cycles"], expected["longest_stall_cycles"])
+        << group << "." << u["unit"];
+    EXPECT_EQ(u["busy_cycles"].get<uint64_t>() + u["stalled_cycles"].get<uint64_t>() +
+                  u["waiting_cycles"].get<uint64_t>() + u["idle_cycles"].get<uint64_t>(),
+              cycles);
+    stalled += u["stalled_cycles"].get<uint64_t>();
+    ++compared;
+  }
+  EXPECT_GT(compared, 20u);
+  EXPECT_GT(stalled, 0u);  // the workload exercises backpressure
+  // A file that is not an etchsim trace is refused with its name.
+  std::ofstream(dir.path() / "bad.vcd") << "$timescale 1 ns $end\n$enddefinitions $end\n";
+  const auto bad = run_etchsim("trace-summary " + (dir.path() / "bad.vcd").string(), dir.path());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("time_units_per_cycle"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("bad.vcd"), std::string::npos) << bad.err;
+  const auto missing =
+      run_etchsim("trace-summary " + (dir.path() / "none.vcd").string(), dir.path());
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("none.vcd"), std::string::npos) << missing.err;
+}
+
+TEST(CliRunModes, TimelineIsValidTraceEventJson) {
+  // Chrome/Perfetto trace-event format (JSON object form): "traceEvents", each event with "ph",
+  // "name", "pid", "tid"; "ts" (and "dur" for complete events) in microseconds; counters with
+  // numeric args; metadata naming processes and threads.
+  ScratchDir dir("run-timeline");
+  const auto path = dir.path() / "t.json";
+  const auto report = report_of("run --shape small" + kTinyConfig +
+                                    " --prompt-len 12 -n 4 --users 3 --trace-layers 0-1"
+                                    " --set clock.clock_mhz=500 --timeline " +
+                                    path.string(),
+                                dir, "report");
+  const auto j = nlohmann::json::parse(read_all(path));
+  ASSERT_TRUE(j.contains("traceEvents"));
+  ASSERT_TRUE(j["traceEvents"].is_array());
+  std::map<std::pair<int, int>, std::string> thread_names;
+  std::map<int, std::string> process_names;
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> slices;
+  std::map<std::pair<int, int>, std::pair<uint64_t, uint64_t>> cycles;  // busy, stalled
+  double kv_peak = 0;
+  size_t counters = 0;
+  for (const auto& e : j["traceEvents"]) {
+    ASSERT_TRUE(e.contains("ph") && e["ph"].is_string()) << e;
+    ASSERT_TRUE(e.contains("name") && e["name"].is_string()) << e;
+    ASSERT_TRUE(e.contains("pid") && e["pid"].is_number_integer()) << e;
+    ASSERT_TRUE(e.contains("tid") && e["tid"].is_number_integer()) << e;
+    const std::string ph = e["ph"];
+    const std::pair<int, int> thread{e["pid"].get<int>(), e["tid"].get<int>()};
+    if (ph == "M") {
+      ASSERT_TRUE(e.contains("args") && e["args"].is_object()) << e;
+      if (e["name"] == "thread_name") thread_names[thread] = e["args"]["name"];
+      if (e["name"] == "process_name") process_names[thread.first] = e["args"]["name"];
+      continue;
+    }
+    ASSERT_TRUE(e.contains("ts") && e["ts"].is_number() && e["ts"].get<double>() >= 0) << e;
+    if (ph == "X") {
+      ASSERT_TRUE(e.contains("dur") && e["dur"].is_number() && e["dur"].get<double>() > 0) << e;
+      slices[thread].emplace_back(e["ts"].get<double>(), e["dur"].get<double>());
+      cycles[thread].first += e["args"]["cycles"].get<uint64_t>();
+      cycles[thread].second += e["args"]["stalled_cycles"].get<uint64_t>();
+      EXPECT_EQ(e["name"], fmt::format("u{} p{}", e["args"]["user"].get<uint32_t>(),
+                                       e["args"]["pos"].get<uint32_t>()));
+    } else if (ph == "C") {
+      ASSERT_TRUE(e.contains("args") && e["args"].is_object() && !e["args"].empty()) << e;
+      for (const auto& [key, value] : e["args"].items()) ASSERT_TRUE(value.is_number()) << e;
+      if (e["name"] == "KV SRAM") kv_peak = std::max(kv_peak, e["args"]["bytes"].get<double>());
+      ++counters;
+    } else {
+      ADD_FAILURE() << "unexpected phase " << ph;
+    }
+  }
+  // Slices on one thread never overlap (a unit holding k tokens has k threads).
+  for (auto& [thread, list] : slices) {
+    ASSERT_TRUE(thread_names.count(thread)) << thread.first << "/" << thread.second;
+    std::sort(list.begin(), list.end());
+    for (size_t i = 1; i < list.size(); ++i)
+      EXPECT_LE(list[i - 1].first + list[i - 1].second, list[i].first + 1e-9);
+  }
+  // Only the traced layers, the host link and the LM head have processes.
+  std::set<std::string> processes;
+  for (const auto& [pid, name] : process_names) processes.insert(name);
+  EXPECT_EQ(processes, (std::set<std::string>{"host link", "L00", "L01", "lm_head"}));
+  // A one-token unit's slices add up to the report's busy and stalled cycles; 2 ns a cycle.
+  for (const auto& [thread, name] : thread_names) {
+    if (process_names[thread.first] != "L01" || name != "attn_norm") continue;
+    const auto u = unit_report(report, "layer01", "attn_norm");
+    EXPECT_EQ(slices[thread].size(), u["tokens"].get<size_t>());
+    EXPECT_EQ(cycles[thread].first, u["busy_cycles"].get<uint64_t>());
+    EXPECT_EQ(cycles[thread].second, u["stalled_cycles"].get<uint64_t>());
+    double dur = 0;
+    for (const auto& [ts, d] : slices[thread]) dur += d;
+    EXPECT_NEAR(dur, 0.002 * static_cast<double>(u["busy_cycles"].get<uint64_t>()), 1e-6);
+  }
+  EXPECT_EQ(kv_peak, report["kv_sram"]["peak_bytes"].get<double>());
+  EXPECT_GT(counters, 10u);
 }
 
 TEST(CliRunModes, FstBesideTheVcd) {

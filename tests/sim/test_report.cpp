@@ -47,7 +47,8 @@ RunResult sample_result() {
   r.tokens_per_s_per_user = 937500.0;
   r.tokens_per_s_aggregate = 350.0;
   r.layers = {
-      LayerResult{"layer00", 1000, 0.0002, {UnitResult{"attn_norm", 40, 11}, {"qkv", 300, 11}}},
+      LayerResult{
+          "layer00", 1000, 0.0002, {UnitResult{"attn_norm", 40, 11}, {"qkv", 300, 11, 25, 9}}},
       LayerResult{"lm_head", 4321, 0.0008642, {UnitResult{"output", 4000, 7}}},
   };
   r.kv_capacity_bytes = 1 << 20;
@@ -92,7 +93,11 @@ TEST(Report, JsonHasEveryFieldWithItsValue) {
   EXPECT_EQ(l0.at("busy_cycles").get<uint64_t>(), 1000u);
   EXPECT_DOUBLE_EQ(l0.at("utilization").get<double>(), 0.0002);
   ASSERT_EQ(l0.at("units").size(), 2u);
-  EXPECT_EQ(l0.at("units")[1], json({{"name", "qkv"}, {"busy_cycles", 300}, {"tokens", 11}}));
+  EXPECT_EQ(l0.at("units")[1], json({{"name", "qkv"},
+                                     {"busy_cycles", 300},
+                                     {"stalled_cycles", 25},
+                                     {"longest_stall_cycles", 9},
+                                     {"tokens", 11}}));
   EXPECT_EQ(j.at("layers")[1].at("name"), "lm_head");
 
   EXPECT_EQ(j.at("kv_sram"), json({{"capacity_bytes", 1 << 20},

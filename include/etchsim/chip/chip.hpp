@@ -3,11 +3,10 @@
 // (address map: etchsim/protocol/address_map.hpp, docs/integration.md).
 //
 // Time: one clock period is `clock_period` of SystemC time (etchsim runs use 1 ns, so SystemC
-// time counts cycles and a VCD's timescale is one cycle; seconds are cycles / clock_hz).
-// Clocking: lockstep evaluates the pipeline every cycle. Skip, traced, wakes only on cycles where
-// a unit is due (Pipeline's calendar mode); skip, untraced, computes every unit's changes ahead
-// of SystemC time at each host access, as far as they are decided (Pipeline's flow mode), and
-// the host sees them at their cycles (the input register's free cycle, the token FIFO's
+// time counts cycles; seconds are cycles / clock_hz).
+// Clocking: lockstep evaluates the pipeline every cycle. Skip (traced or not) computes every unit's
+// changes ahead of SystemC time at each host access, as far as they are decided (Pipeline's flow
+// mode), and the host sees them at their cycles (the input register's free cycle, the token FIFO's
 // visible_at, the KV SRAM's settled occupancy). The host's accesses first bring the chip up to
 // the current cycle, so what the host sees never depends on the order of processes within a
 // cycle.
@@ -30,6 +29,7 @@
 #include "etchsim/chip/lora_sram.hpp"
 #include "etchsim/chip/pipeline.hpp"
 #include "etchsim/chip/token_store.hpp"
+#include "etchsim/chip/trace_log.hpp"
 #include "etchsim/chip/unit_timing_source.hpp"
 #include "etchsim/protocol/address_map.hpp"
 
@@ -46,13 +46,6 @@ struct ChipParams {
   sc_core::sc_time clock_period = sc_core::sc_time(1, sc_core::SC_NS);
   // Layer units whose cycles come from RTL in the loop instead of their formula.
   std::vector<UnitTimingOverride> timing_overrides;
-};
-
-// Which signals a trace records (--trace-layers, --trace-window).
-struct TraceSelection {
-  std::vector<bool> layers;  // per layer; the host link, LM head and KV SRAM are always traced
-  uint64_t cycle_from = 0;
-  uint64_t cycle_to = UINT64_MAX;
 };
 
 class Chip : public sc_core::sc_module {
@@ -76,14 +69,9 @@ class Chip : public sc_core::sc_module {
 
   // Functional runs: every token's logits, when the output matvec computes them.
   void on_logits(LmHead::LogitsFn fn) { m_head->on_logits(std::move(fn)); }
-  // Registers the signals with a trace file (before sc_start); returns their names grouped per
-  // stage, for the .gtkw file: {group name, [(signal, bits)]}.
-  struct TracedSignal {
-    std::string name;
-    uint32_t bits;
-  };
-  std::vector<std::pair<std::string, std::vector<TracedSignal>>> trace(
-      sc_core::sc_trace_file* file, const TraceSelection& selection);
+  // Traced runs (before sc_start): from now on every change is recorded in the returned log,
+  // which lives as long as the chip. Tracing does not change the clocking mode or any cycle.
+  const ChipTraceLog& enable_trace_log();
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -96,10 +84,9 @@ class Chip : public sc_core::sc_module {
                                       sc_core::sc_time& delay);
 
   void clock_process();
-  void evaluate(uint64_t cycle);   // the pipeline at `cycle`, once
-  void arm_wake(uint64_t cycle);   // calendar mode: wake at the next due cycle
+  void evaluate(uint64_t cycle);  // the pipeline at `cycle`, once
+  void arm_wake(uint64_t cycle);  // calendar mode: wake at the next due cycle
   void notify_at(sc_core::sc_event& event, uint64_t at);  // at cycle `at` (now if passed)
-  void update_trace_window(uint64_t cycle);
   bool sink(const TokenTag& tag, uint64_t cycle);
 
   ChipParams m_params;
@@ -138,14 +125,8 @@ class Chip : public sc_core::sc_module {
   uint64_t m_fifo_depth = 0;
   std::vector<uint32_t> m_in_flight;  // per sequence
 
-  // Tracing.
-  bool m_tracing = false;
-  bool m_trace_live = false;
-  uint64_t m_trace_from = 0;
-  uint64_t m_trace_to = UINT64_MAX;
-  uint64_t m_trace_tokens_out = 0;
-  int32_t m_trace_last_token = -1;
-  uint64_t m_tokens_out = 0;
+  std::unique_ptr<ChipTraceLog> m_log;  // traced runs
+  void log_lora();                      // traced runs: the LoRA SRAM's bytes now
 };
 
 }  // namespace etchsim::chip

@@ -16,6 +16,7 @@
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/timing.hpp"
+#include "etchsim/chip/trace_log.hpp"
 #include "etchsim/model/llama_shape.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
 
@@ -60,9 +61,8 @@ class KvSram : public sc_core::sc_module {
   // Functional runs: the sequence's cache of one layer.
   numerics::KvCache& cache(uint32_t seq, uint32_t layer);
 
-  // Traced: bytes occupied (updated when the trace is live).
-  const uint64_t& trace_occupied() const { return m_trace_occupied; }
-  void set_trace_live(bool live);
+  // Traced runs: every write_rows() is appended to `log` (nullptr: none).
+  void set_log(std::vector<ChipTraceLog::KvWrite>* log) { m_log = log; }
 
  private:
   struct Sequence {
@@ -88,8 +88,7 @@ class KvSram : public sc_core::sc_module {
   uint64_t m_next_pending = UINT64_MAX;  // the earliest pending write's cycle
   uint64_t m_rows_written = 0;
   uint64_t m_rows_read = 0;
-  uint64_t m_trace_occupied = 0;
-  bool m_trace_live = true;
+  std::vector<ChipTraceLog::KvWrite>* m_log = nullptr;
   std::string m_refusal;
   std::vector<Sequence> m_sequences;
 };

@@ -73,10 +73,6 @@ class LoraSram : public sc_core::sc_module {
   uint64_t bits_written() const { return m_bits_written; }
   uint64_t macs() const { return m_macs; }
 
-  // Traced: bytes in use.
-  const uint64_t& trace_used() const { return m_trace_used; }
-  void set_trace_live(bool live);
-
  private:
   struct UnitPath {
     arch::UnitTiming timing;  // {0, 0}: nothing adapted in this unit (or it has no LoRA path)
@@ -104,8 +100,6 @@ class LoraSram : public sc_core::sc_module {
   uint64_t m_bits_read = 0;
   uint64_t m_bits_written = 0;
   uint64_t m_macs = 0;
-  uint64_t m_trace_used = 0;
-  bool m_trace_live = true;
 };
 
 }  // namespace etchsim::chip

@@ -77,8 +77,8 @@ class Pipeline {
 
   // Cycles during which at least one unit of the stage held a token, up to `now`.
   uint64_t stage_busy_cycles(uint32_t stage, uint64_t now) const;
-  // Freezes (false) or resumes (true) every unit's trace state.
-  void set_trace_live(bool live);
+  // Traced runs: unit i appends to units[i] (its size must be size()).
+  void set_logs(std::vector<UnitLog>& units);
 
  private:
   struct Wake {

@@ -15,19 +15,11 @@
 
 #include "etchsim/arch/timing.hpp"
 #include "etchsim/chip/pipeline_register.hpp"
+#include "etchsim/chip/trace_log.hpp"
 
 namespace etchsim::chip {
 
 inline constexpr uint64_t kNever = UINT64_MAX;
-
-// Values a trace observes (sc_trace on these members): busy while a token is inside the unit,
-// and the unit's output register contents.
-struct UnitTraceState {
-  bool busy = false;
-  bool out_valid = false;
-  uint32_t out_seq = 0;
-  uint32_t out_pos = 0;
-};
 
 class PipelineUnit {
  public:
@@ -94,14 +86,14 @@ class PipelineUnit {
   bool input_waiting() const { return m_in->valid; }  // a token waits in the input register
   uint32_t capacity() const { return m_depth; }
   uint64_t busy_cycles(uint64_t now) const;  // cycles with a token inside, up to `now`
+  // Of those, the cycles the oldest token's result was ready but the output register was full
+  // (backpressure), counted when the result leaves; and the longest such wait. A token's wait
+  // starts when it is the oldest inside and its result is ready.
+  uint64_t stalled_cycles() const { return m_stalled_total; }
+  uint64_t longest_stall() const { return m_longest_stall; }
   uint64_t tokens() const { return m_tokens; }
-  const UnitTraceState& trace_state() const { return m_trace; }
-  // When false the trace state is frozen (outside --trace-window).
-  void set_trace_live(bool live);
-  // Re-reads the output register into the trace state (its consumer emptied it).
-  void refresh_trace() {
-    if (m_trace_live) update_trace();
-  }
+  // Traced runs: every token taken and handed on is appended to `log` (nullptr: none).
+  void set_log(UnitLog* log) { m_log = log; }
 
  private:
   struct InFlight {
@@ -110,8 +102,11 @@ class PipelineUnit {
     uint64_t accepted = 0;  // flow mode: the cycle the token was taken
     uint64_t freed = 0;     // flow mode: the cycle the slot's previous token left
   };
-  void update_trace();
   void init_flags();
+  void note_stall(uint64_t cycles) {
+    m_stalled_total += cycles;
+    m_longest_stall = std::max(m_longest_stall, cycles);
+  }
   bool complete_now(uint64_t& at);                           // flow_complete once it can act
   bool accept_now(uint64_t& at);                             // flow_accept once it can act
   arch::UnitTiming token_timing(const TokenTag& tag) const;  // m_timing, checked
@@ -127,10 +122,12 @@ class PipelineUnit {
   bool m_has_timing = false;
   bool m_has_fire = false;
   const bool* m_gate = nullptr;  // gate_callbacks
-  bool m_trace_live = true;
+  UnitLog* m_log = nullptr;      // set_log
   uint64_t m_next_accept = 0;
   uint64_t m_busy_total = 0;
-  uint64_t m_last_done = 0;  // flow mode: the cycle the last token left
+  uint64_t m_stalled_total = 0;
+  uint64_t m_longest_stall = 0;
+  uint64_t m_last_done = 0;  // the cycle the last token left
   uint64_t m_tokens = 0;
   uint64_t m_busy_since = 0;
   arch::UnitTiming m_fixed;  // used when m_timing is empty
@@ -143,7 +140,6 @@ class PipelineUnit {
   std::vector<InFlight> m_ring;
   std::string m_name;
   uint64_t m_min_latency = 0;
-  UnitTraceState m_trace;
 };
 
 // Tags are copied whole (16 bytes, padding included): a member-wise copy stores 13 bytes in two
@@ -164,8 +160,10 @@ inline bool PipelineUnit::complete_now(uint64_t& at) {
   copy_tag(m_out->tag, head.tag);
   // Busy cycles: the union of the tokens' [taken, left) intervals (both rise token by token).
   m_busy_total += at - std::max(head.accepted, m_last_done);
+  note_stall(at - std::max(head.done, m_last_done));
   m_last_done = at;
   head.freed = at;
+  if (m_log != nullptr) m_log->completes.push_back(at);
   if (++m_head == m_depth) m_head = 0;
   --m_count;
   return true;
@@ -194,6 +192,7 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
   ++m_count;
   ++m_tokens;
   m_next_accept = at + t.interval;
+  if (m_log != nullptr) m_log->accepts.push_back({at, slot.done, tag.seq, tag.pos});
   if (m_has_fire && callbacks) m_fire(tag);
   return true;
 }

@@ -21,5 +21,6 @@ CommandRunner register_sweep(CLI::App& app);
 CommandRunner register_rtl(CLI::App& app);
 CommandRunner register_rtl_check(CLI::App& app);
 CommandRunner register_rtl_area(CLI::App& app);
+CommandRunner register_trace_summary(CLI::App& app);
 
 }  // namespace etchsim::cli

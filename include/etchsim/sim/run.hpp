@@ -32,15 +32,17 @@ namespace etchsim::sim {
 // timing: the same cycles from the model's shape alone, no arithmetic.
 enum class Mode { Functional, Timing };
 // lockstep: the chip's clock process runs every cycle (the reference); skip: it wakes only on
-// cycles where some unit changes state. Both give the same cycles and trace value changes.
+// cycles where some unit changes state. Both give the same cycles and the same trace bytes.
 enum class Clocking { Skip, Lockstep };
 
 struct TraceOptions {
-  std::filesystem::path vcd;  // empty: no trace
-  std::vector<bool> layers;   // --trace-layers: traced layers (mask); empty: every layer
-  uint64_t cycle_from = 0;    // --trace-window FROM:TO, cycles, TO exclusive
+  std::filesystem::path vcd;       // empty: no VCD
+  std::filesystem::path timeline;  // --timeline: Chrome/Perfetto trace events; empty: none
+  std::vector<bool> layers;        // --trace-layers: traced layers (mask); empty: every layer
+  uint64_t cycle_from = 0;         // --trace-window FROM:TO, cycles, TO exclusive
   uint64_t cycle_to = UINT64_MAX;
-  bool fst = false;  // also convert to .fst with gtkwave's vcd2fst
+  bool fst = false;         // also convert to .fst with gtkwave's vcd2fst
+  bool cycle_time = false;  // --trace-time cycles: one VCD time unit per cycle (else the clock)
 };
 
 struct UserRequest {
@@ -102,9 +104,11 @@ struct UserResult {
 };
 
 struct UnitResult {
-  std::string name;  // "attn_norm", "qkv", ...
-  uint64_t busy_cycles = 0;
+  std::string name;          // "attn_norm", "qkv", ...
+  uint64_t busy_cycles = 0;  // cycles with a token inside (stalled ones included)
   uint64_t tokens = 0;
+  uint64_t stalled_cycles = 0;  // busy cycles whose ready result waited for the next unit
+  uint64_t longest_stall_cycles = 0;
 };
 
 struct LayerResult {

@@ -33,7 +33,8 @@ struct VcdVar {
 struct VcdFile {
   std::string timescale;     // normalised "<1|10|100> <s|ms|us|ns|ps|fs>", empty if not declared
   std::vector<VcdVar> vars;  // in declaration order
-  uint64_t end_time = 0;     // the last #time in the file (0 when none)
+  std::vector<std::string> comments;  // header $comment texts, words joined by one space
+  uint64_t end_time = 0;              // the last #time in the file (0 when none)
 };
 
 // Parses a whole VCD. Throws std::runtime_error("VCD line N: ...") for malformed input: a

@@ -1,0 +1,53 @@
+// What a traced run records (--vcd, --timeline): the model's own changes, each stamped with its
+// cycle, as they happen (in flow mode ahead of SystemC time, so not in global time order). The
+// trace is derived from these afterwards (sim/trace_signals), never by sampling state per cycle,
+// so a traced run runs ahead like an untraced one. Every list below is in rising cycle order in
+// every clocking mode: a unit takes and hands on its tokens in order, the sink takes in order,
+// one layer's K/V writes come in order, and host actions happen at SystemC time.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace etchsim::chip {
+
+// One pipeline unit: the tokens it took and the cycles it handed them on (in the same order).
+struct UnitLog {
+  struct Accept {
+    uint64_t cycle = 0;
+    uint64_t done = 0;  // the cycle its result is ready (cycle + latency)
+    uint32_t seq = 0;
+    uint32_t pos = 0;
+  };
+  std::vector<Accept> accepts;
+  std::vector<uint64_t> completes;  // the result moved into the output register
+};
+
+struct ChipTraceLog {
+  std::vector<UnitLog> units;    // per pipeline unit, in pipeline order
+  std::vector<uint64_t> inputs;  // the host wrote the first unit's input register
+  struct SinkTake {
+    uint64_t cycle = 0;
+    int32_t token = -1;  // the token picked (functional runs), -1 in timing runs
+    bool emit = false;   // the LM head picked a token for it (not a prompt position)
+  };
+  std::vector<SinkTake> sink;  // the token-out FIFO took the last unit's output
+  struct KvWrite {
+    uint64_t cycle = 0;
+    uint32_t seq = 0;
+    uint32_t layer = 0;
+  };
+  std::vector<KvWrite> kv_writes;  // one K and one V row each; per layer in rising cycles
+  struct KvClose {
+    uint64_t cycle = 0;
+    uint32_t seq = 0;
+  };
+  std::vector<KvClose> kv_closes;  // the host closed a sequence: its rows are free
+  struct Level {
+    uint64_t cycle = 0;
+    uint64_t bytes = 0;
+  };
+  std::vector<Level> lora_used;  // LoRA SRAM bytes after every change
+};
+
+}  // namespace etchsim::chip

@@ -1,0 +1,293 @@
+#include "trace_signals.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace etchsim::sim {
+namespace {
+
+using trace::kVcdX;
+constexpr uint64_t kNever = UINT64_MAX;
+
+enum UnitState : uint64_t { kIdle = 0, kBusy = 1, kStalled = 2, kWaiting = 3 };
+
+// The cycles of a list of records whose first member is a uint64_t cycle.
+struct Cycles {
+  const char* base = nullptr;
+  size_t stride = 0;
+  size_t size = 0;
+  template <typename T>
+  static Cycles of(const std::vector<T>& v) {
+    return {reinterpret_cast<const char*>(v.data()), sizeof(T), v.size()};
+  }
+  uint64_t operator[](size_t i) const {
+    uint64_t c = 0;
+    std::memcpy(&c, base + i * stride, sizeof c);
+    return c;
+  }
+  // The next cycle at or after index i, kNever past the end.
+  uint64_t at(size_t i) const { return i < size ? (*this)[i] : kNever; }
+};
+
+// Rows are added to the writer and to the .gtkw group together.
+class Rows {
+ public:
+  Rows(trace::VcdWriter& vcd, trace::SignalGroup& group) : m_vcd(vcd), m_group(group) {}
+  uint32_t add(const std::vector<std::string>& scope, const std::string& name, uint32_t width,
+               uint64_t initial, const std::string& alias) {
+    const uint32_t var = m_vcd.add_var(scope, name, width, initial);
+    std::string full;
+    for (const std::string& s : scope) full += s + ".";
+    m_group.signals.push_back(trace::gtkw_signal_name(full + name, width));
+    m_group.aliases.push_back(alias);
+    return var;
+  }
+
+ private:
+  trace::VcdWriter& m_vcd;
+  trace::SignalGroup& m_group;
+};
+
+struct UnitRows {
+  uint32_t state, user, pos;
+  uint32_t inside = UINT32_MAX;  // units holding one token have no `inside` row
+};
+
+UnitRows add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std::string& label,
+                       const chip::PipelineUnit& unit) {
+  std::vector<std::string> s = scope;
+  s.push_back(unit.name());
+  const std::string a = label + " " + unit.name();
+  UnitRows r{rows.add(s, "state", 2, kIdle, a + " state"),
+             rows.add(s, "user", 32, kVcdX, a + " user"),
+             rows.add(s, "pos", 32, kVcdX, a + " pos")};
+  if (unit.capacity() > 1) {
+    const uint32_t width = 32 - static_cast<uint32_t>(__builtin_clz(unit.capacity()));
+    r.inside = rows.add(s, "inside", width, 0, a + " inside");
+  }
+  return r;
+}
+
+// Replays one unit from its own log, its input register's fills and its output register's
+// emptyings (all in rising cycles).
+void replay_unit(const chip::UnitLog& u, Cycles in, Cycles out, const UnitRows& r,
+                 trace::VcdWriter& vcd) {
+  const auto& a = u.accepts;
+  const Cycles c = Cycles::of(u.completes);
+  size_t ia = 0, ic = 0, ii = 0, io = 0;
+  uint64_t prev = 0;  // the last cycle replayed; a token is inside only after one
+  while (true) {
+    uint64_t t = std::min({ia < a.size() ? a[ia].cycle : kNever, c.at(ic), in.at(ii), out.at(io)});
+    // The oldest token's result becomes ready: busy turns to stalled if it cannot leave then.
+    if (ia > ic && a[ic].done > prev) t = std::min(t, a[ic].done);
+    if (t == kNever) break;
+    while (ia < a.size() && a[ia].cycle <= t) ++ia;
+    while (ic < c.size && c[ic] <= t) ++ic;
+    while (ii < in.size && in[ii] <= t) ++ii;
+    while (io < out.size && out[io] <= t) ++io;
+    const size_t inside = ia - ic;
+    uint64_t state = kIdle;
+    if (inside > 0) {
+      state = a[ic].done <= t ? kStalled : kBusy;
+    } else if (ii > ia) {
+      state = kWaiting;
+    }
+    vcd.change(r.state, t, state);
+    vcd.change(r.user, t, inside > 0 ? a[ic].seq : kVcdX);
+    vcd.change(r.pos, t, inside > 0 ? a[ic].pos : kVcdX);
+    if (r.inside != UINT32_MAX) vcd.change(r.inside, t, inside);
+    prev = t;
+  }
+}
+
+// A layer's summary: tokens between its input register and its last unit's hand-on, and the
+// token its first unit took last.
+void replay_layer(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens,
+                  uint32_t user, uint32_t pos, trace::VcdWriter& vcd) {
+  const auto& a = first_unit.accepts;
+  size_t ia = 0, ii = 0, il = 0;
+  while (true) {
+    const uint64_t t = std::min({ia < a.size() ? a[ia].cycle : kNever, in.at(ii), leave.at(il)});
+    if (t == kNever) break;
+    while (ia < a.size() && a[ia].cycle <= t) ++ia;
+    while (ii < in.size && in[ii] <= t) ++ii;
+    while (il < leave.size && leave[il] <= t) ++il;
+    const size_t n = ii - il;
+    vcd.change(tokens, t, n);
+    vcd.change(user, t, n > 0 && ia > 0 ? a[ia - 1].seq : kVcdX);
+    vcd.change(pos, t, n > 0 && ia > 0 ? a[ia - 1].pos : kVcdX);
+  }
+}
+
+uint32_t bits_for(uint64_t max_value) {
+  return max_value == 0 ? 1 : 64 - static_cast<uint32_t>(__builtin_clzll(max_value));
+}
+
+}  // namespace
+
+std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::VcdWriter& vcd) {
+  const chip::Chip& chip = src.chip;
+  const chip::ChipTraceLog& log = src.log;
+  const size_t n_units = log.units.size();
+  const auto n_layer = static_cast<uint32_t>(chip.layers().size());
+  std::vector<trace::SignalGroup> groups;
+  // Pipeline order: host_in, every layer's units, the LM head's, host_out.
+  const auto in_of = [&](size_t i) {
+    return i == 0 ? Cycles::of(log.inputs) : Cycles::of(log.units[i - 1].completes);
+  };
+  const auto out_of = [&](size_t i) {
+    return i + 1 < n_units ? Cycles::of(log.units[i + 1].accepts) : Cycles::of(log.sink);
+  };
+  const uint64_t kv_capacity = chip.kv_sram().capacity_bytes();
+  const uint64_t kv_row_pair = chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);
+  const uint32_t kv_bits = bits_for(kv_capacity);
+  // About 7 changes per token and unit (state 3, user 2, pos 2), more for deep units.
+  size_t tokens_through_units = 0;
+  for (const chip::UnitLog& u : log.units) tokens_through_units += u.accepts.size();
+  vcd.reserve_changes(8 * tokens_through_units + 2 * log.kv_writes.size() + 4 * log.sink.size());
+
+  // Host link: the two link units, tokens out, last token (functional), LoRA (adapters).
+  groups.push_back({"host_link", {}, {}, true});
+  {
+    Rows rows(vcd, groups.back());
+    const std::vector<std::string> scope = {"chip", "host_link"};
+    const UnitRows in = add_unit_rows(rows, scope, "link", chip.host_in());
+    const UnitRows out = add_unit_rows(rows, scope, "link", chip.host_out());
+    replay_unit(log.units.front(), in_of(0), out_of(0), in, vcd);
+    replay_unit(log.units.back(), in_of(n_units - 1), out_of(n_units - 1), out, vcd);
+    const uint32_t tokens_out = rows.add(scope, "tokens_out", 32, 0, "link tokens_out");
+    uint32_t last_token = UINT32_MAX;
+    if (src.functional) last_token = rows.add(scope, "last_token", 32, kVcdX, "link last_token");
+    uint64_t emitted = 0;
+    for (const chip::ChipTraceLog::SinkTake& s : log.sink) {
+      if (!s.emit) continue;
+      vcd.change(tokens_out, s.cycle, ++emitted);
+      if (last_token != UINT32_MAX) vcd.change(last_token, s.cycle, static_cast<uint32_t>(s.token));
+    }
+    if (src.adapters) {
+      uint64_t max_bytes = 0;
+      for (const auto& l : log.lora_used) max_bytes = std::max(max_bytes, l.bytes);
+      const uint32_t lora =
+          rows.add(scope, "lora_bytes", bits_for(max_bytes), 0, "link lora_bytes");
+      for (const auto& l : log.lora_used) vcd.change(lora, l.cycle, l.bytes);
+    }
+  }
+
+  // Users.
+  groups.push_back({"users", {}, {}, true});
+  {
+    Rows rows(vcd, groups.back());
+    for (size_t u = 0; u < src.users.size(); ++u) {
+      const host::UserTrace& t = src.users[u];
+      const std::string name = fmt::format("u{:02}", u);
+      const std::vector<std::string> scope = {"chip", "users", name};
+      const uint32_t phase = rows.add(scope, "phase", 2, kVcdX, name + " phase");
+      const uint32_t tokens = rows.add(scope, "tokens", 32, 0, name + " tokens");
+      uint64_t at = t.arrival_cycle;
+      vcd.change(phase, at, t.refused ? 3 : 0);
+      if (t.refused) continue;
+      at = std::max(at, t.first_input_cycle);
+      vcd.change(phase, at, 1);
+      for (size_t k = 0; k < t.token_cycles.size(); ++k) {
+        at = std::max(at, t.token_cycles[k]);
+        if (k == 0) vcd.change(phase, at, 2);
+        vcd.change(tokens, at, k + 1);
+      }
+      vcd.change(phase, std::max(at, t.closed_cycle), 3);
+    }
+  }
+
+  // KV SRAM: per layer (in the layers' groups) and in total, replayed in cycle order.
+  std::vector<uint32_t> kv_layer_var(n_layer, UINT32_MAX);
+  groups.push_back({"kv_sram", {}, {}, true});
+  uint32_t kv_total = 0;
+  {
+    Rows rows(vcd, groups.back());
+    const std::vector<std::string> scope = {"chip", "kv_sram"};
+    kv_total = rows.add(scope, "bytes", kv_bits, 0, "kv bytes");
+    const uint32_t cap = rows.add(scope, "capacity", kv_bits, kv_capacity, "kv capacity");
+    (void)cap;
+  }
+
+  // Layers, then the LM head.
+  size_t unit_index = 1;
+  bool first_layer = true;
+  for (const auto& layer : chip.layers()) {
+    const uint32_t l = layer->layer();
+    const size_t first = unit_index;
+    unit_index += layer->units().size();
+    if (l >= src.layers.size() || !src.layers[l]) continue;
+    const std::string label = fmt::format("L{:02}", l);
+    groups.push_back({label, {}, {}, !first_layer});  // the first traced layer is open
+    first_layer = false;
+    Rows rows(vcd, groups.back());
+    const std::vector<std::string> scope = {"chip", label};
+    // At most every unit's slots and every input register full.
+    uint64_t most = 0;
+    for (const auto& unit : layer->units()) most += unit->capacity() + 1;
+    const uint32_t tokens = rows.add(scope, "tokens", bits_for(most), 0, label + " tokens");
+    const uint32_t user = rows.add(scope, "user", 32, kVcdX, label + " user");
+    const uint32_t pos = rows.add(scope, "pos", 32, kVcdX, label + " pos");
+    kv_layer_var[l] = rows.add(scope, "kv_bytes", kv_bits, 0, label + " kv_bytes");
+    const size_t last = unit_index - 1;
+    replay_layer(log.units[first], in_of(first), Cycles::of(log.units[last].completes), tokens,
+                 user, pos, vcd);
+    for (size_t i = first; i <= last; ++i) {
+      const UnitRows r = add_unit_rows(rows, scope, label, *layer->units()[i - first]);
+      replay_unit(log.units[i], in_of(i), out_of(i), r, vcd);
+    }
+  }
+  groups.push_back({"lm_head", {}, {}, true});
+  {
+    Rows rows(vcd, groups.back());
+    const std::vector<std::string> scope = {"chip", "lm_head"};
+    for (const auto& unit : chip.lm_head().units()) {
+      const UnitRows r = add_unit_rows(rows, scope, "head", *unit);
+      replay_unit(log.units[unit_index], in_of(unit_index), out_of(unit_index), r, vcd);
+      ++unit_index;
+    }
+  }
+
+  // KV occupancy: writes (per layer in rising cycles) and closes, applied cycle by cycle.
+  std::vector<chip::ChipTraceLog::KvWrite> writes = log.kv_writes;
+  std::stable_sort(writes.begin(), writes.end(),
+                   [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
+  std::map<uint32_t, std::vector<uint64_t>> rows_of;  // per open sequence, rows per layer
+  std::vector<uint64_t> layer_bytes(n_layer, 0);
+  uint64_t total = 0;
+  size_t iw = 0, ik = 0;
+  const auto& closes = log.kv_closes;
+  while (iw < writes.size() || ik < closes.size()) {
+    const uint64_t t = std::min(iw < writes.size() ? writes[iw].cycle : kNever,
+                                ik < closes.size() ? closes[ik].cycle : kNever);
+    for (; iw < writes.size() && writes[iw].cycle <= t; ++iw) {
+      const auto& w = writes[iw];
+      auto& per_layer = rows_of[w.seq];
+      per_layer.resize(n_layer, 0);
+      ++per_layer[w.layer];
+      layer_bytes[w.layer] += kv_row_pair;
+      total += kv_row_pair;
+      if (kv_layer_var[w.layer] != UINT32_MAX)
+        vcd.change(kv_layer_var[w.layer], t, layer_bytes[w.layer]);
+    }
+    for (; ik < closes.size() && closes[ik].cycle <= t; ++ik) {
+      const auto it = rows_of.find(closes[ik].seq);
+      if (it == rows_of.end()) continue;
+      for (uint32_t l = 0; l < it->second.size(); ++l) {
+        const uint64_t bytes = it->second[l] * kv_row_pair;
+        layer_bytes[l] -= bytes;
+        total -= bytes;
+        if (bytes != 0 && kv_layer_var[l] != UINT32_MAX)
+          vcd.change(kv_layer_var[l], t, layer_bytes[l]);
+      }
+      rows_of.erase(it);
+    }
+    vcd.change(kv_total, t, total);
+  }
+  return groups;
+}
+
+}  // namespace etchsim::sim

@@ -1,0 +1,185 @@
+#include "trace_timeline.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <stdexcept>
+#include <system_error>
+
+namespace etchsim::sim {
+namespace {
+
+// JSON string contents: unit and layer names are identifiers, but escape what JSON requires.
+std::string escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class Events {
+ public:
+  explicit Events(double clock_hz) : m_us_per_cycle(1e6 / clock_hz) {}
+  void meta(const char* what, uint32_t pid, uint32_t tid, const std::string& name) {
+    add(fmt::format(R"({{"ph":"M","name":"{}","pid":{},"tid":{},"args":{{"name":"{}"}}}})", what,
+                    pid, tid, escaped(name)));
+  }
+  void sort_index(uint32_t pid, uint32_t index) {
+    add(fmt::format(
+        R"({{"ph":"M","name":"process_sort_index","pid":{},"tid":0,"args":{{"sort_index":{}}}}})",
+        pid, index));
+  }
+  void slice(uint32_t pid, uint32_t tid, const chip::UnitLog::Accept& a, uint64_t left,
+             uint64_t stalled) {
+    add(fmt::format(
+        R"({{"ph":"X","name":"u{} p{}","pid":{},"tid":{},"ts":{:.6f},"dur":{:.6f},"args":{{"user":{},"pos":{},"cycle":{},"cycles":{},"stalled_cycles":{}}}}})",
+        a.seq, a.pos, pid, tid, us(a.cycle), us(left - a.cycle), a.seq, a.pos, a.cycle,
+        left - a.cycle, stalled));
+  }
+  void counter(uint32_t pid, const std::string& name, uint64_t cycle, const std::string& series,
+               double value) {
+    add(fmt::format(R"({{"ph":"C","name":"{}","pid":{},"tid":0,"ts":{:.6f},"args":{{"{}":{}}}}})",
+                    escaped(name), pid, us(cycle), series, value));
+  }
+  std::string finish(double clock_hz) {
+    m_text += fmt::format(
+        "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"generator\":\"etchsim\","
+        "\"clock_hz\":{},\"time\":\"microseconds of chip time (cycles / clock_hz)\"}}}}\n",
+        clock_hz);
+    return std::move(m_text);
+  }
+
+ private:
+  double us(uint64_t cycles) const { return static_cast<double>(cycles) * m_us_per_cycle; }
+  void add(const std::string& event) {
+    m_text += m_first ? "\n" : ",\n";
+    m_first = false;
+    m_text += event;
+  }
+  double m_us_per_cycle;
+  std::string m_text = "{\"traceEvents\":[";
+  bool m_first = true;
+};
+
+// One unit's slices: token i on thread tid0 + i mod capacity.
+void unit_slices(Events& ev, uint32_t pid, uint32_t& tid, const chip::PipelineUnit& unit,
+                 const chip::UnitLog& log) {
+  const uint32_t slots = unit.capacity();
+  for (uint32_t s = 0; s < slots; ++s) {
+    ev.meta("thread_name", pid, tid + s,
+            slots == 1 ? unit.name() : fmt::format("{} #{}", unit.name(), s));
+  }
+  uint64_t last_left = 0;
+  for (size_t i = 0; i < log.completes.size() && i < log.accepts.size(); ++i) {
+    const chip::UnitLog::Accept& a = log.accepts[i];
+    const uint64_t left = log.completes[i];
+    // The wait with a ready result, from when the token was the oldest inside (as the report).
+    const uint64_t from = std::max(a.done, last_left);
+    ev.slice(pid, tid + static_cast<uint32_t>(i % slots), a, left, left > from ? left - from : 0);
+    last_left = left;
+  }
+  tid += slots;
+}
+
+}  // namespace
+
+std::string timeline_json(const TraceSource& src, double clock_hz) {
+  if (!(clock_hz > 0)) throw std::invalid_argument("timeline: bad clock frequency");
+  const chip::Chip& chip = src.chip;
+  const chip::ChipTraceLog& log = src.log;
+  Events ev(clock_hz);
+  // pid 1: host link and counters; 2 + l: layer l; 2 + n_layer: LM head.
+  const auto n_layer = static_cast<uint32_t>(chip.layers().size());
+  uint32_t tid = 1;
+  ev.meta("process_name", 1, 0, "host link");
+  ev.sort_index(1, 0);
+  unit_slices(ev, 1, tid, chip.host_in(), log.units.front());
+  unit_slices(ev, 1, tid, chip.host_out(), log.units.back());
+  size_t index = 1;
+  for (const auto& layer : chip.layers()) {
+    const uint32_t l = layer->layer();
+    const uint32_t pid = 2 + l;
+    const bool traced = l < src.layers.size() && src.layers[l];
+    if (traced) {
+      ev.meta("process_name", pid, 0, fmt::format("L{:02}", l));
+      ev.sort_index(pid, 1 + l);
+    }
+    tid = 1;
+    for (const auto& unit : layer->units()) {
+      if (traced) unit_slices(ev, pid, tid, *unit, log.units[index]);
+      ++index;
+    }
+  }
+  const uint32_t head_pid = 2 + n_layer;
+  ev.meta("process_name", head_pid, 0, "lm_head");
+  ev.sort_index(head_pid, 1 + n_layer);
+  tid = 1;
+  for (const auto& unit : chip.lm_head().units())
+    unit_slices(ev, head_pid, tid, *unit, log.units[index++]);
+
+  // Counters on the host link's process: KV SRAM bytes, generated tokens per second.
+  std::vector<chip::ChipTraceLog::KvWrite> writes = log.kv_writes;
+  std::stable_sort(writes.begin(), writes.end(),
+                   [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
+  const uint64_t row_pair = chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);
+  std::vector<uint64_t> rows_of;  // per sequence, rows over all layers
+  uint64_t bytes = 0;
+  size_t iw = 0, ik = 0;
+  while (iw < writes.size() || ik < log.kv_closes.size()) {
+    const uint64_t t = std::min(iw < writes.size() ? writes[iw].cycle : UINT64_MAX,
+                                ik < log.kv_closes.size() ? log.kv_closes[ik].cycle : UINT64_MAX);
+    for (; iw < writes.size() && writes[iw].cycle <= t; ++iw) {
+      if (writes[iw].seq >= rows_of.size()) rows_of.resize(writes[iw].seq + 1, 0);
+      ++rows_of[writes[iw].seq];
+      bytes += row_pair;
+    }
+    for (; ik < log.kv_closes.size() && log.kv_closes[ik].cycle <= t; ++ik) {
+      const uint32_t seq = log.kv_closes[ik].seq;
+      if (seq < rows_of.size()) {
+        bytes -= rows_of[seq] * row_pair;
+        rows_of[seq] = 0;
+      }
+    }
+    ev.counter(1, "KV SRAM", t, "bytes", static_cast<double>(bytes));
+  }
+  std::deque<uint64_t> recent;  // the cycles of the last 16 generated tokens
+  for (const chip::ChipTraceLog::SinkTake& s : log.sink) {
+    if (!s.emit) continue;
+    recent.push_back(s.cycle);
+    if (recent.size() > 16) recent.pop_front();
+    if (recent.size() < 2 || recent.back() == recent.front()) continue;
+    const double rate = static_cast<double>(recent.size() - 1) * clock_hz /
+                        static_cast<double>(recent.back() - recent.front());
+    ev.counter(1, "generated tokens/s", s.cycle, "tokens_per_s", rate);
+  }
+  return ev.finish(clock_hz);
+}
+
+void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz) {
+  const std::string text = timeline_json(source, clock_hz);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  const std::filesystem::path temp =
+      dir / fmt::format(".{}.tmp{}", path.filename().string(), static_cast<long>(::getpid()));
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) throw std::runtime_error("cannot create " + temp.string());
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw std::runtime_error("cannot write " + path.string());
+  }
+  std::filesystem::rename(temp, path);
+}
+
+}  // namespace etchsim::sim
