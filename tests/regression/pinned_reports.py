@@ -8,8 +8,8 @@ field, with the one kept in tests/regression/ (as Accellera's TLM examples keep 
 Runs are deterministic, so every field is compared exactly: integers (cycles, bits, counts) and
 floats as the report prints them (the shortest text that reads back to the same double). Fields
 that depend on the machine running the simulation (wall time, CPU time, the simulation rate) are
-left out of the pinned files and of the comparison. scripts/refresh-pinned-reports.sh calls the
-refresh mode.
+left out of the pinned files and of the comparison, and the temporary directory the run's files
+are in reads $TMP. scripts/refresh-pinned-reports.sh calls the refresh mode.
 """
 import json
 import os
@@ -38,6 +38,17 @@ REPORTS = {
          "--mode", "functional", "--report", "{tmp}/report.json"],
     ],
 }
+
+
+# The figures docs/validation.md quotes from the flagship report: (field, how the doc prints it).
+DOC = "docs/validation.md"
+DOC_FIGURES = [
+    ("tokens_per_s_per_user", lambda v: f"| {v:,.0f} |"),
+    ("transistors", lambda v: f"| {v / 1e9:.1f} B |"),
+    ("area_mm2", lambda v: f"| {v:.1f} mm² |"),
+    ("power_w", lambda v: f"| {v:.1f} W |"),
+    ("energy_j_per_token", lambda v: f"Energy per token {v * 1e3:.1f} mJ"),
+]
 
 
 def flatten(value, prefix, out):
@@ -75,7 +86,9 @@ def run_report(etchsim, name):
             if done.returncode != 0:
                 sys.exit(f"{name}: `{' '.join(argv)}` exited {done.returncode}:\n{done.stderr}")
         with open(os.path.join(tmp, "report.json"), encoding="utf-8") as f:
-            return strip(json.load(f))
+            # Paths of the run's own files (the model) read the same on every machine.
+            text = f.read().replace(json.dumps(tmp)[1:-1], "$TMP")
+        return strip(json.loads(text))
 
 
 def same(a, b):
@@ -111,6 +124,16 @@ def check(etchsim):
                 print(f"  ... and {len(diffs) - 40} more")
         else:
             print(f"{name}: {len(pinned)} fields equal to tests/regression/{name}.json")
+    # The doc quotes the pinned flagship: a refresh that moves a figure must update the doc.
+    with open(os.path.join(HERE, "flagship.json"), encoding="utf-8") as f:
+        flagship = json.load(f)
+    with open(os.path.join(SOURCE, DOC), encoding="utf-8") as f:
+        doc = f.read()
+    for field, shown in DOC_FIGURES:
+        text = shown(flagship[field])
+        if text not in doc:
+            failed = True
+            print(f"{DOC} does not quote the pinned {field} as `{text}`")
     if failed:
         print("If the change is intended: scripts/refresh-pinned-reports.sh, and review the diff.")
     return 1 if failed else 0
