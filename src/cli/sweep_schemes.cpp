@@ -36,6 +36,9 @@ uint64_t fnv1a(std::string_view bytes, uint64_t h = kFnvBasis) {
   return h;
 }
 
+// Files smaller than this quantize in well under a second: no progress line.
+constexpr uint64_t kProgressMinBytes = uint64_t{32} << 20;
+
 // Written under a temporary name and renamed: concurrent sweeps (Slurm tasks) sharing the cache
 // never read half a file.
 void write_atomically(const fs::path& path, const std::string& text) {
@@ -110,23 +113,25 @@ const std::string& SchemeModels::key() {
 
 fs::path SchemeModels::file(const std::string& scheme) {
   if (scheme.empty()) return m_model;
+  if (const auto it = m_files.find(scheme); it != m_files.end()) return it->second;
   const model::QuantScheme s = parse_quantize_scheme(scheme, "--vary scheme");
   const fs::path out = m_cache / fmt::format("{}-{}.gguf", key(), model::quant_scheme_name(s));
   if (fs::exists(out)) {
     spdlog::info("sweep: {} in {}: cached", scheme, out.string());
-    return out;
+    return m_files[scheme] = out;
   }
   fs::create_directories(m_cache);
   const gguf::GgufFile in = gguf::GgufFile::open(m_model);
   ProgressLine progress(fmt::format("quantize {}", scheme));
-  const quant::RequantizeSummary summary =
-      quant::requantize(in, out, quant::RequantizeOptions{.scheme = s},
-                        [&](uint64_t done, uint64_t total) { progress.update(done, total); });
+  const quant::RequantizeSummary summary = quant::requantize(
+      in, out, quant::RequantizeOptions{.scheme = s}, [&](uint64_t done, uint64_t total) {
+        if (total >= kProgressMinBytes) progress.update(done, total);
+      });
   progress.finish();
   spdlog::info("sweep: quantized {} into {} ({:.3f} bits/weight, {} of {} tensors by a fallback)",
                m_model.string(), out.string(), summary.bits_per_weight(), summary.n_fallback,
                summary.n_requantized);
-  return out;
+  return m_files[scheme] = out;
 }
 
 Json SchemeModels::quality(const std::string& scheme, const QualityOptions& options) {
@@ -155,7 +160,8 @@ Json SchemeModels::quality(const std::string& scheme, const QualityOptions& opti
   ProgressLine progress(fmt::format("perplexity {}", scheme.empty() ? "model" : scheme));
   const quality::PerplexityResult r = quality::perplexity(
       file, tokens, bos,
-      quality::PerplexityOptions{.n_ctx = options.n_ctx, .n_chunks = options.n_chunks},
+      quality::PerplexityOptions{
+          .n_ctx = options.n_ctx, .n_chunks = options.n_chunks, .golden = {}},
       base ? &*base : nullptr, [&](int done, int total, double ppl) {
         progress.update_items(static_cast<uint64_t>(done), static_cast<uint64_t>(total),
                               fmt::format("PPL {:.4f}", ppl));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -50,6 +51,7 @@ class SchemeModels {
   std::filesystem::path m_model;
   std::filesystem::path m_cache;
   std::string m_key;  // the input file's hash, hex; computed on first use
+  std::map<std::string, std::filesystem::path> m_files;  // schemes already made or found
 };
 
 // The default cache directory: $XDG_CACHE_HOME/etchsim/quantized, else

@@ -52,6 +52,11 @@ REWRITES = {
         ("etchsim run m.gguf --config configs/tiny.toml --tokens 1,2,3 -n 4 "
          "--rtl-units layer0.qkv,layer1.down --rtl-rows 0-0 --rtl-dir rtl-loop",
          "the optional arguments given"),
+    ("docs/validation.md", "scripts/rtl-synth.sh l8b.gguf --layer 0 --rows 0-1 --units "
+                           "qkv,attn_output,gate_up --config configs/hc1.toml -o out/"):
+        ("scripts/rtl-synth.sh l8b.gguf --layer 0 --rows 0-0 --units attn_output "
+         "--config configs/hc1.toml -o out/ --no-fp",
+         "one row of one unit without the fp32 part: the doc's command takes ~25 min of Yosys"),
     ("models/README.md", "build/etchsim synth --shape llama-3.1-8b --quant mix36 -o "
                          "llama8b-mix36.gguf"):
         ("build/etchsim synth --shape llama-3.1-8b --quant mix36 --layers 1 --vocab-size 512 "
