@@ -61,8 +61,14 @@ FRONT_SPEED = "tokens_per_s_per_user"
 
 
 def varied_keys(columns):
+    # The sweep writes them right after `point`; report fields named like a config key
+    # (serving.admission beside config.serving.admission) come later and are not varied.
     config = {c[len("config."):] for c in columns if c.startswith("config.")}
-    keys = [c for c in columns if c in config or c == SCHEME]
+    keys = []
+    for c in columns[columns.index("point") + 1 if "point" in columns else 0:]:
+        if c not in config and c != SCHEME:
+            break
+        keys.append(c)
     if keys:
         return keys
     # A report without its config: the column right after `point`.

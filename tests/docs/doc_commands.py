@@ -194,8 +194,9 @@ def main():
                 key = (doc, cmd)
                 seen.add(key)
                 if key in SKIPS:
-                    print(f"{doc}: skipped `{cmd}`: {SKIPS[key]}")
-                    skipped += 1
+                    if not rtl:
+                        print(f"{doc}: skipped `{cmd}`: {SKIPS[key]}")
+                        skipped += 1
                     continue
                 actual, why = REWRITES.get(key, (cmd, ""))
                 if actual is None:
