@@ -52,11 +52,6 @@ REWRITES = {
         ("etchsim run m.gguf --config configs/tiny.toml --tokens 1,2,3 -n 4 "
          "--rtl-units layer0.qkv,layer1.down --rtl-rows 0-0 --rtl-dir rtl-loop",
          "the optional arguments given"),
-    ("docs/validation.md", "scripts/rtl-synth.sh l8b.gguf --layer 0 --rows 0-1 --units "
-                           "qkv,attn_output,gate_up --config configs/hc1.toml -o out/"):
-        ("scripts/rtl-synth.sh l8b.gguf --layer 0 --rows 0-0 --units attn_output "
-         "--config configs/hc1.toml -o out/ --no-fp",
-         "one row of one unit without the fp32 part: the doc's command takes ~25 min of Yosys"),
     ("models/README.md", "build/etchsim synth --shape llama-3.1-8b --quant mix36 -o "
                          "llama8b-mix36.gguf"):
         ("build/etchsim synth --shape llama-3.1-8b --quant mix36 --layers 1 --vocab-size 512 "
@@ -73,6 +68,9 @@ SKIPS = {
                       "--vary clock_mhz=500:2000:250 --vary kv_sram.capacity_mib=256:1024:256"):
         "needs a Slurm cluster: tests/cli/slurm_real_test.sh runs slurm-sweep.sh on one",
 }
+SKIPS[("docs/validation.md", "scripts/rtl-synth.sh l8b.gguf --layer 0 --rows 0-1 --units "
+       "qkv,attn_output,gate_up --config configs/hc1.toml -o out/")] = \
+    "~25 min of Yosys (one row of one unit: 8 min): tests/rtl/synth_test.sh runs rtl-synth.sh on tiny"
 # The install commands: tests/install/install_test.sh (ctest install.vp_example) runs them
 # against a temporary prefix.
 for doc in ("docs/integration.md", "examples/vp/README.md"):
@@ -92,8 +90,6 @@ RTL = {
     ("docs/rtl.md", "etchsim rtl-check m.gguf --layer 0 --config configs/tiny.toml --rows 0-3"),
     ("docs/rtl.md", "etchsim run m.gguf --config configs/tiny.toml --tokens 1,2,3 -n 4 "
                     "--rtl-units layer0.qkv,layer1.down [--rtl-rows 0-0] [--rtl-dir DIR]"),
-    ("docs/validation.md", "scripts/rtl-synth.sh l8b.gguf --layer 0 --rows 0-1 --units "
-                           "qkv,attn_output,gate_up --config configs/hc1.toml -o out/"),
 }
 
 
