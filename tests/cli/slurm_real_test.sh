@@ -131,6 +131,7 @@ wait_for 60 "the node to be idle" node_idle
 echo "slurm: one node up ($(sinfo -h -o '%P %D %T %c'))"
 
 # The sweep: 4 points, two of which fail (no KV SRAM for the workload); their rows merge too.
+# shellcheck disable=SC2054  # the commas separate --vary values, not array elements
 sweep=(--shape tiny --config "$root/configs/tiny.toml" --prompt-len 16 -n 8
   --vary kv_sram.capacity_mib=0.001,1 --vary clock_mhz=250,500)
 cd "$dir/out"
