@@ -3,14 +3,16 @@
 # are present. Works as root or through sudo. Node.js (for the llama.cpp cross-check in
 # tests/reference) comes from Debian too when the machine has none. python3-matplotlib draws
 # the sweep plots (scripts/plot_sweep.py); verilator and yosys build and synthesize the RTL
-# that `etchsim rtl` generates (tests/rtl); xvfb lets tests open traces in gtkwave headlessly.
+# that `etchsim rtl` generates (tests/rtl); xvfb lets tests open traces in gtkwave headlessly;
+# munge and slurm-wlm run a one-node Slurm cluster for the scripts/slurm-sweep.sh test
+# (tests/cli/slurm_real_test.sh; no daemon is started here).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
   libsystemc-dev libfmt-dev libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev nlohmann-json3-dev libpcre2-dev libhwy-dev libtbb-dev libbenchmark-dev
-  gtkwave xvfb python3-matplotlib verilator yosys
+  gtkwave xvfb python3-matplotlib verilator yosys munge slurm-wlm
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -6,16 +6,15 @@
 #include <tbb/global_control.h>
 
 #include <chrono>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 
 #include "etchsim/cli/commands.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/model/tokenizer.hpp"
 #include "etchsim/quality/perplexity.hpp"
+#include "eval_text.hpp"
 #include "progress_line.hpp"
 
 namespace etchsim::cli {
@@ -32,19 +31,6 @@ struct PerplexityArgs {
   std::string profile = "haswell";
   int threads = 0;
 };
-
-// The text as llama-perplexity's -f reads it: the file's bytes less one trailing newline.
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(fmt::format("cannot read --text {}", path));
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw std::invalid_argument(fmt::format("error reading --text {}", path));
-  std::string text = bytes.str();
-  if (!text.empty() && text.back() == '\n') text.pop_back();
-  if (text.empty()) throw std::invalid_argument(fmt::format("--text {} is empty", path));
-  return text;
-}
 
 numerics::KvType kv_type(const std::string& name) {
   if (name == "f32") return numerics::KvType::F32;
@@ -108,7 +94,7 @@ int run_perplexity(const PerplexityArgs& args) {
   std::optional<gguf::GgufFile> base;
   if (args.base) base.emplace(gguf::GgufFile::open(*args.base));
   const model::Tokenizer tokenizer = model::Tokenizer::from_gguf(file);
-  const std::string text = read_text(args.text);
+  const std::string text = read_eval_text(args.text);
   // llama-perplexity: common_tokenize(text, add_special = true, parse_special = false).
   const std::vector<int32_t> tokens = tokenizer.encode(text, true, false);
   const int32_t bos = tokenizer.add_bos() ? tokenizer.bos() : -1;

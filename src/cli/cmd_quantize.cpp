@@ -13,6 +13,7 @@
 #include "etchsim/quant/requantize.hpp"
 #include "human_units.hpp"
 #include "progress_line.hpp"
+#include "sweep_schemes.hpp"
 
 namespace etchsim::cli {
 namespace {
@@ -39,22 +40,13 @@ void warn_about_fallbacks(const std::vector<quant::TensorChoice>& plan) {
 constexpr uint64_t kProgressMinBytes = uint64_t{32} << 20;
 
 int run_quantize(const QuantizeArgs& args) {
-  const auto scheme = model::quant_scheme_from_name(args.scheme);
-  if (!scheme || model::is_llama_mixture(*scheme)) {
-    std::vector<std::string> own;  // etchsim's schemes; the mixtures are llama-quantize's
-    for (const std::string& name : model::quant_scheme_names()) {
-      if (!model::is_llama_mixture(*model::quant_scheme_from_name(name))) own.push_back(name);
-    }
-    throw std::invalid_argument(fmt::format("--scheme '{}' is not one quantize writes (known: {})",
-                                            args.scheme, fmt::join(own, ", ")));
-  }
+  const model::QuantScheme scheme = parse_quantize_scheme(args.scheme, "--scheme");
   std::error_code ec;
   if (std::filesystem::equivalent(args.in, args.out, ec)) {
     throw std::invalid_argument(
         fmt::format("-o {} is the input file; write the quantized model elsewhere", args.out));
   }
-  const quant::RequantizeOptions options{.scheme = *scheme,
-                                         .keep_output_f16 = args.keep_output_f16};
+  const quant::RequantizeOptions options{.scheme = scheme, .keep_output_f16 = args.keep_output_f16};
   const gguf::GgufFile in = gguf::GgufFile::open(args.in);
   warn_about_fallbacks(quant::plan_requantize(in, options));
 
@@ -71,7 +63,7 @@ int run_quantize(const QuantizeArgs& args) {
   fmt::print(stderr,
              "quantize: wrote {} ({}{}): {} parameters, {:.3f} bits/weight, tensor data {} -> "
              "{}, file {}; {} tensors converted, {} by a fallback type; {:.2f} s\n",
-             args.out, model::quant_scheme_name(*scheme),
+             args.out, model::quant_scheme_name(scheme),
              args.keep_output_f16 ? ", output.weight f16" : "", human_count(s.n_params),
              s.bits_per_weight(), human_bytes(s.bytes_in), human_bytes(s.bytes_out),
              human_bytes(s.file_bytes), s.n_requantized, s.n_fallback, secs);

@@ -191,7 +191,9 @@ int run_run(const RunArgs& args) {
   options.profile = *numerics::parse_cpu_profile(args.profile);
   options.rtl_units = args.rtl_units;
   options.rtl_rows = args.rtl_rows;
-  options.rtl_dir = args.rtl_dir;
+  // Absolute: Verilator's make runs inside the build directory, where a relative path misses.
+  options.rtl_dir =
+      args.rtl_dir.empty() ? std::string() : std::filesystem::absolute(args.rtl_dir).string();
 
   std::optional<gguf::GgufFile> file;
   std::unique_ptr<model::Tokenizer> tokenizer;

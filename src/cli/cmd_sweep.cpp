@@ -3,6 +3,8 @@
 // at a time, and writes one row per point: the varied keys, every scalar of the point's JSON
 // report, status and error (docs/sweep.md). --dry-run lists the points, --point I runs one of
 // them and --merge joins row files: the pieces of a Slurm job array (scripts/slurm-sweep.sh).
+// `--vary scheme=...` quantizes the model file into each weight scheme (cached) and runs the
+// points on those files; --text adds each scheme's perplexity and KL divergence (sweep_schemes).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -37,6 +39,7 @@
 #include "etchsim/model/synth.hpp"
 #include "number_checks.hpp"
 #include "progress_line.hpp"
+#include "sweep_schemes.hpp"
 #include "sweep_table.hpp"
 
 extern char** environ;
@@ -56,6 +59,11 @@ struct SweepArgs {
   std::optional<size_t> point;
   bool dry_run = false;
   std::vector<std::string> merge;
+  // Quality of each point's model file (with --text), and where quantized files are kept.
+  std::optional<std::string> text;
+  std::optional<int> n_ctx;
+  std::optional<int> n_chunks;
+  std::optional<std::string> quant_cache;
   // Passed through to every `etchsim run`.
   std::optional<std::string> model;
   std::vector<std::string> sets;
@@ -124,6 +132,15 @@ void validate(const SweepArgs& args, const std::vector<sweep::Axis>& axes) {
                                       : arch::parse_config(kHc1Toml, "configs/hc1.toml");
   for (const std::string& assignment : args.sets) arch::apply_override(base, assignment);
   for (const sweep::Axis& axis : axes) {
+    if (axis.key == sweep::kSchemeAxis) {
+      if (!args.model) {
+        throw std::invalid_argument(
+            "--vary scheme=... quantizes a model file: give MODEL.gguf (F32, F16, BF16 or Q8_0 "
+            "weights)");
+      }
+      for (const std::string& value : axis.values) parse_quantize_scheme(value, "--vary scheme");
+      continue;
+    }
     for (const std::string& value : axis.values) {
       arch::ChipConfig config = base;
       try {
@@ -140,6 +157,12 @@ void validate(const SweepArgs& args, const std::vector<sweep::Axis>& axes) {
   if (!args.model && args.mode == "functional") {
     throw std::invalid_argument("--mode functional needs a model file (MODEL.gguf)");
   }
+  if (args.text && !args.model) {
+    throw std::invalid_argument("--text measures a model file's perplexity: give MODEL.gguf");
+  }
+  if ((args.n_ctx || args.n_chunks) && !args.text) {
+    throw std::invalid_argument("--ctx and --chunks set how --text is scored: give --text FILE");
+  }
   if (args.shape && !model::named_shape(*args.shape)) {
     throw std::invalid_argument(fmt::format("--shape: unknown shape '{}'", *args.shape));
   }
@@ -149,7 +172,7 @@ void validate(const SweepArgs& args, const std::vector<sweep::Axis>& axes) {
 }
 
 // `etchsim run` and its fixed options, without the point's --set and --report.
-std::vector<std::string> run_command(const SweepArgs& args) {
+std::vector<std::string> run_command(const SweepArgs& args, const std::optional<fs::path>& model) {
   std::vector<std::string> argv = {"etchsim", "--log-level", "warn", "run"};
   auto add = [&argv](const char* option, const std::optional<std::string>& value) {
     if (value) {
@@ -157,7 +180,7 @@ std::vector<std::string> run_command(const SweepArgs& args) {
       argv.push_back(*value);
     }
   };
-  if (args.model) argv.push_back(*args.model);
+  if (model) argv.push_back(model->string());
   add("--config", args.config);
   add("--shape", args.shape);
   add("--weights", args.weights);
@@ -249,9 +272,11 @@ Row point_row(size_t point, const std::vector<sweep::Axis>& axes) {
   return row;
 }
 
-void finish_ok(Row& row, const Json& report) {
+// The point's report, with its model's quality figures (when measured) as `quality.*`.
+void finish_ok(Row& row, Json report, const Json& quality) {
   std::set<std::string> taken = {"status", "error"};
   for (const auto& [column, value] : row) taken.insert(column);
+  if (!quality.is_null()) report["quality"] = quality;
   for (auto& [column, value] : sweep::flatten_report(report)) {
     if (taken.insert(column).second) row.emplace_back(column, std::move(value));
   }
@@ -274,7 +299,35 @@ struct Running {
 std::vector<Row> run_points(const SweepArgs& args, const std::vector<sweep::Axis>& axes,
                             const std::vector<size_t>& points, unsigned jobs) {
   const TempDir dir;
-  const std::vector<std::string> base = run_command(args);
+  // Each scheme's model file (quantized once, cached) and quality, before any point runs.
+  const auto scheme_axis = std::find_if(
+      axes.begin(), axes.end(), [](const sweep::Axis& a) { return a.key == sweep::kSchemeAxis; });
+  const size_t scheme_index = static_cast<size_t>(scheme_axis - axes.begin());
+  auto scheme_of = [&](size_t point) {
+    return scheme_axis == axes.end() ? std::string()
+                                     : sweep::point_values(axes, point)[scheme_index];
+  };
+  std::map<std::string, std::pair<std::optional<fs::path>, Json>> models;
+  std::optional<SchemeModels> schemes;
+  if (args.model) {
+    const bool cached = scheme_axis != axes.end() || args.text;
+    schemes.emplace(*args.model, args.quant_cache ? fs::path(*args.quant_cache)
+                                 : cached         ? default_quant_cache()
+                                                  : fs::path());
+  }
+  const QualityOptions quality{.text = args.text.value_or(""),
+                               .n_ctx = args.n_ctx.value_or(512),
+                               .n_chunks = args.n_chunks.value_or(-1)};
+  for (const size_t point : points) {
+    const std::string scheme = scheme_of(point);
+    if (models.contains(scheme)) continue;
+    if (!schemes) {
+      models[scheme] = {std::nullopt, Json()};
+      continue;
+    }
+    models[scheme] = {schemes->file(scheme),
+                      args.text ? schemes->quality(scheme, quality) : Json()};
+  }
   std::vector<Row> rows(points.size());
   std::map<pid_t, Running> running;
   size_t next = 0;
@@ -289,9 +342,10 @@ std::vector<Row> run_points(const SweepArgs& args, const std::vector<sweep::Axis
       rows[slot] = point_row(point, axes);
       Running r{slot, dir.path() / fmt::format("point-{}.json", point),
                 dir.path() / fmt::format("point-{}.err", point)};
-      std::vector<std::string> argv = base;
+      std::vector<std::string> argv = run_command(args, models.at(scheme_of(point)).first);
       const std::vector<std::string> values = sweep::point_values(axes, point);
       for (size_t a = 0; a < axes.size(); ++a) {
+        if (axes[a].key == sweep::kSchemeAxis) continue;
         argv.emplace_back("--set");
         argv.push_back(axes[a].key + "=" + values[a]);
       }
@@ -322,7 +376,8 @@ std::vector<Row> run_points(const SweepArgs& args, const std::vector<sweep::Axis
     bool ok = false;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       try {
-        finish_ok(row, Json::parse(read_file(r.report)));
+        finish_ok(row, Json::parse(read_file(r.report)),
+                  models.at(scheme_of(points[r.slot])).second);
         ok = true;
       } catch (const std::exception& e) {
         finish_error(row, fmt::format("no report: {}", e.what()));
@@ -436,6 +491,17 @@ CommandRunner register_sweep(CLI::App& app) {
   app.add_option("--point", args->point, "Run only point I (0-based; see --dry-run): one row");
   app.add_option("--merge", args->merge,
                  "Join row files written by --point (CSV or JSON) into one table, by point");
+  app.add_option("--text", args->text,
+                 "Text file: each point's model file gets its perplexity (and, with --vary "
+                 "scheme, KL divergence and top-1 agreement against MODEL.gguf) as quality.*")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ctx", args->n_ctx, "As etchsim perplexity --ctx (default 512)")
+      ->check(CLI::Range(4, 1 << 24));
+  app.add_option("--chunks", args->n_chunks, "As etchsim perplexity --chunks (default: all)")
+      ->check(CLI::Range(1, 1 << 30));
+  app.add_option("--quant-cache", args->quant_cache,
+                 "Directory of the quantized files of --vary scheme (default: "
+                 "$XDG_CACHE_HOME/etchsim/quantized or ~/.cache/etchsim/quantized)");
   app.add_option("--set", args->sets, "Fixed config override for every point (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--shape", args->shape, "As etchsim run: model shape without a model file");

@@ -162,7 +162,8 @@ Axis parse_vary(std::string_view spec) {
   }
   Axis axis;
   try {
-    axis.key = resolve_key(spec.substr(0, eq));
+    const std::string_view key = spec.substr(0, eq);
+    axis.key = key == kSchemeAxis ? std::string(key) : resolve_key(key);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("--vary {}: {}", spec, e.what()));
   }

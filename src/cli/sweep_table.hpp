@@ -16,7 +16,11 @@ namespace etchsim::cli::sweep {
 
 using Json = nlohmann::ordered_json;  // keeps the report's own field order
 
-// One `--vary`: a full config key and its values as TOML text, in the order given.
+// `--vary scheme=mix36,q4_k,...`: not a config key but the weight scheme the model file is
+// quantized into for the point (sweep_schemes.hpp); its column is `scheme`.
+inline constexpr std::string_view kSchemeAxis = "scheme";
+
+// One `--vary`: a full config key (or kSchemeAxis) and its values as TOML text, in the order given.
 struct Axis {
   std::string key;
   std::vector<std::string> values;
@@ -35,6 +39,7 @@ std::vector<std::string> parse_values(std::string_view text);
 // dotted key, or the part after the dot of exactly one key. Throws std::invalid_argument naming
 // the key (unknown, with the nearest keys, or ambiguous, with the candidates).
 std::string resolve_key(std::string_view name);
+// `KEY=VALUES`: KEY resolved by resolve_key(), or kSchemeAxis as it is.
 Axis parse_vary(std::string_view spec);
 
 // Product of the axes' sizes; throws std::invalid_argument above kMaxPoints or on a repeated key.

@@ -35,4 +35,26 @@ done
 if "$python" "$root/scripts/plot_sweep.py" "$dir/s.csv" -o "$dir/p4" --y no_such_metric 2>/dev/null; then
   echo "no error for an unknown metric"; exit 1
 fi
+# The quality-area-speed front of a scheme sweep's table: point 1 is beaten by point 0 on all
+# three (larger area, worse KL, slower), point 3 failed; 0, 2 and 4 are each best at something.
+cat >"$dir/q.csv" <<'CSV'
+point,scheme,config.clock.clock_mhz,area_mm2,tokens_per_s_per_user,quality.kl_divergence,quality.perplexity,status,error
+0,q8_0,1000,10,100,0.01,5.1,ok,
+1,q6_k,1000,12,90,0.02,5.2,ok,
+2,q4_k,1000,8,100,0.05,5.5,ok,
+3,q4_0,1000,,,,,error,no KV SRAM
+4,mix36,1000,7,120,0.09,6.0,ok,
+CSV
+"$python" "$root/scripts/plot_sweep.py" "$dir/q.csv" -o "$dir/q" --y area_mm2 >"$dir/q.out"
+[ -s "$dir/q/front.png" ] || { echo "missing front.png"; exit 1; }
+grep -qx "$dir/q/front.csv" "$dir/q.out" || { cat "$dir/q.out"; echo "front.csv not printed"; exit 1; }
+expected='point,scheme,area_mm2,quality.kl_divergence,tokens_per_s_per_user
+0,q8_0,10,0.01,100
+2,q4_k,8,0.05,100
+4,mix36,7,0.09,120'
+[ "$(cat "$dir/q/front.csv")" = "$expected" ] || { cat "$dir/q/front.csv"; echo "bad front"; exit 1; }
+# --quality picks the perplexity; a table without quality columns has no front.
+"$python" "$root/scripts/plot_sweep.py" "$dir/q.csv" -o "$dir/q2" --y area_mm2 --quality quality.perplexity >/dev/null
+grep -q '^point,scheme,area_mm2,quality.perplexity,' "$dir/q2/front.csv" || { echo "no --quality"; exit 1; }
+[ ! -e "$dir/plots/front.png" ] || { echo "a front without quality columns"; exit 1; }
 echo "plot_sweep: ok"
