@@ -136,6 +136,7 @@ float DotKVecDotX86(const std::byte* row, const gguf::BlockQ8_K* act, size_t blo
   __m256 acc = _mm256_setzero_ps();
   KCodes k;
   for (size_t b = 0; b < blocks; ++b) {
+    PrefetchAhead(row + b * sizeof(Block), sizeof(Block));
     DecodeK<kType>(row + b * sizeof(Block), k);
     acc = FmaKLanes<kType>(k, act[b], acc);
   }
@@ -154,6 +155,7 @@ void DotKVecDotBatch(const std::byte* row, const RowsTask* tasks, size_t n, int6
     __m256 acc[kTokens];
     for (size_t t = 0; t < m; ++t) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
+      if (t0 == 0) PrefetchAhead(row + b * sizeof(Block), sizeof(Block));
       DecodeK<kType>(row + b * sizeof(Block), k);
       for (size_t t = 0; t < m; ++t) {
         acc[t] = FmaKLanes<kType>(k, tasks[t0 + t].x->q8_k()[b], acc[t]);
