@@ -89,18 +89,60 @@ HWY_INLINE void Q4_0Rows8Batch(const std::byte* row0, size_t stride, const RowsT
   }
 }
 
-// The 6-bit scales and mins of a Q4_K / Q5_K super-block (get_scale_min_k4, as ggml's kmask
-// unpacking): sc[0..7] in bytes 0..7, m[0..7] in bytes 8..15 of `out`.
-HWY_INLINE void ScalesMinsK4(const std::byte* scales, uint8_t out[16]) {
-  constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
-  uint32_t u[4];
-  std::memcpy(u, scales, 12);
-  u[3] = ((u[2] >> 4) & kLow4) | (((u[1] >> 6) & kLow2) << 4);
-  const uint32_t mins_lo = u[1] & kLow6;
-  u[1] = (u[2] & kLow4) | (((u[0] >> 6) & kLow2) << 4);
-  u[2] = mins_lo;
-  u[0] &= kLow6;
-  std::memcpy(out, u, 16);
+// The head of block b of 8 Q4_K rows (d, dmin and the 12 scale bytes: the first 16 bytes),
+// unpacked for all 8 rows at once with get_scale_min_k4's kmask arithmetic on 32-bit lanes (lane
+// r = row r): sc_lo / sc_hi bytes k = scales k / 4 + k of row r, mn_lo / mn_hi the same of the
+// mins; d and dmin widened exactly from fp16.
+struct Q4_KHeads {
+  __m256i sc_lo, sc_hi, mn_lo, mn_hi;
+  __m256 d, dmin;
+};
+
+HWY_INLINE Q4_KHeads Q4_KGroupHeads(const std::byte* p0, size_t stride) {
+  const __m256i low6 = _mm256_set1_epi32(0x3f3f3f3f);
+  const __m256i low4 = _mm256_set1_epi32(0x0f0f0f0f);
+  const __m256i low2 = _mm256_set1_epi32(0x03030303);
+  __m256i v[4];
+  for (size_t i = 0; i < 4; ++i) v[i] = Load2x128(p0 + i * stride, p0 + (i + 4) * stride);
+  Transpose4x4(v);  // v[0] lane r: d | dmin << 16; v[1..3]: scale bytes 0..11 as u32 words 0..2
+  Q4_KHeads h;
+  h.sc_lo = _mm256_and_si256(v[1], low6);
+  h.mn_lo = _mm256_and_si256(v[2], low6);
+  h.sc_hi =
+      _mm256_or_si256(_mm256_and_si256(v[3], low4),
+                      _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(v[1], 6), low2), 4));
+  h.mn_hi =
+      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(v[3], 4), low4),
+                      _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(v[2], 6), low2), 4));
+  // Each half: d of its 4 rows in bytes 0..7, dmin in bytes 8..15; then rows 0..7 in order.
+  const __m256i split = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,  //
+                                         0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+  const __m256i halves = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(v[0], split), 0xD8);
+  h.d = _mm256_cvtph_ps(_mm256_castsi256_si128(halves));
+  h.dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(halves, 1));
+  return h;
+}
+
+// Lane r = sum over sub-blocks s of m_s(row r) * S_s, S_s = bsums(2s) + bsums(2s + 1) (exact:
+// |m_s * S_s| < 2^6 * 2^12).
+HWY_INLINE __m256i Q4_KMins(const Q4_KHeads& h, const gguf::BlockQ8_K& x) {
+  const __m128i s = _mm_hadd_epi16(LoadU128(x.bsums), LoadU128(x.bsums + 8));  // S_0..S_7
+  const __m256i even = _mm256_set1_epi16(0x00FF);
+  // Pairs of S as int16 pairs per 32-bit lane: (S_0, S_2), (S_1, S_3), (S_4, S_6), (S_5, S_7).
+  const __m128i pairs_lo = _mm_shuffle_epi8(s, _mm_setr_epi8(0, 1, 4, 5, 2, 3, 6, 7,  //
+                                                             8, 9, 12, 13, 10, 11, 14, 15));
+  const __m256i s02 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 0));
+  const __m256i s13 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 1));
+  const __m256i s46 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 2));
+  const __m256i s57 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 3));
+  // mn bytes k, k + 2 of a lane as int16 (even) and bytes k + 1, k + 3 (odd).
+  const __m256i lo_even = _mm256_and_si256(h.mn_lo, even);
+  const __m256i lo_odd = _mm256_and_si256(_mm256_srli_epi16(h.mn_lo, 8), even);
+  const __m256i hi_even = _mm256_and_si256(h.mn_hi, even);
+  const __m256i hi_odd = _mm256_and_si256(_mm256_srli_epi16(h.mn_hi, 8), even);
+  return _mm256_add_epi32(
+      _mm256_add_epi32(_mm256_madd_epi16(lo_even, s02), _mm256_madd_epi16(lo_odd, s13)),
+      _mm256_add_epi32(_mm256_madd_epi16(hi_even, s46), _mm256_madd_epi16(hi_odd, s57)));
 }
 
 // y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
@@ -109,46 +151,46 @@ HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::Bloc
                           size_t blocks, float* y, const std::byte* next,
                           const std::byte* next_end) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
+  // Byte j of a row's 8 scale bytes, zero-extended, in every int16 lane.
+  __m256i pick[8];
+  for (int j = 0; j < 8; ++j) pick[j] = _mm256_set1_epi16(static_cast<int16_t>(0xFF00 | j));
   __m256 acc = _mm256_setzero_ps();
   __m256 accm = _mm256_setzero_ps();
   for (size_t b = 0; b < blocks; ++b) {
     const gguf::BlockQ8_K& x = act[b];
-    __m256i a[8];
-    for (int c = 0; c < 8; ++c) a[c] = LoadU256(x.qs + 32 * c);
-    // S_s = bsums(2s) + bsums(2s + 1), s = 0..7 (each below 2^12 in magnitude).
-    const __m128i sub_sums = _mm_hadd_epi16(LoadU128(x.bsums), LoadU128(x.bsums + 8));
     const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
+    // Per 128-bit half, rows r (qword 0) and r + 1 (qword 1) of its 4 rows: scales 0..7.
+    const __m256i sc01 = _mm256_unpacklo_epi32(h.sc_lo, h.sc_hi);  // rows 0, 1 | 4, 5
+    const __m256i sc23 = _mm256_unpackhi_epi32(h.sc_lo, h.sc_hi);  // rows 2, 3 | 6, 7
     __m256i totals[8];
-    alignas(32) int32_t mins[8];
     for (size_t r = 0; r < 8; ++r) {
       // A group is 8 * 144 bytes = 18 lines a super-block: 3 prefetches in each of 6 rows.
       if (r < 6) PrefetchGroupLines<3>(next, next_end, 6 * b + r);
-      const std::byte* p = p0 + r * stride;
-      alignas(16) uint8_t sm[16];
-      ScalesMinsK4(p + offsetof(gguf::BlockQ4_K, scales), sm);
-      const std::byte* qs = p + offsetof(gguf::BlockQ4_K, qs);
+      const __m256i src = (r & 2) != 0 ? sc23 : sc01;
+      // Row r's qword (r & 1) of half r / 4, broadcast to all four qwords.
+      const int q = static_cast<int>((r & 1) + 2 * (r / 4));
+      const __m256i sc = q == 0   ? _mm256_permute4x64_epi64(src, 0x00)
+                         : q == 1 ? _mm256_permute4x64_epi64(src, 0x55)
+                         : q == 2 ? _mm256_permute4x64_epi64(src, 0xAA)
+                                  : _mm256_permute4x64_epi64(src, 0xFF);
+      const std::byte* qs = p0 + r * stride + offsetof(gguf::BlockQ4_K, qs);
       __m256i t = _mm256_setzero_si256();
       // Chunk c of 32 bytes: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
       for (int c = 0; c < 4; ++c) {
-        const __m256i q = LoadU256(qs + 32 * c);
-        const __m256i lo = _mm256_and_si256(q, m4);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-        t = _mm256_add_epi32(t, ScaledQuads(lo, a[2 * c], _mm256_set1_epi16(sm[2 * c])));
-        t = _mm256_add_epi32(t, ScaledQuads(hi, a[2 * c + 1], _mm256_set1_epi16(sm[2 * c + 1])));
+        const __m256i qv = LoadU256(qs + 32 * c);
+        const __m256i lo = _mm256_and_si256(qv, m4);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
+        t = _mm256_add_epi32(
+            t, ScaledQuads(lo, LoadU256(x.qs + 64 * c), _mm256_shuffle_epi8(sc, pick[2 * c])));
+        t = _mm256_add_epi32(t, ScaledQuads(hi, LoadU256(x.qs + 64 * c + 32),
+                                            _mm256_shuffle_epi8(sc, pick[2 * c + 1])));
       }
       totals[r] = t;
-      const __m128i m = _mm_madd_epi16(
-          _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8))), sub_sums);
-      const __m128i m2 = _mm_hadd_epi32(m, m);
-      mins[r] = _mm_cvtsi128_si32(_mm_hadd_epi32(m2, m2));
     }
     const __m256 yd = _mm256_set1_ps(x.d);
-    const __m256 d = HalfAt8Rows(p0 + offsetof(gguf::BlockQ4_K, d), stride);
-    const __m256 dmin = HalfAt8Rows(p0 + offsetof(gguf::BlockQ4_K, dmin), stride);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(d, yd), acc);
-    accm = _mm256_fmadd_ps(
-        _mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(mins))),
-        _mm256_mul_ps(dmin, yd), accm);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(h.d, yd), acc);
+    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
   }
   _mm256_storeu_ps(y, _mm256_sub_ps(acc, accm));
 }
