@@ -107,10 +107,12 @@ HWY_INLINE __m256i SumLanes8(const __m256i v[8]) {
                           _mm256_permute2x128_si256(a, b, 0x31));
 }
 
-// The int16 pair (s[2c], s[2c + 1]) spread as s[2c] in the 8 low lanes, s[2c + 1] in the 8 high
-// ones: the per-16-element scales of a 32-element chunk, for madd after maddubs.
-HWY_INLINE __m256i ScalePair(const int16_t* s, int c) {
-  const __m256i pair = _mm256_set1_epi32(LoadI32(s + 2 * c));
+// The int16 pair (s[2c], s[2c + 1]) of the 16 int16 scales in `s` spread as s[2c] in the 8 low
+// lanes, s[2c + 1] in the 8 high ones: the per-16-element scales of a 32-element chunk, for madd
+// after maddubs. All in registers (a store of the scales and a narrower reload would stall on
+// store forwarding).
+HWY_INLINE __m256i ScalePair(__m256i s, int c) {
+  const __m256i pair = _mm256_permutevar8x32_epi32(s, _mm256_set1_epi32(c));
   const __m256i spread = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,  //
                                           2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
   return _mm256_shuffle_epi8(pair, spread);
