@@ -145,52 +145,117 @@ HWY_INLINE __m256i Q4_KMins(const Q4_KHeads& h, const gguf::BlockQ8_K& x) {
       _mm256_add_epi32(_mm256_madd_epi16(hi_even, s46), _mm256_madd_epi16(hi_odd, s57)));
 }
 
+// Row r of a group's block, decoded: unsigned codes of chunk c (32 bytes) as sub-blocks 2c (lo)
+// and 2c + 1 (hi), and each sub-block's scale in every int16 lane.
+struct Q4_KRowCodes {
+  __m256i lo[4], hi[4], sc[8];
+};
+
+// p0: the group's block (row 0); sc01 / sc23: the scales of Q4_KScaleRows.
+HWY_INLINE void DecodeQ4_KRow(const std::byte* p0, size_t stride, size_t r, __m256i sc01,
+                              __m256i sc23, Q4_KRowCodes& k) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i src = (r & 2) != 0 ? sc23 : sc01;
+  // Row r's qword (r & 1) of half r / 4, broadcast to all four qwords.
+  const int q = static_cast<int>((r & 1) + 2 * (r / 4));
+  const __m256i sc = q == 0   ? _mm256_permute4x64_epi64(src, 0x00)
+                     : q == 1 ? _mm256_permute4x64_epi64(src, 0x55)
+                     : q == 2 ? _mm256_permute4x64_epi64(src, 0xAA)
+                              : _mm256_permute4x64_epi64(src, 0xFF);
+  // Byte j of the row's 8 scale bytes, zero-extended (an index byte with its top bit set gives 0).
+  for (int j = 0; j < 8; ++j) {
+    k.sc[j] = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<int16_t>(0xFF00 | j)));
+  }
+  const std::byte* qs = p0 + r * stride + offsetof(gguf::BlockQ4_K, qs);
+  // Chunk c of 32 bytes: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
+  for (int c = 0; c < 4; ++c) {
+    const __m256i qv = LoadU256(qs + 32 * c);
+    k.lo[c] = _mm256_and_si256(qv, m4);
+    k.hi[c] = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
+  }
+}
+
+// 8 int32 lanes summing to sum_s sc_s * sum over sub-block s of q * a (exact; any lane split of an
+// integer total gives the same total).
+HWY_INLINE __m256i Q4_KRowTotal(const Q4_KRowCodes& k, const gguf::BlockQ8_K& x) {
+  __m256i t = _mm256_setzero_si256();
+  for (int c = 0; c < 4; ++c) {
+    t = _mm256_add_epi32(t, ScaledQuads(k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]));
+    t = _mm256_add_epi32(t, ScaledQuads(k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]));
+  }
+  return t;
+}
+
+// Per 128-bit half, the scale bytes 0..7 of rows r (qword 0) and r + 1 (qword 1) of its 4 rows:
+// sc01 rows 0, 1 | 4, 5; sc23 rows 2, 3 | 6, 7.
+HWY_INLINE void Q4_KScaleRows(const Q4_KHeads& h, __m256i& sc01, __m256i& sc23) {
+  sc01 = _mm256_unpacklo_epi32(h.sc_lo, h.sc_hi);
+  sc23 = _mm256_unpackhi_epi32(h.sc_lo, h.sc_hi);
+}
+
+// acc / accm lane r: one Repacked step of row r (acc: the scaled products, accm: the mins).
+HWY_INLINE void Q4_KGroupFma(const Q4_KHeads& h, const __m256i totals[8], const gguf::BlockQ8_K& x,
+                             __m256& acc, __m256& accm) {
+  const __m256 yd = _mm256_set1_ps(x.d);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(h.d, yd), acc);
+  accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
+}
+
 // y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
 // [next, next_end): as Q4_0Rows8.
 HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_K* act,
                           size_t blocks, float* y, const std::byte* next,
                           const std::byte* next_end) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
-  // Byte j of a row's 8 scale bytes, zero-extended, in every int16 lane.
-  __m256i pick[8];
-  for (int j = 0; j < 8; ++j) pick[j] = _mm256_set1_epi16(static_cast<int16_t>(0xFF00 | j));
   __m256 acc = _mm256_setzero_ps();
   __m256 accm = _mm256_setzero_ps();
+  Q4_KRowCodes k;
   for (size_t b = 0; b < blocks; ++b) {
-    const gguf::BlockQ8_K& x = act[b];
     const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
     const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
-    // Per 128-bit half, rows r (qword 0) and r + 1 (qword 1) of its 4 rows: scales 0..7.
-    const __m256i sc01 = _mm256_unpacklo_epi32(h.sc_lo, h.sc_hi);  // rows 0, 1 | 4, 5
-    const __m256i sc23 = _mm256_unpackhi_epi32(h.sc_lo, h.sc_hi);  // rows 2, 3 | 6, 7
+    __m256i sc01, sc23;
+    Q4_KScaleRows(h, sc01, sc23);
     __m256i totals[8];
     for (size_t r = 0; r < 8; ++r) {
       // A group is 8 * 144 bytes = 18 lines a super-block: 3 prefetches in each of 6 rows.
       if (r < 6) PrefetchGroupLines<3>(next, next_end, 6 * b + r);
-      const __m256i src = (r & 2) != 0 ? sc23 : sc01;
-      // Row r's qword (r & 1) of half r / 4, broadcast to all four qwords.
-      const int q = static_cast<int>((r & 1) + 2 * (r / 4));
-      const __m256i sc = q == 0   ? _mm256_permute4x64_epi64(src, 0x00)
-                         : q == 1 ? _mm256_permute4x64_epi64(src, 0x55)
-                         : q == 2 ? _mm256_permute4x64_epi64(src, 0xAA)
-                                  : _mm256_permute4x64_epi64(src, 0xFF);
-      const std::byte* qs = p0 + r * stride + offsetof(gguf::BlockQ4_K, qs);
-      __m256i t = _mm256_setzero_si256();
-      // Chunk c of 32 bytes: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
-      for (int c = 0; c < 4; ++c) {
-        const __m256i qv = LoadU256(qs + 32 * c);
-        const __m256i lo = _mm256_and_si256(qv, m4);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
-        t = _mm256_add_epi32(
-            t, ScaledQuads(lo, LoadU256(x.qs + 64 * c), _mm256_shuffle_epi8(sc, pick[2 * c])));
-        t = _mm256_add_epi32(t, ScaledQuads(hi, LoadU256(x.qs + 64 * c + 32),
-                                            _mm256_shuffle_epi8(sc, pick[2 * c + 1])));
-      }
-      totals[r] = t;
+      DecodeQ4_KRow(p0, stride, r, sc01, sc23, k);
+      totals[r] = Q4_KRowTotal(k, act[b]);
     }
-    const __m256 yd = _mm256_set1_ps(x.d);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(h.d, yd), acc);
-    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
+    Q4_KGroupFma(h, totals, act[b], acc, accm);
   }
   _mm256_storeu_ps(y, _mm256_sub_ps(acc, accm));
+}
+
+// Q4_KRows8 for the rows [r0, r0 + 8) of n tasks (prompt tokens, same weights): each row's
+// super-block is decoded once and multiplied with every token's activation; per token the same
+// integer totals and fma sequence as Q4_KRows8, so the results are bit-identical to it.
+HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                               size_t n, int64_t r0, const std::byte* next,
+                               const std::byte* next_end) {
+  constexpr size_t kTokens = 16;  // accumulators per pass
+  const size_t blocks = tasks[0].x->q8_k().size();
+  Q4_KRowCodes k;
+  for (size_t t0 = 0; t0 < n; t0 += kTokens) {
+    const size_t m = std::min(kTokens, n - t0);
+    __m256 acc[kTokens], accm[kTokens];
+    for (size_t t = 0; t < m; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; ++b) {
+      const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+      const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
+      __m256i sc01, sc23;
+      Q4_KScaleRows(h, sc01, sc23);
+      __m256i totals[kTokens][8];
+      for (size_t r = 0; r < 8; ++r) {
+        if (t0 == 0 && r < 6) PrefetchGroupLines<3>(next, next_end, 6 * b + r);
+        DecodeQ4_KRow(p0, stride, r, sc01, sc23, k);
+        for (size_t t = 0; t < m; ++t) totals[t][r] = Q4_KRowTotal(k, tasks[t0 + t].x->q8_k()[b]);
+      }
+      for (size_t t = 0; t < m; ++t) {
+        Q4_KGroupFma(h, totals[t], tasks[t0 + t].x->q8_k()[b], acc[t], accm[t]);
+      }
+    }
+    for (size_t t = 0; t < m; ++t) {
+      _mm256_storeu_ps(tasks[t0 + t].y + r0, _mm256_sub_ps(acc[t], accm[t]));
+    }
+  }
 }
