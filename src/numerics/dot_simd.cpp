@@ -367,12 +367,11 @@ int64_t DotRowGroups(const RowsTask& t) {
   int64_t r = t.row_begin;
   for (; r + 8 <= t.row_end; r += 8) {
     const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
-    // The next group (prefetched) may lie past this task's rows but not past the matrix.
+    // The next group (Q4_K prefetches it) may lie past this task's rows but not past the matrix.
     const std::byte* next = row0 + 8 * t.row_bytes;
     const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
     if (t.type == GgmlType::Q4_0) {
-      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r, next,
-                next_end);
+      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r);
     } else {
       Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r, next, next_end);
     }
@@ -405,7 +404,7 @@ void DotRowsBatch(const RowsTask* tasks, size_t n) {
       const std::byte* next = row0 + 8 * t.row_bytes;
       const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
       if (t.type == GgmlType::Q4_0) {
-        Q4_0Rows8Batch(row0, t.row_bytes, tasks, n, r, next, next_end);
+        Q4_0Rows8Batch(row0, t.row_bytes, tasks, n, r);
       } else {
         Q4_KRows8Batch(row0, t.row_bytes, tasks, n, r, next, next_end);
       }
