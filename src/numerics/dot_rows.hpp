@@ -23,6 +23,8 @@ struct RowsTask {
   float* y;  // indexed by row
   // Q8_0 activations: the sum of each block's 32 codes (q8_0_block_sums), or null.
   const int32_t* q8_0_sums = nullptr;
+  // The matrix's row count, bounding the prefetch of the 8-row kernels (0: row_end).
+  int64_t rows = 0;
 };
 
 // dot_rows_fast for n tasks that differ only in x, y and q8_0_sums (prompt tokens): each

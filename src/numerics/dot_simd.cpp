@@ -363,13 +363,17 @@ float DotRow(const RowsTask& t, const std::byte* row) {
 // Groups of 8 rows in the Repacked order (rows8-inl.hpp); returns the first row not done.
 int64_t DotRowGroups(const RowsTask& t) {
   const Activation& x = *t.x;
+  const int64_t limit = std::max(t.rows, t.row_end);
   int64_t r = t.row_begin;
   for (; r + 8 <= t.row_end; r += 8) {
     const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
+    // The next group (Q4_K prefetches it) may lie past this task's rows but not past the matrix.
+    const std::byte* next = row0 + 8 * t.row_bytes;
+    const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
     if (t.type == GgmlType::Q4_0) {
       Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r);
     } else {
-      Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r);
+      Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r, next, next_end);
     }
   }
   return r;
@@ -386,10 +390,32 @@ void DotRows(const RowsTask& task) {
   }
 }
 
-// The same rows of several tasks (one per prompt token, same weights and range): Q3_K / Q6_K
-// decode each super-block once for all tokens; other types run each task's rows in turn.
+// The same rows of several tasks (one per prompt token, same weights and range): Repacked Q4_0 /
+// Q4_K decode each block of 8 rows once, Q3_K / Q6_K each super-block once, for all tokens;
+// other types run each task's rows in turn.
 void DotRowsBatch(const RowsTask* tasks, size_t n) {
   const RowsTask& t = tasks[0];
+  if (t.order == DotOrder::Repacked &&
+      ((t.type == GgmlType::Q4_0 && t.q8_0_sums != nullptr) || t.type == GgmlType::Q4_K)) {
+    const int64_t limit = std::max(t.rows, t.row_end);
+    int64_t r = t.row_begin;
+    for (; r + 8 <= t.row_end; r += 8) {
+      const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
+      const std::byte* next = row0 + 8 * t.row_bytes;
+      const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
+      if (t.type == GgmlType::Q4_0) {
+        Q4_0Rows8Batch(row0, t.row_bytes, tasks, n, r);
+      } else {
+        Q4_KRows8Batch(row0, t.row_bytes, tasks, n, r, next, next_end);
+      }
+    }
+    for (size_t i = 0; i < n && r < t.row_end; ++i) {  // a last group of fewer than 8 rows
+      RowsTask tail = tasks[i];
+      tail.row_begin = r;
+      DotRows(tail);
+    }
+    return;
+  }
   if (t.order == DotOrder::VecDot && (t.type == GgmlType::Q3_K || t.type == GgmlType::Q6_K)) {
     for (int64_t r = t.row_begin; r < t.row_end; ++r) {
       const std::byte* row = t.data + static_cast<size_t>(r) * t.row_bytes;

@@ -22,9 +22,7 @@ HWY_INLINE void DecodeQ6K(const std::byte* w, KCodes& k) {
   const std::byte* qh_bytes = w + offsetof(gguf::BlockQ6_K, qh);
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i m2 = _mm256_set1_epi8(0x03);
-  alignas(32) int16_t sc[16];
   k.sc16 = _mm256_cvtepi8_epi16(LoadU128(w + offsetof(gguf::BlockQ6_K, scales)));
-  _mm256_store_si256(reinterpret_cast<__m256i*>(sc), k.sc16);
   for (int h = 0; h < 2; ++h) {
     const __m256i ql0 = LoadU256(ql + 64 * h);
     const __m256i ql1 = LoadU256(ql + 64 * h + 32);
@@ -39,7 +37,7 @@ HWY_INLINE void DecodeQ6K(const std::byte* w, KCodes& k) {
     for (int j = 0; j < 4; ++j) {
       const int c = 4 * h + j;
       k.u[c] = _mm256_or_si256(low[j], high[j]);
-      k.scales[c] = ScalePair(sc, c);
+      k.scales[c] = ScalePair(k.sc16, c);
     }
   }
   k.d = F16(LoadU16(w + offsetof(gguf::BlockQ6_K, d)));
@@ -57,18 +55,21 @@ HWY_INLINE __m256i Q6KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
   return _mm256_sub_epi32(lanes, _mm256_slli_epi32(offsets, 5));
 }
 
-// The 16 Q3_K scales (6 bits, biased by 32) as int16 (ggml's kmask unpacking of §3.2 Q3_K).
-HWY_INLINE void Q3KScales(const std::byte* scales, int16_t sc[16]) {
-  constexpr uint32_t kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
-  uint32_t u[4];
-  std::memcpy(u, scales, 12);
-  const uint32_t hi = u[2];
-  u[2] = ((u[0] >> 4) & kLow4) | (((hi >> 4) & kLow2) << 4);
-  u[3] = ((u[1] >> 4) & kLow4) | (((hi >> 6) & kLow2) << 4);
-  u[0] = (u[0] & kLow4) | ((hi & kLow2) << 4);
-  u[1] = (u[1] & kLow4) | (((hi >> 2) & kLow2) << 4);
-  const __m256i s = _mm256_sub_epi16(_mm256_cvtepu8_epi16(LoadU128(u)), _mm256_set1_epi16(32));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(sc), s);
+// The 16 Q3_K scales (6 bits, biased by 32) as int16 (ggml's kmask unpacking of §3.2 Q3_K), in
+// registers. `scales` is the block's 12 scale bytes, read as the last 16 bytes ending there (the 4
+// before are the block's qs), so nothing past the block is read. With u0, u1, u2 the three
+// 32-bit words: words 0..3 of the result bytes are u0 & 0x0f.. | (u2 & 0x03..) << 4,
+// u1 & 0x0f.. | (u2 >> 2 & 0x03..) << 4, u0 >> 4 & 0x0f.. | (u2 >> 4 & 0x03..) << 4 and
+// u1 >> 4 & 0x0f.. | (u2 >> 6 & 0x03..) << 4.
+HWY_INLINE __m256i Q3KScales(const std::byte* scales) {
+  const __m128i v = LoadU128(scales - 4);           // words: -, u0, u1, u2
+  const __m128i low = _mm_shuffle_epi32(v, 0x99);   // u0, u1, u0, u1
+  const __m128i high = _mm_shuffle_epi32(v, 0xFF);  // u2 in every word
+  const __m128i kLow4 = _mm_set1_epi32(0x0f0f0f0f), kLow2 = _mm_set1_epi32(0x03030303);
+  const __m128i lo4 = _mm_and_si128(_mm_srlv_epi32(low, _mm_setr_epi32(0, 0, 4, 4)), kLow4);
+  const __m128i hi2 = _mm_and_si128(_mm_srlv_epi32(high, _mm_setr_epi32(0, 2, 4, 6)), kLow2);
+  const __m128i bytes = _mm_or_si128(lo4, _mm_slli_epi32(hi2, 4));
+  return _mm256_sub_epi16(_mm256_cvtepu8_epi16(bytes), _mm256_set1_epi16(32));
 }
 
 // Q3_K: w = q2 - 4 + 4 * hbit in -4..3, element 128h + 32j + l: q2 = (qs[32h + l] >> 2j) & 3,
@@ -76,8 +77,7 @@ HWY_INLINE void Q3KScales(const std::byte* scales, int16_t sc[16]) {
 HWY_INLINE void DecodeQ3K(const std::byte* w, KCodes& k) {
   const __m256i m2 = _mm256_set1_epi8(0x03);
   const __m256i bit2 = _mm256_set1_epi8(0x04);
-  alignas(32) int16_t sc[16];
-  Q3KScales(w + offsetof(gguf::BlockQ3_K, scales), sc);
+  const __m256i sc = Q3KScales(w + offsetof(gguf::BlockQ3_K, scales));
   const __m256i hmask = LoadU256(w + offsetof(gguf::BlockQ3_K, hmask));
   for (int h = 0; h < 2; ++h) {
     const __m256i q = LoadU256(w + offsetof(gguf::BlockQ3_K, qs) + 32 * h);
@@ -136,6 +136,7 @@ float DotKVecDotX86(const std::byte* row, const gguf::BlockQ8_K* act, size_t blo
   __m256 acc = _mm256_setzero_ps();
   KCodes k;
   for (size_t b = 0; b < blocks; ++b) {
+    PrefetchAhead(row + b * sizeof(Block), sizeof(Block));
     DecodeK<kType>(row + b * sizeof(Block), k);
     acc = FmaKLanes<kType>(k, act[b], acc);
   }
@@ -154,6 +155,7 @@ void DotKVecDotBatch(const std::byte* row, const RowsTask* tasks, size_t n, int6
     __m256 acc[kTokens];
     for (size_t t = 0; t < m; ++t) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
+      if (t0 == 0) PrefetchAhead(row + b * sizeof(Block), sizeof(Block));
       DecodeK<kType>(row + b * sizeof(Block), k);
       for (size_t t = 0; t < m; ++t) {
         acc[t] = FmaKLanes<kType>(k, tasks[t0 + t].x->q8_k()[b], acc[t]);

@@ -71,6 +71,7 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
     return;
   }
   detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
+  task.rows = w.rows;
   std::vector<int32_t> sums;
   if (x.type() == gguf::GgmlType::Q8_0) {
     sums = detail::q8_0_block_sums(x);
@@ -110,6 +111,7 @@ void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
   for (size_t t = 0; t < xs.size(); ++t) {
     tasks.push_back(
         {w.type, order, profile, w.data.data(), row_bytes, xs[t], 0, w.rows, ys[t].data()});
+    tasks.back().rows = w.rows;
     if (xs[t]->type() == gguf::GgmlType::Q8_0) {
       sums[t] = detail::q8_0_block_sums(*xs[t]);
       tasks.back().q8_0_sums = sums[t].data();

@@ -6,96 +6,253 @@
 // (dot_q4_0_repacked, dot_k_repacked in dot_scalar.cpp), so the results are bit-identical.
 // Included per Highway target by dot_simd.cpp (see x86_blocks-inl.hpp).
 
-// y[0..7] = the Q4_0 Repacked dots of rows row0, row0 + stride, ... with the Q8_0 activation.
-// asum[b] = sum of the 32 codes of act[b] (the -8 offset of the Q4_0 codes is applied as
-// -8 * asum, keeping the codes unsigned for maddubs).
+// Block b of 8 Q4_0 rows, decoded once: lo[k] / hi[k] lane r = bytes 4k..4k+3 of row r's
+// elements 0..15 (low nibbles) / 16..31 (high nibbles) as unsigned codes, d lane r = row r's
+// scale. (No software prefetch here: 3 prefetches per 144-byte block of the group cost more than
+// they saved, measured on the 8B shape, unlike Q4_K's 18 per 1152-byte block.)
+struct Q4_0Group {
+  __m256i lo[4];
+  __m256i hi[4];
+  __m256 d;
+};
+
+HWY_INLINE void DecodeQ4_0Group(const std::byte* row0, size_t stride, size_t b, Q4_0Group& g) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const std::byte* p = row0 + b * sizeof(gguf::BlockQ4_0);
+  const std::byte* qs = p + offsetof(gguf::BlockQ4_0, qs);
+  __m256i v[4];
+  for (size_t i = 0; i < 4; ++i) v[i] = Load2x128(qs + i * stride, qs + (i + 4) * stride);
+  Transpose4x4(v);  // v[k] lane r: bytes 4k..4k+3 of row r's qs
+  // Byte j of qs holds element j (low nibble) and j + 16 (high).
+  for (int k = 0; k < 4; ++k) {
+    g.lo[k] = _mm256_and_si256(v[k], m4);
+    g.hi[k] = _mm256_and_si256(_mm256_srli_epi16(v[k], 4), m4);
+  }
+  g.d = HalfAt8RowsBlock(p + offsetof(gguf::BlockQ4_0, d), stride);
+}
+
+// acc lane r = fma(sum_e (q_re - 8) * a_e, fl(d_r * d_a), acc): one Repacked step of row r with
+// the Q8_0 activation block `a` whose 32 codes sum to `asum` (the -8 offset of the Q4_0 codes is
+// applied as -8 * asum, keeping the codes unsigned for maddubs).
+HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const gguf::BlockQ8_0& a, int32_t asum,
+                               __m256 acc) {
+  // Each maddubs pair sum is at most 2 * 15 * 128, so the 8 int16 adds stay below 2^15.
+  __m256i s16 = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    s16 = _mm256_add_epi16(s16,
+                           _mm256_maddubs_epi16(g.lo[k], _mm256_set1_epi32(LoadI32(a.qs + 4 * k))));
+    s16 = _mm256_add_epi16(
+        s16, _mm256_maddubs_epi16(g.hi[k], _mm256_set1_epi32(LoadI32(a.qs + 16 + 4 * k))));
+  }
+  const __m256i isum =
+      _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(8 * asum));
+  const __m256 scale = _mm256_mul_ps(g.d, _mm256_set1_ps(F16(a.d)));
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), scale, acc);
+}
+
+// y[0..7] = the Q4_0 Repacked dots of rows row0, row0 + stride, ... with the Q8_0 activation
+// (asum[b]: the sum of act[b]'s codes).
 HWY_INLINE void Q4_0Rows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_0* act,
                           const int32_t* asum, size_t blocks, float* y) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc = _mm256_setzero_ps();
+  Q4_0Group g;
   for (size_t b = 0; b < blocks; ++b) {
-    const std::byte* p = row0 + b * sizeof(gguf::BlockQ4_0);
-    const std::byte* qs = p + offsetof(gguf::BlockQ4_0, qs);
-    __m256i v[4];
-    for (size_t i = 0; i < 4; ++i) v[i] = Load2x128(qs + i * stride, qs + (i + 4) * stride);
-    Transpose4x4(v);  // v[k] lane r: bytes 4k..4k+3 of row r's qs
-    const int8_t* a = act[b].qs;
-    // Byte j of qs holds element j (low nibble) and j + 16 (high). Each maddubs pair sum is at
-    // most 2 * 15 * 128, so the 8 int16 adds stay below 2^15.
-    __m256i s16 = _mm256_setzero_si256();
-    for (int k = 0; k < 4; ++k) {
-      const __m256i lo = _mm256_and_si256(v[k], m4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v[k], 4), m4);
-      s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo, _mm256_set1_epi32(LoadI32(a + 4 * k))));
-      s16 = _mm256_add_epi16(s16,
-                             _mm256_maddubs_epi16(hi, _mm256_set1_epi32(LoadI32(a + 16 + 4 * k))));
-    }
-    const __m256i isum =
-        _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), _mm256_set1_epi32(8 * asum[b]));
-    const __m256 scale = _mm256_mul_ps(HalfAt8Rows(p + offsetof(gguf::BlockQ4_0, d), stride),
-                                       _mm256_set1_ps(F16(act[b].d)));
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), scale, acc);
+    DecodeQ4_0Group(row0, stride, b, g);
+    acc = Q4_0GroupFma(g, act[b], asum[b], acc);
   }
   _mm256_storeu_ps(y, acc);
 }
 
-// The 6-bit scales and mins of a Q4_K / Q5_K super-block (get_scale_min_k4, as ggml's kmask
-// unpacking): sc[0..7] in bytes 0..7, m[0..7] in bytes 8..15 of `out`.
-HWY_INLINE void ScalesMinsK4(const std::byte* scales, uint8_t out[16]) {
-  constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
-  uint32_t u[4];
-  std::memcpy(u, scales, 12);
-  u[3] = ((u[2] >> 4) & kLow4) | (((u[1] >> 6) & kLow2) << 4);
-  const uint32_t mins_lo = u[1] & kLow6;
-  u[1] = (u[2] & kLow4) | (((u[0] >> 6) & kLow2) << 4);
-  u[2] = mins_lo;
-  u[0] &= kLow6;
-  std::memcpy(out, u, 16);
+// Q4_0Rows8 for the rows [r, r + 8) of n tasks (prompt tokens, same weights): each block of the
+// 8 rows is decoded once and multiplied with every token's activation block; per token the same
+// sequence of fmas as Q4_0Rows8, so the results are bit-identical to it.
+HWY_INLINE void Q4_0Rows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                               size_t n, int64_t r) {
+  constexpr size_t kTokens = 16;  // accumulators per pass
+  const size_t blocks = tasks[0].x->q8_0().size();
+  Q4_0Group g;
+  for (size_t t0 = 0; t0 < n; t0 += kTokens) {
+    const size_t m = std::min(kTokens, n - t0);
+    __m256 acc[kTokens];
+    for (size_t t = 0; t < m; ++t) acc[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; ++b) {
+      DecodeQ4_0Group(row0, stride, b, g);
+      for (size_t t = 0; t < m; ++t) {
+        const RowsTask& task = tasks[t0 + t];
+        acc[t] = Q4_0GroupFma(g, task.x->q8_0()[b], task.q8_0_sums[b], acc[t]);
+      }
+    }
+    for (size_t t = 0; t < m; ++t) _mm256_storeu_ps(tasks[t0 + t].y + r, acc[t]);
+  }
+}
+
+// The head of block b of 8 Q4_K rows (d, dmin and the 12 scale bytes: the first 16 bytes),
+// unpacked for all 8 rows at once with get_scale_min_k4's kmask arithmetic on 32-bit lanes (lane
+// r = row r): sc_lo / sc_hi bytes k = scales k / 4 + k of row r, mn_lo / mn_hi the same of the
+// mins; d and dmin widened exactly from fp16.
+struct Q4_KHeads {
+  __m256i sc_lo, sc_hi, mn_lo, mn_hi;
+  __m256 d, dmin;
+};
+
+HWY_INLINE Q4_KHeads Q4_KGroupHeads(const std::byte* p0, size_t stride) {
+  const __m256i low6 = _mm256_set1_epi32(0x3f3f3f3f);
+  const __m256i low4 = _mm256_set1_epi32(0x0f0f0f0f);
+  const __m256i low2 = _mm256_set1_epi32(0x03030303);
+  __m256i v[4];
+  for (size_t i = 0; i < 4; ++i) v[i] = Load2x128(p0 + i * stride, p0 + (i + 4) * stride);
+  Transpose4x4(v);  // v[0] lane r: d | dmin << 16; v[1..3]: scale bytes 0..11 as u32 words 0..2
+  Q4_KHeads h;
+  h.sc_lo = _mm256_and_si256(v[1], low6);
+  h.mn_lo = _mm256_and_si256(v[2], low6);
+  h.sc_hi =
+      _mm256_or_si256(_mm256_and_si256(v[3], low4),
+                      _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(v[1], 6), low2), 4));
+  h.mn_hi =
+      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(v[3], 4), low4),
+                      _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(v[2], 6), low2), 4));
+  // Each half: d of its 4 rows in bytes 0..7, dmin in bytes 8..15; then rows 0..7 in order.
+  const __m256i split = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,  //
+                                         0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+  const __m256i halves = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(v[0], split), 0xD8);
+  h.d = _mm256_cvtph_ps(_mm256_castsi256_si128(halves));
+  h.dmin = _mm256_cvtph_ps(_mm256_extracti128_si256(halves, 1));
+  return h;
+}
+
+// Lane r = sum over sub-blocks s of m_s(row r) * S_s, S_s = bsums(2s) + bsums(2s + 1) (exact:
+// |m_s * S_s| < 2^6 * 2^12).
+HWY_INLINE __m256i Q4_KMins(const Q4_KHeads& h, const gguf::BlockQ8_K& x) {
+  const __m128i s = _mm_hadd_epi16(LoadU128(x.bsums), LoadU128(x.bsums + 8));  // S_0..S_7
+  const __m256i even = _mm256_set1_epi16(0x00FF);
+  // Pairs of S as int16 pairs per 32-bit lane: (S_0, S_2), (S_1, S_3), (S_4, S_6), (S_5, S_7).
+  const __m128i pairs_lo = _mm_shuffle_epi8(s, _mm_setr_epi8(0, 1, 4, 5, 2, 3, 6, 7,  //
+                                                             8, 9, 12, 13, 10, 11, 14, 15));
+  const __m256i s02 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 0));
+  const __m256i s13 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 1));
+  const __m256i s46 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 2));
+  const __m256i s57 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 3));
+  // mn bytes k, k + 2 of a lane as int16 (even) and bytes k + 1, k + 3 (odd).
+  const __m256i lo_even = _mm256_and_si256(h.mn_lo, even);
+  const __m256i lo_odd = _mm256_and_si256(_mm256_srli_epi16(h.mn_lo, 8), even);
+  const __m256i hi_even = _mm256_and_si256(h.mn_hi, even);
+  const __m256i hi_odd = _mm256_and_si256(_mm256_srli_epi16(h.mn_hi, 8), even);
+  return _mm256_add_epi32(
+      _mm256_add_epi32(_mm256_madd_epi16(lo_even, s02), _mm256_madd_epi16(lo_odd, s13)),
+      _mm256_add_epi32(_mm256_madd_epi16(hi_even, s46), _mm256_madd_epi16(hi_odd, s57)));
+}
+
+// Row r of a group's block, decoded: unsigned codes of chunk c (32 bytes) as sub-blocks 2c (lo)
+// and 2c + 1 (hi), and each sub-block's scale in every int16 lane.
+struct Q4_KRowCodes {
+  __m256i lo[4], hi[4], sc[8];
+};
+
+// p0: the group's block (row 0); sc01 / sc23: the scales of Q4_KScaleRows.
+HWY_INLINE void DecodeQ4_KRow(const std::byte* p0, size_t stride, size_t r, __m256i sc01,
+                              __m256i sc23, Q4_KRowCodes& k) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m256i src = (r & 2) != 0 ? sc23 : sc01;
+  // Row r's qword (r & 1) of half r / 4, broadcast to all four qwords.
+  const int q = static_cast<int>((r & 1) + 2 * (r / 4));
+  const __m256i sc = q == 0   ? _mm256_permute4x64_epi64(src, 0x00)
+                     : q == 1 ? _mm256_permute4x64_epi64(src, 0x55)
+                     : q == 2 ? _mm256_permute4x64_epi64(src, 0xAA)
+                              : _mm256_permute4x64_epi64(src, 0xFF);
+  // Byte j of the row's 8 scale bytes, zero-extended (an index byte with its top bit set gives 0).
+  for (int j = 0; j < 8; ++j) {
+    k.sc[j] = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<int16_t>(0xFF00 | j)));
+  }
+  const std::byte* qs = p0 + r * stride + offsetof(gguf::BlockQ4_K, qs);
+  // Chunk c of 32 bytes: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
+  for (int c = 0; c < 4; ++c) {
+    const __m256i qv = LoadU256(qs + 32 * c);
+    k.lo[c] = _mm256_and_si256(qv, m4);
+    k.hi[c] = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
+  }
+}
+
+// 8 int32 lanes summing to sum_s sc_s * sum over sub-block s of q * a (exact; any lane split of an
+// integer total gives the same total).
+HWY_INLINE __m256i Q4_KRowTotal(const Q4_KRowCodes& k, const gguf::BlockQ8_K& x) {
+  __m256i t = _mm256_setzero_si256();
+  for (int c = 0; c < 4; ++c) {
+    t = _mm256_add_epi32(t, ScaledQuads(k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]));
+    t = _mm256_add_epi32(t, ScaledQuads(k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]));
+  }
+  return t;
+}
+
+// Per 128-bit half, the scale bytes 0..7 of rows r (qword 0) and r + 1 (qword 1) of its 4 rows:
+// sc01 rows 0, 1 | 4, 5; sc23 rows 2, 3 | 6, 7.
+HWY_INLINE void Q4_KScaleRows(const Q4_KHeads& h, __m256i& sc01, __m256i& sc23) {
+  sc01 = _mm256_unpacklo_epi32(h.sc_lo, h.sc_hi);
+  sc23 = _mm256_unpackhi_epi32(h.sc_lo, h.sc_hi);
+}
+
+// acc / accm lane r: one Repacked step of row r (acc: the scaled products, accm: the mins).
+HWY_INLINE void Q4_KGroupFma(const Q4_KHeads& h, const __m256i totals[8], const gguf::BlockQ8_K& x,
+                             __m256& acc, __m256& accm) {
+  const __m256 yd = _mm256_set1_ps(x.d);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(h.d, yd), acc);
+  accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
 }
 
 // y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
+// [next, next_end): as Q4_0Rows8.
 HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_K* act,
-                          size_t blocks, float* y) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
+                          size_t blocks, float* y, const std::byte* next,
+                          const std::byte* next_end) {
   __m256 acc = _mm256_setzero_ps();
   __m256 accm = _mm256_setzero_ps();
+  Q4_KRowCodes k;
   for (size_t b = 0; b < blocks; ++b) {
-    const gguf::BlockQ8_K& x = act[b];
-    __m256i a[8];
-    for (int c = 0; c < 8; ++c) a[c] = LoadU256(x.qs + 32 * c);
-    // S_s = bsums(2s) + bsums(2s + 1), s = 0..7 (each below 2^12 in magnitude).
-    const __m128i sub_sums = _mm_hadd_epi16(LoadU128(x.bsums), LoadU128(x.bsums + 8));
     const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
+    __m256i sc01, sc23;
+    Q4_KScaleRows(h, sc01, sc23);
     __m256i totals[8];
-    alignas(32) int32_t mins[8];
     for (size_t r = 0; r < 8; ++r) {
-      const std::byte* p = p0 + r * stride;
-      alignas(16) uint8_t sm[16];
-      ScalesMinsK4(p + offsetof(gguf::BlockQ4_K, scales), sm);
-      const std::byte* qs = p + offsetof(gguf::BlockQ4_K, qs);
-      __m256i t = _mm256_setzero_si256();
-      // Chunk c of 32 bytes: low nibbles are sub-block 2c, high nibbles sub-block 2c + 1.
-      for (int c = 0; c < 4; ++c) {
-        const __m256i q = LoadU256(qs + 32 * c);
-        const __m256i lo = _mm256_and_si256(q, m4);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-        t = _mm256_add_epi32(t, ScaledQuads(lo, a[2 * c], _mm256_set1_epi16(sm[2 * c])));
-        t = _mm256_add_epi32(t, ScaledQuads(hi, a[2 * c + 1], _mm256_set1_epi16(sm[2 * c + 1])));
-      }
-      totals[r] = t;
-      const __m128i m = _mm_madd_epi16(
-          _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8))), sub_sums);
-      const __m128i m2 = _mm_hadd_epi32(m, m);
-      mins[r] = _mm_cvtsi128_si32(_mm_hadd_epi32(m2, m2));
+      // A group is 8 * 144 bytes = 18 lines a super-block: 3 prefetches in each of 6 rows.
+      if (r < 6) PrefetchGroupLines<3>(next, next_end, 6 * b + r);
+      DecodeQ4_KRow(p0, stride, r, sc01, sc23, k);
+      totals[r] = Q4_KRowTotal(k, act[b]);
     }
-    const __m256 yd = _mm256_set1_ps(x.d);
-    const __m256 d = HalfAt8Rows(p0 + offsetof(gguf::BlockQ4_K, d), stride);
-    const __m256 dmin = HalfAt8Rows(p0 + offsetof(gguf::BlockQ4_K, dmin), stride);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(d, yd), acc);
-    accm = _mm256_fmadd_ps(
-        _mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(mins))),
-        _mm256_mul_ps(dmin, yd), accm);
+    Q4_KGroupFma(h, totals, act[b], acc, accm);
   }
   _mm256_storeu_ps(y, _mm256_sub_ps(acc, accm));
+}
+
+// Q4_KRows8 for the rows [r0, r0 + 8) of n tasks (prompt tokens, same weights): each row's
+// super-block is decoded once and multiplied with every token's activation; per token the same
+// integer totals and fma sequence as Q4_KRows8, so the results are bit-identical to it.
+HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                               size_t n, int64_t r0, const std::byte* next,
+                               const std::byte* next_end) {
+  constexpr size_t kTokens = 16;  // accumulators per pass
+  const size_t blocks = tasks[0].x->q8_k().size();
+  Q4_KRowCodes k;
+  for (size_t t0 = 0; t0 < n; t0 += kTokens) {
+    const size_t m = std::min(kTokens, n - t0);
+    __m256 acc[kTokens], accm[kTokens];
+    for (size_t t = 0; t < m; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; ++b) {
+      const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+      const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
+      __m256i sc01, sc23;
+      Q4_KScaleRows(h, sc01, sc23);
+      __m256i totals[kTokens][8];
+      for (size_t r = 0; r < 8; ++r) {
+        if (t0 == 0 && r < 6) PrefetchGroupLines<3>(next, next_end, 6 * b + r);
+        DecodeQ4_KRow(p0, stride, r, sc01, sc23, k);
+        for (size_t t = 0; t < m; ++t) totals[t][r] = Q4_KRowTotal(k, tasks[t0 + t].x->q8_k()[b]);
+      }
+      for (size_t t = 0; t < m; ++t) {
+        Q4_KGroupFma(h, totals[t], tasks[t0 + t].x->q8_k()[b], acc[t], accm[t]);
+      }
+    }
+    for (size_t t = 0; t < m; ++t) {
+      _mm256_storeu_ps(tasks[t0 + t].y + r0, _mm256_sub_ps(acc[t], accm[t]));
+    }
+  }
 }

@@ -40,6 +40,50 @@ HWY_INLINE __m256 HalfAt8Rows(const std::byte* p, size_t stride) {
   return _mm256_cvtph_ps(h);
 }
 
+// The fp16 at `p` of 8 rows `stride` bytes apart, widened exactly to f32: HalfAt8Rows from four
+// 2x128-bit loads instead of eight scalar inserts (16 bytes from `p` must be readable in every
+// row, as they are when `p` is a block's d and the block is at least 16 bytes long).
+HWY_INLINE __m256 HalfAt8RowsBlock(const std::byte* p, size_t stride) {
+  __m256i v[4];
+  for (size_t i = 0; i < 4; ++i) v[i] = Load2x128(p + i * stride, p + (i + 4) * stride);
+  // Dword 0 of each half of v[i] starts with row i's (low half) or row i + 4's (high half) fp16.
+  const __m256i d =
+      _mm256_unpacklo_epi64(_mm256_unpacklo_epi32(v[0], v[1]), _mm256_unpacklo_epi32(v[2], v[3]));
+  // Each half: rows 0..3 (4..7) in dwords; keep the low 16 bits, pack them to 8 halves in order.
+  const __m256i w = _mm256_and_si256(d, _mm256_set1_epi32(0xFFFF));
+  const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(w, w), 0x08);
+  return _mm256_cvtph_ps(_mm256_castsi256_si128(packed));
+}
+
+// Software prefetch of the next group of 8 rows while this group runs, kLines 64-byte lines per
+// block b (lines kLines * b ..), none at or past `end` (next == end: none). The 8 rows of a group
+// are one contiguous region but are read as 8 short streams (one per row) that the hardware
+// prefetchers pick up late; this reads the next region ahead as one stream. A prefetch never
+// faults.
+template <size_t kLines>
+HWY_INLINE void PrefetchGroupLines(const std::byte* next, const std::byte* end, size_t b) {
+  const auto from = reinterpret_cast<uintptr_t>(next);
+  const auto to = reinterpret_cast<uintptr_t>(end);
+  for (size_t i = 0; i < kLines; ++i) {
+    const uintptr_t line = from + 64 * (kLines * b + i);
+    if (line < to) _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_T0);
+  }
+}
+
+// Software prefetch of the `bytes` bytes kPrefetchAhead bytes past `p`, one probe per 64 bytes: a
+// kernel that reads a weight stream front to back calls it once per block, so no two consecutive
+// probes are more than 64 bytes apart and every line of the stream is fetched. 2 KiB is about one
+// memory latency's worth of one core's share of the stream (~100 ns at ~15 GB/s), more than the
+// hardware prefetchers keep in flight for a single core. The address is formed as an integer: it
+// may lie past the weights (a prefetch never faults).
+constexpr uintptr_t kPrefetchAhead = 2048;
+HWY_INLINE void PrefetchAhead(const std::byte* p, size_t bytes) {
+  const uintptr_t from = reinterpret_cast<uintptr_t>(p) + kPrefetchAhead;
+  for (uintptr_t a = from; a < from + bytes; a += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(a), _MM_HINT_T0);
+  }
+}
+
 // In-place 4x4 transpose of int32 within each 128-bit half: afterwards v[k] holds, in lane i of
 // each half, what was lane k of v[i] (so 16-byte rows loaded as Load2x128(row i, row i + 4) give
 // v[k] = dword k of rows 0..7, lane = row).
@@ -63,10 +107,12 @@ HWY_INLINE __m256i SumLanes8(const __m256i v[8]) {
                           _mm256_permute2x128_si256(a, b, 0x31));
 }
 
-// The int16 pair (s[2c], s[2c + 1]) spread as s[2c] in the 8 low lanes, s[2c + 1] in the 8 high
-// ones: the per-16-element scales of a 32-element chunk, for madd after maddubs.
-HWY_INLINE __m256i ScalePair(const int16_t* s, int c) {
-  const __m256i pair = _mm256_set1_epi32(LoadI32(s + 2 * c));
+// The int16 pair (s[2c], s[2c + 1]) of the 16 int16 scales in `s` spread as s[2c] in the 8 low
+// lanes, s[2c + 1] in the 8 high ones: the per-16-element scales of a 32-element chunk, for madd
+// after maddubs. All in registers (a store of the scales and a narrower reload would stall on
+// store forwarding).
+HWY_INLINE __m256i ScalePair(__m256i s, int c) {
+  const __m256i pair = _mm256_permutevar8x32_epi32(s, _mm256_set1_epi32(c));
   const __m256i spread = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,  //
                                           2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
   return _mm256_shuffle_epi8(pair, spread);
