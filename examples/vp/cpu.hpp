@@ -44,9 +44,9 @@ struct CpuResult {
   std::vector<uint64_t> token_cycles;
   uint64_t first_input_cycle = 0;
   uint64_t closed_cycle = 0;  // the chip's CYCLE register after SEQ_CLOSE
-  uint64_t accesses = 0;     // b_transport calls
-  uint64_t debug_reads = 0;  // transport_dbg calls
-  uint64_t syncs = 0;  // quantum keeper synchronisations
+  uint64_t accesses = 0;      // b_transport calls
+  uint64_t debug_reads = 0;   // transport_dbg calls
+  uint64_t syncs = 0;         // quantum keeper synchronisations
 };
 
 class Cpu : public sc_core::sc_module {

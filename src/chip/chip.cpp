@@ -312,8 +312,7 @@ void Chip::invalidate_lora_dmi() {
                                          protocol::kLoraWindow + protocol::kLoraWindowSize - 1);
 }
 
-tlm_response_status Chip::read_register(uint64_t address, uint32_t& value,
-                                        const sc_time& delay) {
+tlm_response_status Chip::read_register(uint64_t address, uint32_t& value, const sc_time& delay) {
   namespace a = protocol;
   const uint64_t c = cycle();
   // The cycle counter at the initiator's local time (reads that sync have delay 0 here).

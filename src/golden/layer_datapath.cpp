@@ -161,10 +161,11 @@ LayerDatapath::LayerDatapath(const model::LlamaModel& model, numerics::CpuProfil
   for (size_t l = 0; l < model.layers().size(); ++l) {
     const model::LayerWeights& w = model.layers()[l];
     const std::pair<const model::TensorView*, const char*> matrices[] = {
-        {&w.attn_q, "attn_q"},     {&w.attn_k, "attn_k"},     {&w.attn_v, "attn_v"},
+        {&w.attn_q, "attn_q"},           {&w.attn_k, "attn_k"},     {&w.attn_v, "attn_v"},
         {&w.attn_output, "attn_output"}, {&w.ffn_gate, "ffn_gate"}, {&w.ffn_up, "ffn_up"},
         {&w.ffn_down, "ffn_down"}};
-    for (const auto& [view, name] : matrices) check_type(*view, fmt::format("blk.{}.{}.weight", l, name));
+    for (const auto& [view, name] : matrices)
+      check_type(*view, fmt::format("blk.{}.{}.weight", l, name));
   }
   check_type(model.output(), model.tied_output() ? "token_embd.weight" : "output.weight");
   const model::LlamaShape& s = model.shape();

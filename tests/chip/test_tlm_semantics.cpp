@@ -17,8 +17,8 @@
 
 #include "chip_test_models.hpp"
 #include "etchsim/chip/chip.hpp"
-#include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/gguf/reader.hpp"
+#include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/model/lora_synth.hpp"
 
@@ -26,8 +26,8 @@ namespace etchsim::chip {
 namespace {
 
 namespace a = protocol;
-using sc_core::sc_time;
 using sc_core::SC_NS;
+using sc_core::sc_time;
 
 // A testbench initiator running `body` in a thread; `delay` is the annotated delay passed in and
 // handed back (the caller decides whether to wait it).
@@ -45,21 +45,22 @@ struct Testbench : sc_core::sc_module {
     body(*this);
     sc_core::sc_stop();
   }
-  void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) { invalidations.emplace_back(start, end); }
-  static tlm::tlm_generic_payload payload(tlm::tlm_command cmd, uint64_t address, void* data,
-                                          size_t length) {
-    tlm::tlm_generic_payload t;
+  void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) {
+    invalidations.emplace_back(start, end);
+  }
+  static void setup(tlm::tlm_generic_payload& t, tlm::tlm_command cmd, uint64_t address, void* data,
+                    size_t length) {
     t.set_command(cmd);
     t.set_address(address);
     t.set_data_ptr(static_cast<unsigned char*>(data));
     t.set_data_length(static_cast<unsigned>(length));
     t.set_streaming_width(static_cast<unsigned>(length));
     t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    return t;
   }
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t address, void* data,
-                                  size_t length, sc_time& delay) {
-    tlm::tlm_generic_payload t = payload(cmd, address, data, length);
+  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t address, void* data, size_t length,
+                                  sc_time& delay) {
+    tlm::tlm_generic_payload t;
+    setup(t, cmd, address, data, length);
     socket->b_transport(t, delay);
     return t.get_response_status();
   }
@@ -77,12 +78,14 @@ struct Testbench : sc_core::sc_module {
     return access(tlm::TLM_WRITE_COMMAND, address, &value, 4);
   }
   unsigned debug_read(uint64_t address, void* data, size_t length) {
-    tlm::tlm_generic_payload t = payload(tlm::TLM_READ_COMMAND, address, data, length);
+    tlm::tlm_generic_payload t;
+    setup(t, tlm::TLM_READ_COMMAND, address, data, length);
     return socket->transport_dbg(t);
   }
   bool dmi(uint64_t address, tlm::tlm_dmi& out) {
     uint32_t unused = 0;
-    tlm::tlm_generic_payload t = payload(tlm::TLM_WRITE_COMMAND, address, &unused, 4);
+    tlm::tlm_generic_payload t;
+    setup(t, tlm::TLM_WRITE_COMMAND, address, &unused, 4);
     return socket->get_direct_mem_ptr(t, out);
   }
 };
@@ -128,8 +131,7 @@ TEST(ChipTlmSemantics, EmptyFifoReadWithNothingInFlightFailsInsteadOfBlocking) {
     const uint32_t seq = open_sequence(t, 2);
     stage(t, seq, 0, a::kEmbedEmit);
     std::array<float, 64> embedding{};
-    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(),
-                       sizeof embedding),
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
               tlm::TLM_OK_RESPONSE);
     const uint64_t sent = chip.cycle();
     EXPECT_EQ(t.access(tlm::TLM_READ_COMMAND, a::kTokenFifo, &entry, sizeof entry),
@@ -198,15 +200,14 @@ TEST(ChipTlmSemantics, DebugTransportReadsEveryReadableRegister) {
     const uint32_t seq = open_sequence(t, 4);
     stage(t, seq, 0, a::kEmbedEmit);
     std::array<float, 64> embedding{};
-    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(),
-                       sizeof embedding),
+    EXPECT_EQ(t.access(tlm::TLM_WRITE_COMMAND, a::kEmbedWindow, embedding.data(), sizeof embedding),
               tlm::TLM_OK_RESPONSE);
     wait(sc_time(2000, SC_NS));  // the entry is in the FIFO by now
     const uint64_t readable[] = {
-        a::kId,         a::kStatus,    a::kCycleLow,  a::kCycleHigh,        a::kTokenCount,
-        a::kNLayer,     a::kNEmbd,     a::kNVocab,    a::kClockKhz,         a::kKvCapacityKib,
-        a::kKvFreeKib,  a::kSeqId,     a::kEmbedSeq,  a::kEmbedPos,         a::kEmbedFlags,
-        a::kSeqLora,    a::kSeqSeed,   a::kLoraSlot,  a::kLoraCapacityKib,  a::kLoraFreeKib};
+        a::kId,        a::kStatus,  a::kCycleLow, a::kCycleHigh,       a::kTokenCount,
+        a::kNLayer,    a::kNEmbd,   a::kNVocab,   a::kClockKhz,        a::kKvCapacityKib,
+        a::kKvFreeKib, a::kSeqId,   a::kEmbedSeq, a::kEmbedPos,        a::kEmbedFlags,
+        a::kSeqLora,   a::kSeqSeed, a::kLoraSlot, a::kLoraCapacityKib, a::kLoraFreeKib};
     for (const uint64_t address : readable) {
       uint32_t debug = 0xdeadbeef, normal = 0;
       const sc_time before = sc_core::sc_time_stamp();
@@ -235,7 +236,8 @@ TEST(ChipTlmSemantics, DebugTransportReadsEveryReadableRegister) {
     EXPECT_EQ(t.debug_read(0x0ffc, &v, 4), 0u);
     uint64_t wide = 0;
     EXPECT_EQ(t.debug_read(a::kId, &wide, 8), 0u);
-    tlm::tlm_generic_payload w = Testbench::payload(tlm::TLM_WRITE_COMMAND, a::kEmbedSeq, &v, 4);
+    tlm::tlm_generic_payload w;
+    Testbench::setup(w, tlm::TLM_WRITE_COMMAND, a::kEmbedSeq, &v, 4);
     EXPECT_EQ(t.socket->transport_dbg(w), 0u);
     ran = true;
   });
@@ -321,6 +323,7 @@ TEST(ChipTlmSemantics, LoraImageThroughDmiIsCommittedAndInvalidated) {
   std::ifstream in(adapter_path, std::ios::binary);
   std::vector<unsigned char> image{std::istreambuf_iterator<char>(in), {}};
   ChipParams params = tiny_params();
+  params.config.lora_sram.capacity_mib = 4.0 / 1024.0;  // 2 KiB per layer: one adapter
   Chip chip("chip", params);
   bool ran = false;
   Testbench tb("tb", [&](Testbench& t) {

@@ -168,37 +168,37 @@ TEST(LlamaModel, InconsistentMetadataIsNamed) {
                    {"blk.0.ffn_gate.weight", "expected [96, 8]"});
   expect_key_error("blocks-0.gguf", set_key("llama.block_count", uint32_t{0}),
                    {"llama.block_count", "unsupported value 0"});
-  expect_key_error("eps-nan.gguf",
-                   set_key("llama.attention.layer_norm_rms_epsilon",
-                           std::numeric_limits<float>::quiet_NaN()),
-                   {"llama.attention.layer_norm_rms_epsilon", "finite"});
-  expect_key_error("eps-neg.gguf",
-                   set_key("llama.attention.layer_norm_rms_epsilon", -1e-5f),
+  expect_key_error(
+      "eps-nan.gguf",
+      set_key("llama.attention.layer_norm_rms_epsilon", std::numeric_limits<float>::quiet_NaN()),
+      {"llama.attention.layer_norm_rms_epsilon", "finite"});
+  expect_key_error("eps-neg.gguf", set_key("llama.attention.layer_norm_rms_epsilon", -1e-5f),
                    {"llama.attention.layer_norm_rms_epsilon", "finite number > 0"});
   expect_key_error("base-inf.gguf",
                    set_key("llama.rope.freq_base", std::numeric_limits<float>::infinity()),
                    {"llama.rope.freq_base", "finite"});
   // A per-layer array with the wrong number of entries.
-  expect_key_error("ff-array.gguf",
-                   set_key("llama.feed_forward_length",
-                           gguf::Value{gguf::Array{gguf::ValueType::UINT32,
-                                                   {gguf::Value{uint32_t{160}}}}}),
-                   {"llama.feed_forward_length", "has 1 entries, expected one per layer"});
+  expect_key_error(
+      "ff-array.gguf",
+      set_key("llama.feed_forward_length",
+              gguf::Value{gguf::Array{gguf::ValueType::UINT32, {gguf::Value{uint32_t{160}}}}}),
+      {"llama.feed_forward_length", "has 1 entries, expected one per layer"});
 }
 
 // A weight matrix of a type the datapath does not compute is refused when the datapath is built,
 // naming the tensor (not at the first token, with a message naming no tensor).
 TEST(LlamaModel, UnsupportedWeightTypeIsNamed) {
-  const auto path = rewrite_file(
-      synth_file(QuantScheme::Q8_0), "iq-up.gguf",
-      [](const gguf::GgufFile&, const gguf::TensorInfo& t, gguf::GgufWriter& out) {
-        if (t.name != "blk.1.ffn_up.weight") return true;
-        // IQ4_NL: 32-element blocks of 18 bytes, a type llama.cpp has and etchsim does not.
-        const int64_t blocks = t.ne[0] / 32 * t.ne[1];
-        out.add_tensor(t.name, gguf::GgmlType::IQ4_NL, {t.ne[0], t.ne[1]},
-                       std::vector<std::byte>(static_cast<size_t>(blocks) * 18));
-        return false;
-      });
+  const auto path =
+      rewrite_file(synth_file(QuantScheme::Q8_0), "iq-up.gguf",
+                   [](const gguf::GgufFile&, const gguf::TensorInfo& t, gguf::GgufWriter& out) {
+                     if (t.name != "blk.1.ffn_up.weight") return true;
+                     // IQ4_NL: 32-element blocks of 18 bytes, a type llama.cpp has and etchsim does
+                     // not.
+                     const int64_t blocks = t.ne[0] / 32 * t.ne[1];
+                     out.add_tensor(t.name, gguf::GgmlType::IQ4_NL, {t.ne[0], t.ne[1]},
+                                    std::vector<std::byte>(static_cast<size_t>(blocks) * 18));
+                     return false;
+                   });
   const auto file = gguf::GgufFile::open(path);
   const LlamaModel model(file);
   try {
@@ -235,9 +235,9 @@ TEST(LlamaModel, AnyPowerOfTwoAlignmentReadsTheSameModel) {
       bool some_odd = false;
       for (const gguf::TensorInfo& t : file.tensors()) {
         some_odd |= t.file_offset % 4 != 0;
-        EXPECT_EQ(reinterpret_cast<uintptr_t>(file.tensor_data(t).data()) %
-                      gguf::kTensorDataAlignment,
-                  0u)
+        EXPECT_EQ(
+            reinterpret_cast<uintptr_t>(file.tensor_data(t).data()) % gguf::kTensorDataAlignment,
+            0u)
             << t.name;
       }
       if (alignment < 4) EXPECT_TRUE(some_odd) << "the test file has no misaligned tensor";

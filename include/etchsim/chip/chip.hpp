@@ -105,8 +105,8 @@ class Chip : public sc_core::sc_module {
   void invalidate_lora_dmi();
 
   void clock_process();
-  void evaluate(uint64_t cycle);   // the pipeline at `cycle`, once
-  void arm_wake(uint64_t cycle);   // calendar mode: wake at the next due cycle
+  void evaluate(uint64_t cycle);  // the pipeline at `cycle`, once
+  void arm_wake(uint64_t cycle);  // calendar mode: wake at the next due cycle
   void notify_at(sc_core::sc_event& event, uint64_t at);  // at cycle `at` (now if passed)
   void update_trace_window(uint64_t cycle);
   bool sink(const TokenTag& tag, uint64_t cycle);

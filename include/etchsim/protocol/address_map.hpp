@@ -27,14 +27,14 @@ inline constexpr uint64_t kClockKhz = 0x004C;
 inline constexpr uint64_t kKvCapacityKib = 0x0050;
 inline constexpr uint64_t kKvFreeKib = 0x0054;
 // Sequence control.
-inline constexpr uint64_t kSeqOpen = 0x0100;     // WO: positions to reserve; opens a sequence
-inline constexpr uint64_t kSeqId = 0x0104;       // RO: the opened id, or kSeqRefused
-inline constexpr uint64_t kSeqClose = 0x0108;    // WO: sequence id to close
-inline constexpr uint64_t kEmbedSeq = 0x0110;    // RW: sequence of the next embedding
-inline constexpr uint64_t kEmbedPos = 0x0114;    // RW: its position
-inline constexpr uint64_t kEmbedFlags = 0x0118;  // RW: kEmbedEmit
-inline constexpr uint64_t kSeqLora = 0x011C;     // RW: adapter slot SEQ_OPEN binds (kLoraNone)
-inline constexpr uint64_t kSeqSeed = 0x0120;     // RW: sampling seed offset SEQ_OPEN gives
+inline constexpr uint64_t kSeqOpen = 0x0100;      // WO: positions to reserve; opens a sequence
+inline constexpr uint64_t kSeqId = 0x0104;        // RO: the opened id, or kSeqRefused
+inline constexpr uint64_t kSeqClose = 0x0108;     // WO: sequence id to close
+inline constexpr uint64_t kEmbedSeq = 0x0110;     // RW: sequence of the next embedding
+inline constexpr uint64_t kEmbedPos = 0x0114;     // RW: its position
+inline constexpr uint64_t kEmbedFlags = 0x0118;   // RW: kEmbedEmit
+inline constexpr uint64_t kSeqLora = 0x011C;      // RW: adapter slot SEQ_OPEN binds (kLoraNone)
+inline constexpr uint64_t kSeqSeed = 0x0120;      // RW: sampling seed offset SEQ_OPEN gives
 inline constexpr uint64_t kEmbedSubmit = 0x0124;  // WO: send the staged embedding (value unused)
 // LoRA adapters (docs/chip.md "Loading a LoRA adapter").
 inline constexpr uint64_t kLoraBegin = 0x0200;        // WO: image bytes; starts a new image
