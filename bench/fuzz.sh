@@ -27,8 +27,7 @@ if ! command -v clang++ >/dev/null; then
   exit 77
 fi
 resource=$(clang++ -print-resource-dir)
-if ! ls "$resource"/lib/*/libclang_rt.fuzzer*.a "$resource"/lib/*/*/libclang_rt.fuzzer*.a \
-  >/dev/null 2>&1; then
+if ! find "$resource/lib" -name 'libclang_rt.fuzzer*.a' 2>/dev/null | grep -q .; then
   echo "skipped: clang's libFuzzer runtime is absent under $resource (Debian: libclang-rt-dev)" >&2
   exit 77
 fi

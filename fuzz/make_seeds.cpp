@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = argv[1];
   const std::vector<std::byte> micro = fuzz::micro_model_bytes();
-  write(dir / "model" / "micro-q8_0.gguf", micro);
-  write(dir / "gguf" / "micro-q8_0.gguf", micro);
+  write(dir / "model" / "micro-q8_0.seed", micro);
+  write(dir / "gguf" / "micro-q8_0.seed", micro);
   // Every metadata value type, arrays, and small tensors of several types, alignment 8.
   gguf::GgufWriter w(8);
   w.set("general.architecture", "llama");
@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
   w.add_tensor("f32", gguf::GgmlType::F32, {4, 2}, std::vector<std::byte>(32, std::byte{1}));
   w.add_tensor("f16", gguf::GgmlType::F16, {8}, std::vector<std::byte>(16, std::byte{2}));
   w.add_tensor("q8_0", gguf::GgmlType::Q8_0, {32}, std::vector<std::byte>(34, std::byte{3}));
-  write(dir / "gguf" / "types-align8.gguf", w.to_bytes());
-  const fs::path lora = dir / "lora" / "micro-lora-f32.gguf";
+  write(dir / "gguf" / "types-align8.seed", w.to_bytes());
+  const fs::path lora = dir / "lora" / "micro-lora-f32.seed";
   fs::create_directories(lora.parent_path());
   model::synth_lora(fuzz::micro_shape(), {.rank = 2, .type = gguf::GgmlType::F32}, lora);
   return 0;
