@@ -35,13 +35,16 @@ fi
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "fuzz: configuring and building in $build (clang, ASan + UBSan + libFuzzer)"
+mkdir -p "$build" "$work"
 CXX=clang++ CC=clang cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DETCHSIM_FUZZ=ON -DETCHSIM_BUILD_TESTS=OFF -DETCHSIM_BUILD_BENCH=OFF >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log" >&2; exit 2; }
+  -DETCHSIM_FUZZ=ON -DETCHSIM_BUILD_TESTS=OFF -DETCHSIM_BUILD_BENCH=OFF >"$work/configure.log" 2>&1 ||
+  { cat "$work/configure.log" >&2; exit 2; }
 targets=()
 for h in $harnesses; do targets+=("fuzz_$h"); done
-cmake --build "$build" --parallel "${FUZZ_BUILD_JOBS:-2}" --target "${targets[@]}" >"$build.build.log" 2>&1 ||
-  { tail -50 "$build.build.log" >&2; exit 2; }
+cmake --build "$build" --parallel "${FUZZ_BUILD_JOBS:-2}" --target "${targets[@]}" >"$work/build.log" 2>&1 ||
+  { tail -50 "$work/build.log" >&2; exit 2; }
+parallel=()
+if ((jobs > 1)); then parallel=(-jobs="$jobs" -workers="$jobs"); fi
 
 status=0
 printf '%-10s %12s %10s %8s  %-8s %s\n' harness executions exec/s corpus result "load (1/5/15 min)"
@@ -53,13 +56,14 @@ for h in $harnesses; do
   load_before=$(load)
   set +e
   # -rss_limit_mb / -malloc_limit_mb: an allocation of more than 2 GiB is a finding (an
-  # allocation sized by an unchecked count). -timeout: one input taking 10 s is a hang.
-  "$build/fuzz/fuzz_$h" "$corpus" "$root/fuzz/corpus/$h" -max_total_time="$seconds" \
+  # allocation sized by an unchecked count). -timeout: one input taking 10 s is a hang. Parallel
+  # jobs write fuzz-N.log into the current directory: run in the work directory.
+  (cd "$work" && "$build/fuzz/fuzz_$h" "$corpus" "$root/fuzz/corpus/$h" -max_total_time="$seconds" \
     -print_final_stats=1 -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
-    -artifact_prefix="$artifacts/" -jobs="$jobs" -workers="$jobs" >"$log" 2>&1
+    -artifact_prefix="$artifacts/" "${parallel[@]}") >"$log" 2>&1
   rc=$?
   set -e
-  if ((jobs > 1)); then cat fuzz-*.log >>"$log" 2>/dev/null || true; rm -f fuzz-*.log; fi
+  if ((jobs > 1)); then cat "$work"/fuzz-*.log >>"$log" 2>/dev/null || true; rm -f "$work"/fuzz-*.log; fi
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
   rate=$((execs / seconds))
   size=$(find "$corpus" -type f | wc -l)
