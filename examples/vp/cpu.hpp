@@ -6,6 +6,9 @@
 // tlm_utils::tlm_quantumkeeper, passes it as the annotated delay of every b_transport, takes the
 // delay the chip returns as its new offset, and synchronises when the offset reaches the global
 // quantum. Each access first costs `access_cycles` CPU cycles (the CPU is clocked with the chip).
+// Embeddings go through DMI into the chip's staging buffer (then EMBED_SUBMIT); status polls
+// (TOKEN_COUNT, the cycle counter) are debug reads (transport_dbg) after synchronising, since a
+// debug read sees the chip at SystemC time, not at the CPU's local time.
 //
 // It feeds tokens in the order etchsim's host does for one request (open the sequence; each
 // prompt token's embedding back to back, draining finished entries before each; then each
@@ -41,8 +44,9 @@ struct CpuResult {
   std::vector<uint64_t> token_cycles;
   uint64_t first_input_cycle = 0;
   uint64_t closed_cycle = 0;  // the chip's CYCLE register after SEQ_CLOSE
-  uint64_t accesses = 0;
-  uint64_t syncs = 0;  // quantum keeper synchronisations
+  uint64_t accesses = 0;      // b_transport calls
+  uint64_t debug_reads = 0;   // transport_dbg calls
+  uint64_t syncs = 0;         // quantum keeper synchronisations
 };
 
 class Cpu : public sc_core::sc_module {
@@ -71,6 +75,9 @@ class Cpu : public sc_core::sc_module {
   void program();
   void access(tlm::tlm_command command, uint64_t address, void* data, size_t length);
   uint32_t read32(uint64_t address);
+  uint32_t debug_read32(uint64_t address);
+  void acquire_embedding_dmi();
+  void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   void write32(uint64_t address, uint32_t value);
   void send(const Input& input);
   void receive();
@@ -82,6 +89,8 @@ class Cpu : public sc_core::sc_module {
   sc_core::sc_time m_access_cost;
   uint32_t m_seq = 0;
   std::vector<float> m_embedding;
+  unsigned char* m_embed_dmi = nullptr;  // the chip's staging buffer; nullptr: use b_transport
+  sc_core::sc_time m_embed_dmi_latency;
   std::deque<Input> m_ready;
   uint64_t m_outstanding = 0;   // embeddings sent whose token-out entry is unread
   uint64_t m_entries_left = 0;  // token-out entries still to come for the request

@@ -165,7 +165,8 @@ int run_platform(const Args& args) {
                r.first_input_cycle, r.token_cycles.front(), r.token_cycles.back());
   }
   fmt::print("cycles_total {}\n", r.closed_cycle);
-  fmt::print("cpu: {} accesses, {} quantum synchronisations\n", r.accesses, r.syncs);
+  fmt::print("cpu: {} accesses, {} debug reads, {} quantum synchronisations\n", r.accesses,
+             r.debug_reads, r.syncs);
   return 0;
 }
 

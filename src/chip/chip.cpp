@@ -47,7 +47,10 @@ Chip::Chip(sc_core::sc_module_name name, const ChipParams& params)
   m_fifo_depth = m_pipeline.size() + 1;  // registers
   for (size_t i = 0; i < m_pipeline.size(); ++i) m_fifo_depth += m_pipeline.unit(i).capacity();
 
+  m_embed_stage.assign(m_params.shape.n_embd, 0.0f);
   host_socket.register_b_transport(this, &Chip::b_transport);
+  host_socket.register_transport_dbg(this, &Chip::transport_dbg);
+  host_socket.register_get_direct_mem_ptr(this, &Chip::get_direct_mem_ptr);
   SC_METHOD(clock_process);
 }
 
@@ -117,69 +120,179 @@ bool Chip::sequence_busy(uint32_t seq, uint64_t c) const {
   return false;
 }
 
-void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  // LT timing: an initiator running ahead by `delay` is brought to its local time first.
-  if (delay > sc_core::SC_ZERO_TIME) {
-    wait(delay);
-    delay = sc_core::SC_ZERO_TIME;
+bool Chip::needs_sync(uint64_t address, bool write) {
+  namespace a = protocol;
+  // What a decoupled initiator may do ahead of SystemC time: accesses whose answer and effect do
+  // not depend on the cycle (configuration read-back, the staging registers, the LoRA image
+  // bursts) and the cycle counter (it reads the initiator's local time). Everything that sees or
+  // changes the pipeline, the FIFO, the KV or LoRA SRAM occupancy waits for the local time first.
+  if (address >= a::kLoraWindow && address < a::kLoraWindow + a::kLoraWindowSize) return false;
+  if (write) {
+    switch (address) {
+      case a::kEmbedSeq:
+      case a::kEmbedPos:
+      case a::kEmbedFlags:
+      case a::kSeqSeed:
+      case a::kSeqLora:
+      case a::kLoraBegin:
+        return false;
+      default:
+        return true;
+    }
   }
-  evaluate(cycle());
+  switch (address) {
+    case a::kId:
+    case a::kCycleLow:
+    case a::kCycleHigh:
+    case a::kNLayer:
+    case a::kNEmbd:
+    case a::kNVocab:
+    case a::kClockKhz:
+    case a::kKvCapacityKib:
+    case a::kKvFreeKib:
+    case a::kSeqId:
+    case a::kEmbedSeq:
+    case a::kEmbedPos:
+    case a::kEmbedFlags:
+    case a::kSeqLora:
+    case a::kSeqSeed:
+    case a::kLoraSlot:
+    case a::kLoraCapacityKib:
+    case a::kLoraFreeKib:
+      return false;
+    default:
+      return true;
+  }
+}
+
+void Chip::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const bool write = trans.is_write();
+  if (needs_sync(trans.get_address(), write)) {
+    // LT: an initiator running ahead by `delay` is brought to its local time first.
+    if (delay > sc_core::SC_ZERO_TIME) {
+      wait(delay);
+      delay = sc_core::SC_ZERO_TIME;
+    }
+    evaluate(cycle());
+  }
+  trans.set_response_status(transport(trans, delay));
+}
+
+tlm_response_status Chip::transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const uint64_t address = trans.get_address();
   const size_t length = trans.get_data_length();
   unsigned char* data = trans.get_data_ptr();
-  tlm_response_status status = tlm::TLM_ADDRESS_ERROR_RESPONSE;
-  if (trans.get_byte_enable_ptr() != nullptr) {
-    status = tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
-  } else if (trans.get_streaming_width() < length) {
-    status = tlm::TLM_BURST_ERROR_RESPONSE;
-  } else if (address >= protocol::kLoraWindow &&
-             address < protocol::kLoraWindow + protocol::kLoraWindowSize) {
+  if (trans.get_byte_enable_ptr() != nullptr) return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
+  if (trans.get_streaming_width() < length) return tlm::TLM_BURST_ERROR_RESPONSE;
+  if (address >= protocol::kLoraWindow &&
+      address < protocol::kLoraWindow + protocol::kLoraWindowSize) {
     if (address != protocol::kLoraWindow || length == 0 || length > protocol::kLoraBurstBytes) {
-      status = tlm::TLM_BURST_ERROR_RESPONSE;
-    } else if (!trans.is_write()) {
-      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
-    } else {
-      status = write_lora(address, {data, length}, delay);
+      return tlm::TLM_BURST_ERROR_RESPONSE;
     }
-  } else if (address >= protocol::kEmbedWindow &&
-             address < protocol::kEmbedWindow + protocol::kEmbedWindowSize) {
-    if (address != protocol::kEmbedWindow ||
-        length != size_t{m_params.shape.n_embd} * sizeof(float)) {
-      status = tlm::TLM_BURST_ERROR_RESPONSE;
-    } else if (!trans.is_write()) {
-      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
-    } else {
-      status = write_embedding({data, length}, delay);
-    }
-  } else if (address == protocol::kTokenFifo) {
-    if (length != sizeof(protocol::TokenEntry)) {
-      status = tlm::TLM_BURST_ERROR_RESPONSE;
-    } else if (!trans.is_read()) {
-      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
-    } else {
-      status = read_token({data, length});
-    }
-  } else if (address < 0x1000) {
-    if (length != 4 || address % 4 != 0) {
-      status = tlm::TLM_BURST_ERROR_RESPONSE;
-    } else if (trans.is_read()) {
-      uint32_t value = 0;
-      status = read_register(address, value);
-      if (status == tlm::TLM_OK_RESPONSE) std::memcpy(data, &value, 4);
-    } else if (trans.is_write()) {
-      uint32_t value = 0;
-      std::memcpy(&value, data, 4);
-      status = write_register(address, value);
-    } else {
-      status = tlm::TLM_COMMAND_ERROR_RESPONSE;
-    }
+    if (!trans.is_write()) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    if (!m_lora->append({data, length})) return tlm::TLM_GENERIC_ERROR_RESPONSE;
+    log_lora();
+    // The host is busy for the burst's transfer over the link.
+    delay += m_period *
+             static_cast<double>(arch::ceil_div(length, m_params.config.host.bytes_per_cycle));
+    return tlm::TLM_OK_RESPONSE;
   }
-  trans.set_response_status(status);
+  if (address >= protocol::kEmbedWindow &&
+      address < protocol::kEmbedWindow + protocol::kEmbedWindowSize) {
+    if (address != protocol::kEmbedWindow || length != m_embed_stage.size() * sizeof(float)) {
+      return tlm::TLM_BURST_ERROR_RESPONSE;
+    }
+    if (!trans.is_write()) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    // memcpy: the initiator's buffer need not be aligned for floats.
+    std::memcpy(m_embed_stage.data(), data, length);
+    return submit_embedding(delay);
+  }
+  if (address == protocol::kTokenFifo) {
+    if (length != sizeof(protocol::TokenEntry)) return tlm::TLM_BURST_ERROR_RESPONSE;
+    if (!trans.is_read()) return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    return read_token({data, length});
+  }
+  if (address >= 0x1000) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  if (length != 4 || address % 4 != 0) return tlm::TLM_BURST_ERROR_RESPONSE;
+  uint32_t value = 0;
+  if (trans.is_read()) {
+    const tlm_response_status status = read_register(address, value, delay);
+    if (status == tlm::TLM_OK_RESPONSE) std::memcpy(data, &value, 4);
+    return status;
+  }
+  if (trans.is_write()) {
+    std::memcpy(&value, data, 4);
+    return write_register(address, value, delay);
+  }
+  return tlm::TLM_COMMAND_ERROR_RESPONSE;
 }
 
-tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
+unsigned int Chip::transport_dbg(tlm::tlm_generic_payload& trans) {
+  // Reads only, at the current SystemC time (an initiator with a local time offset synchronises
+  // first), with no effect on the chip: registers and a peek at the token FIFO's head.
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  if (!trans.is_read() || trans.get_byte_enable_ptr() != nullptr) return 0;
+  const uint64_t address = trans.get_address();
+  const size_t length = trans.get_data_length();
+  const uint64_t c = cycle();
+  evaluate(c);  // the state of this cycle, as the clock process would make it
+  if (address == protocol::kTokenFifo) {
+    if (length != sizeof(protocol::TokenEntry) || visible_entries(c) == 0) return 0;
+    std::memcpy(trans.get_data_ptr(), &m_fifo.front().entry, sizeof(protocol::TokenEntry));
+    return sizeof(protocol::TokenEntry);
+  }
+  if (address >= 0x1000 || length != 4 || address % 4 != 0) return 0;
+  uint32_t value = 0;
+  if (read_register(address, value, sc_core::SC_ZERO_TIME) != tlm::TLM_OK_RESPONSE) return 0;
+  std::memcpy(trans.get_data_ptr(), &value, 4);
+  return 4;
+}
+
+bool Chip::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
+  const uint64_t address = trans.get_address();
+  // Writes through DMI fill a staging buffer at no cost: the link's transfer is charged when the
+  // buffer is handed over (EMBED_SUBMIT, LORA_COMMIT), as for the b_transport path, so both paths
+  // give the same cycles.
+  dmi.set_read_latency(sc_core::SC_ZERO_TIME);
+  dmi.set_write_latency(sc_core::SC_ZERO_TIME);
+  if (address >= protocol::kEmbedWindow &&
+      address < protocol::kEmbedWindow + m_embed_stage.size() * sizeof(float)) {
+    dmi.set_dmi_ptr(reinterpret_cast<unsigned char*>(m_embed_stage.data()));
+    dmi.set_start_address(protocol::kEmbedWindow);
+    dmi.set_end_address(protocol::kEmbedWindow + m_embed_stage.size() * sizeof(float) - 1);
+    dmi.allow_write();
+    return true;
+  }
+  if (address >= protocol::kLoraWindow &&
+      address < protocol::kLoraWindow + protocol::kLoraWindowSize) {
+    const std::span<std::byte> image = m_lora->image_buffer(protocol::kLoraWindowSize);
+    if (address - protocol::kLoraWindow < image.size()) {
+      m_lora_dmi = true;
+      dmi.set_dmi_ptr(reinterpret_cast<unsigned char*>(image.data()));
+      dmi.set_start_address(protocol::kLoraWindow);
+      dmi.set_end_address(protocol::kLoraWindow + image.size() - 1);
+      dmi.allow_write();
+      return true;
+    }
+  }
+  // Refused: nothing else is memory. The region stays the whole address space, so an initiator
+  // does not cache a refusal it could later be granted (a LoRA image is begun later).
+  dmi.allow_none();
+  return false;
+}
+
+void Chip::invalidate_lora_dmi() {
+  if (!m_lora_dmi) return;
+  m_lora_dmi = false;
+  host_socket->invalidate_direct_mem_ptr(protocol::kLoraWindow,
+                                         protocol::kLoraWindow + protocol::kLoraWindowSize - 1);
+}
+
+tlm_response_status Chip::read_register(uint64_t address, uint32_t& value, const sc_time& delay) {
   namespace a = protocol;
   const uint64_t c = cycle();
+  // The cycle counter at the initiator's local time (reads that sync have delay 0 here).
+  const uint64_t local = (sc_core::sc_time_stamp() + delay).value() / m_period.value();
   switch (address) {
     case a::kId:
       value = a::kIdValue;
@@ -193,10 +306,10 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
                                                                                   : 0);
       break;
     case a::kCycleLow:
-      value = static_cast<uint32_t>(c);
+      value = static_cast<uint32_t>(local);
       break;
     case a::kCycleHigh:
-      value = static_cast<uint32_t>(c >> 32);
+      value = static_cast<uint32_t>(local >> 32);
       break;
     case a::kTokenCount:
       value = static_cast<uint32_t>(visible_entries(c));
@@ -249,6 +362,7 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
     case a::kControl:
     case a::kSeqOpen:
     case a::kSeqClose:
+    case a::kEmbedSubmit:
     case a::kLoraBegin:
     case a::kLoraCommit:
     case a::kLoraUnload:
@@ -259,7 +373,7 @@ tlm_response_status Chip::read_register(uint64_t address, uint32_t& value) {
   return tlm::TLM_OK_RESPONSE;
 }
 
-tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
+tlm_response_status Chip::write_register(uint64_t address, uint32_t value, sc_time& delay) {
   namespace a = protocol;
   switch (address) {
     case a::kControl:
@@ -303,12 +417,22 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
       if (value != a::kLoraNone && !m_lora->resident(value)) return tlm::TLM_GENERIC_ERROR_RESPONSE;
       m_next_lora = value;
       return tlm::TLM_OK_RESPONSE;
+    case a::kEmbedSubmit:
+      return submit_embedding(delay);
     case a::kLoraBegin:
+      invalidate_lora_dmi();  // the granted buffer belonged to the image begun before
       m_lora->begin(value);
       return tlm::TLM_OK_RESPONSE;
     case a::kLoraCommit: {
       float scale = 0;
       std::memcpy(&scale, &value, sizeof scale);
+      if (m_lora_dmi) {
+        // The image came through DMI: the link moves it now, as bursts would have.
+        delay += m_period * static_cast<double>(arch::ceil_div(
+                                m_lora->image_buffer(protocol::kLoraWindowSize).size(),
+                                m_params.config.host.bytes_per_cycle));
+        invalidate_lora_dmi();
+      }
       const std::optional<uint32_t> slot = m_lora->commit(scale);
       m_last_lora = slot.value_or(a::kLoraRefused);
       log_lora();
@@ -348,7 +472,7 @@ tlm_response_status Chip::write_register(uint64_t address, uint32_t value) {
   }
 }
 
-tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, sc_time& delay) {
+tlm_response_status Chip::submit_embedding(sc_time& delay) {
   const protocol::TokenEntry next = m_next_embed;
   if (!m_started || !m_kv->is_open(next.seq) || next.pos >= m_kv->positions(next.seq)) {
     return tlm::TLM_GENERIC_ERROR_RESPONSE;
@@ -362,9 +486,8 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
   const uint32_t slot = m_tokens.take();
   if (m_tokens.functional()) {
     golden::TokenState& state = m_tokens.state(slot);
-    m_tokens.datapath().start(static_cast<int32_t>(next.pos),
-                              {reinterpret_cast<const float*>(data.data()), m_params.shape.n_embd},
-                              state, m_lora->binding(next.seq));
+    m_tokens.datapath().start(static_cast<int32_t>(next.pos), m_embed_stage, state,
+                              m_lora->binding(next.seq));
   }
   ++m_in_flight[next.seq];
   if (m_log) m_log->inputs.push_back(c);
@@ -377,17 +500,11 @@ tlm_response_status Chip::write_embedding(std::span<const unsigned char> data, s
   return tlm::TLM_OK_RESPONSE;
 }
 
-tlm_response_status Chip::write_lora(uint64_t, std::span<const unsigned char> data,
-                                     sc_time& delay) {
-  if (!m_lora->append(data)) return tlm::TLM_GENERIC_ERROR_RESPONSE;
-  log_lora();
-  // The host is busy for the burst's transfer over the link.
-  delay += m_period *
-           static_cast<double>(arch::ceil_div(data.size(), m_params.config.host.bytes_per_cycle));
-  return tlm::TLM_OK_RESPONSE;
-}
-
 tlm_response_status Chip::read_token(std::span<unsigned char> data) {
+  // Nothing in the FIFO and nothing inside the pipeline: no entry can ever come, so the read
+  // fails instead of blocking forever. Otherwise an entry is on its way (the FIFO holds every
+  // token the pipeline can hold, so the sink never stalls it): wait for it.
+  if (m_fifo.empty() && m_pipeline.tokens_inside() == 0) return tlm::TLM_GENERIC_ERROR_RESPONSE;
   while (visible_entries(cycle()) == 0) {
     if (m_fifo.empty()) {
       wait(m_token_event);

@@ -55,6 +55,15 @@ bool LoraSram::append(std::span<const unsigned char> data) {
   return true;
 }
 
+std::span<std::byte> LoraSram::image_buffer(uint64_t max_bytes) {
+  if (!m_loading || m_image_bytes > max_bytes) return {};
+  if (m_image.size() != m_image_bytes) {
+    if (!m_image.empty()) return {};  // bursts were appended: finish the image that way
+    m_image.resize(m_image_bytes);
+  }
+  return m_image;
+}
+
 std::optional<uint32_t> LoraSram::commit(float user_scale) {
   if (!m_loading) {
     m_refusal = "no LoRA image was begun (LORA_BEGIN)";

@@ -34,9 +34,14 @@ float block_amax(const float* x, int n) {
   return amax;
 }
 
-// Round half to even (default rounding mode), saturated to int8 as _mm256_packs_epi16 does.
+// Round half to even (default rounding mode, _mm256_round_ps), converted as _mm256_cvtps_epi32
+// does (NaN, infinities and values outside int32 give INT32_MIN, the "integer indefinite"), then
+// saturated to int8 as _mm256_packs_epi32/_epi16 do. A subnormal amax makes id = 127 / amax
+// infinite, so x * id is infinite or NaN (0 * inf): llama.cpp's x86 path stores -128 there.
 int8_t round_even_saturate(float v) {
-  return static_cast<int8_t>(std::clamp(std::nearbyint(v), -128.0f, 127.0f));
+  const float r = std::nearbyint(v);
+  if (!(r >= -2147483648.0f && r < 2147483648.0f)) return -128;
+  return static_cast<int8_t>(std::clamp(r, -128.0f, 127.0f));
 }
 
 // ggml's nearest_int: the low mantissa bits of fl(v + 1.5*2^23), round-half-even for
@@ -89,8 +94,13 @@ void quantize_activation_q8_0_ref(std::span<const float> x, std::span<BlockQ8_0>
     const float d = block_amax(xb, kQK) / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     out[i].d = fp32_to_fp16(d);
-    // roundf: half away from zero. |x*id| <= 127 up to an ulp, so the cast is in range.
-    for (int j = 0; j < kQK; ++j) out[i].qs[j] = static_cast<int8_t>(std::round(xb[j] * id));
+    // roundf: half away from zero. |x*id| <= 127 up to an ulp, so the cast is in range, except
+    // when a subnormal d makes id infinite (x*id +-inf or NaN): ggml's C assignment is undefined
+    // there; gcc's x86 code converts through cvttss2si (INT32_MIN) and keeps the low byte, 0.
+    for (int j = 0; j < kQK; ++j) {
+      const float r = std::round(xb[j] * id);
+      out[i].qs[j] = (r >= -128.0f && r <= 127.0f) ? static_cast<int8_t>(r) : int8_t{0};
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cstdint>
 #include <cstring>
 
 #include "byte_cursor.hpp"
@@ -130,6 +131,29 @@ void GgufFile::parse_all() {
   }
   m_tensors.reserve(parsed.size());
   for (auto& p : parsed) m_tensors.push_back(std::move(p.info));
+  align_tensor_data();
+}
+
+void GgufFile::align_tensor_data() {
+  auto misaligned = [this](const TensorInfo& t) {
+    return t.nbytes > 0 &&
+           reinterpret_cast<uintptr_t>(m_bytes.data() + t.file_offset) % kTensorDataAlignment != 0;
+  };
+  uint64_t chunks = 0;
+  for (const TensorInfo& t : m_tensors) {
+    if (misaligned(t)) chunks += (t.nbytes + kTensorDataAlignment - 1) / kTensorDataAlignment;
+  }
+  if (chunks == 0) return;
+  m_aligned.resize(chunks);
+  m_tensor_copy.resize(m_tensors.size());
+  std::byte* at = m_aligned.data()->bytes;
+  for (size_t i = 0; i < m_tensors.size(); ++i) {
+    const TensorInfo& t = m_tensors[i];
+    if (!misaligned(t)) continue;
+    std::memcpy(at, m_bytes.data() + t.file_offset, t.nbytes);
+    m_tensor_copy[i] = {at, t.nbytes};
+    at += (t.nbytes + kTensorDataAlignment - 1) / kTensorDataAlignment * kTensorDataAlignment;
+  }
 }
 
 const Value* GgufFile::find(std::string_view key) const {
@@ -186,6 +210,19 @@ std::span<const std::byte> GgufFile::tensor_data(const TensorInfo& info) const {
   if (info.file_offset > m_bytes.size() || info.nbytes > m_bytes.size() - info.file_offset) {
     throw GgufError(m_name, info.file_offset,
                     fmt::format("tensor '{}' does not lie within this file", info.name));
+  }
+  if (!m_tensor_copy.empty()) {
+    // The copy of this file's tensor, found by position in m_tensors or else by name.
+    size_t index = m_tensors.size();
+    if (&info >= m_tensors.data() && &info < m_tensors.data() + m_tensors.size()) {
+      index = static_cast<size_t>(&info - m_tensors.data());
+    } else if (const auto it = m_tensor_index.find(info.name); it != m_tensor_index.end()) {
+      index = it->second;
+    }
+    if (index < m_tensors.size() && m_tensors[index].file_offset == info.file_offset &&
+        m_tensors[index].nbytes == info.nbytes && !m_tensor_copy[index].empty()) {
+      return m_tensor_copy[index];
+    }
   }
   return m_bytes.subspan(info.file_offset, info.nbytes);
 }

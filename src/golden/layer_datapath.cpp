@@ -8,9 +8,12 @@
 #include <array>
 #include <initializer_list>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "etchsim/gguf/dequantize.hpp"
+#include "etchsim/numerics/activation.hpp"
 #include "etchsim/numerics/rms_norm.hpp"
 #include "etchsim/numerics/swiglu.hpp"
 
@@ -146,6 +149,25 @@ std::optional<HeadUnit> head_unit_from_name(std::string_view name) {
 LayerDatapath::LayerDatapath(const model::LlamaModel& model, numerics::CpuProfile profile,
                              numerics::Kernel kernel)
     : m_model(model), m_profile(profile), m_kernel(kernel) {
+  // Every matrix the datapath multiplies must be of a type the dot kernels compute; a file that
+  // declares another is refused here, naming the tensor, not at the first token.
+  auto check_type = [&](const model::TensorView& w, const std::string& name) {
+    if (!numerics::is_supported_weight_type(w.type)) {
+      throw std::invalid_argument(
+          fmt::format("tensor '{}' has type {}, which etchsim's datapath does not compute", name,
+                      gguf::traits(w.type).name));
+    }
+  };
+  for (size_t l = 0; l < model.layers().size(); ++l) {
+    const model::LayerWeights& w = model.layers()[l];
+    const std::pair<const model::TensorView*, const char*> matrices[] = {
+        {&w.attn_q, "attn_q"},           {&w.attn_k, "attn_k"},     {&w.attn_v, "attn_v"},
+        {&w.attn_output, "attn_output"}, {&w.ffn_gate, "ffn_gate"}, {&w.ffn_up, "ffn_up"},
+        {&w.ffn_down, "ffn_down"}};
+    for (const auto& [view, name] : matrices)
+      check_type(*view, fmt::format("blk.{}.{}.weight", l, name));
+  }
+  check_type(model.output(), model.tied_output() ? "token_embd.weight" : "output.weight");
   const model::LlamaShape& s = model.shape();
   const model::LlamaHparams& hp = model.hparams();
   m_rope = numerics::RopeParams{.n_dims = static_cast<int>(hp.n_rot),

@@ -38,7 +38,7 @@ class TensorFinder {
     if (info.type != gguf::GgmlType::F32) {
       fail(info.name, fmt::format("has type {}, expected f32", gguf::traits(info.type).name));
     }
-    // GGUF tensor data is aligned (general.alignment, at least 8), so the floats are aligned.
+    // tensor_data() is aligned to gguf::kTensorDataAlignment (a copy where the file is not).
     const std::span<const std::byte> bytes = m_file.tensor_data(info);
     return {reinterpret_cast<const float*>(bytes.data()), static_cast<size_t>(n)};
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -78,6 +79,8 @@ class KeyReader {
     return std::get<std::string>(value->data);
   }
 
+  bool has(std::string_view key) const { return m_file.has(key); }
+
  private:
   uint64_t to_uint(std::string_view key, const gguf::Value& value) const {
     return std::visit(
@@ -122,6 +125,10 @@ LlamaHparams hparams_from_gguf(const gguf::GgufFile& file) {
   s.n_embd = count("llama.embedding_length");
   s.n_layer = count("llama.block_count");
   s.rms_eps = keys.required_f32("llama.attention.layer_norm_rms_epsilon");
+  if (!std::isfinite(s.rms_eps) || s.rms_eps <= 0.0f) {
+    keys.fail("llama.attention.layer_norm_rms_epsilon",
+              fmt::format("is {}, expected a finite number > 0", s.rms_eps));
+  }
 
   auto per_layer = [&](std::string_view key) -> uint32_t {
     const auto v = keys.optional_uniform_uint(key, s.n_layer);
@@ -132,6 +139,10 @@ LlamaHparams hparams_from_gguf(const gguf::GgufFile& file) {
   s.n_head = per_layer("llama.attention.head_count");
   const auto n_head_kv = keys.optional_uniform_uint("llama.attention.head_count_kv", s.n_layer);
   s.n_head_kv = n_head_kv ? narrow(keys, "llama.attention.head_count_kv", *n_head_kv) : s.n_head;
+  if (s.n_head % s.n_head_kv != 0) {  // grouped-query attention: whole groups of heads
+    keys.fail("llama.attention.head_count_kv",
+              fmt::format("({}) does not divide head_count ({})", s.n_head_kv, s.n_head));
+  }
   if (s.n_embd % s.n_head != 0) {
     keys.fail("llama.attention.head_count",
               fmt::format("({}) does not divide embedding_length ({})", s.n_head, s.n_embd));
@@ -146,6 +157,10 @@ LlamaHparams hparams_from_gguf(const gguf::GgufFile& file) {
   }
 
   s.rope_freq_base = keys.optional_f32("llama.rope.freq_base").value_or(10000.0f);
+  if (!std::isfinite(s.rope_freq_base) || s.rope_freq_base <= 0.0f) {
+    keys.fail("llama.rope.freq_base",
+              fmt::format("is {}, expected a finite number > 0", s.rope_freq_base));
+  }
   const auto n_rot = keys.optional_uint("llama.rope.dimension_count");
   hp.n_rot = n_rot ? static_cast<uint32_t>(*n_rot) : s.head_dim();
   if (hp.n_rot != s.head_dim()) {  // llama.cpp: "invalid n_rot"
@@ -158,12 +173,23 @@ LlamaHparams hparams_from_gguf(const gguf::GgufFile& file) {
   }
   auto factor = keys.optional_f32("llama.rope.scaling.factor");
   if (!factor) factor = keys.optional_f32("llama.rope.scale_linear");
+  if (factor && (!std::isfinite(*factor) || *factor < 0.0f)) {
+    keys.fail(keys.has("llama.rope.scaling.factor") ? "llama.rope.scaling.factor"
+                                                    : "llama.rope.scale_linear",
+              fmt::format("is {}, expected a finite number >= 0", *factor));
+  }
   hp.rope_freq_scale = (factor && *factor != 0.0f) ? 1.0f / *factor : 1.0f;
 
   const gguf::TensorInfo* embd = file.find_tensor("token_embd.weight");
   if (embd == nullptr) {
     throw std::invalid_argument(
         fmt::format("{}: tensor 'token_embd.weight' is missing", file.name()));
+  }
+  if (embd->n_dims != 2 || embd->ne[1] < 1 || embd->ne[1] > INT32_MAX) {
+    throw std::invalid_argument(
+        fmt::format("{}: tensor 'token_embd.weight' has {} dimensions and {} rows; expected 2 "
+                    "dimensions and 1 to 2^31 - 1 rows (the vocabulary)",
+                    file.name(), embd->n_dims, embd->ne[1]));
   }
   s.n_vocab = static_cast<uint32_t>(embd->ne[1]);
   s.rope_freqs = file.find_tensor("rope_freqs.weight") != nullptr;

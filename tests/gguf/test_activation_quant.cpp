@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -84,6 +85,28 @@ TEST(ActivationQ8_0, ZeroBlock) {
     EXPECT_EQ(b.d, 0);
     for (int8_t q : b.qs) EXPECT_EQ(q, 0);
   }
+}
+
+// Found by fuzz_model: a block whose largest value is subnormal makes id = 127 / amax infinite,
+// so x * id is +-inf or NaN (0 * inf). Converting those to int8 was undefined behaviour (UBSan:
+// "-nan is outside the range of representable values"); ggml's x86 path converts them with
+// _mm256_cvtps_epi32 to INT32_MIN, which saturates to -128.
+TEST(ActivationQ8_0, SubnormalMaxGivesIndefiniteCodes) {
+  std::vector<float> x(32, 0.0f);
+  x[0] = std::numeric_limits<float>::denorm_min();
+  x[1] = -std::numeric_limits<float>::denorm_min();
+  std::vector<BlockQ8_0> out(1);
+  quantize_activation_q8_0(x, out);
+  EXPECT_EQ(fp16_to_fp32(out[0].d), 0.0f);  // denorm_min / 127 underflows
+  for (int j = 0; j < 32; ++j) EXPECT_EQ(out[0].qs[j], -128) << j;
+  std::vector<BlockQ8_1> out1(1);
+  quantize_activation_q8_1(x, out1);
+  for (int j = 0; j < 32; ++j) EXPECT_EQ(out1[0].qs[j], -128) << j;
+  // The scalar reference: 1 / d of a subnormal d is infinite too; gcc's conversion gives 0.
+  x[0] = 1e-38f;  // d = 1e-38 / 127 is subnormal, 1 / d overflows
+  x[1] = -1e-38f;
+  quantize_activation_q8_0_ref(x, out);
+  for (int j = 0; j < 32; ++j) EXPECT_EQ(out[0].qs[j], 0) << j;
 }
 
 TEST(ActivationQ8_1, SumUsesTheUnroundedScale) {

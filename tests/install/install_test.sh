@@ -81,9 +81,9 @@ fast=$(sed -n 's/^cycles_total //p' "$work/vp.log")
 slow=$(sed -n 's/^cycles_total //p' "$work/slow.log")
 [ "$slow" -gt "$fast" ] || fail "--access-cycles 5 took $slow cycles, not more than $fast"
 echo "cycles_total $fast -> $slow"
-# The chip waits out every annotated delay on entry (docs/integration.md), so the quantum changes
-# only how often the CPU synchronises, not a cycle. If the target starts honouring delays without
-# waiting, this changes: update the page with the test.
+# Every access takes effect at the CPU's local time, whether the chip synchronises for it or
+# completes it without a wait (docs/integration.md "Timing semantics"), so the quantum changes
+# only how often the CPU synchronises, not a cycle.
 for q in 1 1000000; do
   "$vp" "$work/tiny.gguf" "$configs/tiny.toml" "$script" --access-cycles 5 --quantum-cycles "$q" |
     grep -v 'quantum' >"$work/q$q.log"

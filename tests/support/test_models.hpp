@@ -56,15 +56,16 @@ inline fs::path synth_once(const model::LlamaShape& shape, model::QuantScheme qu
 // A copy of `source` named `name`: `edit` sees each tensor in order and returns true to copy it
 // unchanged (no `edit`: every tensor), or false to drop it (after adding a replacement to the
 // writer itself, if it wants). `edit_key` does the same for metadata keys (general.alignment is
-// always the writer's default).
+// `alignment`, the writer's).
 using TensorEdit =
     std::function<bool(const gguf::GgufFile&, const gguf::TensorInfo&, gguf::GgufWriter&)>;
 using KeyEdit = std::function<bool(const std::string& key, gguf::GgufWriter&)>;
 inline fs::path rewrite_file(const fs::path& source, const std::string& name,
-                             const TensorEdit& edit, const KeyEdit& edit_key = {}) {
+                             const TensorEdit& edit, const KeyEdit& edit_key = {},
+                             uint32_t alignment = gguf::kDefaultAlignment) {
   const fs::path path = temp_dir() / name;
   const gguf::GgufFile in = gguf::GgufFile::open(source);
-  gguf::GgufWriter out;
+  gguf::GgufWriter out(alignment);
   for (const auto& [key, value] : in.metadata()) {
     if (key != "general.alignment" && (!edit_key || edit_key(key, out))) out.set(key, value);
   }

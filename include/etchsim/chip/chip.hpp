@@ -74,14 +74,23 @@ class Chip : public sc_core::sc_module {
   const ChipTraceLog& enable_trace_log();
 
  private:
+  // The socket's interface (docs/integration.md "Timing"): b_transport honours the annotated
+  // delay (accesses whose answer does not depend on time complete at the initiator's local time
+  // without a wait; the others synchronise first), transport_dbg reads every readable register
+  // and peeks the token FIFO without time or side effects, get_direct_mem_ptr grants the
+  // embedding staging buffer and a begun LoRA image.
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  tlm::tlm_response_status read_register(uint64_t address, uint32_t& value);
-  tlm::tlm_response_status write_register(uint64_t address, uint32_t value);
-  tlm::tlm_response_status write_embedding(std::span<const unsigned char> data,
-                                           sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
+  tlm::tlm_response_status transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  static bool needs_sync(uint64_t address, bool write);
+  tlm::tlm_response_status read_register(uint64_t address, uint32_t& value,
+                                         const sc_core::sc_time& delay);
+  tlm::tlm_response_status write_register(uint64_t address, uint32_t value,
+                                          sc_core::sc_time& delay);
+  tlm::tlm_response_status submit_embedding(sc_core::sc_time& delay);
   tlm::tlm_response_status read_token(std::span<unsigned char> data);
-  tlm::tlm_response_status write_lora(uint64_t address, std::span<const unsigned char> data,
-                                      sc_core::sc_time& delay);
+  void invalidate_lora_dmi();
 
   void clock_process();
   void evaluate(uint64_t cycle);  // the pipeline at `cycle`, once
@@ -113,6 +122,8 @@ class Chip : public sc_core::sc_module {
   uint32_t m_next_lora = protocol::kLoraNone;  // the adapter SEQ_OPEN binds
   uint32_t m_last_lora = protocol::kLoraRefused;
   uint32_t m_next_seed = protocol::kSeqSeedId;  // the seed offset SEQ_OPEN gives (then reset)
+  std::vector<float> m_embed_stage;  // the embedding window's staging buffer (n_embd floats)
+  bool m_lora_dmi = false;           // the LoRA image being loaded was granted by DMI
   // The token-out FIFO. An entry pushed while the pipeline runs ahead of SystemC time (flow
   // mode) becomes visible to the host at its cycle.
   struct FifoEntry {

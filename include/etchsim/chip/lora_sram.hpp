@@ -49,6 +49,10 @@ class LoraSram : public sc_core::sc_module {
   void begin(uint64_t bytes);
   bool append(std::span<const unsigned char> data);
   std::optional<uint32_t> commit(float user_scale);
+  // The whole begun image as one writable buffer (DMI): empty when nothing is begun, a burst was
+  // already appended, or the image is larger than `max_bytes`. Its bytes count as written; the
+  // buffer stays valid until the next begin() or commit().
+  std::span<std::byte> image_buffer(uint64_t max_bytes);
   const std::string& refusal() const { return m_refusal; }
   // Frees a slot; false when it is not resident or an open sequence is bound to it.
   bool unload(uint32_t slot);

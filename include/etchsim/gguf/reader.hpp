@@ -22,6 +22,10 @@
 namespace etchsim::gguf {
 
 inline constexpr uint64_t kDefaultAlignment = 32;  // GGUF_DEFAULT_ALIGNMENT
+// tensor_data() always returns bytes at an address aligned to this: a tensor the file places
+// lower (general.alignment 1, 2, ... or caller bytes at an odd address) is read from an aligned
+// copy, so floats, fp16 values and blocks are never read at misaligned addresses.
+inline constexpr uint64_t kTensorDataAlignment = 32;
 
 class GgufFile {
  public:
@@ -64,6 +68,7 @@ class GgufFile {
  private:
   GgufFile() = default;
   void parse_all();
+  void align_tensor_data();
 
   struct Mapping;
   std::unique_ptr<Mapping> m_mapping;  // owns the mmap when opened from a path
@@ -76,6 +81,13 @@ class GgufFile {
   std::unordered_map<std::string, size_t> m_key_index;
   std::vector<TensorInfo> m_tensors;
   std::unordered_map<std::string, size_t> m_tensor_index;
+  // Aligned copies of the tensors whose bytes in the file are not aligned (at most the file's
+  // size: tensors are disjoint and lie within it), and per tensor its copy (empty: none).
+  struct alignas(kTensorDataAlignment) AlignedChunk {
+    std::byte bytes[kTensorDataAlignment];
+  };
+  std::vector<AlignedChunk> m_aligned;
+  std::vector<std::span<const std::byte>> m_tensor_copy;
 };
 
 }  // namespace etchsim::gguf
