@@ -17,6 +17,14 @@
 namespace etchsim::quality {
 namespace {
 
+// Options with the golden defaults (designated initializers would leave `golden` unnamed).
+PerplexityOptions options(int n_ctx, int n_chunks = -1) {
+  PerplexityOptions o;
+  o.n_ctx = n_ctx;
+  o.n_chunks = n_chunks;
+  return o;
+}
+
 namespace fs = std::filesystem;
 const fs::path kStories = fs::path(ETCHSIM_SOURCE_DIR) / "models" / "stories260K.gguf";
 const fs::path kText = fs::path(ETCHSIM_SOURCE_DIR) / "models" / "eval-stories.txt";
@@ -79,7 +87,7 @@ TEST(Perplexity, ScoresTheSecondHalfOfEachChunkFromBos) {
   const std::vector<int32_t> tokens = story_tokens(tok);
   ASSERT_GT(tokens.size(), 200u);
   const int n_ctx = 32;
-  const PerplexityResult r = perplexity(file, tokens, tok.bos(), {.n_ctx = n_ctx, .n_chunks = 3});
+  const PerplexityResult r = perplexity(file, tokens, tok.bos(), options(n_ctx, 3));
   EXPECT_EQ(r.n_chunks, 3);
   EXPECT_EQ(r.n_scored, 3 * (n_ctx / 2 - 1));
   ASSERT_EQ(r.ppl_after_chunk.size(), 3u);
@@ -104,8 +112,7 @@ TEST(Perplexity, AgainstItselfKlIsZeroAndTopsAgree) {
   const gguf::GgufFile file = gguf::GgufFile::open(kStories);
   const model::Tokenizer tok = model::Tokenizer::from_gguf(file);
   const std::vector<int32_t> tokens = story_tokens(tok);
-  const PerplexityResult r =
-      perplexity(file, tokens, tok.bos(), {.n_ctx = 16, .n_chunks = 2}, &file);
+  const PerplexityResult r = perplexity(file, tokens, tok.bos(), options(16, 2), &file);
   ASSERT_TRUE(r.kl.has_value());
   EXPECT_NEAR(r.kl->kld.value, 0.0, 1e-4);
   EXPECT_EQ(r.kl->same_top.value, 1.0);
@@ -115,13 +122,13 @@ TEST(Perplexity, AgainstItselfKlIsZeroAndTopsAgree) {
 TEST(Perplexity, RefusesShortTextsAndBadOptions) {
   const gguf::GgufFile file = gguf::GgufFile::open(kStories);
   const std::vector<int32_t> tokens(100, 5);
-  EXPECT_THROW(perplexity(file, tokens, 1, {.n_ctx = 64}), std::invalid_argument);  // < 128
-  EXPECT_THROW(perplexity(file, tokens, 1, {.n_ctx = 3}), std::invalid_argument);
-  EXPECT_THROW(perplexity(file, tokens, 1, {.n_ctx = 4096}), std::invalid_argument);  // > 2048
-  EXPECT_THROW(perplexity(file, tokens, 1, {.n_ctx = 16, .n_chunks = 0}), std::invalid_argument);
+  EXPECT_THROW(perplexity(file, tokens, 1, options(64)), std::invalid_argument);  // < 128
+  EXPECT_THROW(perplexity(file, tokens, 1, options(3)), std::invalid_argument);
+  EXPECT_THROW(perplexity(file, tokens, 1, options(4096)), std::invalid_argument);  // > 2048
+  EXPECT_THROW(perplexity(file, tokens, 1, options(16, 0)), std::invalid_argument);
   std::vector<int32_t> bad(tokens);
   bad[40] = 512;  // vocabulary of 512
-  EXPECT_THROW(perplexity(file, bad, 1, {.n_ctx = 16}), std::invalid_argument);
+  EXPECT_THROW(perplexity(file, bad, 1, options(16)), std::invalid_argument);
 }
 
 }  // namespace
