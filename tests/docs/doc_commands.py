@@ -85,6 +85,10 @@ SKIPS[("docs/integration.md", 'etchsim run tiny.gguf --config tiny.toml --prompt
        'its weights from silicon" -n 8 --mode functional')] = \
     "tests/install/install_test.sh runs it beside the example (same model, prompt and config)"
 
+for cmd in ("bench/fuzz.sh [SECONDS]", 'FUZZ_HARNESSES="gguf model" FUZZ_JOBS=2 bench/fuzz.sh 600'):
+    SKIPS[("docs/fuzzing.md", cmd)] = \
+        "a clang fuzz build and minutes per harness: ctest fuzz.smoke runs bench/fuzz.sh briefly"
+
 # Commands that build or synthesize RTL (Verilator, Yosys).
 RTL = {
     ("docs/rtl.md", "etchsim rtl-check m.gguf --layer 0 --config configs/tiny.toml --rows 0-3"),
