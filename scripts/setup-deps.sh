@@ -5,14 +5,15 @@
 # the sweep plots (scripts/plot_sweep.py); verilator and yosys build and synthesize the RTL
 # that `etchsim rtl` generates (tests/rtl); xvfb lets tests open traces in gtkwave headlessly;
 # munge and slurm-wlm run a one-node Slurm cluster for the scripts/slurm-sweep.sh test
-# (tests/cli/slurm_real_test.sh; no daemon is started here).
+# (tests/cli/slurm_real_test.sh; no daemon is started here); clang with its libFuzzer runtime
+# builds the fuzz harnesses (fuzz/, the fuzz.smoke test).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
   libsystemc-dev libfmt-dev libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev nlohmann-json3-dev libpcre2-dev libhwy-dev libtbb-dev libbenchmark-dev
-  gtkwave xvfb python3-matplotlib verilator yosys munge slurm-wlm
+  gtkwave xvfb python3-matplotlib verilator yosys munge slurm-wlm clang libclang-rt-dev
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
