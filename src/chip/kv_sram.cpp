@@ -98,7 +98,7 @@ void KvSram::write_rows(uint32_t seq, uint32_t layer, uint32_t pos, uint64_t cyc
   ++s.written_rows;
   m_rows_written += 2;
   m_rows_read += 2 * (uint64_t{pos} + 1);
-  m_pending[layer].push_back(cycle);
+  m_pending[layer].push(cycle);
   m_next_pending = std::min(m_next_pending, cycle);
   if (m_log != nullptr) m_log->push_back({cycle, seq, layer});
 }
@@ -107,9 +107,9 @@ void KvSram::settle(uint64_t cycle) {
   if (cycle < m_next_pending) return;  // also when nothing is pending
   uint64_t rows = 0;
   m_next_pending = UINT64_MAX;
-  for (std::deque<uint64_t>& writes : m_pending) {
+  for (CycleFifo& writes : m_pending) {
     while (!writes.empty() && writes.front() <= cycle) {
-      writes.pop_front();
+      writes.pop();
       ++rows;
     }
     if (!writes.empty()) m_next_pending = std::min(m_next_pending, writes.front());

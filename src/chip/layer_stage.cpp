@@ -75,6 +75,7 @@ LayerStage::LayerStage(sc_core::sc_module_name name, uint32_t layer, uint32_t st
       const uint32_t depth = std::max(pipeline_depth(base), pipeline_depth(info.timing(at_last)));
       m_units.push_back(std::make_unique<PipelineUnit>(std::move(unit_name), depth,
                                                        std::move(timing_fn), std::move(fire)));
+      m_units.back()->memo_by_position(&ctx.attention_timing);
     } else if (has_lora) {
       // A token of a sequence bound to an adapter takes the LoRA path's timing too.
       auto timing_fn = [lora, layer, unit, base](const TokenTag& tag) {

@@ -5,13 +5,6 @@
 
 namespace etchsim::chip {
 
-void Pipeline::CycleFifo::grow() {
-  std::vector<uint64_t> bigger(m_buf.empty() ? 16 : 2 * m_buf.size());
-  for (size_t i = 0; i < m_size; ++i) bigger[i] = m_buf[(m_head + i) & (m_buf.size() - 1)];
-  m_buf = std::move(bigger);
-  m_head = 0;
-}
-
 void Pipeline::set_mode(Mode mode) {
   if (m_inside != 0 || (!m_units.empty() && m_units.front()->tokens() != 0)) {
     throw std::logic_error("Pipeline::set_mode after the first token");
@@ -210,6 +203,12 @@ void Pipeline::flow(uint32_t from) {
   const auto n = static_cast<uint32_t>(m_units.size());
   while (from <= n) {
     uint32_t again = n + 1;
+    // A token unit i - 1 handed on in this pass through flow_through, not written into register i
+    // yet: its ready cycle and tag stay in registers while the next unit takes it at once, and are
+    // written only when it must wait there.
+    bool carried = false;
+    uint64_t carried_ready = 0;
+    TokenTag carried_tag;
     for (uint32_t i = from; i < n; ++i) {
       // The units live apart in memory and a token visits them in turn: fetch ahead.
       if (i + 2 < n) {
@@ -217,6 +216,35 @@ void Pipeline::flow(uint32_t from) {
         for (uint32_t at = 0; at < m_hot_bytes[i + 2]; at += 64) __builtin_prefetch(next + at);
       }
       PipelineUnit& unit = *m_units[i];
+      PipelineRegister& in = m_regs[i];
+      if ((carried || in.valid) && unit.can_flow_through()) {
+        if (!carried) {
+          carried_ready = in.ready_at;
+          copy_tag(carried_tag, in.tag);
+          in.valid = false;
+        }
+        uint64_t accepted = 0;
+        const uint64_t left =
+            unit.flow_through(carried_ready, carried_tag, accepted, m_firing_cycle);
+        if (i == 0) {
+          if (m_input_free) m_input_free(accepted);
+        } else if (m_units[i - 1]->busy()) {
+          again = std::min(again, i - 1);  // it may hand on into the emptied register
+        }
+        if (m_stage_of[i] != m_stage_of[i + 1]) {
+          stage_token_leaves(m_stage_of[i], left);
+          stage_token_enters(m_stage_of[i + 1], left);
+        }
+        carried = true;
+        carried_ready = left + 1;
+        continue;
+      }
+      if (carried) {
+        in.valid = true;
+        in.ready_at = carried_ready;
+        copy_tag(in.tag, carried_tag);
+        carried = false;
+      }
       // Usually one token passes: taken, then handed on (the order of the two attempts does not
       // change any cycle: each is computed from what it depends on). After a hand-on the output
       // register is full, so only a token waiting at the input can still make a difference.
@@ -237,6 +265,12 @@ void Pipeline::flow(uint32_t from) {
         }
         if (!unit.input_waiting()) break;
       }
+    }
+    if (carried) {
+      PipelineRegister& out = m_regs[n];
+      out.valid = true;
+      out.ready_at = carried_ready;
+      copy_tag(out.tag, carried_tag);
     }
     if (flow_sink() && m_units.back()->busy()) again = std::min(again, n - 1);
     from = again;

@@ -86,7 +86,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
   return changes;
 }
 
-arch::UnitTiming PipelineUnit::token_timing(const TokenTag& tag) const {
+arch::UnitTiming PipelineUnit::call_timing(const TokenTag& tag) const {
   const arch::UnitTiming t = m_timing(tag);
   check_timing(t);
   return t;

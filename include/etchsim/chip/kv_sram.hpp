@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <systemc>
@@ -16,6 +15,7 @@
 
 #include "etchsim/arch/chip_config.hpp"
 #include "etchsim/arch/timing.hpp"
+#include "etchsim/chip/cycle_fifo.hpp"
 #include "etchsim/chip/trace_log.hpp"
 #include "etchsim/model/llama_shape.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
@@ -84,7 +84,7 @@ class KvSram : public sc_core::sc_module {
   uint64_t m_peak = 0;
   // Per layer, the cycles of writes not settled yet: one layer's attention writes at rising
   // cycles, so each queue is in order.
-  std::vector<std::deque<uint64_t>> m_pending;
+  std::vector<CycleFifo> m_pending;
   uint64_t m_next_pending = UINT64_MAX;  // the earliest pending write's cycle
   uint64_t m_rows_written = 0;
   uint64_t m_rows_read = 0;

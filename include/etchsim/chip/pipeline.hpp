@@ -24,6 +24,7 @@
 #include <queue>
 #include <vector>
 
+#include "etchsim/chip/cycle_fifo.hpp"
 #include "etchsim/chip/pipeline_register.hpp"
 #include "etchsim/chip/pipeline_unit.hpp"
 
@@ -116,25 +117,6 @@ class Pipeline {
   std::vector<uint32_t> m_hot_bytes;  // per unit: PipelineUnit::hot_bytes() (flow's prefetch)
   // Flow mode: per stage, the cycles its tokens entered (oldest first) and the last leave; busy
   // cycles are the union of the tokens' [enter, leave) intervals.
-  class CycleFifo {
-   public:
-    bool empty() const { return m_size == 0; }
-    uint64_t front() const { return m_buf[m_head]; }
-    void push(uint64_t cycle) {
-      if (m_size == m_buf.size()) grow();
-      m_buf[(m_head + m_size++) & (m_buf.size() - 1)] = cycle;
-    }
-    void pop() {
-      m_head = (m_head + 1) & (m_buf.size() - 1);
-      --m_size;
-    }
-
-   private:
-    void grow();
-    std::vector<uint64_t> m_buf;  // a power of two long
-    size_t m_head = 0;
-    size_t m_size = 0;
-  };
   std::vector<CycleFifo> m_stage_enter;
   std::vector<uint64_t> m_stage_last_leave;
   bool m_sink_blocked = false;  // flow mode: the sink refused; it retries from m_sink_retry

@@ -41,6 +41,10 @@ class PipelineUnit {
   // for callbacks that cannot matter then (a LoRA path while no sequence has an adapter); it
   // saves two calls per token.
   void gate_callbacks(const bool* gate, const arch::UnitTiming& otherwise);
+  // A unit whose TimingFn depends on the token's position only (attention) and memoises it in
+  // `known` (indexed by position; latency 0: not known yet): the unit reads a known entry itself
+  // instead of calling the TimingFn.
+  void memo_by_position(const std::vector<arch::UnitTiming>* known) { m_by_position = known; }
 
   // Results of one evaluation at a cycle, as bits.
   static constexpr uint8_t kCompleted = 1;  // a result moved into the output register
@@ -71,6 +75,17 @@ class PipelineUnit {
   // fires, so a fire callback can read it).
   bool flow_complete(uint64_t& at) { return m_count > 0 && !m_out->valid && complete_now(at); }
   bool flow_accept(uint64_t& at) { return m_in->valid && m_count < m_depth && accept_now(at); }
+  // Flow mode's common case, flow_accept then flow_complete in one step: the unit holds no token
+  // and its output register is empty, so the token waiting at its input (ready at `ready`, with
+  // `tag`; the caller has emptied the input register) is taken and handed on in this visit. The
+  // caller keeps the token's cycle and tag in registers from unit to unit instead of storing them
+  // into the output register and loading them back at the next unit (that round trip through
+  // memory was most of a visit's time). Sets `accepted` (the take's cycle, also before the unit
+  // fires: `firing`) and returns the cycle the result moves into the output register; the caller
+  // writes that register (valid, ready_at = the returned cycle + 1, tag) unless its consumer
+  // takes the token at once.
+  bool can_flow_through() const { return m_count == 0 && !m_out->valid; }
+  uint64_t flow_through(uint64_t ready, const TokenTag& tag, uint64_t& accepted, uint64_t& firing);
   // Flow mode's cache hint: the bytes from the unit's address a visit reads (its state, and its
   // slots when they are inside).
   size_t hot_bytes() const {
@@ -107,10 +122,18 @@ class PipelineUnit {
     m_stalled_total += cycles;
     m_longest_stall = std::max(m_longest_stall, cycles);
   }
-  bool complete_now(uint64_t& at);                           // flow_complete once it can act
-  bool accept_now(uint64_t& at);                             // flow_accept once it can act
-  arch::UnitTiming token_timing(const TokenTag& tag) const;  // m_timing, checked
-  void check_timing(const arch::UnitTiming& t) const;        // throws for a zero cycle count
+  bool complete_now(uint64_t& at);  // flow_complete once it can act
+  bool accept_now(uint64_t& at);    // flow_accept once it can act
+  // m_timing (or its memo), checked.
+  arch::UnitTiming token_timing(const TokenTag& tag) const {
+    if (m_by_position != nullptr && tag.pos < m_by_position->size()) {
+      const arch::UnitTiming& known = (*m_by_position)[tag.pos];
+      if (known.latency != 0 && known.interval != 0) return known;
+    }
+    return call_timing(tag);
+  }
+  arch::UnitTiming call_timing(const TokenTag& tag) const;  // m_timing, checked
+  void check_timing(const arch::UnitTiming& t) const;       // throws for a zero cycle count
 
   // The state every token touches first, together (every token visits every unit).
   PipelineRegister* m_in = nullptr;
@@ -121,8 +144,9 @@ class PipelineUnit {
   uint32_t m_count = 0;  // m_count entries from m_head, oldest first
   bool m_has_timing = false;
   bool m_has_fire = false;
-  const bool* m_gate = nullptr;  // gate_callbacks
-  UnitLog* m_log = nullptr;      // set_log
+  const bool* m_gate = nullptr;                                  // gate_callbacks
+  const std::vector<arch::UnitTiming>* m_by_position = nullptr;  // memo_by_position
+  UnitLog* m_log = nullptr;                                      // set_log
   uint64_t m_next_accept = 0;
   uint64_t m_busy_total = 0;
   uint64_t m_stalled_total = 0;
@@ -195,6 +219,38 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
   if (m_log != nullptr) m_log->accepts.push_back({at, slot.done, tag.seq, tag.pos});
   if (m_has_fire && callbacks) m_fire(tag);
   return true;
+}
+
+inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, uint64_t& accepted,
+                                           uint64_t& firing) {
+  InFlight& slot = m_slots[m_head];  // empty: the next slot to take is the head
+  const uint64_t at = std::max({ready, m_next_accept, slot.freed});
+  m_in->taken_at = at;
+  const bool callbacks = m_gate == nullptr || *m_gate;
+  arch::UnitTiming t = m_fixed;
+  if (m_has_timing && callbacks) {
+    t = token_timing(tag);
+  } else if (t.latency == 0 || t.interval == 0) {
+    check_timing(t);
+  }
+  const uint64_t done = at + t.latency;
+  ++m_tokens;
+  m_next_accept = at + t.interval;
+  if (m_log != nullptr) m_log->accepts.push_back({at, done, tag.seq, tag.pos});
+  if (m_has_fire && callbacks) {
+    firing = at;
+    m_fire(tag);
+  }
+  // As complete_now: the consumer may have emptied the register in the very cycle.
+  const uint64_t left = std::max(done, m_out->taken_at);
+  m_busy_total += left - std::max(at, m_last_done);
+  note_stall(left - std::max(done, m_last_done));
+  m_last_done = left;
+  slot.freed = left;
+  if (m_log != nullptr) m_log->completes.push_back(left);
+  if (++m_head == m_depth) m_head = 0;
+  accepted = at;
+  return left;
 }
 
 // ceil(latency / interval), at least 1: the tokens a unit with this timing holds at once.
