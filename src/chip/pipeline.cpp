@@ -61,6 +61,15 @@ void Pipeline::stage_token_leaves(uint32_t stage, uint64_t cycle) {
   if (--m_stage_tokens[stage] == 0) m_stage_busy_total[stage] += cycle - m_stage_busy_since[stage];
 }
 
+inline void Pipeline::flow_stage_cross(uint32_t from, uint32_t to, uint64_t cycle) {
+  CycleFifo& inside = m_stage_enter[from];
+  const uint64_t entered = inside.front();
+  inside.pop();
+  m_stage_busy_total[from] += cycle - std::max(entered, m_stage_last_leave[from]);
+  m_stage_last_leave[from] = cycle;
+  m_stage_enter[to].push(cycle);
+}
+
 uint64_t Pipeline::stage_busy_cycles(uint32_t stage, uint64_t now) const {
   if (m_mode == Mode::Flow) {
     const CycleFifo& inside = m_stage_enter[stage];
@@ -231,10 +240,8 @@ void Pipeline::flow(uint32_t from) {
         } else if (m_units[i - 1]->busy()) {
           again = std::min(again, i - 1);  // it may hand on into the emptied register
         }
-        if (m_stage_of[i] != m_stage_of[i + 1]) {
-          stage_token_leaves(m_stage_of[i], left);
-          stage_token_enters(m_stage_of[i + 1], left);
-        }
+        if (m_stage_of[i] != m_stage_of[i + 1])
+          flow_stage_cross(m_stage_of[i], m_stage_of[i + 1], left);
         carried = true;
         carried_ready = left + 1;
         continue;
@@ -258,11 +265,8 @@ void Pipeline::flow(uint32_t from) {
         }
         uint64_t at = 0;
         if (!unit.flow_complete(at)) break;
-        const uint32_t from_stage = m_stage_of[i], to_stage = m_stage_of[i + 1];
-        if (from_stage != to_stage) {
-          stage_token_leaves(from_stage, at);
-          stage_token_enters(to_stage, at);
-        }
+        if (m_stage_of[i] != m_stage_of[i + 1])
+          flow_stage_cross(m_stage_of[i], m_stage_of[i + 1], at);
         if (!unit.input_waiting()) break;
       }
     }

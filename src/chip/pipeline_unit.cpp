@@ -36,11 +36,14 @@ void PipelineUnit::init_flags() {
   m_slots = m_depth > kInlineSlots ? m_ring.data() : m_inline;
   m_has_timing = static_cast<bool>(m_timing);
   m_has_fire = static_cast<bool>(m_fire);
+  m_plain = !m_has_timing && !m_has_fire && m_gate == nullptr && m_log == nullptr &&
+            m_fixed.latency != 0 && m_fixed.interval != 0;
 }
 
 void PipelineUnit::gate_callbacks(const bool* gate, const arch::UnitTiming& otherwise) {
   m_gate = gate;
   m_fixed = otherwise;
+  init_flags();
 }
 
 void PipelineUnit::connect(PipelineRegister* in, PipelineRegister* out) {

@@ -25,12 +25,7 @@ class CycleFifo {
   }
 
  private:
-  void grow() {
-    std::vector<uint64_t> bigger(m_buf.empty() ? 16 : 2 * m_buf.size());
-    for (size_t i = 0; i < m_size; ++i) bigger[i] = m_buf[(m_head + i) & (m_buf.size() - 1)];
-    m_buf = std::move(bigger);
-    m_head = 0;
-  }
+  void grow();                  // out of line: rare, and push stays small enough to inline
   std::vector<uint64_t> m_buf;  // a power of two long
   size_t m_head = 0;
   size_t m_size = 0;

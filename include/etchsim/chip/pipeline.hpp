@@ -95,6 +95,8 @@ class Pipeline {
   bool step_sink(uint64_t cycle);
   void stage_token_enters(uint32_t stage, uint64_t cycle);
   void stage_token_leaves(uint32_t stage, uint64_t cycle);
+  // Flow mode: a token leaves stage `from` for stage `to` at `cycle` (both of the above, inline).
+  void flow_stage_cross(uint32_t from, uint32_t to, uint64_t cycle);
   // Flow mode: advances units from `from` on (and the sink) until nothing can change.
   void flow(uint32_t from);
   bool flow_sink();

@@ -108,7 +108,10 @@ class PipelineUnit {
   uint64_t longest_stall() const { return m_longest_stall; }
   uint64_t tokens() const { return m_tokens; }
   // Traced runs: every token taken and handed on is appended to `log` (nullptr: none).
-  void set_log(UnitLog* log) { m_log = log; }
+  void set_log(UnitLog* log) {
+    m_log = log;
+    init_flags();
+  }
 
  private:
   struct InFlight {
@@ -144,6 +147,8 @@ class PipelineUnit {
   uint32_t m_count = 0;  // m_count entries from m_head, oldest first
   bool m_has_timing = false;
   bool m_has_fire = false;
+  // No TimingFn, fire, gate or log, and a valid fixed timing: flow_through's short path.
+  bool m_plain = false;
   const bool* m_gate = nullptr;                                  // gate_callbacks
   const std::vector<arch::UnitTiming>* m_by_position = nullptr;  // memo_by_position
   UnitLog* m_log = nullptr;                                      // set_log
@@ -226,21 +231,27 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
   InFlight& slot = m_slots[m_head];  // empty: the next slot to take is the head
   const uint64_t at = std::max({ready, m_next_accept, slot.freed});
   m_in->taken_at = at;
-  const bool callbacks = m_gate == nullptr || *m_gate;
-  arch::UnitTiming t = m_fixed;
-  if (m_has_timing && callbacks) {
-    t = token_timing(tag);
-  } else if (t.latency == 0 || t.interval == 0) {
-    check_timing(t);
+  uint64_t done = 0;
+  if (m_plain) {
+    done = at + m_fixed.latency;
+    m_next_accept = at + m_fixed.interval;
+  } else {
+    const bool callbacks = m_gate == nullptr || *m_gate;
+    arch::UnitTiming t = m_fixed;
+    if (m_has_timing && callbacks) {
+      t = token_timing(tag);
+    } else if (t.latency == 0 || t.interval == 0) {
+      check_timing(t);
+    }
+    done = at + t.latency;
+    m_next_accept = at + t.interval;
+    if (m_log != nullptr) m_log->accepts.push_back({at, done, tag.seq, tag.pos});
+    if (m_has_fire && callbacks) {
+      firing = at;
+      m_fire(tag);
+    }
   }
-  const uint64_t done = at + t.latency;
   ++m_tokens;
-  m_next_accept = at + t.interval;
-  if (m_log != nullptr) m_log->accepts.push_back({at, done, tag.seq, tag.pos});
-  if (m_has_fire && callbacks) {
-    firing = at;
-    m_fire(tag);
-  }
   // As complete_now: the consumer may have emptied the register in the very cycle.
   const uint64_t left = std::max(done, m_out->taken_at);
   m_busy_total += left - std::max(at, m_last_done);
