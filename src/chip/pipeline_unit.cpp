@@ -15,6 +15,7 @@ PipelineUnit::PipelineUnit(std::string name, uint32_t depth, TimingFn timing, Fi
     : m_timing(std::move(timing)),
       m_fire(std::move(fire)),
       m_ring(depth > kInlineSlots ? depth : 0),
+      m_freed_ring(depth > kInlineSlots ? depth : 0),
       m_name(std::move(name)) {
   m_depth = std::max<uint32_t>(depth, 1);
   m_min_latency = m_timing(TokenTag{}).latency;
@@ -25,6 +26,7 @@ PipelineUnit::PipelineUnit(std::string name, const arch::UnitTiming& timing, Fir
     : m_fixed(timing),
       m_fire(std::move(fire)),
       m_ring(pipeline_depth(timing) > kInlineSlots ? pipeline_depth(timing) : 0),
+      m_freed_ring(pipeline_depth(timing) > kInlineSlots ? pipeline_depth(timing) : 0),
       m_name(std::move(name)) {
   m_depth = pipeline_depth(timing);
   m_min_latency = timing.latency;
@@ -34,6 +36,7 @@ PipelineUnit::PipelineUnit(std::string name, const arch::UnitTiming& timing, Fir
 
 void PipelineUnit::init_flags() {
   m_slots = m_depth > kInlineSlots ? m_ring.data() : m_inline;
+  m_freed = m_depth > kInlineSlots ? m_freed_ring.data() : m_inline_freed;
   m_has_timing = static_cast<bool>(m_timing);
   m_has_fire = static_cast<bool>(m_fire);
   m_plain = !m_has_timing && !m_has_fire && m_gate == nullptr && m_log == nullptr &&

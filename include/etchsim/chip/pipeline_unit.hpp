@@ -21,7 +21,8 @@ namespace etchsim::chip {
 
 inline constexpr uint64_t kNever = UINT64_MAX;
 
-class PipelineUnit {
+// Aligned to a cache line: flow mode reads its hot state as whole lines (hot_bytes()).
+class alignas(64) PipelineUnit {
  public:
   using TimingFn = std::function<arch::UnitTiming(const TokenTag&)>;
   using FireFn = std::function<void(const TokenTag&)>;
@@ -87,11 +88,11 @@ class PipelineUnit {
   bool can_flow_through() const { return m_count == 0 && !m_out->valid; }
   uint64_t flow_through(uint64_t ready, const TokenTag& tag, uint64_t& accepted, uint64_t& firing);
   // Flow mode's cache hint: the bytes from the unit's address a visit reads (its state, and its
-  // slots when they are inside).
+  // slots' free cycles when they are inside).
   size_t hot_bytes() const {
-    const auto state = static_cast<size_t>(reinterpret_cast<const char*>(m_inline) -
+    const auto state = static_cast<size_t>(reinterpret_cast<const char*>(m_inline_freed) -
                                            reinterpret_cast<const char*>(this));
-    return state + (m_depth <= kInlineSlots ? m_depth * sizeof(InFlight) : 0);
+    return state + (m_depth <= kInlineSlots ? m_depth * sizeof(uint64_t) : 0);
   }
 
   const std::string& name() const { return m_name; }
@@ -114,11 +115,12 @@ class PipelineUnit {
   }
 
  private:
+  // A token inside. The cycle each slot's previous token left (flow mode) is kept apart, in
+  // m_freed: a token that passes an empty unit reads only that.
   struct InFlight {
     TokenTag tag;
     uint64_t done = 0;
     uint64_t accepted = 0;  // flow mode: the cycle the token was taken
-    uint64_t freed = 0;     // flow mode: the cycle the slot's previous token left
   };
   void init_flags();
   void note_stall(uint64_t cycles) {
@@ -138,35 +140,40 @@ class PipelineUnit {
   arch::UnitTiming call_timing(const TokenTag& tag) const;  // m_timing, checked
   void check_timing(const arch::UnitTiming& t) const;       // throws for a zero cycle count
 
-  // The state every token touches first, together (every token visits every unit).
+  // The state every token touches, in the first three cache lines (every token visits every
+  // unit): the first two lines, then the slots' free cycles.
   PipelineRegister* m_in = nullptr;
   PipelineRegister* m_out = nullptr;
-  InFlight* m_slots = nullptr;  // m_ring's entries
-  uint32_t m_depth = 1;         // m_ring's size
+  InFlight* m_slots = nullptr;  // m_inline or m_ring
+  uint64_t* m_freed = nullptr;  // per slot: the cycle its previous token left (m_inline_freed or
+                                // m_freed_ring)
+  uint32_t m_depth = 1;         // slots
   uint32_t m_head = 0;
   uint32_t m_count = 0;  // m_count entries from m_head, oldest first
   bool m_has_timing = false;
   bool m_has_fire = false;
   // No TimingFn, fire, gate or log, and a valid fixed timing: flow_through's short path.
   bool m_plain = false;
-  const bool* m_gate = nullptr;                                  // gate_callbacks
-  const std::vector<arch::UnitTiming>* m_by_position = nullptr;  // memo_by_position
-  UnitLog* m_log = nullptr;                                      // set_log
+  const bool* m_gate = nullptr;  // gate_callbacks
+  UnitLog* m_log = nullptr;      // set_log
   uint64_t m_next_accept = 0;
   uint64_t m_busy_total = 0;
   uint64_t m_stalled_total = 0;
   uint64_t m_longest_stall = 0;
   uint64_t m_last_done = 0;  // the cycle the last token left
   uint64_t m_tokens = 0;
-  uint64_t m_busy_since = 0;
   arch::UnitTiming m_fixed;  // used when m_timing is empty
   // A unit's slots live inside it up to this depth (most units), so one visit's memory is one
-  // run of cache lines; deeper units use m_ring.
+  // run of cache lines; deeper units use m_ring and m_freed_ring.
   static constexpr uint32_t kInlineSlots = 8;
+  uint64_t m_inline_freed[kInlineSlots] = {};
+  uint64_t m_busy_since = 0;
+  const std::vector<arch::UnitTiming>* m_by_position = nullptr;  // memo_by_position
   InFlight m_inline[kInlineSlots];
   TimingFn m_timing;
   FireFn m_fire;
   std::vector<InFlight> m_ring;
+  std::vector<uint64_t> m_freed_ring;
   std::string m_name;
   uint64_t m_min_latency = 0;
 };
@@ -191,7 +198,7 @@ inline bool PipelineUnit::complete_now(uint64_t& at) {
   m_busy_total += at - std::max(head.accepted, m_last_done);
   note_stall(at - std::max(head.done, m_last_done));
   m_last_done = at;
-  head.freed = at;
+  m_freed[m_head] = at;
   if (m_log != nullptr) m_log->completes.push_back(at);
   if (++m_head == m_depth) m_head = 0;
   --m_count;
@@ -203,7 +210,7 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
   if (tail >= m_depth) tail -= m_depth;
   InFlight& slot = m_slots[tail];
   // Within a cycle a unit completes before it accepts: a slot freed at c is usable at c.
-  at = std::max({m_in->ready_at, m_next_accept, slot.freed});
+  at = std::max({m_in->ready_at, m_next_accept, m_freed[tail]});
   TokenTag tag;
   copy_tag(tag, m_in->tag);
   m_in->valid = false;
@@ -228,8 +235,8 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
 
 inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, uint64_t& accepted,
                                            uint64_t& firing) {
-  InFlight& slot = m_slots[m_head];  // empty: the next slot to take is the head
-  const uint64_t at = std::max({ready, m_next_accept, slot.freed});
+  // Empty: the next slot to take is the head.
+  const uint64_t at = std::max({ready, m_next_accept, m_freed[m_head]});
   m_in->taken_at = at;
   uint64_t done = 0;
   if (m_plain) {
@@ -257,7 +264,7 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
   m_busy_total += left - std::max(at, m_last_done);
   note_stall(left - std::max(done, m_last_done));
   m_last_done = left;
-  slot.freed = left;
+  m_freed[m_head] = left;
   if (m_log != nullptr) m_log->completes.push_back(left);
   if (++m_head == m_depth) m_head = 0;
   accepted = at;
