@@ -218,6 +218,8 @@ void Pipeline::flow(uint32_t from) {
     bool carried = false;
     uint64_t carried_ready = 0;
     TokenTag carried_tag;
+    // Unit i - 1 passed a token through in this pass: it holds none (no need to look).
+    bool previous_empty = false;
     for (uint32_t i = from; i < n; ++i) {
       // The units live apart in memory and a token visits them in turn: fetch ahead.
       if (i + 2 < n) {
@@ -237,15 +239,17 @@ void Pipeline::flow(uint32_t from) {
             unit.flow_through(carried_ready, carried_tag, accepted, m_firing_cycle);
         if (i == 0) {
           if (m_input_free) m_input_free(accepted);
-        } else if (m_units[i - 1]->busy()) {
+        } else if (!previous_empty && m_units[i - 1]->busy()) {
           again = std::min(again, i - 1);  // it may hand on into the emptied register
         }
         if (m_stage_of[i] != m_stage_of[i + 1])
           flow_stage_cross(m_stage_of[i], m_stage_of[i + 1], left);
         carried = true;
         carried_ready = left + 1;
+        previous_empty = true;
         continue;
       }
+      previous_empty = false;
       if (carried) {
         in.valid = true;
         in.ready_at = carried_ready;

@@ -265,7 +265,7 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
   note_stall(left - std::max(done, m_last_done));
   m_last_done = left;
   m_freed[m_head] = left;
-  if (m_log != nullptr) m_log->completes.push_back(left);
+  if (!m_plain && m_log != nullptr) m_log->completes.push_back(left);  // plain: no log
   if (++m_head == m_depth) m_head = 0;
   accepted = at;
   return left;
