@@ -6,6 +6,9 @@
 #ifndef HWY_DISABLED_TARGETS
 #define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
 #endif
+// AVX3_DL (AVX-512 VNNI, e.g. Ice Lake, Zen 4): the block kernels fuse their integer
+// multiply-adds (x86_blocks-inl.hpp AddMadd, rows8-inl.hpp Q4_0GroupFma).
+#define HWY_WANT_AVX3_DL
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "../src/numerics/dot_simd.cpp"  // found through include/

@@ -49,7 +49,7 @@ HWY_INLINE void DecodeQ6K(const std::byte* w, KCodes& k) {
 HWY_INLINE __m256i Q6KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
   __m256i lanes = _mm256_setzero_si256();
   for (int c = 0; c < 8; ++c) {
-    lanes = _mm256_add_epi32(lanes, ScaledQuads(k.u[c], LoadU256(x.qs + 32 * c), k.scales[c]));
+    lanes = AddScaledQuads(lanes, k.u[c], LoadU256(x.qs + 32 * c), k.scales[c]);
   }
   const __m256i offsets = _mm256_madd_epi16(k.sc16, LoadU256(x.bsums));
   return _mm256_sub_epi32(lanes, _mm256_slli_epi32(offsets, 5));
@@ -104,7 +104,7 @@ HWY_INLINE __m256i Q3KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
     const __m256i a = LoadU256(x.qs + 32 * c);
     const __m256i pairs =
         _mm256_sub_epi16(_mm256_maddubs_epi16(k.u[c], a), _mm256_maddubs_epi16(four, a));
-    lanes = _mm256_add_epi32(lanes, _mm256_madd_epi16(pairs, k.scales[c]));
+    lanes = AddMadd(lanes, pairs, k.scales[c]);
   }
   return lanes;
 }

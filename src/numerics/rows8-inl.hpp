@@ -36,6 +36,18 @@ HWY_INLINE void DecodeQ4_0Group(const std::byte* row0, size_t stride, size_t b, 
 // applied as -8 * asum, keeping the codes unsigned for maddubs).
 HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const gguf::BlockQ8_0& a, int32_t asum,
                                __m256 acc) {
+#if HWY_TARGET == HWY_AVX3_DL
+  // VNNI: the int32 sums start at -8 * asum and take each 4-byte dot in one vpdpbusd.
+  __m256i isum = _mm256_set1_epi32(-8 * asum);
+  for (int k = 0; k < 4; ++k) {
+    asm("vpdpbusd %2, %1, %0"
+        : "+v"(isum)
+        : "v"(g.lo[k]), "v"(_mm256_set1_epi32(LoadI32(a.qs + 4 * k))));
+    asm("vpdpbusd %2, %1, %0"
+        : "+v"(isum)
+        : "v"(g.hi[k]), "v"(_mm256_set1_epi32(LoadI32(a.qs + 16 + 4 * k))));
+  }
+#else
   // Each maddubs pair sum is at most 2 * 15 * 128, so the 8 int16 adds stay below 2^15.
   __m256i s16 = _mm256_setzero_si256();
   for (int k = 0; k < 4; ++k) {
@@ -46,6 +58,7 @@ HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const gguf::BlockQ8_0& a, int
   }
   const __m256i isum =
       _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(8 * asum));
+#endif
   const __m256 scale = _mm256_mul_ps(g.d, _mm256_set1_ps(F16(a.d)));
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), scale, acc);
 }
@@ -177,8 +190,8 @@ HWY_INLINE void DecodeQ4_KRow(const std::byte* p0, size_t stride, size_t r, __m2
 HWY_INLINE __m256i Q4_KRowTotal(const Q4_KRowCodes& k, const gguf::BlockQ8_K& x) {
   __m256i t = _mm256_setzero_si256();
   for (int c = 0; c < 4; ++c) {
-    t = _mm256_add_epi32(t, ScaledQuads(k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]));
-    t = _mm256_add_epi32(t, ScaledQuads(k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]));
+    t = AddScaledQuads(t, k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]);
+    t = AddScaledQuads(t, k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]);
   }
   return t;
 }

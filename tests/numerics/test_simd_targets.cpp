@@ -3,6 +3,8 @@
 // reference: the other tests only see the best target. Covers the 8-row Repacked kernels, the
 // register-decoded K-quants and the prompt batches (matmat), with 8-row groups, a tail and the
 // parallel split.
+// dot_simd.cpp compiles the AVX3_DL (AVX-512 VNNI) target too; list it here as well.
+#define HWY_WANT_AVX3_DL
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
 
