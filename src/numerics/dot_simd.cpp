@@ -374,7 +374,8 @@ int64_t DotRowGroups(const RowsTask& t) {
     const std::byte* next = row0 + 8 * t.row_bytes;
     const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
     if (t.type == GgmlType::Q4_0) {
-      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r);
+      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, t.q8_0_d, x.q8_0().size(),
+                t.y + r);
     } else {
       Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r, next, next_end);
     }
@@ -385,7 +386,8 @@ int64_t DotRowGroups(const RowsTask& t) {
 void DotRows(const RowsTask& task) {
   int64_t r = task.row_begin;
   if (task.order == DotOrder::Repacked &&
-      ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr) || task.type == GgmlType::Q4_K)) {
+      ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr && task.q8_0_d != nullptr) ||
+       task.type == GgmlType::Q4_K)) {
     r = DotRowGroups(task);
   }
   for (; r < task.row_end; ++r) {
@@ -399,7 +401,8 @@ void DotRows(const RowsTask& task) {
 void DotRowsBatch(const RowsTask* tasks, size_t n) {
   const RowsTask& t = tasks[0];
   if (t.order == DotOrder::Repacked &&
-      ((t.type == GgmlType::Q4_0 && t.q8_0_sums != nullptr) || t.type == GgmlType::Q4_K)) {
+      ((t.type == GgmlType::Q4_0 && t.q8_0_sums != nullptr && t.q8_0_d != nullptr) ||
+       t.type == GgmlType::Q4_K)) {
     const int64_t limit = std::max(t.rows, t.row_end);
     int64_t r = t.row_begin;
     for (; r + 8 <= t.row_end; r += 8) {

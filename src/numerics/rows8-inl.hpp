@@ -31,72 +31,102 @@ HWY_INLINE void DecodeQ4_0Group(const std::byte* row0, size_t stride, size_t b, 
   g.d = HalfAt8RowsBlock(p + offsetof(gguf::BlockQ4_0, d), stride);
 }
 
-// acc lane r = fma(sum_e (q_re - 8) * a_e, fl(d_r * d_a), acc): one Repacked step of row r with
-// the Q8_0 activation block `a` whose 32 codes sum to `asum` (the -8 offset of the Q4_0 codes is
-// applied as -8 * asum, keeping the codes unsigned for maddubs).
-HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const gguf::BlockQ8_0& a, int32_t asum,
+// acc lane r = fma(sum_e (q_re - 8) * a_e, fl(d_r * da), acc): one Repacked step of row r with
+// the Q8_0 activation codes `qs` (scale da, exactly its fp16 d widened) whose 32 codes sum to
+// `asum` (the -8 offset of the Q4_0 codes is applied as -8 * asum, keeping the codes unsigned for
+// maddubs / vpdpbusd).
+HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const int8_t* qs, float da, int32_t asum,
                                __m256 acc) {
 #if HWY_TARGET == HWY_AVX3_DL
-  // VNNI: the int32 sums start at -8 * asum and take each 4-byte dot in one vpdpbusd.
-  __m256i isum = _mm256_set1_epi32(-8 * asum);
+  // VNNI: two int32 chains (low and high nibbles, the first starting at -8 * asum), each 4-byte
+  // dot one vpdpbusd with the activation's 4 bytes broadcast from memory.
+  __m256i lo = _mm256_set1_epi32(-8 * asum);
+  __m256i hi = _mm256_setzero_si256();
   for (int k = 0; k < 4; ++k) {
-    asm("vpdpbusd %2, %1, %0"
-        : "+v"(isum)
-        : "v"(g.lo[k]), "v"(_mm256_set1_epi32(LoadI32(a.qs + 4 * k))));
-    asm("vpdpbusd %2, %1, %0"
-        : "+v"(isum)
-        : "v"(g.hi[k]), "v"(_mm256_set1_epi32(LoadI32(a.qs + 16 + 4 * k))));
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(lo)
+        : "v"(g.lo[k]), "m"(*reinterpret_cast<const int8_t(*)[4]>(qs + 4 * k)));
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(hi)
+        : "v"(g.hi[k]), "m"(*reinterpret_cast<const int8_t(*)[4]>(qs + 16 + 4 * k)));
   }
+  const __m256i isum = _mm256_add_epi32(lo, hi);
 #else
   // Each maddubs pair sum is at most 2 * 15 * 128, so the 8 int16 adds stay below 2^15.
   __m256i s16 = _mm256_setzero_si256();
   for (int k = 0; k < 4; ++k) {
     s16 = _mm256_add_epi16(s16,
-                           _mm256_maddubs_epi16(g.lo[k], _mm256_set1_epi32(LoadI32(a.qs + 4 * k))));
+                           _mm256_maddubs_epi16(g.lo[k], _mm256_set1_epi32(LoadI32(qs + 4 * k))));
     s16 = _mm256_add_epi16(
-        s16, _mm256_maddubs_epi16(g.hi[k], _mm256_set1_epi32(LoadI32(a.qs + 16 + 4 * k))));
+        s16, _mm256_maddubs_epi16(g.hi[k], _mm256_set1_epi32(LoadI32(qs + 16 + 4 * k))));
   }
   const __m256i isum =
       _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(8 * asum));
 #endif
-  const __m256 scale = _mm256_mul_ps(g.d, _mm256_set1_ps(F16(a.d)));
+  const __m256 scale = _mm256_mul_ps(g.d, _mm256_set1_ps(da));
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), scale, acc);
 }
 
 // y[0..7] = the Q4_0 Repacked dots of rows row0, row0 + stride, ... with the Q8_0 activation
-// (asum[b]: the sum of act[b]'s codes).
+// (asum[b]: the sum of act[b]'s codes, da[b] its scale as f32).
 HWY_INLINE void Q4_0Rows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_0* act,
-                          const int32_t* asum, size_t blocks, float* y) {
+                          const int32_t* asum, const float* da, size_t blocks, float* y) {
   __m256 acc = _mm256_setzero_ps();
   Q4_0Group g;
   for (size_t b = 0; b < blocks; ++b) {
     DecodeQ4_0Group(row0, stride, b, g);
-    acc = Q4_0GroupFma(g, act[b], asum[b], acc);
+    acc = Q4_0GroupFma(g, act[b].qs, da[b], asum[b], acc);
   }
   _mm256_storeu_ps(y, acc);
 }
 
+// Q4_0Rows8 for kTokens tasks at once, the accumulators in registers (kTokens is a compile-time
+// count so they need not live in memory).
+template <size_t kTokens>
+HWY_INLINE void Q4_0Rows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                                size_t blocks, int64_t r) {
+  const gguf::BlockQ8_0* act[kTokens];
+  const int32_t* asum[kTokens];
+  const float* da[kTokens];
+  __m256 acc[kTokens];
+  for (size_t t = 0; t < kTokens; ++t) {
+    act[t] = tasks[t].x->q8_0().data();
+    asum[t] = tasks[t].q8_0_sums;
+    da[t] = tasks[t].q8_0_d;
+    acc[t] = _mm256_setzero_ps();
+  }
+  Q4_0Group g;
+  for (size_t b = 0; b < blocks; ++b) {
+    DecodeQ4_0Group(row0, stride, b, g);
+    for (size_t t = 0; t < kTokens; ++t) {
+      acc[t] = Q4_0GroupFma(g, act[t][b].qs, da[t][b], asum[t][b], acc[t]);
+    }
+  }
+  for (size_t t = 0; t < kTokens; ++t) _mm256_storeu_ps(tasks[t].y + r, acc[t]);
+}
+
 // Q4_0Rows8 for the rows [r, r + 8) of n tasks (prompt tokens, same weights): each block of the
-// 8 rows is decoded once and multiplied with every token's activation block; per token the same
-// sequence of fmas as Q4_0Rows8, so the results are bit-identical to it.
+// 8 rows is decoded once and multiplied with every token's activation block (16, 8, 4, 2, 1
+// tokens per pass); per token the same sequence of fmas as Q4_0Rows8, so the results are
+// bit-identical to it.
 HWY_INLINE void Q4_0Rows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
                                size_t n, int64_t r) {
-  constexpr size_t kTokens = 16;  // accumulators per pass
   const size_t blocks = tasks[0].x->q8_0().size();
-  Q4_0Group g;
-  for (size_t t0 = 0; t0 < n; t0 += kTokens) {
-    const size_t m = std::min(kTokens, n - t0);
-    __m256 acc[kTokens];
-    for (size_t t = 0; t < m; ++t) acc[t] = _mm256_setzero_ps();
-    for (size_t b = 0; b < blocks; ++b) {
-      DecodeQ4_0Group(row0, stride, b, g);
-      for (size_t t = 0; t < m; ++t) {
-        const RowsTask& task = tasks[t0 + t];
-        acc[t] = Q4_0GroupFma(g, task.x->q8_0()[b], task.q8_0_sums[b], acc[t]);
-      }
-    }
-    for (size_t t = 0; t < m; ++t) _mm256_storeu_ps(tasks[t0 + t].y + r, acc[t]);
+  size_t t = 0;
+  for (; t + 16 <= n; t += 16) Q4_0Rows8Tokens<16>(row0, stride, tasks + t, blocks, r);
+  if (t + 8 <= n) {
+    Q4_0Rows8Tokens<8>(row0, stride, tasks + t, blocks, r);
+    t += 8;
   }
+  if (t + 4 <= n) {
+    Q4_0Rows8Tokens<4>(row0, stride, tasks + t, blocks, r);
+    t += 4;
+  }
+  if (t + 2 <= n) {
+    Q4_0Rows8Tokens<2>(row0, stride, tasks + t, blocks, r);
+    t += 2;
+  }
+  if (t < n) Q4_0Rows8Tokens<1>(row0, stride, tasks + t, blocks, r);
 }
 
 // The head of block b of 8 Q4_K rows (d, dmin and the 12 scale bytes: the first 16 bytes),
