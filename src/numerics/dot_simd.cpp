@@ -370,12 +370,12 @@ int64_t DotRowGroups(const RowsTask& t) {
   int64_t r = t.row_begin;
   for (; r + 8 <= t.row_end; r += 8) {
     const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
-    // The next group (Q4_K prefetches it) may lie past this task's rows but not past the matrix.
+    // The next group (prefetched) may lie past this task's rows but not past the matrix.
     const std::byte* next = row0 + 8 * t.row_bytes;
     const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
     if (t.type == GgmlType::Q4_0) {
-      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, t.q8_0_d, x.q8_0().size(),
-                t.y + r);
+      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, t.q8_0_d, x.q8_0().size(), t.y + r,
+                next, next_end);
     } else {
       Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r, next, next_end);
     }

@@ -70,6 +70,13 @@ HWY_INLINE void PrefetchGroupLines(const std::byte* next, const std::byte* end, 
   }
 }
 
+// Software prefetch of lines [from, to) of the region at `base`.
+HWY_INLINE void PrefetchSpread(const std::byte* base, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(base) + 64 * i, _MM_HINT_T0);
+  }
+}
+
 // Software prefetch of the `bytes` bytes kPrefetchAhead bytes past `p`, one probe per 64 bytes: a
 // kernel that reads a weight stream front to back calls it once per block, so no two consecutive
 // probes are more than 64 bytes apart and every line of the stream is fetched. 2 KiB is about one
