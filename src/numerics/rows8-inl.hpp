@@ -239,11 +239,17 @@ HWY_INLINE void Q4_KScaleRows(const Q4_KHeads& h, __m256i& sc01, __m256i& sc23) 
 }
 
 // acc / accm lane r: one Repacked step of row r (acc: the scaled products, accm: the mins).
+// row_totals lane r: row r's integer total of the block (Q4_KRowTotal's lanes summed).
+HWY_INLINE void Q4_KGroupFmaTotals(const Q4_KHeads& h, __m256i row_totals, const gguf::BlockQ8_K& x,
+                                   __m256& acc, __m256& accm) {
+  const __m256 yd = _mm256_set1_ps(x.d);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(row_totals), _mm256_mul_ps(h.d, yd), acc);
+  accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
+}
+
 HWY_INLINE void Q4_KGroupFma(const Q4_KHeads& h, const __m256i totals[8], const gguf::BlockQ8_K& x,
                              __m256& acc, __m256& accm) {
-  const __m256 yd = _mm256_set1_ps(x.d);
-  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(h.d, yd), acc);
-  accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
+  Q4_KGroupFmaTotals(h, SumLanes8(totals), x, acc, accm);
 }
 
 // y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
@@ -271,12 +277,134 @@ HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::Bloc
   _mm256_storeu_ps(y, _mm256_sub_ps(acc, accm));
 }
 
+#if HWY_TARGET == HWY_AVX3_DL
+// Q4_K prompt batches with VNNI, rows in lanes as Q4_0: chunk c (32 bytes of qs: sub-block 2c in
+// the low nibbles, 2c + 1 in the high) of the 8 rows, transposed so that lo[k] / hi[k] lane r
+// holds row r's 4 codes of elements 4k..4k+3 of the sub-block.
+struct Q4_KChunk8 {
+  __m256i lo[4][2];  // [k / 2][k % 2]: quads k of sub-block 2c
+  __m256i hi[4][2];  // the same of sub-block 2c + 1
+};
+
+// In-place 8x8 transpose of int32: afterwards v[k] lane r = what was lane k of v[r].
+HWY_INLINE void Transpose8x8(__m256i v[8]) {
+  Transpose4x4(v);      // within halves: v[0..3] from rows 0..3
+  Transpose4x4(v + 4);  // rows 4..7
+  for (int k = 0; k < 4; ++k) {
+    const __m256i a = v[k], b = v[k + 4];
+    v[k] = _mm256_permute2x128_si256(a, b, 0x20);      // dwords k of rows 0..3 | rows 4..7
+    v[k + 4] = _mm256_permute2x128_si256(a, b, 0x31);  // dwords k + 4
+  }
+}
+
+HWY_INLINE void DecodeQ4_KChunk8(const std::byte* qs0, size_t stride, Q4_KChunk8& q) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  __m256i v[8];
+  for (size_t r = 0; r < 8; ++r) v[r] = LoadU256(qs0 + r * stride);
+  // Transpose4x4 pairs row i with row i + 4 in one register's halves; load in that order.
+  __m256i w[8];
+  for (size_t i = 0; i < 4; ++i) {
+    w[i] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);      // bytes 0..15 of rows i, i + 4
+    w[i + 4] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);  // bytes 16..31
+  }
+  Transpose4x4(w);      // w[k] lane r: dword k (bytes 4k..4k+3) of row r, k < 4
+  Transpose4x4(w + 4);  // w[4 + k]: dword 4 + k
+  for (int k = 0; k < 8; ++k) {
+    q.lo[k / 2][k % 2] = _mm256_and_si256(w[k], m4);
+    q.hi[k / 2][k % 2] = _mm256_and_si256(_mm256_srli_epi16(w[k], 4), m4);
+  }
+}
+
+// Lane r = sum over the 32 elements of the sub-block of row r's codes times the activation
+// codes a (8 vpdpbusd with a's 4-byte groups broadcast from memory; exact).
+HWY_INLINE __m256i Q4_KSubDot(const __m256i codes[4][2], const int8_t* a) {
+  __m256i d0 = _mm256_setzero_si256();
+  __m256i d1 = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(d0)
+        : "v"(codes[k][0]), "m"(*reinterpret_cast<const int8_t(*)[4]>(a + 8 * k)));
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(d1)
+        : "v"(codes[k][1]), "m"(*reinterpret_cast<const int8_t(*)[4]>(a + 8 * k + 4)));
+  }
+  return _mm256_add_epi32(d0, d1);
+}
+
+// Q4_KRows8Batch for kTokens tasks with VNNI: per block, per chunk, the 8 rows' codes decoded
+// and transposed once, then each token's sub-block sums (Q4_KSubDot) times the rows' scales
+// (exact: |total| < 8 * 63 * 32 * 15 * 128 < 2^31) give the rows' integer totals in lanes, the
+// same integers Q4_KRowTotal sums; the fmas are Q4_KGroupFma's.
+template <size_t kTokens>
+HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                                size_t blocks, int64_t r0, const std::byte* next,
+                                const std::byte* next_end, bool prefetch) {
+  const gguf::BlockQ8_K* act[kTokens];
+  __m256 acc[kTokens], accm[kTokens];
+  for (size_t t = 0; t < kTokens; ++t) {
+    act[t] = tasks[t].x->q8_k().data();
+    acc[t] = accm[t] = _mm256_setzero_ps();
+  }
+  const __m256i byte = _mm256_set1_epi32(0xFF);
+  Q4_KChunk8 q;
+  for (size_t b = 0; b < blocks; ++b) {
+    const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    if (prefetch) PrefetchGroupLines<18>(next, next_end, b);
+    const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
+    __m256i totals[kTokens];
+    for (size_t t = 0; t < kTokens; ++t) totals[t] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      DecodeQ4_KChunk8(p0 + offsetof(gguf::BlockQ4_K, qs) + 32 * c, stride, q);
+      // Scales of sub-blocks 2c and 2c + 1 per row lane: bytes 2c, 2c + 1 of sc_lo (c < 2) or
+      // bytes 2c - 4, 2c - 3 of sc_hi.
+      const __m256i src = c < 2 ? h.sc_lo : h.sc_hi;
+      const int shift = 16 * (c % 2);
+      const __m256i sc_even = _mm256_and_si256(_mm256_srli_epi32(src, shift), byte);
+      const __m256i sc_odd = _mm256_and_si256(_mm256_srli_epi32(src, shift + 8), byte);
+      for (size_t t = 0; t < kTokens; ++t) {
+        const int8_t* a = act[t][b].qs + 64 * c;
+        totals[t] = _mm256_add_epi32(
+            totals[t], _mm256_add_epi32(_mm256_mullo_epi32(Q4_KSubDot(q.lo, a), sc_even),
+                                        _mm256_mullo_epi32(Q4_KSubDot(q.hi, a + 32), sc_odd)));
+      }
+    }
+    for (size_t t = 0; t < kTokens; ++t) {
+      Q4_KGroupFmaTotals(h, totals[t], act[t][b], acc[t], accm[t]);
+    }
+  }
+  for (size_t t = 0; t < kTokens; ++t) {
+    _mm256_storeu_ps(tasks[t].y + r0, _mm256_sub_ps(acc[t], accm[t]));
+  }
+}
+#endif
+
 // Q4_KRows8 for the rows [r0, r0 + 8) of n tasks (prompt tokens, same weights): each row's
 // super-block is decoded once and multiplied with every token's activation; per token the same
 // integer totals and fma sequence as Q4_KRows8, so the results are bit-identical to it.
 HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
                                size_t n, int64_t r0, const std::byte* next,
                                const std::byte* next_end) {
+#if HWY_TARGET == HWY_AVX3_DL
+  const size_t blocks_vnni = tasks[0].x->q8_k().size();
+  size_t t = 0;
+  for (; t + 16 <= n; t += 16) {
+    Q4_KRows8Tokens<16>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+  }
+  if (t + 8 <= n) {
+    Q4_KRows8Tokens<8>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    t += 8;
+  }
+  if (t + 4 <= n) {
+    Q4_KRows8Tokens<4>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    t += 4;
+  }
+  if (t + 2 <= n) {
+    Q4_KRows8Tokens<2>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    t += 2;
+  }
+  if (t < n) Q4_KRows8Tokens<1>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+  return;
+#endif
   constexpr size_t kTokens = 16;  // accumulators per pass
   const size_t blocks = tasks[0].x->q8_k().size();
   Q4_KRowCodes k;
