@@ -40,7 +40,11 @@ float v_expf_avx512(float x) {
   if (std::isnan(r.n)) return r.n;
   if (std::fabs(r.n) > 192.0f) return r.n <= 0.0f ? 0.0f : std::numeric_limits<float>::infinity();
   const float j = std::fma(poly_high(r), r.u, std::fma(kC1, r.b, 1.0f));
-  return std::ldexp(j, static_cast<int>(r.n));  // vscalefps: j * 2^n, rounded once
+  // vscalefps: j * 2^n rounded once (as std::ldexp, without its library call): 2^n and the
+  // product are exact in double for |n| <= 192, so the conversion to float is the one rounding.
+  const auto n = static_cast<int64_t>(r.n);
+  const double scale = std::bit_cast<double>(static_cast<uint64_t>(n + 1023) << 52);
+  return static_cast<float>(static_cast<double>(j) * scale);
 }
 
 float v_expf_avx2(float x) {
@@ -58,11 +62,21 @@ float v_expf_avx2(float x) {
 
 }  // namespace
 
-float v_expf(CpuProfile profile, float x) {
+// Clones with FMA: std::fma is an instruction there instead of a libm call per use (7 per exp);
+// fma rounds once either way, so both clones give the same bits.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ETCHSIM_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define ETCHSIM_FMA_CLONES
+#endif
+
+ETCHSIM_FMA_CLONES float v_expf(CpuProfile profile, float x) {
   return profile == CpuProfile::Zen4 ? v_expf_avx512(x) : v_expf_avx2(x);
 }
 
-float v_silu(CpuProfile profile, float x) { return x / (1.0f + v_expf(profile, 0.0f - x)); }
+ETCHSIM_FMA_CLONES float v_silu(CpuProfile profile, float x) {
+  return x / (1.0f + v_expf(profile, 0.0f - x));
+}
 
 float silu_tail(float x) { return x / (1.0f + std::exp(-x)); }
 
