@@ -23,7 +23,10 @@ struct Reduced {
   float u;  // b * b
 };
 
-Reduced reduce(float x) {
+// Always inlined, so each FMA clone of v_expf / v_silu below compiles them with its target.
+#define ETCHSIM_INLINE [[gnu::always_inline]] inline
+
+ETCHSIM_INLINE Reduced reduce(float x) {
   const float z = std::fma(x, 0x1.715476p+0f, kShifter);
   const float n = z - kShifter;
   const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
@@ -31,11 +34,11 @@ Reduced reduce(float x) {
 }
 
 // The polynomial j without its T1 term: fma(fma(C5, b, C4), u, fma(C3, b, C2)).
-float poly_high(const Reduced& r) {
+ETCHSIM_INLINE float poly_high(const Reduced& r) {
   return std::fma(std::fma(kC5, r.b, kC4), r.u, std::fma(kC3, r.b, kC2));
 }
 
-float v_expf_avx512(float x) {
+ETCHSIM_INLINE float v_expf_avx512(float x) {
   const Reduced r = reduce(x);
   if (std::isnan(r.n)) return r.n;
   if (std::fabs(r.n) > 192.0f) return r.n <= 0.0f ? 0.0f : std::numeric_limits<float>::infinity();
@@ -47,7 +50,7 @@ float v_expf_avx512(float x) {
   return static_cast<float>(static_cast<double>(j) * scale);
 }
 
-float v_expf_avx2(float x) {
+ETCHSIM_INLINE float v_expf_avx2(float x) {
   const Reduced r = reduce(x);
   const uint32_t e = std::bit_cast<uint32_t>(r.z) << 23;
   const float k = std::bit_cast<float>(e + std::bit_cast<uint32_t>(1.0f));
@@ -60,6 +63,10 @@ float v_expf_avx2(float x) {
   return std::fma(s2, j, s2) * s1;
 }
 
+ETCHSIM_INLINE float expf_lane(CpuProfile profile, float x) {
+  return profile == CpuProfile::Zen4 ? v_expf_avx512(x) : v_expf_avx2(x);
+}
+
 }  // namespace
 
 // Clones with FMA: std::fma is an instruction there instead of a libm call per use (7 per exp);
@@ -70,12 +77,10 @@ float v_expf_avx2(float x) {
 #define ETCHSIM_FMA_CLONES
 #endif
 
-ETCHSIM_FMA_CLONES float v_expf(CpuProfile profile, float x) {
-  return profile == CpuProfile::Zen4 ? v_expf_avx512(x) : v_expf_avx2(x);
-}
+ETCHSIM_FMA_CLONES float v_expf(CpuProfile profile, float x) { return expf_lane(profile, x); }
 
 ETCHSIM_FMA_CLONES float v_silu(CpuProfile profile, float x) {
-  return x / (1.0f + v_expf(profile, 0.0f - x));
+  return x / (1.0f + expf_lane(profile, 0.0f - x));
 }
 
 float silu_tail(float x) { return x / (1.0f + std::exp(-x)); }
