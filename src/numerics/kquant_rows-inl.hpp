@@ -47,12 +47,13 @@ HWY_INLINE void DecodeQ6K(const std::byte* w, KCodes& k) {
 // 2 * 63 * 128 < 2^15), then q6k_lane_offset: lane L -= 32 * (sc(2L) * bsums(2L) +
 // sc(2L+1) * bsums(2L+1)).
 HWY_INLINE __m256i Q6KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
-  __m256i lanes = _mm256_setzero_si256();
+  // Two chains (even and odd chunks): a vpdpwssd waits for the previous one's result.
+  __m256i lanes[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
   for (int c = 0; c < 8; ++c) {
-    lanes = AddScaledQuads(lanes, k.u[c], LoadU256(x.qs + 32 * c), k.scales[c]);
+    lanes[c & 1] = AddScaledQuads(lanes[c & 1], k.u[c], LoadU256(x.qs + 32 * c), k.scales[c]);
   }
   const __m256i offsets = _mm256_madd_epi16(k.sc16, LoadU256(x.bsums));
-  return _mm256_sub_epi32(lanes, _mm256_slli_epi32(offsets, 5));
+  return _mm256_sub_epi32(_mm256_add_epi32(lanes[0], lanes[1]), _mm256_slli_epi32(offsets, 5));
 }
 
 // The 16 Q3_K scales (6 bits, biased by 32) as int16 (ggml's kmask unpacking of §3.2 Q3_K), in
@@ -99,14 +100,14 @@ HWY_INLINE void DecodeQ3K(const std::byte* w, KCodes& k) {
 // (|pair| <= 2 * 7 * 128).
 HWY_INLINE __m256i Q3KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
   const __m256i four = _mm256_set1_epi8(4);
-  __m256i lanes = _mm256_setzero_si256();
+  __m256i lanes[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  // as Q6KLanes
   for (int c = 0; c < 8; ++c) {
     const __m256i a = LoadU256(x.qs + 32 * c);
     const __m256i pairs =
         _mm256_sub_epi16(_mm256_maddubs_epi16(k.u[c], a), _mm256_maddubs_epi16(four, a));
-    lanes = AddMadd(lanes, pairs, k.scales[c]);
+    lanes[c & 1] = AddMadd(lanes[c & 1], pairs, k.scales[c]);
   }
-  return lanes;
+  return _mm256_add_epi32(lanes[0], lanes[1]);
 }
 
 template <GgmlType kType>

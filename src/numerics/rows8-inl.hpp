@@ -223,12 +223,14 @@ HWY_INLINE void DecodeQ4_KRow(const std::byte* p0, size_t stride, size_t r, __m2
 // 8 int32 lanes summing to sum_s sc_s * sum over sub-block s of q * a (exact; any lane split of an
 // integer total gives the same total).
 HWY_INLINE __m256i Q4_KRowTotal(const Q4_KRowCodes& k, const gguf::BlockQ8_K& x) {
-  __m256i t = _mm256_setzero_si256();
+  // Two chains (low and high nibbles): a vpdpwssd waits for the previous one's result.
+  __m256i lo = _mm256_setzero_si256();
+  __m256i hi = _mm256_setzero_si256();
   for (int c = 0; c < 4; ++c) {
-    t = AddScaledQuads(t, k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]);
-    t = AddScaledQuads(t, k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]);
+    lo = AddScaledQuads(lo, k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]);
+    hi = AddScaledQuads(hi, k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]);
   }
-  return t;
+  return _mm256_add_epi32(lo, hi);
 }
 
 // Per 128-bit half, the scale bytes 0..7 of rows r (qword 0) and r + 1 (qword 1) of its 4 rows:
