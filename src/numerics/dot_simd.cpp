@@ -6,6 +6,9 @@
 #ifndef HWY_DISABLED_TARGETS
 #define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
 #endif
+// AVX3_DL (AVX-512 VNNI, e.g. Ice Lake, Zen 4): the block kernels fuse their integer
+// multiply-adds (x86_blocks-inl.hpp AddMadd, rows8-inl.hpp Q4_0GroupFma).
+#define HWY_WANT_AVX3_DL
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "../src/numerics/dot_simd.cpp"  // found through include/
@@ -367,11 +370,12 @@ int64_t DotRowGroups(const RowsTask& t) {
   int64_t r = t.row_begin;
   for (; r + 8 <= t.row_end; r += 8) {
     const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
-    // The next group (Q4_K prefetches it) may lie past this task's rows but not past the matrix.
+    // The next group (prefetched) may lie past this task's rows but not past the matrix.
     const std::byte* next = row0 + 8 * t.row_bytes;
     const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
     if (t.type == GgmlType::Q4_0) {
-      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, x.q8_0().size(), t.y + r);
+      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, t.q8_0_d, x.q8_0().size(), t.y + r,
+                next, next_end);
     } else {
       Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r, next, next_end);
     }
@@ -382,7 +386,8 @@ int64_t DotRowGroups(const RowsTask& t) {
 void DotRows(const RowsTask& task) {
   int64_t r = task.row_begin;
   if (task.order == DotOrder::Repacked &&
-      ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr) || task.type == GgmlType::Q4_K)) {
+      ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr && task.q8_0_d != nullptr) ||
+       task.type == GgmlType::Q4_K)) {
     r = DotRowGroups(task);
   }
   for (; r < task.row_end; ++r) {
@@ -396,7 +401,8 @@ void DotRows(const RowsTask& task) {
 void DotRowsBatch(const RowsTask* tasks, size_t n) {
   const RowsTask& t = tasks[0];
   if (t.order == DotOrder::Repacked &&
-      ((t.type == GgmlType::Q4_0 && t.q8_0_sums != nullptr) || t.type == GgmlType::Q4_K)) {
+      ((t.type == GgmlType::Q4_0 && t.q8_0_sums != nullptr && t.q8_0_d != nullptr) ||
+       t.type == GgmlType::Q4_K)) {
     const int64_t limit = std::max(t.rows, t.row_end);
     int64_t r = t.row_begin;
     for (; r + 8 <= t.row_end; r += 8) {

@@ -23,7 +23,10 @@ struct Reduced {
   float u;  // b * b
 };
 
-Reduced reduce(float x) {
+// Always inlined, so each FMA clone of v_expf / v_silu below compiles them with its target.
+#define ETCHSIM_INLINE [[gnu::always_inline]] inline
+
+ETCHSIM_INLINE Reduced reduce(float x) {
   const float z = std::fma(x, 0x1.715476p+0f, kShifter);
   const float n = z - kShifter;
   const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
@@ -31,19 +34,23 @@ Reduced reduce(float x) {
 }
 
 // The polynomial j without its T1 term: fma(fma(C5, b, C4), u, fma(C3, b, C2)).
-float poly_high(const Reduced& r) {
+ETCHSIM_INLINE float poly_high(const Reduced& r) {
   return std::fma(std::fma(kC5, r.b, kC4), r.u, std::fma(kC3, r.b, kC2));
 }
 
-float v_expf_avx512(float x) {
+ETCHSIM_INLINE float v_expf_avx512(float x) {
   const Reduced r = reduce(x);
   if (std::isnan(r.n)) return r.n;
   if (std::fabs(r.n) > 192.0f) return r.n <= 0.0f ? 0.0f : std::numeric_limits<float>::infinity();
   const float j = std::fma(poly_high(r), r.u, std::fma(kC1, r.b, 1.0f));
-  return std::ldexp(j, static_cast<int>(r.n));  // vscalefps: j * 2^n, rounded once
+  // vscalefps: j * 2^n rounded once (as std::ldexp, without its library call): 2^n and the
+  // product are exact in double for |n| <= 192, so the conversion to float is the one rounding.
+  const auto n = static_cast<int64_t>(r.n);
+  const double scale = std::bit_cast<double>(static_cast<uint64_t>(n + 1023) << 52);
+  return static_cast<float>(static_cast<double>(j) * scale);
 }
 
-float v_expf_avx2(float x) {
+ETCHSIM_INLINE float v_expf_avx2(float x) {
   const Reduced r = reduce(x);
   const uint32_t e = std::bit_cast<uint32_t>(r.z) << 23;
   const float k = std::bit_cast<float>(e + std::bit_cast<uint32_t>(1.0f));
@@ -56,13 +63,25 @@ float v_expf_avx2(float x) {
   return std::fma(s2, j, s2) * s1;
 }
 
-}  // namespace
-
-float v_expf(CpuProfile profile, float x) {
+ETCHSIM_INLINE float expf_lane(CpuProfile profile, float x) {
   return profile == CpuProfile::Zen4 ? v_expf_avx512(x) : v_expf_avx2(x);
 }
 
-float v_silu(CpuProfile profile, float x) { return x / (1.0f + v_expf(profile, 0.0f - x)); }
+}  // namespace
+
+// Clones with FMA: std::fma is an instruction there instead of a libm call per use (7 per exp);
+// fma rounds once either way, so both clones give the same bits.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ETCHSIM_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define ETCHSIM_FMA_CLONES
+#endif
+
+ETCHSIM_FMA_CLONES float v_expf(CpuProfile profile, float x) { return expf_lane(profile, x); }
+
+ETCHSIM_FMA_CLONES float v_silu(CpuProfile profile, float x) {
+  return x / (1.0f + expf_lane(profile, 0.0f - x));
+}
 
 float silu_tail(float x) { return x / (1.0f + std::exp(-x)); }
 

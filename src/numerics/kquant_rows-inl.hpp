@@ -47,12 +47,13 @@ HWY_INLINE void DecodeQ6K(const std::byte* w, KCodes& k) {
 // 2 * 63 * 128 < 2^15), then q6k_lane_offset: lane L -= 32 * (sc(2L) * bsums(2L) +
 // sc(2L+1) * bsums(2L+1)).
 HWY_INLINE __m256i Q6KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
-  __m256i lanes = _mm256_setzero_si256();
+  // Two chains (even and odd chunks): a vpdpwssd waits for the previous one's result.
+  __m256i lanes[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
   for (int c = 0; c < 8; ++c) {
-    lanes = _mm256_add_epi32(lanes, ScaledQuads(k.u[c], LoadU256(x.qs + 32 * c), k.scales[c]));
+    lanes[c & 1] = AddScaledQuads(lanes[c & 1], k.u[c], LoadU256(x.qs + 32 * c), k.scales[c]);
   }
   const __m256i offsets = _mm256_madd_epi16(k.sc16, LoadU256(x.bsums));
-  return _mm256_sub_epi32(lanes, _mm256_slli_epi32(offsets, 5));
+  return _mm256_sub_epi32(_mm256_add_epi32(lanes[0], lanes[1]), _mm256_slli_epi32(offsets, 5));
 }
 
 // The 16 Q3_K scales (6 bits, biased by 32) as int16 (ggml's kmask unpacking of §3.2 Q3_K), in
@@ -99,14 +100,14 @@ HWY_INLINE void DecodeQ3K(const std::byte* w, KCodes& k) {
 // (|pair| <= 2 * 7 * 128).
 HWY_INLINE __m256i Q3KLanes(const KCodes& k, const gguf::BlockQ8_K& x) {
   const __m256i four = _mm256_set1_epi8(4);
-  __m256i lanes = _mm256_setzero_si256();
+  __m256i lanes[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  // as Q6KLanes
   for (int c = 0; c < 8; ++c) {
     const __m256i a = LoadU256(x.qs + 32 * c);
     const __m256i pairs =
         _mm256_sub_epi16(_mm256_maddubs_epi16(k.u[c], a), _mm256_maddubs_epi16(four, a));
-    lanes = _mm256_add_epi32(lanes, _mm256_madd_epi16(pairs, k.scales[c]));
+    lanes[c & 1] = AddMadd(lanes[c & 1], pairs, k.scales[c]);
   }
-  return lanes;
+  return _mm256_add_epi32(lanes[0], lanes[1]);
 }
 
 template <GgmlType kType>
@@ -143,23 +144,97 @@ float DotKVecDotX86(const std::byte* row, const gguf::BlockQ8_K* act, size_t blo
   return Hsum8Ps(acc);
 }
 
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+// AVX-512 prompt batches: a decoded super-block as 4 vectors of two chunks each (chunk 2i in the
+// low 256 bits, 2i + 1 in the high), so each token's lanes take half the instructions of the
+// 256-bit KLanes (the batch loop was bound by their count, not by the arithmetic units). The 16
+// int32 lanes are the 8 reference lanes of the even and of the odd chunks; adding the halves
+// gives the reference lanes exactly (integer sums).
+struct KCodes512 {
+  __m512i u[4];
+  __m512i scales[4];
+  __m256i sc16;  // Q6_K's offsets
+  float d;
+};
+
+HWY_INLINE __m512i Cat512(__m256i lo, __m256i hi) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+HWY_INLINE __m512i AddMadd512(__m512i acc, __m512i p, __m512i s) {
+#if HWY_TARGET == HWY_AVX3_DL
+  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(p), "v"(s));
+  return acc;
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(p, s));
+#endif
+}
+
+template <GgmlType kType>
+HWY_INLINE void DecodeK512(const std::byte* w, KCodes512& k) {
+  KCodes k256;
+  DecodeK<kType>(w, k256);
+  for (int i = 0; i < 4; ++i) {
+    k.u[i] = Cat512(k256.u[2 * i], k256.u[2 * i + 1]);
+    k.scales[i] = Cat512(k256.scales[2 * i], k256.scales[2 * i + 1]);
+  }
+  k.sc16 = k256.sc16;
+  k.d = k256.d;
+}
+
+// Q3KLanes / Q6KLanes of one activation super-block from KCodes512.
+template <GgmlType kType>
+HWY_INLINE __m256i KLanes512(const KCodes512& k, const gguf::BlockQ8_K& x) {
+  __m512i lanes = _mm512_setzero_si512();
+  for (int i = 0; i < 4; ++i) {
+    const __m512i a = _mm512_loadu_si512(x.qs + 64 * i);
+    __m512i pairs = _mm512_maddubs_epi16(k.u[i], a);
+    if constexpr (kType == GgmlType::Q3_K) {
+      pairs = _mm512_sub_epi16(pairs, _mm512_maddubs_epi16(_mm512_set1_epi8(4), a));
+    }
+    lanes = AddMadd512(lanes, pairs, k.scales[i]);
+  }
+  __m256i sum =
+      _mm256_add_epi32(_mm512_castsi512_si256(lanes), _mm512_extracti64x4_epi64(lanes, 1));
+  if constexpr (kType == GgmlType::Q6_K) {
+    const __m256i offsets = _mm256_madd_epi16(k.sc16, LoadU256(x.bsums));
+    sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(offsets, 5));
+  }
+  return sum;
+}
+#endif
+
 // Row r of every task (one per token): each super-block decoded once, multiplied with every
 // token's activation; per token the same sequence of fmas as DotKVecDotX86.
 template <GgmlType kType, class Block>
 void DotKVecDotBatch(const std::byte* row, const RowsTask* tasks, size_t n, int64_t r) {
   constexpr size_t kTokens = 16;  // accumulators per pass
   const size_t blocks = tasks[0].x->q8_k().size();
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  KCodes512 k;
+#else
   KCodes k;
+#endif
   for (size_t t0 = 0; t0 < n; t0 += kTokens) {
     const size_t m = std::min(kTokens, n - t0);
     __m256 acc[kTokens];
     for (size_t t = 0; t < m; ++t) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
       if (t0 == 0) PrefetchAhead(row + b * sizeof(Block), sizeof(Block));
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+      DecodeK512<kType>(row + b * sizeof(Block), k);
+      for (size_t t = 0; t < m; ++t) {
+        const gguf::BlockQ8_K& y = tasks[t0 + t].x->q8_k()[b];
+        const float dall = y.d * k.d;
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dall), _mm256_cvtepi32_ps(KLanes512<kType>(k, y)),
+                                 acc[t]);
+      }
+#else
       DecodeK<kType>(row + b * sizeof(Block), k);
       for (size_t t = 0; t < m; ++t) {
         acc[t] = FmaKLanes<kType>(k, tasks[t0 + t].x->q8_k()[b], acc[t]);
       }
+#endif
     }
     for (size_t t = 0; t < m; ++t) tasks[t0 + t].y[r] = Hsum8Ps(acc[t]);
   }

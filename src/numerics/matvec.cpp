@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dot_rows.hpp"
+#include "etchsim/gguf/fp16.hpp"
 
 namespace etchsim::numerics {
 namespace {
@@ -51,6 +52,13 @@ std::vector<int32_t> q8_0_block_sums(const Activation& x) {
   return sums;
 }
 
+std::vector<float> q8_0_block_scales(const Activation& x) {
+  std::vector<float> d;
+  d.reserve(x.q8_0().size());
+  for (const gguf::BlockQ8_0& b : x.q8_0()) d.push_back(gguf::fp16_to_fp32(b.d));
+  return d;
+}
+
 }  // namespace detail
 
 void matvec(const WeightMatrix& w, std::span<const float> x, std::span<float> y, CpuProfile profile,
@@ -73,9 +81,12 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
   detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
   task.rows = w.rows;
   std::vector<int32_t> sums;
+  std::vector<float> scales;
   if (x.type() == gguf::GgmlType::Q8_0) {
     sums = detail::q8_0_block_sums(x);
+    scales = detail::q8_0_block_scales(x);
     task.q8_0_sums = sums.data();
+    task.q8_0_d = scales.data();
   }
   if (w.rows * w.cols < kParallelElements) {
     detail::dot_rows_fast(task);
@@ -108,13 +119,16 @@ void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
   const size_t row_bytes = gguf::row_bytes(w.type, w.cols);
   std::vector<detail::RowsTask> tasks;
   std::vector<std::vector<int32_t>> sums(xs.size());
+  std::vector<std::vector<float>> scales(xs.size());
   for (size_t t = 0; t < xs.size(); ++t) {
     tasks.push_back(
         {w.type, order, profile, w.data.data(), row_bytes, xs[t], 0, w.rows, ys[t].data()});
     tasks.back().rows = w.rows;
     if (xs[t]->type() == gguf::GgmlType::Q8_0) {
       sums[t] = detail::q8_0_block_sums(*xs[t]);
+      scales[t] = detail::q8_0_block_scales(*xs[t]);
       tasks.back().q8_0_sums = sums[t].data();
+      tasks.back().q8_0_d = scales[t].data();
     }
   }
   // Every (row group, token) pair is the matvec's own kernel call on the same rows, so the

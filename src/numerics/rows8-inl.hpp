@@ -8,8 +8,7 @@
 
 // Block b of 8 Q4_0 rows, decoded once: lo[k] / hi[k] lane r = bytes 4k..4k+3 of row r's
 // elements 0..15 (low nibbles) / 16..31 (high nibbles) as unsigned codes, d lane r = row r's
-// scale. (No software prefetch here: 3 prefetches per 144-byte block of the group cost more than
-// they saved, measured on the 8B shape, unlike Q4_K's 18 per 1152-byte block.)
+// scale.
 struct Q4_0Group {
   __m256i lo[4];
   __m256i hi[4];
@@ -31,59 +30,108 @@ HWY_INLINE void DecodeQ4_0Group(const std::byte* row0, size_t stride, size_t b, 
   g.d = HalfAt8RowsBlock(p + offsetof(gguf::BlockQ4_0, d), stride);
 }
 
-// acc lane r = fma(sum_e (q_re - 8) * a_e, fl(d_r * d_a), acc): one Repacked step of row r with
-// the Q8_0 activation block `a` whose 32 codes sum to `asum` (the -8 offset of the Q4_0 codes is
-// applied as -8 * asum, keeping the codes unsigned for maddubs).
-HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const gguf::BlockQ8_0& a, int32_t asum,
+// acc lane r = fma(sum_e (q_re - 8) * a_e, fl(d_r * da), acc): one Repacked step of row r with
+// the Q8_0 activation codes `qs` (scale da, exactly its fp16 d widened) whose 32 codes sum to
+// `asum` (the -8 offset of the Q4_0 codes is applied as -8 * asum, keeping the codes unsigned for
+// maddubs / vpdpbusd).
+HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const int8_t* qs, float da, int32_t asum,
                                __m256 acc) {
+#if HWY_TARGET == HWY_AVX3_DL
+  // VNNI: two int32 chains (low and high nibbles, the first starting at -8 * asum), each 4-byte
+  // dot one vpdpbusd with the activation's 4 bytes broadcast from memory.
+  __m256i lo = _mm256_set1_epi32(-8 * asum);
+  __m256i hi = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(lo)
+        : "v"(g.lo[k]), "m"(*reinterpret_cast<const int8_t(*)[4]>(qs + 4 * k)));
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(hi)
+        : "v"(g.hi[k]), "m"(*reinterpret_cast<const int8_t(*)[4]>(qs + 16 + 4 * k)));
+  }
+  const __m256i isum = _mm256_add_epi32(lo, hi);
+#else
   // Each maddubs pair sum is at most 2 * 15 * 128, so the 8 int16 adds stay below 2^15.
   __m256i s16 = _mm256_setzero_si256();
   for (int k = 0; k < 4; ++k) {
     s16 = _mm256_add_epi16(s16,
-                           _mm256_maddubs_epi16(g.lo[k], _mm256_set1_epi32(LoadI32(a.qs + 4 * k))));
+                           _mm256_maddubs_epi16(g.lo[k], _mm256_set1_epi32(LoadI32(qs + 4 * k))));
     s16 = _mm256_add_epi16(
-        s16, _mm256_maddubs_epi16(g.hi[k], _mm256_set1_epi32(LoadI32(a.qs + 16 + 4 * k))));
+        s16, _mm256_maddubs_epi16(g.hi[k], _mm256_set1_epi32(LoadI32(qs + 16 + 4 * k))));
   }
   const __m256i isum =
       _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(8 * asum));
-  const __m256 scale = _mm256_mul_ps(g.d, _mm256_set1_ps(F16(a.d)));
+#endif
+  const __m256 scale = _mm256_mul_ps(g.d, _mm256_set1_ps(da));
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), scale, acc);
 }
 
 // y[0..7] = the Q4_0 Repacked dots of rows row0, row0 + stride, ... with the Q8_0 activation
-// (asum[b]: the sum of act[b]'s codes).
+// (asum[b]: the sum of act[b]'s codes, da[b] its scale as f32). [next, next_end): the next group
+// of 8 rows, prefetched spread evenly over the blocks (about 2.25 lines a block at 4096 columns;
+// a fixed 3 lines a block over-fetched and measured slower, spread measured ~8% faster than none
+// on one thread streaming 14336 x 4096 matrices from memory).
 HWY_INLINE void Q4_0Rows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_0* act,
-                          const int32_t* asum, size_t blocks, float* y) {
+                          const int32_t* asum, const float* da, size_t blocks, float* y,
+                          const std::byte* next, const std::byte* next_end) {
   __m256 acc = _mm256_setzero_ps();
   Q4_0Group g;
+  const size_t lines = static_cast<size_t>(next_end - next) / 64;
   for (size_t b = 0; b < blocks; ++b) {
+    PrefetchSpread(next, lines * b / blocks, lines * (b + 1) / blocks);
     DecodeQ4_0Group(row0, stride, b, g);
-    acc = Q4_0GroupFma(g, act[b], asum[b], acc);
+    acc = Q4_0GroupFma(g, act[b].qs, da[b], asum[b], acc);
   }
   _mm256_storeu_ps(y, acc);
 }
 
+// Q4_0Rows8 for kTokens tasks at once, the accumulators in registers (kTokens is a compile-time
+// count so they need not live in memory).
+template <size_t kTokens>
+HWY_INLINE void Q4_0Rows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                                size_t blocks, int64_t r) {
+  const gguf::BlockQ8_0* act[kTokens];
+  const int32_t* asum[kTokens];
+  const float* da[kTokens];
+  __m256 acc[kTokens];
+  for (size_t t = 0; t < kTokens; ++t) {
+    act[t] = tasks[t].x->q8_0().data();
+    asum[t] = tasks[t].q8_0_sums;
+    da[t] = tasks[t].q8_0_d;
+    acc[t] = _mm256_setzero_ps();
+  }
+  Q4_0Group g;
+  for (size_t b = 0; b < blocks; ++b) {
+    DecodeQ4_0Group(row0, stride, b, g);
+    for (size_t t = 0; t < kTokens; ++t) {
+      acc[t] = Q4_0GroupFma(g, act[t][b].qs, da[t][b], asum[t][b], acc[t]);
+    }
+  }
+  for (size_t t = 0; t < kTokens; ++t) _mm256_storeu_ps(tasks[t].y + r, acc[t]);
+}
+
 // Q4_0Rows8 for the rows [r, r + 8) of n tasks (prompt tokens, same weights): each block of the
-// 8 rows is decoded once and multiplied with every token's activation block; per token the same
-// sequence of fmas as Q4_0Rows8, so the results are bit-identical to it.
+// 8 rows is decoded once and multiplied with every token's activation block (16, 8, 4, 2, 1
+// tokens per pass); per token the same sequence of fmas as Q4_0Rows8, so the results are
+// bit-identical to it.
 HWY_INLINE void Q4_0Rows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
                                size_t n, int64_t r) {
-  constexpr size_t kTokens = 16;  // accumulators per pass
   const size_t blocks = tasks[0].x->q8_0().size();
-  Q4_0Group g;
-  for (size_t t0 = 0; t0 < n; t0 += kTokens) {
-    const size_t m = std::min(kTokens, n - t0);
-    __m256 acc[kTokens];
-    for (size_t t = 0; t < m; ++t) acc[t] = _mm256_setzero_ps();
-    for (size_t b = 0; b < blocks; ++b) {
-      DecodeQ4_0Group(row0, stride, b, g);
-      for (size_t t = 0; t < m; ++t) {
-        const RowsTask& task = tasks[t0 + t];
-        acc[t] = Q4_0GroupFma(g, task.x->q8_0()[b], task.q8_0_sums[b], acc[t]);
-      }
-    }
-    for (size_t t = 0; t < m; ++t) _mm256_storeu_ps(tasks[t0 + t].y + r, acc[t]);
+  size_t t = 0;
+  for (; t + 16 <= n; t += 16) Q4_0Rows8Tokens<16>(row0, stride, tasks + t, blocks, r);
+  if (t + 8 <= n) {
+    Q4_0Rows8Tokens<8>(row0, stride, tasks + t, blocks, r);
+    t += 8;
   }
+  if (t + 4 <= n) {
+    Q4_0Rows8Tokens<4>(row0, stride, tasks + t, blocks, r);
+    t += 4;
+  }
+  if (t + 2 <= n) {
+    Q4_0Rows8Tokens<2>(row0, stride, tasks + t, blocks, r);
+    t += 2;
+  }
+  if (t < n) Q4_0Rows8Tokens<1>(row0, stride, tasks + t, blocks, r);
 }
 
 // The head of block b of 8 Q4_K rows (d, dmin and the 12 scale bytes: the first 16 bytes),
@@ -175,12 +223,14 @@ HWY_INLINE void DecodeQ4_KRow(const std::byte* p0, size_t stride, size_t r, __m2
 // 8 int32 lanes summing to sum_s sc_s * sum over sub-block s of q * a (exact; any lane split of an
 // integer total gives the same total).
 HWY_INLINE __m256i Q4_KRowTotal(const Q4_KRowCodes& k, const gguf::BlockQ8_K& x) {
-  __m256i t = _mm256_setzero_si256();
+  // Two chains (low and high nibbles): a vpdpwssd waits for the previous one's result.
+  __m256i lo = _mm256_setzero_si256();
+  __m256i hi = _mm256_setzero_si256();
   for (int c = 0; c < 4; ++c) {
-    t = _mm256_add_epi32(t, ScaledQuads(k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]));
-    t = _mm256_add_epi32(t, ScaledQuads(k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]));
+    lo = AddScaledQuads(lo, k.lo[c], LoadU256(x.qs + 64 * c), k.sc[2 * c]);
+    hi = AddScaledQuads(hi, k.hi[c], LoadU256(x.qs + 64 * c + 32), k.sc[2 * c + 1]);
   }
-  return t;
+  return _mm256_add_epi32(lo, hi);
 }
 
 // Per 128-bit half, the scale bytes 0..7 of rows r (qword 0) and r + 1 (qword 1) of its 4 rows:
@@ -191,11 +241,17 @@ HWY_INLINE void Q4_KScaleRows(const Q4_KHeads& h, __m256i& sc01, __m256i& sc23) 
 }
 
 // acc / accm lane r: one Repacked step of row r (acc: the scaled products, accm: the mins).
+// row_totals lane r: row r's integer total of the block (Q4_KRowTotal's lanes summed).
+HWY_INLINE void Q4_KGroupFmaTotals(const Q4_KHeads& h, __m256i row_totals, const gguf::BlockQ8_K& x,
+                                   __m256& acc, __m256& accm) {
+  const __m256 yd = _mm256_set1_ps(x.d);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(row_totals), _mm256_mul_ps(h.d, yd), acc);
+  accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
+}
+
 HWY_INLINE void Q4_KGroupFma(const Q4_KHeads& h, const __m256i totals[8], const gguf::BlockQ8_K& x,
                              __m256& acc, __m256& accm) {
-  const __m256 yd = _mm256_set1_ps(x.d);
-  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumLanes8(totals)), _mm256_mul_ps(h.d, yd), acc);
-  accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(Q4_KMins(h, x)), _mm256_mul_ps(h.dmin, yd), accm);
+  Q4_KGroupFmaTotals(h, SumLanes8(totals), x, acc, accm);
 }
 
 // y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
@@ -223,12 +279,134 @@ HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::Bloc
   _mm256_storeu_ps(y, _mm256_sub_ps(acc, accm));
 }
 
+#if HWY_TARGET == HWY_AVX3_DL
+// Q4_K prompt batches with VNNI, rows in lanes as Q4_0: chunk c (32 bytes of qs: sub-block 2c in
+// the low nibbles, 2c + 1 in the high) of the 8 rows, transposed so that lo[k] / hi[k] lane r
+// holds row r's 4 codes of elements 4k..4k+3 of the sub-block.
+struct Q4_KChunk8 {
+  __m256i lo[4][2];  // [k / 2][k % 2]: quads k of sub-block 2c
+  __m256i hi[4][2];  // the same of sub-block 2c + 1
+};
+
+// In-place 8x8 transpose of int32: afterwards v[k] lane r = what was lane k of v[r].
+HWY_INLINE void Transpose8x8(__m256i v[8]) {
+  Transpose4x4(v);      // within halves: v[0..3] from rows 0..3
+  Transpose4x4(v + 4);  // rows 4..7
+  for (int k = 0; k < 4; ++k) {
+    const __m256i a = v[k], b = v[k + 4];
+    v[k] = _mm256_permute2x128_si256(a, b, 0x20);      // dwords k of rows 0..3 | rows 4..7
+    v[k + 4] = _mm256_permute2x128_si256(a, b, 0x31);  // dwords k + 4
+  }
+}
+
+HWY_INLINE void DecodeQ4_KChunk8(const std::byte* qs0, size_t stride, Q4_KChunk8& q) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  __m256i v[8];
+  for (size_t r = 0; r < 8; ++r) v[r] = LoadU256(qs0 + r * stride);
+  // Transpose4x4 pairs row i with row i + 4 in one register's halves; load in that order.
+  __m256i w[8];
+  for (size_t i = 0; i < 4; ++i) {
+    w[i] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);      // bytes 0..15 of rows i, i + 4
+    w[i + 4] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);  // bytes 16..31
+  }
+  Transpose4x4(w);      // w[k] lane r: dword k (bytes 4k..4k+3) of row r, k < 4
+  Transpose4x4(w + 4);  // w[4 + k]: dword 4 + k
+  for (int k = 0; k < 8; ++k) {
+    q.lo[k / 2][k % 2] = _mm256_and_si256(w[k], m4);
+    q.hi[k / 2][k % 2] = _mm256_and_si256(_mm256_srli_epi16(w[k], 4), m4);
+  }
+}
+
+// Lane r = sum over the 32 elements of the sub-block of row r's codes times the activation
+// codes a (8 vpdpbusd with a's 4-byte groups broadcast from memory; exact).
+HWY_INLINE __m256i Q4_KSubDot(const __m256i codes[4][2], const int8_t* a) {
+  __m256i d0 = _mm256_setzero_si256();
+  __m256i d1 = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(d0)
+        : "v"(codes[k][0]), "m"(*reinterpret_cast<const int8_t(*)[4]>(a + 8 * k)));
+    asm("vpdpbusd %2%{1to8%}, %1, %0"
+        : "+v"(d1)
+        : "v"(codes[k][1]), "m"(*reinterpret_cast<const int8_t(*)[4]>(a + 8 * k + 4)));
+  }
+  return _mm256_add_epi32(d0, d1);
+}
+
+// Q4_KRows8Batch for kTokens tasks with VNNI: per block, per chunk, the 8 rows' codes decoded
+// and transposed once, then each token's sub-block sums (Q4_KSubDot) times the rows' scales
+// (exact: |total| < 8 * 63 * 32 * 15 * 128 < 2^31) give the rows' integer totals in lanes, the
+// same integers Q4_KRowTotal sums; the fmas are Q4_KGroupFma's.
+template <size_t kTokens>
+HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
+                                size_t blocks, int64_t r0, const std::byte* next,
+                                const std::byte* next_end, bool prefetch) {
+  const gguf::BlockQ8_K* act[kTokens];
+  __m256 acc[kTokens], accm[kTokens];
+  for (size_t t = 0; t < kTokens; ++t) {
+    act[t] = tasks[t].x->q8_k().data();
+    acc[t] = accm[t] = _mm256_setzero_ps();
+  }
+  const __m256i byte = _mm256_set1_epi32(0xFF);
+  Q4_KChunk8 q;
+  for (size_t b = 0; b < blocks; ++b) {
+    const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    if (prefetch) PrefetchGroupLines<18>(next, next_end, b);
+    const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
+    __m256i totals[kTokens];
+    for (size_t t = 0; t < kTokens; ++t) totals[t] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      DecodeQ4_KChunk8(p0 + offsetof(gguf::BlockQ4_K, qs) + 32 * c, stride, q);
+      // Scales of sub-blocks 2c and 2c + 1 per row lane: bytes 2c, 2c + 1 of sc_lo (c < 2) or
+      // bytes 2c - 4, 2c - 3 of sc_hi.
+      const __m256i src = c < 2 ? h.sc_lo : h.sc_hi;
+      const int shift = 16 * (c % 2);
+      const __m256i sc_even = _mm256_and_si256(_mm256_srli_epi32(src, shift), byte);
+      const __m256i sc_odd = _mm256_and_si256(_mm256_srli_epi32(src, shift + 8), byte);
+      for (size_t t = 0; t < kTokens; ++t) {
+        const int8_t* a = act[t][b].qs + 64 * c;
+        totals[t] = _mm256_add_epi32(
+            totals[t], _mm256_add_epi32(_mm256_mullo_epi32(Q4_KSubDot(q.lo, a), sc_even),
+                                        _mm256_mullo_epi32(Q4_KSubDot(q.hi, a + 32), sc_odd)));
+      }
+    }
+    for (size_t t = 0; t < kTokens; ++t) {
+      Q4_KGroupFmaTotals(h, totals[t], act[t][b], acc[t], accm[t]);
+    }
+  }
+  for (size_t t = 0; t < kTokens; ++t) {
+    _mm256_storeu_ps(tasks[t].y + r0, _mm256_sub_ps(acc[t], accm[t]));
+  }
+}
+#endif
+
 // Q4_KRows8 for the rows [r0, r0 + 8) of n tasks (prompt tokens, same weights): each row's
 // super-block is decoded once and multiplied with every token's activation; per token the same
 // integer totals and fma sequence as Q4_KRows8, so the results are bit-identical to it.
 HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
                                size_t n, int64_t r0, const std::byte* next,
                                const std::byte* next_end) {
+#if HWY_TARGET == HWY_AVX3_DL
+  const size_t blocks_vnni = tasks[0].x->q8_k().size();
+  size_t t = 0;
+  for (; t + 16 <= n; t += 16) {
+    Q4_KRows8Tokens<16>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+  }
+  if (t + 8 <= n) {
+    Q4_KRows8Tokens<8>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    t += 8;
+  }
+  if (t + 4 <= n) {
+    Q4_KRows8Tokens<4>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    t += 4;
+  }
+  if (t + 2 <= n) {
+    Q4_KRows8Tokens<2>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    t += 2;
+  }
+  if (t < n) Q4_KRows8Tokens<1>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+  return;
+#endif
   constexpr size_t kTokens = 16;  // accumulators per pass
   const size_t blocks = tasks[0].x->q8_k().size();
   Q4_KRowCodes k;

@@ -70,6 +70,13 @@ HWY_INLINE void PrefetchGroupLines(const std::byte* next, const std::byte* end, 
   }
 }
 
+// Software prefetch of lines [from, to) of the region at `base`.
+HWY_INLINE void PrefetchSpread(const std::byte* base, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(base) + 64 * i, _MM_HINT_T0);
+  }
+}
+
 // Software prefetch of the `bytes` bytes kPrefetchAhead bytes past `p`, one probe per 64 bytes: a
 // kernel that reads a weight stream front to back calls it once per block, so no two consecutive
 // probes are more than 64 bytes apart and every line of the stream is fetched. 2 KiB is about one
@@ -123,4 +130,23 @@ HWY_INLINE __m256i ScalePair(__m256i s, int c) {
 // sum stays below 2 * 63 * 128 < 2^15 for codes u <= 63, so nothing saturates).
 HWY_INLINE __m256i ScaledQuads(__m256i u, __m256i a, __m256i scales) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, a), scales);
+}
+
+// AVX-512 VNNI (the AVX3_DL target): acc + madd(p, s) and acc + the 4-byte dots of u (unsigned)
+// and a (signed) per int32 lane, one instruction each and exact (vpdpwssd and vpdpbusd neither
+// saturate nor round; every sum here fits in int32). Inline assembly, not the intrinsics: this
+// Highway version's AVX3_DL target string enables AVX-VNNI (VEX), which Zen 4 lacks, and the
+// EVEX form must be the one emitted. Other targets: madd and add.
+HWY_INLINE __m256i AddMadd(__m256i acc, __m256i p, __m256i s) {
+#if HWY_TARGET == HWY_AVX3_DL
+  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(p), "v"(s));
+  return acc;
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(p, s));
+#endif
+}
+
+// acc + ScaledQuads(u, a, scales).
+HWY_INLINE __m256i AddScaledQuads(__m256i acc, __m256i u, __m256i a, __m256i scales) {
+  return AddMadd(acc, _mm256_maddubs_epi16(u, a), scales);
 }

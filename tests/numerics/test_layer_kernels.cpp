@@ -1,6 +1,7 @@
 // RMSNorm, RoPE, exp, softmax and SwiGLU against double-precision references and special cases.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -109,6 +110,30 @@ TEST(Exp, VExpfIsAccurateAndSaturates) {
     EXPECT_NEAR(v_expf(p, 88.5f), big, 4e-7 * big);
     EXPECT_TRUE(std::isnan(v_expf(p, std::numeric_limits<float>::quiet_NaN())));
   }
+}
+
+// The Zen4 form's final scaling j * 2^n (vscalefps) is bit for bit std::ldexp's single rounding,
+// also where the result is subnormal (x below about -87.3) or overflows: ggml_v_expf's AVX-512
+// steps written out here with std::ldexp as the reference.
+TEST(Exp, Zen4ScalingIsLdexp) {
+  const auto reference = [](float x) {
+    const float z = std::fma(x, 0x1.715476p+0f, 0x1.8p23f);
+    const float n = z - 0x1.8p23f;
+    const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+    const float u = b * b;
+    const float high = std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                                std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
+    const float j = std::fma(high, u, std::fma(0x1.ffffecp-1f, b, 1.0f));
+    if (std::fabs(n) > 192.0f) return n <= 0.0f ? 0.0f : kInf;
+    return std::ldexp(j, static_cast<int>(n));
+  };
+  int subnormal = 0;
+  for (float x = -135.0f; x < 100.0f; x += 0.0137f) {
+    const float got = v_expf(CpuProfile::Zen4, x);
+    subnormal += std::fpclassify(got) == FP_SUBNORMAL ? 1 : 0;
+    ASSERT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(reference(x))) << x;
+  }
+  EXPECT_GT(subnormal, 100);  // the sweep reaches the rounding of subnormal results
 }
 
 // The two forms differ only in the last bit, and only for some inputs (§5.5).

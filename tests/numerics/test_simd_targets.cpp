@@ -3,6 +3,8 @@
 // reference: the other tests only see the best target. Covers the 8-row Repacked kernels, the
 // register-decoded K-quants and the prompt batches (matmat), with 8-row groups, a tail and the
 // parallel split.
+// dot_simd.cpp compiles the AVX3_DL (AVX-512 VNNI) target too; list it here as well.
+#define HWY_WANT_AVX3_DL
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
 
@@ -43,7 +45,7 @@ TEST(SimdTargets, EveryTargetBitIdenticalToScalar) {
     for (const int64_t rows : {int64_t{17}, int64_t{200}}) {  // 200 x 4096 runs in parallel
       const auto m = test_data::random_matrix(type, rows, kCols, 31 + static_cast<uint64_t>(rows));
       std::vector<Activation> acts;
-      for (uint64_t t = 0; t < 3; ++t) {
+      for (uint64_t t = 0; t < 15; ++t) {  // passes of 8, 4, 2 and 1 tokens
         acts.emplace_back(type, test_data::random_vector(static_cast<size_t>(kCols), 90 + t));
       }
       for (const DotOrder order : {DotOrder::VecDot, DotOrder::Repacked}) {
