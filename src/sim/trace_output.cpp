@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
@@ -14,6 +16,8 @@
 
 namespace etchsim::sim {
 namespace {
+
+constexpr unsigned kVcdThreads = 4;
 
 std::filesystem::path with_suffix(const std::filesystem::path& path, const std::string& suffix) {
   std::filesystem::path p = path;
@@ -84,6 +88,8 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   const std::filesystem::path& vcd = m_options.vcd;
   trace::VcdWriter writer;
   writer.set_window(m_options.cycle_from, m_options.cycle_to);
+  // The text is written by up to kVcdThreads threads; the bytes do not depend on how many.
+  writer.set_threads(std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads));
   const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
   const trace::VcdTimescale timescale =
       m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);
