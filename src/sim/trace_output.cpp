@@ -35,13 +35,13 @@ void check_directory(const char* option, const std::filesystem::path& file) {
 }
 
 const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
-                                      uint32_t n_layer) {
+                                      uint32_t n_layer, uint64_t expected_tokens) {
   check_directory("--vcd", options.vcd);
   check_directory("--timeline", options.timeline);
   if (!options.layers.empty() && options.layers.size() != n_layer) {
     throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
   }
-  return chip.enable_trace_log();
+  return chip.enable_trace_log(expected_tokens);
 }
 
 // The first cycle a generated token's input enters the chip: where the view opens, one decode
@@ -75,8 +75,11 @@ trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
 
 }  // namespace
 
-TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer)
-    : m_options(options), m_chip(chip), m_log(checked_log(options, chip, n_layer)) {
+TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer,
+                         uint64_t expected_tokens)
+    : m_options(options),
+      m_chip(chip),
+      m_log(checked_log(options, chip, n_layer, expected_tokens)) {
   if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
 }
 

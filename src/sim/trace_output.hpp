@@ -15,8 +15,10 @@ namespace etchsim::sim {
 
 class TraceOutput {
  public:
-  // Checks the options (the directory exists, the layer mask fits) and enables the log.
-  TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer);
+  // Checks the options (the directory exists, the layer mask fits) and enables the log, sized for
+  // `expected_tokens` tokens fed to the chip (0: unknown).
+  TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer,
+              uint64_t expected_tokens = 0);
   TraceOutput(const TraceOutput&) = delete;
   TraceOutput& operator=(const TraceOutput&) = delete;
 

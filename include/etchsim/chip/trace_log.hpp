@@ -48,6 +48,18 @@ struct ChipTraceLog {
     uint64_t bytes = 0;
   };
   std::vector<Level> lora_used;  // LoRA SRAM bytes after every change
+
+  // Room for `tokens` tokens through every unit (and their K/V rows in `n_layer` layers), so a
+  // traced run's lists grow without copying (a flagship logs ~2 M records).
+  void reserve(size_t tokens, size_t n_layer) {
+    for (UnitLog& u : units) {
+      u.accepts.reserve(tokens);
+      u.completes.reserve(tokens);
+    }
+    inputs.reserve(tokens);
+    sink.reserve(tokens);
+    kv_writes.reserve(tokens * n_layer);
+  }
 };
 
 }  // namespace etchsim::chip
