@@ -210,7 +210,8 @@ TEST(VcdWriter, ClockTimescale) {
 }
 
 TEST(VcdWriter, LargeCyclesComeOutInTimeOrder) {
-  // Cycles spanning several radix passes (beyond 2^33), variables changing at interleaved times.
+  // Cycles far apart (beyond 2^33: the writer's calendar jumps), variables changing at
+  // interleaved times.
   VcdWriter w;
   std::vector<uint32_t> vars;
   for (uint32_t i = 0; i < 50; ++i)
