@@ -42,7 +42,7 @@ class UnitCursor final : public trace::RowCursor {
     load_next();
   }
   uint64_t next_cycle() const override { return m_next; }
-  void step(RowValues& values) override {
+  uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     // A unit takes and hands on at most one token a cycle: advance without a branch, then check
     // (never loops in practice).
@@ -61,6 +61,7 @@ class UnitCursor final : public trace::RowCursor {
     m_prev = t;
     set(t, values);
     load_next();
+    return m_next;
   }
 
  private:
@@ -136,7 +137,7 @@ class LayerCursor final : public trace::RowCursor {
     m_next = next();
   }
   uint64_t next_cycle() const override { return m_next; }
-  void step(RowValues& values) override {
+  uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
     while (m_in.at(m_ii) <= t) ++m_ii;
@@ -146,6 +147,7 @@ class LayerCursor final : public trace::RowCursor {
     m_leave.prefetch(m_il);
     set(values);
     m_next = next();
+    return m_next;
   }
 
  private:

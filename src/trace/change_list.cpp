@@ -19,7 +19,10 @@ class ChangeListCursor : public RowCursor {
   uint64_t next_cycle() const override {
     return m_next < m_changes.size() ? m_changes[m_next].cycle : kNoCycle;
   }
-  void step(RowValues& values) override { values.set(m_row, m_changes[m_next++].value); }
+  uint64_t step(RowValues& values) override {
+    values.set(m_row, m_changes[m_next++].value);
+    return next_cycle();
+  }
 
  private:
   uint32_t m_row;

@@ -81,8 +81,7 @@ class PieceWriter {
       m_values.begin_cycle(cycle);
       for (const uint32_t i : m_due) {
         RowCursor& c = *m_cursors[i];
-        c.step(m_values);
-        const uint64_t next = c.next_cycle();
+        const uint64_t next = c.step(m_values);
         if (next <= cycle) throw std::logic_error("VCD: a row source did not move forward");
         m_wheel.add(i, next);
       }

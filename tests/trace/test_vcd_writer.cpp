@@ -54,7 +54,10 @@ class TableSource : public RowSource {
     uint64_t next_cycle() const override {
       return m_next < m_s.m_cycles.size() ? m_s.m_cycles[m_next] : kNoCycle;
     }
-    void step(RowValues& values) override { set(m_next++, values); }
+    uint64_t step(RowValues& values) override {
+      set(m_next++, values);
+      return next_cycle();
+    }
 
    private:
     void set(size_t event, RowValues& values) const {
