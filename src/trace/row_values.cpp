@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace etchsim::trace {
@@ -66,35 +67,30 @@ char* RowValues::append_time(char* p) {
         "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
         m_cycle, m_per_cycle));
   }
-  *p++ = '#';
-  // Decimal digits written from the last one back, two at a time (no library call: a traced
-  // flagship writes ~1.4 M times).
-  static constexpr char kPairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-      "8081828384858687888990919293949596979899";
-  static constexpr std::array<uint64_t, 20> kPow10 = [] {
-    std::array<uint64_t, 20> t{};
-    t[0] = 1;
-    for (size_t i = 1; i < t.size(); ++i) t[i] = 10 * t[i - 1];
-    return t;
-  }();
-  // Digits: log10 from the bit width (1233 / 4096 ~ log10(2)), corrected by one compare.
-  const auto bits = static_cast<size_t>(64 - std::countl_zero(time | 1));
-  size_t n = (bits * 1233) >> 12;
-  n += (time | 1) >= kPow10[n];
-  char* d = p + n;
-  while (time >= 100) {
-    d -= 2;
-    std::memcpy(d, kPairs + 2 * (time % 100), 2);
-    time /= 100;
-  }
-  if (time >= 10) {
-    std::memcpy(d - 2, kPairs + 2 * time, 2);
+  // The decimal digits of the last time, right-aligned in m_digits: times mostly rise by a few
+  // cycles, so adding the difference digit by digit beats converting the whole number.
+  char* const last = m_digits.data() + kTimeDigits;
+  if (time >= m_digits_value && time - m_digits_value < 1000000) {
+    uint64_t carry = time - m_digits_value;
+    char* d = last;
+    while (carry != 0) {
+      --d;
+      const uint64_t sum = static_cast<uint64_t>(*d - '0') + carry % 10;
+      carry = carry / 10 + (sum >= 10 ? 1 : 0);
+      *d = static_cast<char>('0' + (sum >= 10 ? sum - 10 : sum));
+    }
+    m_digits_len = std::max(m_digits_len, static_cast<size_t>(last - d));
   } else {
-    d[-1] = static_cast<char>('0' + time);
+    std::fill(m_digits.data(), last, '0');
+    char* d = last;
+    for (uint64_t rest = time; rest != 0; rest /= 10) *--d = static_cast<char>('0' + rest % 10);
+    m_digits_len = std::max<size_t>(1, static_cast<size_t>(last - d));
   }
-  p += n;
+  m_digits_value = time;
+  *p++ = '#';
+  // A fixed-size copy (no library call) from the padded array; only m_digits_len bytes count.
+  std::memcpy(p, last - m_digits_len, kTimeDigits);
+  p += m_digits_len;
   *p++ = '\n';
   m_time_cycle = m_cycle;
   return p;

@@ -147,6 +147,16 @@ class RowValues {
   char* m_time_start = nullptr;  // the pending `#time` line (m_time_end nullptr: none)
   char* m_time_end = nullptr;
   uint64_t m_time_cycle = 0;
+  static constexpr size_t kTimeDigits = 20;  // of the largest uint64_t
+  // The last `#time`'s digits, right-aligned in the first kTimeDigits bytes ('0' before them),
+  // then padding so that a fixed-size copy of kTimeDigits bytes from any digit stays inside.
+  std::array<char, 2 * kTimeDigits> m_digits = [] {
+    std::array<char, 2 * kTimeDigits> d{};
+    for (size_t i = 0; i < kTimeDigits; ++i) d[i] = '0';
+    return d;
+  }();
+  size_t m_digits_len = 1;
+  uint64_t m_digits_value = 0;
   bool m_writing = false;
   uint64_t m_cycle = 0;
   uint64_t m_last_time_cycle = kNoCycle;
