@@ -67,30 +67,41 @@ char* RowValues::append_time(char* p) {
         "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
         m_cycle, m_per_cycle));
   }
-  // The decimal digits of the last time, right-aligned in m_digits: times mostly rise by a few
-  // cycles, so adding the difference digit by digit beats converting the whole number.
-  char* const last = m_digits.data() + kTimeDigits;
-  if (time >= m_digits_value && time - m_digits_value < 1000000) {
-    uint64_t carry = time - m_digits_value;
-    char* d = last;
-    while (carry != 0) {
-      --d;
-      const uint64_t sum = static_cast<uint64_t>(*d - '0') + carry % 10;
-      carry = carry / 10 + (sum >= 10 ? 1 : 0);
-      *d = static_cast<char>('0' + (sum >= 10 ? sum - 10 : sum));
-    }
-    m_digits_len = std::max(m_digits_len, static_cast<size_t>(last - d));
-  } else {
-    std::fill(m_digits.data(), last, '0');
-    char* d = last;
-    for (uint64_t rest = time; rest != 0; rest /= 10) *--d = static_cast<char>('0' + rest % 10);
-    m_digits_len = std::max<size_t>(1, static_cast<size_t>(last - d));
-  }
-  m_digits_value = time;
+  // The last time's decimal digits are kept right-aligned in m_digits: times mostly rise by a few
+  // cycles, so the new digits are the old ones plus the difference, added digit by digit. Digits
+  // are stored byte by byte into the output and into m_digits alike, never read back wide from
+  // just-written bytes (a store-forwarding stall).
   *p++ = '#';
-  // A fixed-size copy (no library call) from the padded array; only m_digits_len bytes count.
-  std::memcpy(p, last - m_digits_len, kTimeDigits);
-  p += m_digits_len;
+  char* const last = m_digits.data() + kTimeDigits;
+  size_t len = m_digits_len;
+  uint64_t carry =
+      time >= m_digits_value && time - m_digits_value < 1000000 ? time - m_digits_value : kNoCycle;
+  if (carry != kNoCycle) {
+    std::memcpy(p, last - len, kTimeDigits);  // fixed size: no library call; len bytes count
+    for (size_t k = len; carry != 0 && k > 0;) {
+      --k;
+      const uint64_t sum = static_cast<uint64_t>(p[k] - '0') + carry % 10;
+      carry = carry / 10 + (sum >= 10 ? 1 : 0);
+      const auto digit = static_cast<char>('0' + (sum >= 10 ? sum - 10 : sum));
+      p[k] = digit;
+      last[static_cast<ptrdiff_t>(k) - static_cast<ptrdiff_t>(len)] = digit;
+    }
+  }
+  if (carry != 0) {  // a jump, or one more digit: all digits anew
+    len = 1;
+    for (uint64_t rest = time; rest >= 10; rest /= 10) ++len;
+    uint64_t rest = time;
+    for (size_t k = len; k > 0;) {
+      --k;
+      const auto digit = static_cast<char>('0' + rest % 10);
+      rest /= 10;
+      p[k] = digit;
+      last[static_cast<ptrdiff_t>(k) - static_cast<ptrdiff_t>(len)] = digit;
+    }
+  }
+  m_digits_len = len;
+  m_digits_value = time;
+  p += len;
   *p++ = '\n';
   m_time_cycle = m_cycle;
   return p;

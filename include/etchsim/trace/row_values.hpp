@@ -148,7 +148,7 @@ class RowValues {
   char* m_time_end = nullptr;
   uint64_t m_time_cycle = 0;
   static constexpr size_t kTimeDigits = 20;  // of the largest uint64_t
-  // The last `#time`'s digits, right-aligned in the first kTimeDigits bytes ('0' before them),
+  // The last `#time`'s digits, m_digits_len of them right-aligned in the first kTimeDigits bytes,
   // then padding so that a fixed-size copy of kTimeDigits bytes from any digit stays inside.
   std::array<char, 2 * kTimeDigits> m_digits = [] {
     std::array<char, 2 * kTimeDigits> d{};
