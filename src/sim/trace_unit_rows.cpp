@@ -21,7 +21,7 @@ size_t accepts_up_to(const Accepts& a, uint64_t cycle) {
 
 // As Cycles::prefetch, for the 24-byte accepts.
 void prefetch(const Accepts& a, size_t i) {
-  if (i + 6 < a.size()) __builtin_prefetch(a.data() + i + 6);
+  if (i + 1 < a.size()) __builtin_prefetch(a.data() + i + 1);
 }
 
 void sample(const Accepts& a, uint64_t stride, std::vector<uint64_t>& out) {
