@@ -7,17 +7,13 @@
 namespace etchsim::trace {
 
 CycleWheel::CycleWheel(uint32_t n_sources)
-    : m_head(kSlots, kNone),
-      m_tail(kSlots, kNone),
-      m_link(n_sources, kNone),
-      m_bits(kSlots / 64, 0),
-      m_cycle(n_sources, 0) {}
+    : m_slots(kSlots), m_link(n_sources, kNone), m_bits(kSlots / 64, 0), m_cycle(n_sources, 0) {}
 
 void CycleWheel::reset(uint64_t from, uint64_t to) {
   for (uint64_t w = 0; w < m_bits.size(); ++w) {
     for (uint64_t bits = m_bits[w]; bits != 0; bits &= bits - 1) {
       const uint64_t slot = w * 64 + static_cast<uint64_t>(std::countr_zero(bits));
-      m_head[slot] = m_tail[slot] = kNone;
+      m_slots[slot] = Slot{};
     }
     m_bits[w] = 0;
   }
@@ -30,13 +26,14 @@ void CycleWheel::reset(uint64_t from, uint64_t to) {
 
 void CycleWheel::put(uint32_t source, uint64_t slot) {
   m_link[source] = kNone;
-  if (m_head[slot] == kNone) {
-    m_head[slot] = source;
+  Slot& s = m_slots[slot];
+  if (s.head == kNone) {
+    s.head = source;
     m_bits[slot / 64] |= uint64_t{1} << (slot % 64);
   } else {
-    m_link[m_tail[slot]] = source;
+    m_link[s.tail] = source;
   }
-  m_tail[slot] = source;
+  s.tail = source;
 }
 
 void CycleWheel::add(uint32_t source, uint64_t cycle) {
@@ -78,8 +75,8 @@ bool CycleWheel::pop(uint64_t& cycle, std::vector<uint32_t>& due) {
       const uint64_t slot = m_word * 64 + static_cast<uint64_t>(std::countr_zero(bits));
       m_bits[m_word] = bits & (bits - 1);
       due.clear();
-      for (uint32_t s = m_head[slot]; s != kNone; s = m_link[s]) due.push_back(s);
-      m_head[slot] = m_tail[slot] = kNone;
+      for (uint32_t s = m_slots[slot].head; s != kNone; s = m_link[s]) due.push_back(s);
+      m_slots[slot] = Slot{};
       // Sources join a slot in the order they were scheduled, mostly rising already.
       if (!std::is_sorted(due.begin(), due.end())) std::sort(due.begin(), due.end());
       cycle = m_base + slot;

@@ -31,7 +31,12 @@ class CycleWheel {
   uint64_t m_base = 0;  // the calendar covers [m_base, m_base + kSlots), m_base a multiple of it
   uint64_t m_to = 0;
   uint64_t m_word = 0;  // bitmap words below this one are empty
-  std::vector<uint32_t> m_head, m_tail, m_link;
+  struct Slot {
+    uint32_t head = kNone;  // the sources due at the slot's cycle: a list through m_link
+    uint32_t tail = kNone;
+  };
+  std::vector<Slot> m_slots;  // head and tail side by side: one cache line per slot touched
+  std::vector<uint32_t> m_link;
   std::vector<uint64_t> m_bits;
   std::vector<uint64_t> m_cycle;  // per source: the cycle it is due
   std::vector<uint32_t> m_later;  // sources due after the calendar
