@@ -17,6 +17,9 @@ namespace {
 
 constexpr uint64_t kSampleEvery = 256;                 // changes per sample cycle
 constexpr uint64_t kPieceChanges = uint64_t{1} << 18;  // about 2.5 MB of text
+// A piece's buffer starts this large (and is reused): growing it would copy it and touch new
+// pages, each a page fault.
+constexpr size_t kPieceBuffer = size_t{4} << 20;
 constexpr size_t kMaxPieces = 4096;
 
 struct Piece {
@@ -59,6 +62,7 @@ class PieceWriter {
   size_t write(const std::vector<Piece>& pieces, size_t index, std::vector<char>& out,
                uint64_t& last_time) {
     const Piece& p = pieces[index];
+    if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
     if (index == 0) {
       // Every change up to `from` is written at `from`.
       m_values.reset();
@@ -100,13 +104,13 @@ class PieceWriter {
   size_t m_last_piece = SIZE_MAX;
 };
 
-// The pieces' hand-over: threads claim pieces in order, at most kAhead beyond the next one to
-// put (so only a few buffers exist, reused: no page faults after the first ones), and whichever
+// The pieces' hand-over: threads claim pieces in order, at most threads + 1 beyond the next one
+// to put (so only a few buffers exist, reused: no page faults after the first ones), and whichever
 // thread finishes the next piece to put puts it and any finished after it.
 class PieceQueue {
  public:
   PieceQueue(size_t n_pieces, unsigned threads, const std::function<void(std::string_view)>& put)
-      : m_done(n_pieces), m_ahead(2 * static_cast<size_t>(threads) + 1), m_put(put) {}
+      : m_done(n_pieces), m_ahead(static_cast<size_t>(threads) + 1), m_put(put) {}
 
   // The next piece to write and a buffer for it; false when there is none (or a thread failed).
   bool claim(size_t& index, std::vector<char>& buffer) {
