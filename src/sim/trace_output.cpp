@@ -81,10 +81,23 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
       m_chip(chip),
       m_log(checked_log(options, chip, n_layer, expected_tokens)) {
   if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
+  // On another core: the simulation's thread then writes into pages already mapped.
+  if (expected_tokens > 0 && std::thread::hardware_concurrency() > 1) {
+    try {
+      m_prefault = std::thread([log = &m_log] { log->prefault(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: the pages fault as the run writes them.
+    }
+  }
+}
+
+TraceOutput::~TraceOutput() {
+  if (m_prefault.joinable()) m_prefault.join();
 }
 
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
                          double clock_hz, bool functional, bool adapters) {
+  if (m_prefault.joinable()) m_prefault.join();
   const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
   if (!m_options.timeline.empty()) write_timeline(m_options.timeline, source, clock_hz);
   if (m_options.vcd.empty()) return;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "etchsim/chip/chip.hpp"
@@ -21,6 +22,7 @@ class TraceOutput {
               uint64_t expected_tokens = 0);
   TraceOutput(const TraceOutput&) = delete;
   TraceOutput& operator=(const TraceOutput&) = delete;
+  ~TraceOutput();
 
   // Writes the VCD, the .gtkw and the .fst (when asked).
   void finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle, double clock_hz,
@@ -30,6 +32,7 @@ class TraceOutput {
   TraceOptions m_options;
   const chip::Chip& m_chip;
   const chip::ChipTraceLog& m_log;
+  std::thread m_prefault;  // maps the log's pages while the run fills them (ChipTraceLog::prefault)
 };
 
 }  // namespace etchsim::sim
