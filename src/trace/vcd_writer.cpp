@@ -95,12 +95,12 @@ uint32_t VcdWriter::add_var(const std::vector<std::string>& scope, const std::st
   check_word("variable name", name);
   if (scope.empty()) throw std::invalid_argument("VCD writer: variable " + name + " has no scope");
   for (const std::string& s : scope) check_word("scope", s);
-  if (!m_vars.empty() && m_vars.back().scope != scope) {
-    for (const Var& v : m_vars) {
-      if (v.scope == scope) {
-        throw std::invalid_argument(
-            fmt::format("VCD writer: scope of {} declared again after others", name));
-      }
+  if (m_vars.empty() || m_vars.back().scope != scope) {
+    std::string path;  // the scope's names joined by blanks, which none of them holds
+    for (const std::string& s : scope) path += s + ' ';
+    if (!m_scopes.insert(std::move(path)).second) {
+      throw std::invalid_argument(
+          fmt::format("VCD writer: scope of {} declared again after others", name));
     }
   }
   if (!fits(initial, width)) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "etchsim/trace/row_source.hpp"
@@ -80,6 +81,7 @@ class VcdWriter {
                 const std::function<void(std::string_view)>& put) const;
   std::string header(const VcdTimescale& timescale) const;
   std::vector<Var> m_vars;
+  std::unordered_set<std::string> m_scopes;        // every scope declared (joined names)
   std::vector<std::vector<CycleValue>> m_changes;  // per variable, from change()
   std::vector<uint32_t> m_source_of;               // per variable: its source's index, or none
   std::vector<SourceRows> m_sources;
