@@ -54,8 +54,9 @@ struct ChipTraceLog {
   // traced run's lists grow without copying (a flagship logs ~2 M records).
   void reserve(size_t tokens, size_t n_layer);
   // Has the kernel map the reserved room's pages now (madvise MADV_POPULATE_WRITE; nothing where
-  // that is not supported): called on another thread while the run logs, it takes the page faults
-  // of ~32 MB of a flagship's lists off the simulation's thread. Changes no value.
+  // that is not supported), at most 1 GiB of it: called on another thread while the run logs, it
+  // takes the page faults of a flagship's ~32 MB of lists off the simulation's thread. Changes no
+  // value.
   void prefault() const;
 };
 
