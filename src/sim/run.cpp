@@ -379,7 +379,7 @@ RunResult run(const RunOptions& o, const gguf::GgufFile* file) {
   }
   std::unique_ptr<TraceOutput> trace;
   if (!o.trace.vcd.empty() || !o.trace.timeline.empty()) {
-    trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer);
+    trace = std::make_unique<TraceOutput>(o.trace, chip, o.shape.n_layer, tokens_total);
   }
 
   const auto start = std::chrono::steady_clock::now();

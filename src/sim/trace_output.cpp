@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
@@ -14,6 +16,8 @@
 
 namespace etchsim::sim {
 namespace {
+
+constexpr unsigned kVcdThreads = 4;
 
 std::filesystem::path with_suffix(const std::filesystem::path& path, const std::string& suffix) {
   std::filesystem::path p = path;
@@ -31,13 +35,13 @@ void check_directory(const char* option, const std::filesystem::path& file) {
 }
 
 const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
-                                      uint32_t n_layer) {
+                                      uint32_t n_layer, uint64_t expected_tokens) {
   check_directory("--vcd", options.vcd);
   check_directory("--timeline", options.timeline);
   if (!options.layers.empty() && options.layers.size() != n_layer) {
     throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
   }
-  return chip.enable_trace_log();
+  return chip.enable_trace_log(expected_tokens);
 }
 
 // The first cycle a generated token's input enters the chip: where the view opens, one decode
@@ -71,19 +75,37 @@ trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
 
 }  // namespace
 
-TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer)
-    : m_options(options), m_chip(chip), m_log(checked_log(options, chip, n_layer)) {
+TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer,
+                         uint64_t expected_tokens)
+    : m_options(options),
+      m_chip(chip),
+      m_log(checked_log(options, chip, n_layer, expected_tokens)) {
   if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
+  // On another core: the simulation's thread then writes into pages already mapped.
+  if (expected_tokens > 0 && std::thread::hardware_concurrency() > 1) {
+    try {
+      m_prefault = std::thread([log = &m_log] { log->prefault(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: the pages fault as the run writes them.
+    }
+  }
+}
+
+TraceOutput::~TraceOutput() {
+  if (m_prefault.joinable()) m_prefault.join();
 }
 
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
                          double clock_hz, bool functional, bool adapters) {
+  if (m_prefault.joinable()) m_prefault.join();
   const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
   if (!m_options.timeline.empty()) write_timeline(m_options.timeline, source, clock_hz);
   if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
   trace::VcdWriter writer;
   writer.set_window(m_options.cycle_from, m_options.cycle_to);
+  // The text is written by up to kVcdThreads threads; the bytes do not depend on how many.
+  writer.set_threads(std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads));
   const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
   const trace::VcdTimescale timescale =
       m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "etchsim/chip/chip.hpp"
@@ -15,10 +16,13 @@ namespace etchsim::sim {
 
 class TraceOutput {
  public:
-  // Checks the options (the directory exists, the layer mask fits) and enables the log.
-  TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer);
+  // Checks the options (the directory exists, the layer mask fits) and enables the log, sized for
+  // `expected_tokens` tokens fed to the chip (0: unknown).
+  TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer,
+              uint64_t expected_tokens = 0);
   TraceOutput(const TraceOutput&) = delete;
   TraceOutput& operator=(const TraceOutput&) = delete;
+  ~TraceOutput();
 
   // Writes the VCD, the .gtkw and the .fst (when asked).
   void finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle, double clock_hz,
@@ -28,6 +32,7 @@ class TraceOutput {
   TraceOptions m_options;
   const chip::Chip& m_chip;
   const chip::ChipTraceLog& m_log;
+  std::thread m_prefault;  // maps the log's pages while the run fills them (ChipTraceLog::prefault)
 };
 
 }  // namespace etchsim::sim

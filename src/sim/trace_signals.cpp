@@ -3,34 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
+
+#include "trace_unit_rows.hpp"
 
 namespace etchsim::sim {
 namespace {
 
 using trace::kVcdX;
 constexpr uint64_t kNever = UINT64_MAX;
-
-enum UnitState : uint64_t { kIdle = 0, kBusy = 1, kStalled = 2, kWaiting = 3 };
-
-// The cycles of a list of records whose first member is a uint64_t cycle.
-struct Cycles {
-  const char* base = nullptr;
-  size_t stride = 0;
-  size_t size = 0;
-  template <typename T>
-  static Cycles of(const std::vector<T>& v) {
-    return {reinterpret_cast<const char*>(v.data()), sizeof(T), v.size()};
-  }
-  uint64_t operator[](size_t i) const {
-    uint64_t c = 0;
-    std::memcpy(&c, base + i * stride, sizeof c);
-    return c;
-  }
-  // The next cycle at or after index i, kNever past the end.
-  uint64_t at(size_t i) const { return i < size ? (*this)[i] : kNever; }
-};
 
 // Rows are added to the writer and to the .gtkw group together.
 class Rows {
@@ -51,75 +32,23 @@ class Rows {
   trace::SignalGroup& m_group;
 };
 
-struct UnitRows {
-  uint32_t state, user, pos;
-  uint32_t inside = UINT32_MAX;  // units holding one token have no `inside` row
-};
-
-UnitRows add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std::string& label,
-                       const chip::PipelineUnit& unit) {
+// Declares a unit's rows and gives them their source.
+void add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std::string& label,
+                   const chip::PipelineUnit& unit, const chip::UnitLog& log, Cycles in,
+                   trace::VcdWriter& vcd) {
   std::vector<std::string> s = scope;
   s.push_back(unit.name());
   const std::string a = label + " " + unit.name();
-  UnitRows r{rows.add(s, "state", 2, kIdle, a + " state"),
-             rows.add(s, "user", 32, kVcdX, a + " user"),
-             rows.add(s, "pos", 32, kVcdX, a + " pos")};
+  UnitRowIds ids;
+  ids.state = rows.add(s, "state", 2, kIdle, a + " state");
+  rows.add(s, "user", 32, kVcdX, a + " user");
+  rows.add(s, "pos", 32, kVcdX, a + " pos");
   if (unit.capacity() > 1) {
     const uint32_t width = 32 - static_cast<uint32_t>(__builtin_clz(unit.capacity()));
-    r.inside = rows.add(s, "inside", width, 0, a + " inside");
+    rows.add(s, "inside", width, 0, a + " inside");
+    ids.has_inside = true;
   }
-  return r;
-}
-
-// Replays one unit from its own log, its input register's fills and its output register's
-// emptyings (all in rising cycles).
-void replay_unit(const chip::UnitLog& u, Cycles in, Cycles out, const UnitRows& r,
-                 trace::VcdWriter& vcd) {
-  const auto& a = u.accepts;
-  const Cycles c = Cycles::of(u.completes);
-  size_t ia = 0, ic = 0, ii = 0, io = 0;
-  uint64_t prev = 0;  // the last cycle replayed; a token is inside only after one
-  while (true) {
-    uint64_t t = std::min({ia < a.size() ? a[ia].cycle : kNever, c.at(ic), in.at(ii), out.at(io)});
-    // The oldest token's result becomes ready: busy turns to stalled if it cannot leave then.
-    if (ia > ic && a[ic].done > prev) t = std::min(t, a[ic].done);
-    if (t == kNever) break;
-    while (ia < a.size() && a[ia].cycle <= t) ++ia;
-    while (ic < c.size && c[ic] <= t) ++ic;
-    while (ii < in.size && in[ii] <= t) ++ii;
-    while (io < out.size && out[io] <= t) ++io;
-    const size_t inside = ia - ic;
-    uint64_t state = kIdle;
-    if (inside > 0) {
-      state = a[ic].done <= t ? kStalled : kBusy;
-    } else if (ii > ia) {
-      state = kWaiting;
-    }
-    vcd.change(r.state, t, state);
-    vcd.change(r.user, t, inside > 0 ? a[ic].seq : kVcdX);
-    vcd.change(r.pos, t, inside > 0 ? a[ic].pos : kVcdX);
-    if (r.inside != UINT32_MAX) vcd.change(r.inside, t, inside);
-    prev = t;
-  }
-}
-
-// A layer's summary: tokens between its input register and its last unit's hand-on, and the
-// token its first unit took last.
-void replay_layer(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens,
-                  uint32_t user, uint32_t pos, trace::VcdWriter& vcd) {
-  const auto& a = first_unit.accepts;
-  size_t ia = 0, ii = 0, il = 0;
-  while (true) {
-    const uint64_t t = std::min({ia < a.size() ? a[ia].cycle : kNever, in.at(ii), leave.at(il)});
-    if (t == kNever) break;
-    while (ia < a.size() && a[ia].cycle <= t) ++ia;
-    while (ii < in.size && in[ii] <= t) ++ii;
-    while (il < leave.size && leave[il] <= t) ++il;
-    const size_t n = ii - il;
-    vcd.change(tokens, t, n);
-    vcd.change(user, t, n > 0 && ia > 0 ? a[ia - 1].seq : kVcdX);
-    vcd.change(pos, t, n > 0 && ia > 0 ? a[ia - 1].pos : kVcdX);
-  }
+  vcd.add_source(ids.state, ids.has_inside ? 4 : 3, unit_row_source(log, in, ids));
 }
 
 uint32_t bits_for(uint64_t max_value) {
@@ -138,26 +67,17 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
   const auto in_of = [&](size_t i) {
     return i == 0 ? Cycles::of(log.inputs) : Cycles::of(log.units[i - 1].completes);
   };
-  const auto out_of = [&](size_t i) {
-    return i + 1 < n_units ? Cycles::of(log.units[i + 1].accepts) : Cycles::of(log.sink);
-  };
   const uint64_t kv_capacity = chip.kv_sram().capacity_bytes();
   const uint64_t kv_row_pair = chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);
   const uint32_t kv_bits = bits_for(kv_capacity);
-  // About 7 changes per token and unit (state 3, user 2, pos 2), more for deep units.
-  size_t tokens_through_units = 0;
-  for (const chip::UnitLog& u : log.units) tokens_through_units += u.accepts.size();
-  vcd.reserve_changes(8 * tokens_through_units + 2 * log.kv_writes.size() + 4 * log.sink.size());
 
   // Host link: the two link units, tokens out, last token (functional), LoRA (adapters).
   groups.push_back({"host_link", {}, {}, true});
   {
     Rows rows(vcd, groups.back());
     const std::vector<std::string> scope = {"chip", "host_link"};
-    const UnitRows in = add_unit_rows(rows, scope, "link", chip.host_in());
-    const UnitRows out = add_unit_rows(rows, scope, "link", chip.host_out());
-    replay_unit(log.units.front(), in_of(0), out_of(0), in, vcd);
-    replay_unit(log.units.back(), in_of(n_units - 1), out_of(n_units - 1), out, vcd);
+    add_unit_rows(rows, scope, "link", chip.host_in(), log.units.front(), in_of(0), vcd);
+    add_unit_rows(rows, scope, "link", chip.host_out(), log.units.back(), in_of(n_units - 1), vcd);
     const uint32_t tokens_out = rows.add(scope, "tokens_out", 32, 0, "link tokens_out");
     uint32_t last_token = UINT32_MAX;
     if (src.functional) last_token = rows.add(scope, "last_token", 32, kVcdX, "link last_token");
@@ -229,15 +149,15 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
     uint64_t most = 0;
     for (const auto& unit : layer->units()) most += unit->capacity() + 1;
     const uint32_t tokens = rows.add(scope, "tokens", bits_for(most), 0, label + " tokens");
-    const uint32_t user = rows.add(scope, "user", 32, kVcdX, label + " user");
-    const uint32_t pos = rows.add(scope, "pos", 32, kVcdX, label + " pos");
+    rows.add(scope, "user", 32, kVcdX, label + " user");
+    rows.add(scope, "pos", 32, kVcdX, label + " pos");
     kv_layer_var[l] = rows.add(scope, "kv_bytes", kv_bits, 0, label + " kv_bytes");
     const size_t last = unit_index - 1;
-    replay_layer(log.units[first], in_of(first), Cycles::of(log.units[last].completes), tokens,
-                 user, pos, vcd);
+    vcd.add_source(tokens, 3,
+                   layer_row_source(log.units[first], in_of(first),
+                                    Cycles::of(log.units[last].completes), tokens));
     for (size_t i = first; i <= last; ++i) {
-      const UnitRows r = add_unit_rows(rows, scope, label, *layer->units()[i - first]);
-      replay_unit(log.units[i], in_of(i), out_of(i), r, vcd);
+      add_unit_rows(rows, scope, label, *layer->units()[i - first], log.units[i], in_of(i), vcd);
     }
   }
   groups.push_back({"lm_head", {}, {}, true});
@@ -245,8 +165,7 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
     Rows rows(vcd, groups.back());
     const std::vector<std::string> scope = {"chip", "lm_head"};
     for (const auto& unit : chip.lm_head().units()) {
-      const UnitRows r = add_unit_rows(rows, scope, "head", *unit);
-      replay_unit(log.units[unit_index], in_of(unit_index), out_of(unit_index), r, vcd);
+      add_unit_rows(rows, scope, "head", *unit, log.units[unit_index], in_of(unit_index), vcd);
       ++unit_index;
     }
   }

@@ -1,18 +1,21 @@
 #include "etchsim/trace/vcd_writer.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <stdexcept>
+#include <thread>
+
+#include "change_list.hpp"
+#include "vcd_body.hpp"
 
 namespace etchsim::trace {
 namespace {
+
+constexpr uint32_t kNoSource = UINT32_MAX;
 
 // Identifier codes: printable ASCII '!'..'~' (§18.2.1) without '$' (a token starting with '$'
 // reads as a keyword), base 93, shortest first.
@@ -36,26 +39,8 @@ void check_word(std::string_view what, std::string_view word) {
   }
 }
 
-// Appends a value change: "0!" for one bit, "b101 !" for a vector.
-void append_value(std::string& out, uint64_t value, uint32_t width, const std::string& id) {
-  if (width == 1) {
-    out += value == kVcdX ? 'x' : static_cast<char>('0' + (value & 1));
-  } else {
-    out += 'b';
-    if (value == kVcdX) {
-      out += 'x';
-    } else if (value == 0) {
-      out += '0';
-    } else {
-      std::array<char, 64> bits{};
-      const int n = 64 - std::countl_zero(value);
-      for (int i = 0; i < n; ++i) bits[i] = static_cast<char>('0' + ((value >> (n - 1 - i)) & 1));
-      out.append(bits.data(), static_cast<size_t>(n));
-    }
-    out += ' ';
-  }
-  out += id;
-  out += '\n';
+bool fits(uint64_t value, uint32_t width) {
+  return value == kVcdX || width >= 64 || (value >> width) == 0;
 }
 
 }  // namespace
@@ -95,7 +80,9 @@ VcdTimescale cycle_timescale() {
 
 void VcdWriter::set_window(uint64_t from, uint64_t to) {
   if (from >= to) throw std::invalid_argument("VCD writer: empty window");
-  if (!m_changes.empty()) throw std::logic_error("VCD writer: window set after changes");
+  for (const auto& c : m_changes) {
+    if (!c.empty()) throw std::logic_error("VCD writer: window set after changes");
+  }
   m_from = from;
   m_to = to;
 }
@@ -108,93 +95,67 @@ uint32_t VcdWriter::add_var(const std::vector<std::string>& scope, const std::st
   check_word("variable name", name);
   if (scope.empty()) throw std::invalid_argument("VCD writer: variable " + name + " has no scope");
   for (const std::string& s : scope) check_word("scope", s);
-  if (!m_vars.empty() && m_vars.back().scope != scope) {
-    for (const Var& v : m_vars) {
-      if (v.scope == scope) {
-        throw std::invalid_argument(
-            fmt::format("VCD writer: scope of {} declared again after others", name));
-      }
+  if (m_vars.empty() || m_vars.back().scope != scope) {
+    std::string path;  // the scope's names joined by blanks, which none of them holds
+    for (const std::string& s : scope) path += s + ' ';
+    if (!m_scopes.insert(std::move(path)).second) {
+      throw std::invalid_argument(
+          fmt::format("VCD writer: scope of {} declared again after others", name));
     }
   }
-  if (initial != kVcdX && width < 64 && (initial >> width) != 0) {
+  if (!fits(initial, width)) {
     throw std::invalid_argument(fmt::format("VCD writer: {} does not fit {} bits", initial, width));
   }
   const auto index = static_cast<uint32_t>(m_vars.size());
-  Var v;
-  v.scope = scope;
-  v.name = name;
-  v.id = id_code(index);
-  v.width = width;
-  v.initial = initial;
-  v.committed = initial;
-  m_vars.push_back(std::move(v));
+  m_vars.push_back({scope, name, {id_code(index), width, initial}});
+  m_changes.emplace_back();
+  m_source_of.push_back(kNoSource);
   return index;
 }
 
-void VcdWriter::commit(Var& v, uint32_t index) {
-  if (!v.has_pending) return;
-  v.has_pending = false;
-  if (v.pending == v.committed) return;
-  v.committed = v.pending;
-  m_changes.push_back({v.pending_cycle, v.pending, index});
-}
-
-// A stable LSD radix sort on the cycle, 13 bits a pass over the bits the largest cycle needs:
-// changes with equal cycles keep the order they were committed in, which depends only on the
-// calls made (a trace has millions of changes; a comparison sort cost most of its writing).
-void VcdWriter::sort_by_cycle() {
-  uint64_t max_cycle = 0;
-  for (const Change& c : m_changes) max_cycle = std::max(max_cycle, c.cycle);
-  constexpr uint32_t kBits = 13;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  std::vector<Change> other(m_changes.size());
-  for (uint32_t shift = 0; shift < 64 && (max_cycle >> shift) != 0; shift += kBits) {
-    std::vector<size_t> start(kBuckets + 1, 0);
-    for (const Change& c : m_changes) ++start[((c.cycle >> shift) & (kBuckets - 1)) + 1];
-    for (size_t b = 1; b <= kBuckets; ++b) start[b] += start[b - 1];
-    for (const Change& c : m_changes) other[start[(c.cycle >> shift) & (kBuckets - 1)]++] = c;
-    m_changes.swap(other);
-  }
-}
-
 void VcdWriter::change(uint32_t var, uint64_t cycle, uint64_t value) {
-  Var& v = m_vars.at(var);
-  if (value != kVcdX && v.width < 64 && (value >> v.width) != 0) {
+  const Var& v = m_vars.at(var);
+  if (!fits(value, v.decl.width)) {
     throw std::logic_error(
-        fmt::format("VCD writer: {} does not fit {} ({} bits)", value, v.name, v.width));
+        fmt::format("VCD writer: {} does not fit {} ({} bits)", value, v.name, v.decl.width));
+  }
+  if (m_source_of[var] != kNoSource) {
+    throw std::logic_error(fmt::format("VCD writer: {} has a row source", v.name));
   }
   if (cycle >= m_to) return;
   cycle = std::max(cycle, m_from);  // earlier values collapse into the value at the window start
-  if (v.has_pending) {
-    if (cycle < v.pending_cycle) {
+  std::vector<CycleValue>& list = m_changes[var];
+  if (!list.empty()) {
+    if (cycle < list.back().cycle) {
       throw std::logic_error(fmt::format("VCD writer: {} changed at cycle {} after cycle {}",
-                                         v.name, cycle, v.pending_cycle));
+                                         v.name, cycle, list.back().cycle));
     }
-    if (cycle == v.pending_cycle) {
-      v.pending = value;
+    if (cycle == list.back().cycle) {
+      list.back().value = value;
       return;
     }
-    commit(v, var);
   }
-  v.pending = value;
-  v.pending_cycle = cycle;
-  v.has_pending = true;
+  list.push_back({cycle, value});
 }
 
-void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
-                         const std::function<void(std::string_view)>& put) {
-  for (uint32_t i = 0; i < m_vars.size(); ++i) commit(m_vars[i], i);
-  sort_by_cycle();
-  const uint64_t last_cycle = std::max(end_cycle, m_changes.empty() ? 0 : m_changes.back().cycle);
-  if (timescale.per_cycle == 0 || last_cycle > UINT64_MAX / timescale.per_cycle) {
-    throw std::runtime_error(fmt::format(
-        "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
-        last_cycle, timescale.per_cycle));
+void VcdWriter::add_source(uint32_t first, uint32_t count, std::unique_ptr<RowSource> source) {
+  if (source == nullptr || count == 0 || first >= m_vars.size() || count > m_vars.size() - first) {
+    throw std::invalid_argument(
+        fmt::format("VCD writer: a row source for rows {}+{} of {}", first, count, m_vars.size()));
   }
-  constexpr size_t kPiece = size_t{1} << 20;
-  std::string out;
-  out.reserve(kPiece + 4096);
-  out += "$version etchsim $end\n";
+  for (uint32_t r = first; r < first + count; ++r) {
+    if (m_source_of[r] != kNoSource || !m_changes[r].empty()) {
+      throw std::invalid_argument(
+          fmt::format("VCD writer: {} already has its values", m_vars[r].name));
+    }
+  }
+  const auto index = static_cast<uint32_t>(m_sources.size());
+  for (uint32_t r = first; r < first + count; ++r) m_source_of[r] = index;
+  m_sources.push_back({first, count, std::move(source)});
+}
+
+std::string VcdWriter::header(const VcdTimescale& timescale) const {
+  std::string out = "$version etchsim $end\n";
   if (!timescale.comment.empty()) out += fmt::format("$comment {} $end\n", timescale.comment);
   out += fmt::format("$comment etchsim time_units_per_cycle {} $end\n", timescale.per_cycle);
   out += fmt::format("$timescale {} $end\n", timescale.unit);
@@ -211,10 +172,11 @@ void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
       out += fmt::format("$scope module {} $end\n", v.scope[s]);
       open.push_back(v.scope[s]);
     }
-    if (v.width == 1) {
-      out += fmt::format("$var wire 1 {} {} $end\n", v.id, v.name);
+    if (v.decl.width == 1) {
+      out += fmt::format("$var wire 1 {} {} $end\n", v.decl.id, v.name);
     } else {
-      out += fmt::format("$var wire {} {} {} [{}:0] $end\n", v.width, v.id, v.name, v.width - 1);
+      out += fmt::format("$var wire {} {} {} [{}:0] $end\n", v.decl.width, v.decl.id, v.name,
+                         v.decl.width - 1);
     }
   }
   while (!open.empty()) {
@@ -222,42 +184,62 @@ void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
     open.pop_back();
   }
   out += "$enddefinitions $end\n#0\n$dumpvars\n";
-  for (const Var& v : m_vars) append_value(out, v.initial, v.width, v.id);
-  out += "$end\n";
-  uint64_t last = UINT64_MAX;
-  for (const Change& c : m_changes) {
-    if (c.cycle != last) {
-      if (c.cycle != 0) {
-        out += '#';
-        out += fmt::format_int(c.cycle * timescale.per_cycle).c_str();
-        out += '\n';
-      }
-      last = c.cycle;
-    }
-    const Var& v = m_vars[c.var];
-    append_value(out, c.value, v.width, v.id);
-    if (out.size() >= kPiece) {
-      put(out);
-      out.clear();
-    }
-  }
-  end_cycle = std::min(std::max(end_cycle, m_from), m_to == UINT64_MAX ? end_cycle : m_to);
-  if (end_cycle != 0 && (last == UINT64_MAX || end_cycle > last)) {
-    out += '#';
-    out += fmt::format_int(end_cycle * timescale.per_cycle).c_str();
-    out += '\n';
-  }
-  put(out);
+  return out;
 }
 
-std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) {
+void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
+                         const std::function<void(std::string_view)>& put) const {
+  if (timescale.per_cycle == 0) throw std::invalid_argument("VCD: 0 time units per cycle");
+  std::vector<RowDecl> rows;
+  rows.reserve(m_vars.size());
+  for (const Var& v : m_vars) rows.push_back(v.decl);
+
+  std::string head = header(timescale);
+  {
+    RowValues initial(rows, timescale.per_cycle);
+    std::vector<char> text;
+    initial.set_output(&text, 0, 0);
+    initial.dump();
+    head.append(text.data(), initial.stop_output());
+  }
+  head += "$end\n";
+  put(head);
+
+  // Row sources in row order: the given ones, and one per variable given changes.
+  std::vector<std::unique_ptr<RowSource>> lists;
+  std::vector<const RowSource*> sources;
+  for (uint32_t r = 0; r < m_vars.size(); ++r) {
+    if (m_source_of[r] != kNoSource) {
+      const SourceRows& s = m_sources[m_source_of[r]];
+      if (s.first == r) sources.push_back(s.source.get());
+    } else if (!m_changes[r].empty()) {
+      lists.push_back(std::make_unique<ChangeListSource>(r, m_changes[r]));
+      sources.push_back(lists.back().get());
+    }
+  }
+  const uint64_t last_time =
+      write_vcd_body({rows, sources, m_from, m_to, timescale.per_cycle, m_threads}, put);
+
+  end_cycle = std::min(std::max(end_cycle, m_from), m_to == UINT64_MAX ? end_cycle : m_to);
+  if (end_cycle != 0 && (last_time == kNoCycle || end_cycle > last_time)) {
+    uint64_t time = 0;
+    if (__builtin_mul_overflow(end_cycle, timescale.per_cycle, &time)) {
+      throw std::runtime_error(fmt::format(
+          "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
+          end_cycle, timescale.per_cycle));
+    }
+    put(fmt::format("#{}\n", time));
+  }
+}
+
+std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) const {
   std::string all;
   generate(timescale, end_cycle, [&all](std::string_view piece) { all += piece; });
   return all;
 }
 
 void VcdWriter::write(const std::filesystem::path& path, const VcdTimescale& timescale,
-                      uint64_t end_cycle) {
+                      uint64_t end_cycle) const {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) throw std::runtime_error("cannot create " + path.string());
   bool ok = true;

@@ -1,12 +1,16 @@
 // etchsim's VCD writer: time order from changes given in any order across variables, one value
-// per variable and cycle, the window, x, the clock as timescale; its output read back by the VCD
-// reader.
+// per variable and cycle, the window, x, the clock as timescale; rows from row sources equal the
+// same rows given change by change, the bytes do not depend on the threads, within a time changes
+// come in row order; its output read back by the VCD reader.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "etchsim/trace/vcd_reader.hpp"
 #include "etchsim/trace/vcd_writer.hpp"
@@ -17,6 +21,99 @@ namespace {
 VcdFile read_back(const std::string& text) {
   std::istringstream in(text);
   return parse_vcd(in);
+}
+
+// A test source: `rows` consecutive rows from `first`; at each of `cycles` (rising) every row
+// takes a value computed from the event's index (some unchanged, some x, some wide).
+class TableSource : public RowSource {
+ public:
+  TableSource(uint32_t first, uint32_t rows, std::vector<uint64_t> cycles, bool reversed = false)
+      : m_first(first), m_rows(rows), m_cycles(std::move(cycles)), m_reversed(reversed) {}
+  static uint64_t value(size_t event, uint32_t row) {
+    const uint64_t v = (event * 7 + row * 3) % 11;
+    if (v == 10) return kVcdX;
+    return row == 0 ? v % 4 : v * (uint64_t{1} << (row * 6));  // row 0: 2 bits
+  }
+  static uint32_t width(uint32_t row) { return row == 0 ? 2 : 4 + row * 6; }
+
+  std::unique_ptr<RowCursor> cursor() const override { return std::make_unique<Cursor>(*this); }
+  void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
+    for (size_t i = 0; i < m_cycles.size(); i += std::max<uint64_t>(1, every / m_rows))
+      out.push_back(m_cycles[i]);
+  }
+
+ private:
+  class Cursor : public RowCursor {
+   public:
+    explicit Cursor(const TableSource& s) : m_s(s) {}
+    void seek(uint64_t cycle, RowValues& values) override {
+      m_next = static_cast<size_t>(
+          std::upper_bound(m_s.m_cycles.begin(), m_s.m_cycles.end(), cycle) - m_s.m_cycles.begin());
+      if (m_next > 0) set(m_next - 1, values);
+    }
+    uint64_t next_cycle() const override {
+      return m_next < m_s.m_cycles.size() ? m_s.m_cycles[m_next] : kNoCycle;
+    }
+    uint64_t step(RowValues& values) override {
+      set(m_next++, values);
+      return next_cycle();
+    }
+
+   private:
+    void set(size_t event, RowValues& values) const {
+      for (uint32_t i = 0; i < m_s.m_rows; ++i) {
+        const uint32_t r = m_s.m_reversed ? m_s.m_rows - 1 - i : i;
+        values.set(m_s.m_first + r, value(event, r));
+      }
+    }
+    const TableSource& m_s;
+    size_t m_next = 0;
+  };
+  uint32_t m_first, m_rows;
+  std::vector<uint64_t> m_cycles;
+  bool m_reversed;
+};
+
+// Rising cycles with gaps from 1 to `spread`, starting at `start`.
+std::vector<uint64_t> event_cycles(std::mt19937_64& rng, size_t n, uint64_t start,
+                                   uint64_t spread) {
+  std::vector<uint64_t> c;
+  uint64_t at = start;
+  for (size_t i = 0; i < n; ++i) {
+    c.push_back(at);
+    at += 1 + rng() % spread;
+  }
+  return c;
+}
+
+// `n_sources` table sources of 3 rows each (scope per source), either as sources or as the same
+// values given change by change; `threads` writer threads.
+std::string table_trace(bool as_sources, unsigned threads, size_t events, uint64_t from = 0,
+                        uint64_t to = UINT64_MAX) {
+  constexpr uint32_t kRows = 3;
+  constexpr uint32_t kSources = 40;
+  VcdWriter w;
+  if (from != 0 || to != UINT64_MAX) w.set_window(from, to);
+  w.set_threads(threads);
+  std::mt19937_64 rng(11);
+  for (uint32_t s = 0; s < kSources; ++s) {
+    uint32_t first = 0;
+    for (uint32_t r = 0; r < kRows; ++r) {
+      const uint32_t v = w.add_var({"top", fmt::format("s{}", s)}, fmt::format("r{}", r),
+                                   TableSource::width(r), r == 0 ? 0 : kVcdX);
+      if (r == 0) first = v;
+    }
+    // Sources of different density: some change every few cycles, some rarely.
+    std::vector<uint64_t> cycles = event_cycles(rng, events, s % 5, 1 + (s % 4) * 40);
+    if (as_sources) {
+      w.add_source(first, kRows, std::make_unique<TableSource>(first, kRows, cycles));
+    } else {
+      for (size_t e = 0; e < cycles.size(); ++e)
+        for (uint32_t r = 0; r < kRows; ++r)
+          w.change(first + r, cycles[e], TableSource::value(e, r));
+    }
+  }
+  return w.text(cycle_timescale(), 1000000);
 }
 
 TEST(VcdWriter, OrderOfChangesAcrossVariablesDoesNotMatter) {
@@ -116,7 +213,8 @@ TEST(VcdWriter, ClockTimescale) {
 }
 
 TEST(VcdWriter, LargeCyclesComeOutInTimeOrder) {
-  // Cycles spanning several radix passes (beyond 2^33), variables changing at interleaved times.
+  // Cycles far apart (beyond 2^33: the writer's calendar jumps), variables changing at
+  // interleaved times.
   VcdWriter w;
   std::vector<uint32_t> vars;
   for (uint32_t i = 0; i < 50; ++i)
@@ -163,6 +261,75 @@ TEST(VcdWriter, ManyVariablesGetDistinctIds) {
   std::set<std::string> ids;
   for (const auto& v : vcd.vars) ids.insert(v.id);
   EXPECT_EQ(ids.size(), 9000u);
+}
+
+TEST(VcdWriter, RowSourcesWriteWhatChangesWould) {
+  const std::string text = table_trace(true, 1, 300);
+  EXPECT_EQ(text, table_trace(false, 1, 300));
+  // Changes are dropped when the value stays: fewer lines than events x rows.
+  const VcdFile vcd = read_back(text);
+  size_t n = 0;
+  for (const VcdVar& v : vcd.vars) n += v.changes.size();
+  EXPECT_GT(n, 40u * 300);
+  EXPECT_LT(n, 40u * 3 * 301);
+}
+
+TEST(VcdWriter, BytesDoNotDependOnThreadsOrPieces) {
+  // ~2 M changes: the writer cuts the time into several pieces; any number of threads writes
+  // the same bytes as one.
+  const std::string one = table_trace(true, 1, 20000);
+  EXPECT_GT(one.size(), 10'000'000u);
+  EXPECT_EQ(one, table_trace(true, 2, 20000));
+  EXPECT_EQ(one, table_trace(true, 5, 20000));
+  EXPECT_EQ(one, table_trace(false, 3, 20000));
+  // And within a window.
+  EXPECT_EQ(table_trace(true, 1, 20000, 50000, 700000),
+            table_trace(false, 3, 20000, 50000, 700000));
+  EXPECT_EQ(table_trace(true, 4, 20000, 50000, 700000),
+            table_trace(false, 1, 20000, 50000, 700000));
+}
+
+TEST(VcdWriter, WithinATimeChangesComeInRowOrder) {
+  VcdWriter w;
+  const uint32_t a = w.add_var({"top"}, "a", 4, 0);
+  const uint32_t b = w.add_var({"top"}, "b", 4, 0);
+  const uint32_t c = w.add_var({"top"}, "c", 4, 0);
+  w.change(c, 5, 1);
+  w.change(a, 5, 2);
+  w.change(b, 5, 3);
+  const std::string text = w.text(cycle_timescale(), 5);
+  EXPECT_NE(text.find("#5\nb10 !\nb11 \"\nb1 #\n"), std::string::npos) << text;
+}
+
+TEST(VcdWriter, RowSourceContractIsChecked) {
+  {
+    // Rows set out of order within a cycle.
+    VcdWriter w;
+    w.add_var({"top"}, "a", 2, 0);
+    w.add_var({"top"}, "b", 26, 0);
+    w.add_source(0, 2, std::make_unique<TableSource>(0, 2, std::vector<uint64_t>{1, 2}, true));
+    EXPECT_THROW((void)w.text(cycle_timescale(), 3), std::logic_error);
+  }
+  VcdWriter w;
+  w.add_var({"top"}, "a", 2, 0);
+  w.add_var({"top"}, "b", 26, 0);
+  w.add_var({"top"}, "c", 1, 0);
+  EXPECT_THROW(w.add_source(2, 2, std::make_unique<TableSource>(2, 2, std::vector<uint64_t>{})),
+               std::invalid_argument);  // past the last row
+  EXPECT_THROW(w.add_source(0, 1, nullptr), std::invalid_argument);
+  w.change(2, 1, 1);
+  EXPECT_THROW(w.add_source(1, 2, std::make_unique<TableSource>(1, 2, std::vector<uint64_t>{})),
+               std::invalid_argument);  // row c has changes
+  w.add_source(0, 2, std::make_unique<TableSource>(0, 2, std::vector<uint64_t>{1, 4}));
+  EXPECT_THROW(w.add_source(1, 1, std::make_unique<TableSource>(1, 1, std::vector<uint64_t>{})),
+               std::invalid_argument);  // row b has a source
+  EXPECT_THROW(w.change(0, 2, 1), std::logic_error);
+  const VcdFile vcd = read_back(w.text(cycle_timescale(), 4));
+  EXPECT_EQ(changes(vcd, "top.c"),
+            (std::vector<std::pair<uint64_t, std::string>>{{0, "0"}, {1, "1"}}));
+  // Row a: value 0 at cycle 1 (no change from its initial 0), 3 at cycle 4.
+  EXPECT_EQ(changes(vcd, "top.a"),
+            (std::vector<std::pair<uint64_t, std::string>>{{0, "0"}, {4, "11"}}));
 }
 
 }  // namespace

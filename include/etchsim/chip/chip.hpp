@@ -71,7 +71,8 @@ class Chip : public sc_core::sc_module {
   void on_logits(LmHead::LogitsFn fn) { m_head->on_logits(std::move(fn)); }
   // Traced runs (before sc_start): from now on every change is recorded in the returned log,
   // which lives as long as the chip. Tracing does not change the clocking mode or any cycle.
-  const ChipTraceLog& enable_trace_log();
+  // `expected_tokens`: tokens the run feeds (0: unknown), to size the log's lists.
+  const ChipTraceLog& enable_trace_log(uint64_t expected_tokens = 0);
 
  private:
   // The socket's interface (docs/integration.md "Timing"): b_transport honours the annotated

@@ -6,6 +6,7 @@
 // one layer's K/V writes come in order, and host actions happen at SystemC time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,15 @@ struct ChipTraceLog {
     uint64_t bytes = 0;
   };
   std::vector<Level> lora_used;  // LoRA SRAM bytes after every change
+
+  // Room for `tokens` tokens through every unit (and their K/V rows in `n_layer` layers), so a
+  // traced run's lists grow without copying (a flagship logs ~2 M records).
+  void reserve(size_t tokens, size_t n_layer);
+  // Has the kernel map the reserved room's pages now (madvise MADV_POPULATE_WRITE; nothing where
+  // that is not supported), at most 1 GiB of it: called on another thread while the run logs, it
+  // takes the page faults of a flagship's ~32 MB of lists off the simulation's thread. Changes no
+  // value.
+  void prefault() const;
 };
 
 }  // namespace etchsim::chip

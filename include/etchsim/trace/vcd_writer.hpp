@@ -1,19 +1,22 @@
-// etchsim's own VCD writer (IEEE 1364-2005 §18.2): it is given value changes stamped with their
-// cycle, in any order across variables, and writes them in time order. Nothing is sampled: a
-// variable that does not change costs nothing, whatever the run's length.
+// etchsim's own VCD writer (IEEE 1364-2005 §18.2). Rows get their values either change by change
+// (change(), in any order across rows) or from a row source (add_source(), row_source.hpp) that
+// computes them while the file is written, so a trace of millions of changes is never held as a
+// list. Nothing is sampled: a row that does not change costs nothing, whatever the run's length.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
-namespace etchsim::trace {
+#include "etchsim/trace/row_source.hpp"
+#include "etchsim/trace/row_values.hpp"
 
-inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-bit var cannot
-                                               // hold all ones)
+namespace etchsim::trace {
 
 // How cycles map to VCD time: `unit` is the $timescale ("1 ps"), one cycle is `per_cycle` units.
 struct VcdTimescale {
@@ -46,45 +49,45 @@ class VcdWriter {
   // std::logic_error); a second change in the same cycle replaces the first, and a change to
   // the value the variable already has is dropped. Values wider than the variable are an error.
   void change(uint32_t var, uint64_t cycle, uint64_t value);
+  // Variables [first, first + count) get their values from `source`, which sets them in rising
+  // order at each cycle (they take no change()). Throws std::invalid_argument for rows that do
+  // not exist or that another source or change() already gives values to.
+  void add_source(uint32_t first, uint32_t count, std::unique_ptr<RowSource> source);
+  // Threads that write the text (default 1); the bytes do not depend on it.
+  void set_threads(unsigned threads) { m_threads = threads == 0 ? 1 : threads; }
 
   size_t var_count() const { return m_vars.size(); }
-  // Room for about `n` changes (saves regrowing a large trace).
-  void reserve_changes(size_t n) { m_changes.reserve(n); }
-  // The VCD text (changes in time order; within a time, in the order they were settled), ending
-  // with the time of `end_cycle` (the run's last cycle, clipped to the window) so a reader knows
-  // the run's length. The header holds the comment "etchsim time_units_per_cycle N". The same
-  // calls in the same order give the same bytes; the values over time do not depend on the
-  // order of calls across variables.
-  std::string text(const VcdTimescale& timescale, uint64_t end_cycle);
+  // The VCD text: the header (its comment "etchsim time_units_per_cycle N"), every variable's
+  // initial value at #0, then the changes in time order and, within a time, in variable order;
+  // ending with the time of `end_cycle` (the run's last cycle, clipped to the window) so a reader
+  // knows the run's length. The same variables, values and window give the same bytes.
+  std::string text(const VcdTimescale& timescale, uint64_t end_cycle) const;
   // Writes text() to `path`, a piece at a time.
-  void write(const std::filesystem::path& path, const VcdTimescale& timescale, uint64_t end_cycle);
+  void write(const std::filesystem::path& path, const VcdTimescale& timescale,
+             uint64_t end_cycle) const;
 
  private:
   struct Var {
     std::vector<std::string> scope;
     std::string name;
-    std::string id;
-    uint32_t width = 1;
-    uint64_t initial = kVcdX;
-    uint64_t committed = kVcdX;  // the value before the pending cycle
-    uint64_t pending = kVcdX;    // the value set in cycle pending_cycle
-    uint64_t pending_cycle = 0;
-    bool has_pending = false;
+    RowDecl decl;
   };
-  struct Change {
-    uint64_t cycle;
-    uint64_t value;
-    uint32_t var;
+  struct SourceRows {
+    uint32_t first;
+    uint32_t count;
+    std::unique_ptr<RowSource> source;
   };
-  void commit(Var& v, uint32_t index);
-  // The text in pieces of about 1 MiB, each handed to `put`.
   void generate(const VcdTimescale& timescale, uint64_t end_cycle,
-                const std::function<void(std::string_view)>& put);
-  void sort_by_cycle();
+                const std::function<void(std::string_view)>& put) const;
+  std::string header(const VcdTimescale& timescale) const;
   std::vector<Var> m_vars;
-  std::vector<Change> m_changes;
+  std::unordered_set<std::string> m_scopes;        // every scope declared (joined names)
+  std::vector<std::vector<CycleValue>> m_changes;  // per variable, from change()
+  std::vector<uint32_t> m_source_of;               // per variable: its source's index, or none
+  std::vector<SourceRows> m_sources;
   uint64_t m_from = 0;
   uint64_t m_to = UINT64_MAX;
+  unsigned m_threads = 1;
 };
 
 }  // namespace etchsim::trace

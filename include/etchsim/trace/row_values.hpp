@@ -1,0 +1,166 @@
+// The values of a VCD's rows as the writer goes through time, and the text of their changes.
+// Row sources (row_source.hpp) set values here; a value equal to the row's current one writes
+// nothing, any other writes one VCD value-change line, preceded by the `#time` line when it is
+// the first change of its cycle. Inline: a traced flagship run sets ~25 M values.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace etchsim::trace {
+
+inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-bit var cannot
+                                               // hold all ones)
+inline constexpr uint64_t kNoCycle = UINT64_MAX;
+
+// One row as the VCD declares it: identifier code, width in bits (1..64), value at time 0.
+struct RowDecl {
+  std::string id;
+  uint32_t width = 1;
+  uint64_t initial = kVcdX;
+};
+
+class RowValues {
+ public:
+  // Every row at its initial value, writing nothing until set_output(). `per_cycle`: VCD time
+  // units per cycle. Throws std::invalid_argument for an identifier code longer than 5 bytes.
+  RowValues(const std::vector<RowDecl>& rows, uint64_t per_cycle);
+
+  // `row` has `value` from the current cycle on. Rows must be set in rising order within a cycle
+  // (std::logic_error otherwise: the text would depend on who sets first); a value wider than
+  // the row is a std::logic_error.
+  void set(uint32_t row, uint64_t value) {
+    Row& r = m_rows[row];
+    if (r.value == value) return;
+    if (value > r.max && value != kVcdX) [[unlikely]]
+      bad_value(row, value);
+    r.value = value;
+    if (m_writing) append_change(row, r);
+  }
+  uint64_t value(uint32_t row) const { return m_rows[row].value; }
+
+  // Every row back to its initial value (without writing anything).
+  void reset();
+  // Changes from now on are appended to `out` (its bytes [0, size) are kept); `last_cycle`: the
+  // last cycle whose `#time` line the text already holds (kNoCycle: none).
+  void set_output(std::vector<char>* out, size_t size, uint64_t last_cycle);
+  // Stop writing (changes still update the values); returns the text's size.
+  size_t stop_output();
+  // The cycle that the following set() calls belong to (rising). Its `#time` line is written
+  // now and taken back if no change follows (a change then needs no check of the time).
+  void begin_cycle(uint64_t cycle) {
+    m_cycle = cycle;
+    m_next_row = 0;
+    if (!m_writing) return;
+    settle_time();
+    if (cycle == m_last_time_cycle) return;  // the header's #0
+    if (m_pos > m_limit) [[unlikely]]
+      grow();
+    m_time_start = m_pos;
+    m_pos = append_time(m_pos);
+    m_time_end = m_pos;
+  }
+  // Writes every row's current value, as $dumpvars lists them (no `#time` line).
+  void dump();
+  // The last cycle a `#time` line was written for, kNoCycle if none.
+  uint64_t last_time_cycle() const { return m_last_time_cycle; }
+
+  static constexpr size_t kMaxLine = 96;  // a `#time` line and a 64-bit change
+
+ private:
+  struct Row {
+    uint64_t value = kVcdX;
+    uint64_t max = 0;            // the largest value the row's width holds
+    std::array<char, 8> text{};  // " <id>\n" after a vector's bits, "<id>\n" after a bit
+    uint8_t text_len = 0;
+    bool vector = false;
+  };
+  // The binary digits of every byte value, most significant first; a spare entry lets the
+  // leading digits be copied as 8 bytes.
+  static constexpr std::array<char, 8 * 257> kBits = [] {
+    std::array<char, 8 * 257> t{};
+    for (uint32_t x = 0; x < 256; ++x)
+      for (uint32_t i = 0; i < 8; ++i) t[8 * x + i] = static_cast<char>('0' + ((x >> (7 - i)) & 1));
+    return t;
+  }();
+  static constexpr std::array<char, 8> kX = {'x'};
+
+  void append_change(uint32_t row, const Row& r) {
+    if (row < m_next_row) [[unlikely]]
+      order_error(row);
+    m_next_row = row + 1;
+    if (m_pos > m_limit) [[unlikely]]
+      grow();
+    m_pos = append_value(m_pos, r);
+  }
+  // The pending `#time` line: kept if a change follows it, else taken back.
+  void settle_time() {
+    if (m_time_end == nullptr) return;
+    if (m_pos == m_time_end) {
+      m_pos = m_time_start;
+    } else {
+      m_last_time_cycle = m_time_cycle;
+    }
+    m_time_end = nullptr;
+  }
+  // "<value> <id>\n" (a vector: "b<bits> <id>\n"); needs kMaxLine bytes of room.
+  static char* append_value(char* p, const Row& r) {
+    // Without a branch on the value: x and 0 take the leading-digits path too.
+    const uint64_t v = r.value;
+    const bool x = v == kVcdX;
+    if (!r.vector) {
+      *p = x ? 'x' : static_cast<char>('0' + (v & 1));
+      std::memcpy(p + 1, r.text.data(), 8);
+      return p + 1 + r.text_len;
+    }
+    *p = 'b';
+    const uint64_t w = x ? 0 : v;
+    const int n = 64 - std::countl_zero(w | 1);  // binary digits, at least one
+    int byte = (n - 1) >> 3;                     // bytes below the leading one
+    const int lead = n - 8 * byte;               // 1..8 digits from the leading byte
+    const char* leading =
+        x ? kX.data() : kBits.data() + 8 * ((w >> (8 * byte)) & 0xff) + (8 - lead);
+    std::memcpy(p + 1, leading, 8);
+    p += 1 + lead;
+    while (byte-- > 0) {
+      std::memcpy(p, kBits.data() + 8 * ((w >> (8 * byte)) & 0xff), 8);
+      p += 8;
+    }
+    std::memcpy(p, r.text.data(), 8);
+    return p + r.text_len;
+  }
+  char* append_time(char* p);  // "#<time>\n" for m_cycle
+  void grow();
+  [[noreturn]] void bad_value(uint32_t row, uint64_t value) const;
+  [[noreturn]] void order_error(uint32_t row) const;
+
+  std::vector<Row> m_rows;
+  std::vector<uint64_t> m_initial;
+  uint64_t m_per_cycle = 1;
+  std::vector<char>* m_out = nullptr;
+  char* m_pos = nullptr;         // the end of the text in *m_out
+  char* m_limit = nullptr;       // room for a line up to here: m_out's end - kMaxLine
+  char* m_time_start = nullptr;  // the pending `#time` line (m_time_end nullptr: none)
+  char* m_time_end = nullptr;
+  uint64_t m_time_cycle = 0;
+  static constexpr size_t kTimeDigits = 20;  // of the largest uint64_t
+  // The last `#time`'s digits, m_digits_len of them right-aligned in the first kTimeDigits bytes,
+  // then padding so that a fixed-size copy of kTimeDigits bytes from any digit stays inside.
+  std::array<char, 2 * kTimeDigits> m_digits = [] {
+    std::array<char, 2 * kTimeDigits> d{};
+    for (size_t i = 0; i < kTimeDigits; ++i) d[i] = '0';
+    return d;
+  }();
+  size_t m_digits_len = 1;
+  uint64_t m_digits_value = 0;
+  bool m_writing = false;
+  uint64_t m_cycle = 0;
+  uint64_t m_last_time_cycle = kNoCycle;
+  uint32_t m_next_row = 0;  // set() below this row in the current cycle is out of order
+};
+
+}  // namespace etchsim::trace

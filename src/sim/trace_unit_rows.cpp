@@ -1,0 +1,206 @@
+#include "trace_unit_rows.hpp"
+
+#include <algorithm>
+
+namespace etchsim::sim {
+namespace {
+
+using trace::kNoCycle;
+using trace::kVcdX;
+using trace::RowValues;
+
+using Accepts = std::vector<chip::UnitLog::Accept>;
+
+// How many tokens were taken at or before `cycle`.
+size_t accepts_up_to(const Accepts& a, uint64_t cycle) {
+  return static_cast<size_t>(
+      std::upper_bound(a.begin(), a.end(), cycle,
+                       [](uint64_t c, const chip::UnitLog::Accept& x) { return c < x.cycle; }) -
+      a.begin());
+}
+
+// As Cycles::prefetch, for the 24-byte accepts.
+void prefetch(const Accepts& a, size_t i) {
+  if (i + 1 < a.size()) __builtin_prefetch(a.data() + i + 1);
+}
+
+void sample(const Accepts& a, uint64_t stride, std::vector<uint64_t>& out) {
+  for (size_t i = 0; i < a.size(); i += stride) out.push_back(a[i].cycle);
+}
+
+class UnitCursor final : public trace::RowCursor {
+ public:
+  UnitCursor(const chip::UnitLog& unit, Cycles in, UnitRowIds rows)
+      : m_a(unit.accepts), m_c(Cycles::of(unit.completes)), m_in(in), m_rows(rows) {}
+
+  void seek(uint64_t cycle, RowValues& values) override {
+    m_ia = accepts_up_to(m_a, cycle);
+    m_ic = m_c.count_up_to(cycle);
+    m_ii = m_in.count_up_to(cycle);
+    m_prev = cycle;
+    if (m_ia + m_ic + m_ii > 0) set(cycle, values);
+    load_next();
+  }
+  uint64_t next_cycle() const override { return m_next; }
+  uint64_t step(RowValues& values) override {
+    const uint64_t t = m_next;
+    // A unit takes and hands on at most one token a cycle: advance without a branch, then check
+    // (never loops in practice).
+    m_ia += m_na <= t;
+    m_ic += m_nc <= t;
+    while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
+    while (m_c.at(m_ic) <= t) ++m_ic;
+    // The input register matters only to an empty unit (waiting): while tokens are inside, its
+    // fills are no events and are counted when the unit empties.
+    if (m_ia == m_ic) {
+      while (m_in.at(m_ii) <= t) ++m_ii;
+      m_in.prefetch(m_ii);
+    }
+    prefetch(m_a, m_ia);
+    m_c.prefetch(m_ic);
+    m_prev = t;
+    set(t, values);
+    load_next();
+    return m_next;
+  }
+
+ private:
+  // The next token taken or handed on, a token arriving in an empty unit's input register, or
+  // the oldest token's result becoming ready (busy turns to stalled if it cannot leave then).
+  void load_next() {
+    m_na = m_ia < m_a.size() ? m_a[m_ia].cycle : kNoCycle;
+    m_nc = m_c.at(m_ic);
+    uint64_t t = std::min(m_na, m_nc);
+    if (m_ia == m_ic) {
+      t = std::min(t, m_in.at(m_ii));
+    } else if (m_a[m_ic].done > m_prev) {
+      t = std::min(t, m_a[m_ic].done);
+    }
+    m_next = t;
+  }
+  // m_ii is current only while the unit is empty.
+  void set(uint64_t t, RowValues& values) const {
+    const size_t inside = m_ia - m_ic;
+    uint64_t state = m_ii > m_ia ? kWaiting : kIdle;
+    uint64_t user = kVcdX, pos = kVcdX;
+    if (inside > 0) {
+      const chip::UnitLog::Accept& oldest = m_a[m_ic];
+      state = oldest.done <= t ? kStalled : kBusy;
+      user = oldest.seq;
+      pos = oldest.pos;
+    }
+    values.set(m_rows.state, state);
+    values.set(m_rows.state + 1, user);
+    values.set(m_rows.state + 2, pos);
+    if (m_rows.has_inside) values.set(m_rows.state + 3, inside);
+  }
+
+  const Accepts& m_a;
+  Cycles m_c, m_in;
+  UnitRowIds m_rows;
+  size_t m_ia = 0, m_ic = 0, m_ii = 0;
+  uint64_t m_na = kNoCycle, m_nc = kNoCycle;  // the cycles at those indices
+  uint64_t m_prev = 0;                        // the cycle gone to last
+  uint64_t m_next = kNoCycle;
+};
+
+class UnitSource final : public trace::RowSource {
+ public:
+  UnitSource(const chip::UnitLog& unit, Cycles in, UnitRowIds rows)
+      : m_unit(unit), m_in(in), m_rows(rows) {}
+  std::unique_ptr<trace::RowCursor> cursor() const override {
+    return std::make_unique<UnitCursor>(m_unit, m_in, m_rows);
+  }
+  // About 8 changes per token: state 2-3, user 2, pos 2, inside 2.
+  void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
+    sample(m_unit.accepts, std::max<uint64_t>(1, every / 8), out);
+  }
+
+ private:
+  const chip::UnitLog& m_unit;
+  Cycles m_in;
+  UnitRowIds m_rows;
+};
+
+// Tokens between the layer's input register and its last unit's hand-on, and the token its
+// first unit took last (x while the layer is empty).
+class LayerCursor final : public trace::RowCursor {
+ public:
+  LayerCursor(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row)
+      : m_a(first_unit.accepts), m_in(in), m_leave(leave), m_row(tokens_row) {}
+
+  void seek(uint64_t cycle, RowValues& values) override {
+    m_ia = accepts_up_to(m_a, cycle);
+    m_ii = m_in.count_up_to(cycle);
+    m_il = m_leave.count_up_to(cycle);
+    if (m_ia + m_ii + m_il > 0) set(values);
+    m_next = next();
+  }
+  uint64_t next_cycle() const override { return m_next; }
+  uint64_t step(RowValues& values) override {
+    const uint64_t t = m_next;
+    while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
+    while (m_in.at(m_ii) <= t) ++m_ii;
+    while (m_leave.at(m_il) <= t) ++m_il;
+    prefetch(m_a, m_ia);
+    m_in.prefetch(m_ii);
+    m_leave.prefetch(m_il);
+    set(values);
+    m_next = next();
+    return m_next;
+  }
+
+ private:
+  uint64_t next() const {
+    return std::min(
+        {m_ia < m_a.size() ? m_a[m_ia].cycle : kNoCycle, m_in.at(m_ii), m_leave.at(m_il)});
+  }
+  void set(RowValues& values) const {
+    const size_t n = m_ii - m_il;
+    values.set(m_row, n);
+    values.set(m_row + 1, n > 0 && m_ia > 0 ? m_a[m_ia - 1].seq : kVcdX);
+    values.set(m_row + 2, n > 0 && m_ia > 0 ? m_a[m_ia - 1].pos : kVcdX);
+  }
+
+  const Accepts& m_a;
+  Cycles m_in, m_leave;
+  uint32_t m_row;
+  size_t m_ia = 0, m_ii = 0, m_il = 0;
+  uint64_t m_next = kNoCycle;
+};
+
+class LayerSource final : public trace::RowSource {
+ public:
+  LayerSource(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row)
+      : m_first(first_unit), m_in(in), m_leave(leave), m_row(tokens_row) {}
+  std::unique_ptr<trace::RowCursor> cursor() const override {
+    return std::make_unique<LayerCursor>(m_first, m_in, m_leave, m_row);
+  }
+  // About 6 changes per token: tokens, user and pos 2 each.
+  void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
+    sample(m_first.accepts, std::max<uint64_t>(1, every / 6), out);
+  }
+
+ private:
+  const chip::UnitLog& m_first;
+  Cycles m_in, m_leave;
+  uint32_t m_row;
+};
+
+}  // namespace
+
+size_t Cycles::count_up_to(uint64_t cycle) const {
+  return static_cast<size_t>(std::upper_bound(data, data + size, cycle) - data);
+}
+
+std::unique_ptr<trace::RowSource> unit_row_source(const chip::UnitLog& unit, Cycles in,
+                                                  UnitRowIds rows) {
+  return std::make_unique<UnitSource>(unit, in, rows);
+}
+
+std::unique_ptr<trace::RowSource> layer_row_source(const chip::UnitLog& first_unit, Cycles in,
+                                                   Cycles leave, uint32_t tokens_row) {
+  return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row);
+}
+
+}  // namespace etchsim::sim

@@ -1,0 +1,222 @@
+#include "vcd_body.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include "cycle_wheel.hpp"
+
+namespace etchsim::trace {
+namespace {
+
+constexpr uint64_t kSampleEvery = 256;                 // changes per sample cycle
+constexpr uint64_t kPieceChanges = uint64_t{1} << 18;  // about 2.5 MB of text
+// A piece's buffer starts this large (and is reused): growing it would copy it and touch new
+// pages, each a page fault.
+constexpr size_t kPieceBuffer = size_t{4} << 20;
+constexpr size_t kMaxPieces = 4096;
+
+struct Piece {
+  uint64_t from, to;
+};
+
+// [from, to) cut at sample cycles into pieces of about kPieceChanges changes each.
+std::vector<Piece> cut_pieces(const VcdBody& body) {
+  std::vector<uint64_t> samples;
+  for (const RowSource* s : body.sources) s->sample_cycles(kSampleEvery, samples);
+  std::erase_if(samples, [&body](uint64_t c) { return c <= body.from || c >= body.to; });
+  std::sort(samples.begin(), samples.end());
+  const size_t n = std::clamp<size_t>(samples.size() * kSampleEvery / kPieceChanges, 1, kMaxPieces);
+  std::vector<Piece> pieces;
+  uint64_t start = body.from;
+  for (size_t j = 1; j < n; ++j) {
+    const uint64_t cut = samples[j * samples.size() / n];
+    if (cut <= start) continue;
+    pieces.push_back({start, cut});
+    start = cut;
+  }
+  pieces.push_back({start, body.to});
+  return pieces;
+}
+
+// One thread's cursors and row values.
+class PieceWriter {
+ public:
+  explicit PieceWriter(const VcdBody& body)
+      : m_body(body),
+        m_values(body.rows, body.per_cycle),
+        m_wheel(static_cast<uint32_t>(body.sources.size())) {
+    m_cursors.reserve(body.sources.size());
+    for (const RowSource* s : body.sources) m_cursors.push_back(s->cursor());
+  }
+
+  // Writes piece `index` into `out`; returns its size. `last_time`: the last cycle it wrote a
+  // `#time` line for, kNoCycle if none (or 0 when it is the first piece, `from` is 0 and it
+  // wrote none: the header's `#0`).
+  size_t write(const std::vector<Piece>& pieces, size_t index, std::vector<char>& out,
+               uint64_t& last_time) {
+    const Piece& p = pieces[index];
+    if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
+    if (index == 0) {
+      // Every change up to `from` is written at `from`.
+      m_values.reset();
+      m_values.set_output(&out, 0, p.from == 0 ? 0 : kNoCycle);
+      m_values.begin_cycle(p.from);
+      for (auto& c : m_cursors) c->seek(p.from, m_values);
+    } else {
+      // The cursors stand where the previous piece ended if this thread wrote it.
+      if (m_last_piece != index - 1) {
+        m_values.reset();
+        for (auto& c : m_cursors) c->seek(p.from - 1, m_values);
+      }
+      m_values.set_output(&out, 0, kNoCycle);
+    }
+    m_last_piece = index;
+    m_wheel.reset(p.from, p.to);
+    for (uint32_t i = 0; i < m_cursors.size(); ++i) m_wheel.add(i, m_cursors[i]->next_cycle());
+    uint64_t cycle = 0;
+    while (m_wheel.pop(cycle, m_due)) {
+      m_values.begin_cycle(cycle);
+      for (const uint32_t i : m_due) {
+        RowCursor& c = *m_cursors[i];
+        const uint64_t next = c.step(m_values);
+        if (next <= cycle) throw std::logic_error("VCD: a row source did not move forward");
+        m_wheel.add(i, next);
+      }
+    }
+    const size_t size = m_values.stop_output();
+    last_time = m_values.last_time_cycle();
+    return size;
+  }
+
+ private:
+  const VcdBody& m_body;
+  RowValues m_values;
+  CycleWheel m_wheel;
+  std::vector<std::unique_ptr<RowCursor>> m_cursors;
+  std::vector<uint32_t> m_due;
+  size_t m_last_piece = SIZE_MAX;
+};
+
+// The pieces' hand-over: threads claim pieces in order, at most threads + 1 beyond the next one
+// to put (so only a few buffers exist, reused: no page faults after the first ones), and whichever
+// thread finishes the next piece to put puts it and any finished after it.
+class PieceQueue {
+ public:
+  PieceQueue(size_t n_pieces, unsigned threads, const std::function<void(std::string_view)>& put)
+      : m_done(n_pieces), m_ahead(static_cast<size_t>(threads) + 1), m_put(put) {}
+
+  // The next piece to write and a buffer for it; false when there is none (or a thread failed).
+  bool claim(size_t& index, std::vector<char>& buffer) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [this] {
+      return m_failed || m_next_claim >= m_done.size() || m_next_claim < m_next_put + m_ahead;
+    });
+    if (m_failed || m_next_claim >= m_done.size()) return false;
+    index = m_next_claim++;
+    if (!m_pool.empty()) {
+      buffer = std::move(m_pool.back());
+      m_pool.pop_back();
+    }
+    return true;
+  }
+
+  void finish(size_t index, std::vector<char> buffer, size_t size, uint64_t last_time) {
+    std::unique_lock lock(m_mutex);
+    m_done[index] = Done{std::move(buffer), size, last_time};
+    if (m_putting) return;  // the thread putting now puts this one too
+    m_putting = true;
+    while (!m_failed && m_next_put < m_done.size() && m_done[m_next_put]) {
+      Done d = std::move(*m_done[m_next_put]);
+      m_done[m_next_put].reset();
+      if (d.last_time != kNoCycle) m_last_time = d.last_time;
+      lock.unlock();
+      try {
+        m_put(std::string_view(d.buffer.data(), d.size));
+      } catch (...) {
+        lock.lock();
+        m_putting = false;
+        throw;
+      }
+      lock.lock();
+      m_pool.push_back(std::move(d.buffer));
+      ++m_next_put;
+      m_cv.notify_all();
+    }
+    m_putting = false;
+  }
+
+  void fail(std::exception_ptr e) {
+    std::lock_guard lock(m_mutex);
+    if (!m_error) m_error = e;
+    m_failed = true;
+    m_cv.notify_all();
+  }
+
+  // After every thread is done: the first error, or the last `#time` cycle.
+  uint64_t result(uint64_t first_last_time) const {
+    if (m_error) std::rethrow_exception(m_error);
+    return m_last_time == kNoCycle ? first_last_time : m_last_time;
+  }
+
+ private:
+  struct Done {
+    std::vector<char> buffer;
+    size_t size = 0;
+    uint64_t last_time = kNoCycle;
+  };
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::vector<std::optional<Done>> m_done;
+  std::vector<std::vector<char>> m_pool;
+  size_t m_ahead;
+  size_t m_next_claim = 0;
+  size_t m_next_put = 0;
+  bool m_putting = false;
+  bool m_failed = false;
+  std::exception_ptr m_error;
+  uint64_t m_last_time = kNoCycle;
+  const std::function<void(std::string_view)>& m_put;
+};
+
+}  // namespace
+
+uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::string_view)>& put) {
+  if (body.from >= body.to) return body.from == 0 ? 0 : kNoCycle;
+  const std::vector<Piece> pieces = cut_pieces(body);
+  const unsigned threads =
+      static_cast<unsigned>(std::clamp<size_t>(body.threads, 1, pieces.size()));
+  PieceQueue queue(pieces.size(), threads, put);
+  const auto work = [&] {
+    try {
+      PieceWriter writer(body);
+      size_t index = 0;
+      std::vector<char> buffer;
+      while (queue.claim(index, buffer)) {
+        uint64_t last_time = kNoCycle;
+        const size_t size = writer.write(pieces, index, buffer, last_time);
+        queue.finish(index, std::move(buffer), size, last_time);
+        buffer = {};
+      }
+    } catch (...) {
+      queue.fail(std::current_exception());
+    }
+  };
+  std::vector<std::thread> helpers;
+  try {
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads to be had: the ones started and this one write every piece.
+  }
+  work();
+  for (std::thread& t : helpers) t.join();
+  return queue.result(body.from == 0 ? 0 : kNoCycle);
+}
+
+}  // namespace etchsim::trace
