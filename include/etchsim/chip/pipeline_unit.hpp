@@ -138,7 +138,13 @@ class alignas(64) PipelineUnit {
     return call_timing(tag);
   }
   arch::UnitTiming call_timing(const TokenTag& tag) const;  // m_timing, checked
-  void check_timing(const arch::UnitTiming& t) const;       // throws for a zero cycle count
+  // A token's timing: its own (m_timing) when callbacks run, else the fixed one, checked.
+  arch::UnitTiming timing_of(const TokenTag& tag, bool callbacks) const {
+    if (m_has_timing && callbacks) return token_timing(tag);
+    if (m_fixed.latency == 0 || m_fixed.interval == 0) check_timing(m_fixed);
+    return m_fixed;
+  }
+  void check_timing(const arch::UnitTiming& t) const;  // throws for a zero cycle count
 
   // The state every token touches, in the first three cache lines (every token visits every
   // unit): the first two lines, then the slots' free cycles.
@@ -216,12 +222,7 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
   m_in->valid = false;
   m_in->taken_at = at;
   const bool callbacks = m_gate == nullptr || *m_gate;
-  arch::UnitTiming t = m_fixed;
-  if (m_has_timing && callbacks) {
-    t = token_timing(tag);
-  } else if (t.latency == 0 || t.interval == 0) {
-    check_timing(t);
-  }
+  const arch::UnitTiming t = timing_of(tag, callbacks);
   copy_tag(slot.tag, tag);
   slot.done = at + t.latency;
   slot.accepted = at;
@@ -244,12 +245,7 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
     m_next_accept = at + m_fixed.interval;
   } else {
     const bool callbacks = m_gate == nullptr || *m_gate;
-    arch::UnitTiming t = m_fixed;
-    if (m_has_timing && callbacks) {
-      t = token_timing(tag);
-    } else if (t.latency == 0 || t.interval == 0) {
-      check_timing(t);
-    }
+    const arch::UnitTiming t = timing_of(tag, callbacks);
     done = at + t.latency;
     m_next_accept = at + t.interval;
     if (m_log != nullptr) m_log->accepts.push_back({at, done, tag.seq, tag.pos});
