@@ -19,7 +19,10 @@ void ByteCursor::require(uint64_t n, std::string_view what) const {
 
 std::string ByteCursor::read_string(std::string_view what) {
   const uint64_t at = m_pos;
-  const auto length = read<uint64_t>(fmt::format("the length of {}", what));
+  // The message is formatted only when it is needed: strings are read by the 10^5 (a vocabulary).
+  if (remaining() < sizeof(uint64_t))
+    require(sizeof(uint64_t), fmt::format("the length of {}", what));
+  const auto length = read<uint64_t>(what);
   if (length > kMaxStringBytes) {
     fail(at, fmt::format("{} has length {}, more than the 1 GiB limit", what, length));
   }

@@ -36,9 +36,12 @@ uint64_t min_encoded_bytes(ValueType type) {
   return 1;
 }
 
-Value read_value_at_depth(ByteCursor& in, ValueType type, std::string_view key, int depth);
+// `what` is "the value of key 'KEY'", formatted once per key by read_value rather than once per
+// element: a vocabulary array has 10^5 elements, and the text is only used in an error.
+Value read_value_at_depth(ByteCursor& in, ValueType type, std::string_view key,
+                          std::string_view what, int depth);
 
-Array read_array(ByteCursor& in, std::string_view key, int depth) {
+Array read_array(ByteCursor& in, std::string_view key, std::string_view what, int depth) {
   const uint64_t at = in.pos();
   if (depth >= kMaxArrayDepth) {
     in.fail(at, fmt::format("key '{}' has arrays nested deeper than {}", key, kMaxArrayDepth));
@@ -55,40 +58,40 @@ Array read_array(ByteCursor& in, std::string_view key, int depth) {
   }
   array.elems.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
-    array.elems.push_back(read_value_at_depth(in, array.elem_type, key, depth + 1));
+    array.elems.push_back(read_value_at_depth(in, array.elem_type, key, what, depth + 1));
   }
   return array;
 }
 
-Value read_value_at_depth(ByteCursor& in, ValueType type, std::string_view key, int depth) {
-  const auto what = [&] { return fmt::format("the value of key '{}'", key); };
+Value read_value_at_depth(ByteCursor& in, ValueType type, std::string_view key,
+                          std::string_view what, int depth) {
   switch (type) {
     case ValueType::UINT8:
-      return in.read<uint8_t>(what());
+      return in.read<uint8_t>(what);
     case ValueType::INT8:
-      return in.read<int8_t>(what());
+      return in.read<int8_t>(what);
     case ValueType::UINT16:
-      return in.read<uint16_t>(what());
+      return in.read<uint16_t>(what);
     case ValueType::INT16:
-      return in.read<int16_t>(what());
+      return in.read<int16_t>(what);
     case ValueType::UINT32:
-      return in.read<uint32_t>(what());
+      return in.read<uint32_t>(what);
     case ValueType::INT32:
-      return in.read<int32_t>(what());
+      return in.read<int32_t>(what);
     case ValueType::FLOAT32:
-      return in.read<float>(what());
+      return in.read<float>(what);
     case ValueType::BOOL:  // stored as one byte; non-zero is true (§1.2)
-      return in.read<uint8_t>(what()) != 0;
+      return in.read<uint8_t>(what) != 0;
     case ValueType::STRING:
-      return in.read_string(what());
+      return in.read_string(what);
     case ValueType::ARRAY:
-      return read_array(in, key, depth);
+      return read_array(in, key, what, depth);
     case ValueType::UINT64:
-      return in.read<uint64_t>(what());
+      return in.read<uint64_t>(what);
     case ValueType::INT64:
-      return in.read<int64_t>(what());
+      return in.read<int64_t>(what);
     case ValueType::FLOAT64:
-      return in.read<double>(what());
+      return in.read<double>(what);
   }
   in.fail(in.pos(), fmt::format("key '{}' has invalid value type", key));
 }
@@ -105,7 +108,7 @@ ValueType read_value_type(ByteCursor& in, std::string_view key) {
 }
 
 Value read_value(ByteCursor& in, ValueType type, std::string_view key) {
-  return read_value_at_depth(in, type, key, 0);
+  return read_value_at_depth(in, type, key, fmt::format("the value of key '{}'", key), 0);
 }
 
 }  // namespace etchsim::gguf

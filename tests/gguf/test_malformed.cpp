@@ -125,6 +125,18 @@ TEST(Malformed, StringLengthPastTheEnd) {
                {"key 'k'", "past the end"});
 }
 
+TEST(Malformed, TruncatedStringLengthInAnArrayNamesTheKey) {
+  // Two strings pass the count check (16 bytes remain); the second's 8-byte length is cut at 6.
+  expect_error(
+      RawGguf().header(0, 1).str("toks").i32(kArray).i32(kString).u64(2).str("ab").zeros(6).bytes(),
+      {"unexpected end of file reading the length of the value of key 'toks'", "6 remain"});
+}
+
+TEST(Malformed, TruncatedScalarNamesTheKey) {
+  expect_error(RawGguf().header(0, 1).str("k").i32(kU32).zeros(2).bytes(),
+               {"unexpected end of file reading the value of key 'k'", "needs 4 bytes, 2 remain"});
+}
+
 TEST(Malformed, StringLengthOver1GiB) {
   expect_error(RawGguf().header(0, 1).str("k").i32(kString).u64((uint64_t{1} << 30) + 1).bytes(),
                {"1 GiB"});
