@@ -165,44 +165,41 @@ Recording simulate(uint64_t seed, Pipeline::Mode mode, bool logged = true) {
   return run;
 }
 
+// What a run must reproduce of the lockstep reference whatever its clocking: tokens in and out,
+// busy cycles, tokens per unit, stalls, fire callbacks; with `logged`, the trace logs too (an
+// untraced run has none).
+void expect_same_run(const Recording& got, const Recording& want, bool logged) {
+  EXPECT_EQ(got.in, want.in);
+  EXPECT_EQ(got.out, want.out);
+  EXPECT_EQ(got.busy_cycles, want.busy_cycles);
+  EXPECT_EQ(got.tokens, want.tokens);
+  // The stall counts (and the trace log) are the same whether the units run ahead or not.
+  EXPECT_EQ(got.stalls, want.stalls);
+  EXPECT_EQ(got.fired, want.fired);
+  if (logged) EXPECT_EQ(got.log, want.log);
+}
+
 TEST(Pipeline, CalendarMatchesLockstepEveryCycle) {
   for (uint64_t seed = 1; seed <= 60; ++seed) {
+    SCOPED_TRACE(fmt::format("seed {}", seed));
     const Recording reference = simulate(seed, Pipeline::Mode::Lockstep);
     const Recording calendar = simulate(seed, Pipeline::Mode::Calendar);
-    ASSERT_EQ(reference.out.size(), 40u) << "seed " << seed;
-    EXPECT_EQ(calendar.in, reference.in) << "seed " << seed;
-    EXPECT_EQ(calendar.out, reference.out) << "seed " << seed;
-    EXPECT_EQ(calendar.busy, reference.busy) << "seed " << seed;
-    EXPECT_EQ(calendar.busy_cycles, reference.busy_cycles) << "seed " << seed;
-    EXPECT_EQ(calendar.tokens, reference.tokens) << "seed " << seed;
-    EXPECT_EQ(calendar.stalls, reference.stalls) << "seed " << seed;
-    EXPECT_EQ(calendar.log, reference.log) << "seed " << seed;
-    EXPECT_EQ(calendar.fired, reference.fired) << "seed " << seed;
+    ASSERT_EQ(reference.out.size(), 40u);
+    expect_same_run(calendar, reference, true);
+    EXPECT_EQ(calendar.busy, reference.busy);  // sampled every cycle
   }
 }
 
 TEST(Pipeline, FlowMatchesLockstep) {
   uint64_t refused = 0, stalled = 0, fires = 0;
   for (uint64_t seed = 1; seed <= 200; ++seed) {
+    SCOPED_TRACE(fmt::format("seed {}", seed));
     const Recording reference = simulate(seed, Pipeline::Mode::Lockstep);
+    ASSERT_EQ(reference.out.size(), 40u);
     const Recording flow = simulate(seed, Pipeline::Mode::Flow);
-    ASSERT_EQ(reference.out.size(), 40u) << "seed " << seed;
-    EXPECT_EQ(flow.in, reference.in) << "seed " << seed;
-    EXPECT_EQ(flow.out, reference.out) << "seed " << seed;
-    EXPECT_EQ(flow.busy_cycles, reference.busy_cycles) << "seed " << seed;
-    EXPECT_EQ(flow.tokens, reference.tokens) << "seed " << seed;
-    // The trace log and the stall counts are the same whether the units run ahead or not.
-    EXPECT_EQ(flow.stalls, reference.stalls) << "seed " << seed;
-    EXPECT_EQ(flow.log, reference.log) << "seed " << seed;
-    EXPECT_EQ(flow.fired, reference.fired) << "seed " << seed;
+    expect_same_run(flow, reference, true);
     // Untraced runs (no logs) take the same cycles.
-    const Recording untraced = simulate(seed, Pipeline::Mode::Flow, false);
-    EXPECT_EQ(untraced.in, reference.in) << "seed " << seed;
-    EXPECT_EQ(untraced.out, reference.out) << "seed " << seed;
-    EXPECT_EQ(untraced.busy_cycles, reference.busy_cycles) << "seed " << seed;
-    EXPECT_EQ(untraced.tokens, reference.tokens) << "seed " << seed;
-    EXPECT_EQ(untraced.stalls, reference.stalls) << "seed " << seed;
-    EXPECT_EQ(untraced.fired, reference.fired) << "seed " << seed;
+    expect_same_run(simulate(seed, Pipeline::Mode::Flow, false), reference, false);
     for (const std::vector<uint64_t>& cycles : reference.fired) fires += cycles.size();
     stalled += reference.stalls[0] + reference.stalls[2];
     refused += flow.refusals > 0;
