@@ -3,6 +3,7 @@
 #include <string>
 
 #include "etchsim/rtl/kv_schedule_rtl.hpp"
+#include "testbench_text.hpp"
 
 namespace etchsim::rtl {
 namespace {
@@ -30,12 +31,7 @@ namespace {
 constexpr uint64_t kTokens = @TOKENS@;
 constexpr uint64_t kCycleLimit = @LIMIT@;
 
-uint64_t splitmix(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+@SPLITMIX@
 
 struct Stats {
   uint64_t cycles = 0;
@@ -138,18 +134,13 @@ int main(int argc, char** argv) {
 }
 )tb";
 
-void replace_all(std::string& s, const std::string& what, const std::string& with) {
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + with.size())) {
-    s.replace(at, what.size(), with);
-  }
-}
-
 }  // namespace
 
 std::string kv_schedule_testbench_cpp(const std::string& module, const KvScheduleGeometry& g) {
   std::string text = kKvTestbench;
   replace_all(text, "@TOKENS@", std::to_string(g.tokens));
   replace_all(text, "@LIMIT@", std::to_string(g.cycle_limit));
+  replace_all(text, "@SPLITMIX@", kTestbenchSplitmix);
   replace_all(text, "@MODULE@", module);
   return text;
 }

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "testbench_text.hpp"
+
 namespace etchsim::rtl {
 namespace {
 
@@ -69,12 +71,7 @@ struct Token {
   std::vector<int32_t> terms;    // kRows * kBlocks * kTerms
 };
 
-uint64_t splitmix(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+@SPLITMIX@
 
 struct Stats {
   uint64_t cycles = 0;
@@ -300,12 +297,6 @@ int etchsim_rtl_cycle(void* p, int rst, int in_valid, const int8_t* codes, const
 }
 )shim";
 
-void replace_all(std::string& s, const std::string& what, const std::string& with) {
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + with.size())) {
-    s.replace(at, what.size(), with);
-  }
-}
-
 }  // namespace
 
 uint32_t geometry_hash(const MatvecGeometry& g) {
@@ -348,6 +339,7 @@ std::string fill(const char* tmpl, const std::string& module, const MatvecGeomet
   std::string text = tmpl;
   replace_all(text, "@GEOMETRY@", geometry_constants(g));
   replace_all(text, "@PORTS@", kPortHelpers);
+  replace_all(text, "@SPLITMIX@", kTestbenchSplitmix);
   replace_all(text, "@MODULE@", module);
   return text;
 }
