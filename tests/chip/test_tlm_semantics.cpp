@@ -21,6 +21,7 @@
 #include "etchsim/golden/layer_datapath.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/model/lora_synth.hpp"
+#include "tlm_testbench.hpp"
 
 namespace etchsim::chip {
 namespace {
@@ -29,74 +30,8 @@ namespace a = protocol;
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-// A testbench initiator running `body` in a thread; `delay` is the annotated delay passed in and
-// handed back (the caller decides whether to wait it).
-struct Testbench : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Testbench> socket{"socket"};
-  std::function<void(Testbench&)> body;
-  std::vector<std::pair<uint64_t, uint64_t>> invalidations;
-  SC_HAS_PROCESS(Testbench);
-  Testbench(sc_core::sc_module_name name, std::function<void(Testbench&)> fn)
-      : sc_module(name), body(std::move(fn)) {
-    socket.register_invalidate_direct_mem_ptr(this, &Testbench::invalidate);
-    SC_THREAD(run);
-  }
-  void run() {
-    body(*this);
-    sc_core::sc_stop();
-  }
-  void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) {
-    invalidations.emplace_back(start, end);
-  }
-  static void setup(tlm::tlm_generic_payload& t, tlm::tlm_command cmd, uint64_t address, void* data,
-                    size_t length) {
-    t.set_command(cmd);
-    t.set_address(address);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(static_cast<unsigned>(length));
-    t.set_streaming_width(static_cast<unsigned>(length));
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  }
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t address, void* data, size_t length,
-                                  sc_time& delay) {
-    tlm::tlm_generic_payload t;
-    setup(t, cmd, address, data, length);
-    socket->b_transport(t, delay);
-    return t.get_response_status();
-  }
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t address, void* data,
-                                  size_t length) {
-    sc_time delay = sc_core::SC_ZERO_TIME;
-    const tlm::tlm_response_status status = access(cmd, address, data, length, delay);
-    if (delay > sc_core::SC_ZERO_TIME) wait(delay);
-    return status;
-  }
-  tlm::tlm_response_status read(uint64_t address, uint32_t& value) {
-    return access(tlm::TLM_READ_COMMAND, address, &value, 4);
-  }
-  tlm::tlm_response_status write(uint64_t address, uint32_t value) {
-    return access(tlm::TLM_WRITE_COMMAND, address, &value, 4);
-  }
-  unsigned debug_read(uint64_t address, void* data, size_t length) {
-    tlm::tlm_generic_payload t;
-    setup(t, tlm::TLM_READ_COMMAND, address, data, length);
-    return socket->transport_dbg(t);
-  }
-  bool dmi(uint64_t address, tlm::tlm_dmi& out) {
-    uint32_t unused = 0;
-    tlm::tlm_generic_payload t;
-    setup(t, tlm::TLM_WRITE_COMMAND, address, &unused, 4);
-    return socket->get_direct_mem_ptr(t, out);
-  }
-};
-
-ChipParams tiny_params() {
-  ChipParams p;
-  p.config = testing::tiny_config();
-  p.shape = *model::named_shape("tiny");
-  p.max_positions = 16;
-  return p;
-}
+using testing::Testbench;
+using testing::tiny_params;
 
 // Open a sequence of `positions` and stage its next embedding's registers.
 uint32_t open_sequence(Testbench& t, uint32_t positions) {

@@ -14,56 +14,15 @@
 #include "etchsim/chip/chip.hpp"
 #include "etchsim/gguf/reader.hpp"
 #include "etchsim/model/lora_synth.hpp"
+#include "tlm_testbench.hpp"
 
 namespace etchsim::chip {
 namespace {
 
 namespace a = protocol;
 
-// A testbench initiator running `body` in a thread.
-struct Testbench : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Testbench> socket{"socket"};
-  std::function<void(Testbench&)> body;
-  SC_HAS_PROCESS(Testbench);
-  Testbench(sc_core::sc_module_name name, std::function<void(Testbench&)> fn)
-      : sc_module(name), body(std::move(fn)) {
-    SC_THREAD(run);
-  }
-  void run() {
-    body(*this);
-    sc_core::sc_stop();
-  }
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t address, void* data, size_t length,
-                                  unsigned char* byte_enable = nullptr) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(address);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(static_cast<unsigned>(length));
-    t.set_streaming_width(static_cast<unsigned>(length));
-    t.set_byte_enable_ptr(byte_enable);
-    if (byte_enable != nullptr) t.set_byte_enable_length(static_cast<unsigned>(length));
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    socket->b_transport(t, delay);
-    if (delay > sc_core::SC_ZERO_TIME) wait(delay);
-    return t.get_response_status();
-  }
-  tlm::tlm_response_status read(uint64_t address, uint32_t& value) {
-    return access(tlm::TLM_READ_COMMAND, address, &value, 4);
-  }
-  tlm::tlm_response_status write(uint64_t address, uint32_t value) {
-    return access(tlm::TLM_WRITE_COMMAND, address, &value, 4);
-  }
-};
-
-ChipParams tiny_params() {
-  ChipParams p;
-  p.config = testing::tiny_config();
-  p.shape = *model::named_shape("tiny");
-  p.max_positions = 16;
-  return p;
-}
+using testing::Testbench;
+using testing::tiny_params;
 
 TEST(ChipTlm, RegistersAndErrorResponses) {
   Chip chip("chip", tiny_params());
