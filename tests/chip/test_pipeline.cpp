@@ -176,7 +176,9 @@ void expect_same_run(const Recording& got, const Recording& want, bool logged) {
   // The stall counts (and the trace log) are the same whether the units run ahead or not.
   EXPECT_EQ(got.stalls, want.stalls);
   EXPECT_EQ(got.fired, want.fired);
-  if (logged) EXPECT_EQ(got.log, want.log);
+  if (logged) {
+    EXPECT_EQ(got.log, want.log);
+  }
 }
 
 TEST(Pipeline, CalendarMatchesLockstepEveryCycle) {
