@@ -44,28 +44,29 @@ void KvCache::store(int pos, std::span<const float> k, std::span<const float> v)
 
 void KvCache::store_plane(Plane& plane, int pos, std::span<const float> x) {
   const auto hd = static_cast<size_t>(m_head_dim);
-  const size_t base = static_cast<size_t>(pos) * x.size();
-  switch (m_type) {
-    case KvType::F32:
-      std::copy(x.begin(), x.end(), plane.f32.begin() + static_cast<ptrdiff_t>(base));
-      break;
-    case KvType::F16:
-      for (size_t i = 0; i < x.size(); ++i) plane.f16[base + i] = gguf::fp32_to_fp16(x[i]);
-      break;
-    case KvType::I8:
-      for (size_t head = 0; head < static_cast<size_t>(m_n_head_kv); ++head) {
-        const std::span<const float> vec = x.subspan(head * hd, hd);
+  for (int head = 0; head < m_n_head_kv; ++head) {
+    const std::span<const float> vec = x.subspan(static_cast<size_t>(head) * hd, hd);
+    const size_t row = slot(pos, head);
+    const size_t base = row * hd;
+    switch (m_type) {
+      case KvType::F32:
+        std::copy(vec.begin(), vec.end(), plane.f32.begin() + static_cast<ptrdiff_t>(base));
+        break;
+      case KvType::F16:
+        for (size_t i = 0; i < hd; ++i) plane.f16[base + i] = gguf::fp32_to_fp16(vec[i]);
+        break;
+      case KvType::I8: {
         float amax = 0.0f;
         for (const float e : vec) amax = std::max(amax, std::fabs(e));
         const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
         for (size_t i = 0; i < hd; ++i) {
           const float q = std::clamp(std::nearbyint(vec[i] * id), -127.0f, 127.0f);
-          plane.i8[base + head * hd + i] = static_cast<int8_t>(q);
+          plane.i8[base + i] = static_cast<int8_t>(q);
         }
-        plane.scale[static_cast<size_t>(pos) * static_cast<size_t>(m_n_head_kv) + head] =
-            amax / 127.0f;
+        plane.scale[row] = amax / 127.0f;
+        break;
       }
-      break;
+    }
   }
 }
 
@@ -74,9 +75,8 @@ void KvCache::load_plane(const Plane& plane, int pos, int head, std::span<float>
   if (pos < 0 || pos >= m_capacity || head < 0 || head >= m_n_head_kv || out.size() != hd) {
     throw std::invalid_argument("KvCache::load: position or head out of range");
   }
-  const size_t slot =
-      static_cast<size_t>(pos) * static_cast<size_t>(m_n_head_kv) + static_cast<size_t>(head);
-  const size_t base = slot * hd;
+  const size_t row = slot(pos, head);
+  const size_t base = row * hd;
   switch (m_type) {
     case KvType::F32:
       std::copy_n(plane.f32.begin() + static_cast<ptrdiff_t>(base), hd, out.begin());
@@ -86,10 +86,25 @@ void KvCache::load_plane(const Plane& plane, int pos, int head, std::span<float>
       break;
     case KvType::I8:
       for (size_t i = 0; i < hd; ++i) {
-        out[i] = static_cast<float>(plane.i8[base + i]) * plane.scale[slot];
+        out[i] = static_cast<float>(plane.i8[base + i]) * plane.scale[row];
       }
       break;
   }
+}
+
+KvRows KvCache::rows(const Plane& plane, int head) const {
+  if (head < 0 || head >= m_n_head_kv) throw std::invalid_argument("KvCache::rows: no such head");
+  const size_t first = slot(0, head);
+  const size_t base = first * static_cast<size_t>(m_head_dim);
+  switch (m_type) {
+    case KvType::F32:
+      return {m_type, plane.f32.data() + base, nullptr, nullptr, nullptr};
+    case KvType::F16:
+      return {m_type, nullptr, plane.f16.data() + base, nullptr, nullptr};
+    case KvType::I8:
+      break;
+  }
+  return {m_type, nullptr, nullptr, plane.i8.data() + base, plane.scale.data() + first};
 }
 
 void KvCache::load_k(int pos, int head, std::span<float> out) const {

@@ -11,6 +11,9 @@
 //    F32 / I8: dot_f32_order; F16: P rounded to f16 first, then dot_f16_order.
 // Every dot and the softmax take the profile's form (float_dot.hpp, softmax.hpp).
 // I8 caches are read back as f32 (kv_cache.hpp) and use the F32 operation order.
+// The kernels (src/numerics/attention_simd.cpp) read the K and V rows in place, with no float
+// copy of the cache, and give every bit of the order above on any SIMD target; each KV head's
+// query heads are one oneTBB task, so the result does not depend on the thread count.
 #pragma once
 
 #include <span>

@@ -5,6 +5,8 @@
 //    head) of K and of V is stored as symmetric int8 codes q = RNE(fl(x * fl(127 / amax)))
 //    with one f32 scale d = fl(amax / 127); it reads back as fl(q * d). An all-zero vector has
 //    d = 0 and q = 0.
+// Storage is head-major (KV head, then position): one KV head's rows are contiguous, so the
+// attention kernels stream them in place (no float copy of an F16 / I8 cache).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,16 @@
 namespace etchsim::numerics {
 
 enum class KvType { F32, F16, I8 };
+
+// One KV head's K or V rows in storage: position p's head_dim elements start at element
+// p * head_dim of the array of the cache's type (the others are null); I8: scale[p] is d.
+struct KvRows {
+  KvType type;
+  const float* f32;
+  const uint16_t* f16;
+  const int8_t* i8;
+  const float* scale;
+};
 
 class KvCache {
  public:
@@ -31,6 +43,10 @@ class KvCache {
   void load_k(int pos, int head, std::span<float> out) const;
   void load_v(int pos, int head, std::span<float> out) const;
 
+  // All positions of KV head `head` in place (attention's kernels).
+  KvRows k_rows(int head) const { return rows(m_k, head); }
+  KvRows v_rows(int head) const { return rows(m_v, head); }
+
  private:
   struct Plane {  // all positions of K or of V
     std::vector<float> f32;
@@ -40,6 +56,11 @@ class KvCache {
   };
   void store_plane(Plane& plane, int pos, std::span<const float> x);
   void load_plane(const Plane& plane, int pos, int head, std::span<float> out) const;
+  KvRows rows(const Plane& plane, int head) const;
+  // Index of (pos, head) among the rows: head-major.
+  size_t slot(int pos, int head) const {
+    return static_cast<size_t>(head) * static_cast<size_t>(m_capacity) + static_cast<size_t>(pos);
+  }
 
   KvType m_type;
   int m_n_head_kv;
