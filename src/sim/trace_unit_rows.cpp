@@ -31,7 +31,11 @@ void sample(const Accepts& a, uint64_t stride, std::vector<uint64_t>& out) {
 class UnitCursor final : public trace::RowCursor {
  public:
   UnitCursor(const chip::UnitLog& unit, Cycles in, UnitRowIds rows)
-      : m_a(unit.accepts), m_c(Cycles::of(unit.completes)), m_in(in), m_rows(rows) {}
+      : m_a(unit.accepts),
+        m_c(Cycles::of(unit.completes)),
+        m_in(in),
+        m_rows(rows),
+        m_pos_row(rows.state + (rows.has_user ? 2 : 1)) {}
 
   void seek(uint64_t cycle, RowValues& values) override {
     m_ia = accepts_up_to(m_a, cycle);
@@ -90,14 +94,15 @@ class UnitCursor final : public trace::RowCursor {
       pos = oldest.pos;
     }
     values.set(m_rows.state, state);
-    values.set(m_rows.state + 1, user);
-    values.set(m_rows.state + 2, pos);
-    if (m_rows.has_inside) values.set(m_rows.state + 3, inside);
+    if (m_rows.has_user) values.set(m_rows.state + 1, user);
+    values.set(m_pos_row, pos);
+    if (m_rows.has_inside) values.set(m_pos_row + 1, inside);
   }
 
   const Accepts& m_a;
   Cycles m_c, m_in;
   UnitRowIds m_rows;
+  uint32_t m_pos_row;
   size_t m_ia = 0, m_ic = 0, m_ii = 0;
   uint64_t m_na = kNoCycle, m_nc = kNoCycle;  // the cycles at those indices
   uint64_t m_prev = 0;                        // the cycle gone to last
@@ -111,9 +116,9 @@ class UnitSource final : public trace::RowSource {
   std::unique_ptr<trace::RowCursor> cursor() const override {
     return std::make_unique<UnitCursor>(m_unit, m_in, m_rows);
   }
-  // About 8 changes per token: state 2-3, user 2, pos 2, inside 2.
+  // About 2-3 changes per token and row: state 2-3, user, pos and inside 2 each.
   void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
-    sample(m_unit.accepts, std::max<uint64_t>(1, every / 8), out);
+    sample(m_unit.accepts, std::max<uint64_t>(1, every / (2 * m_rows.count())), out);
   }
 
  private:
@@ -126,8 +131,13 @@ class UnitSource final : public trace::RowSource {
 // first unit took last (x while the layer is empty).
 class LayerCursor final : public trace::RowCursor {
  public:
-  LayerCursor(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row)
-      : m_a(first_unit.accepts), m_in(in), m_leave(leave), m_row(tokens_row) {}
+  LayerCursor(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row,
+              bool has_user)
+      : m_a(first_unit.accepts),
+        m_in(in),
+        m_leave(leave),
+        m_row(tokens_row),
+        m_has_user(has_user) {}
 
   void seek(uint64_t cycle, RowValues& values) override {
     m_ia = accepts_up_to(m_a, cycle);
@@ -157,34 +167,38 @@ class LayerCursor final : public trace::RowCursor {
   }
   void set(RowValues& values) const {
     const size_t n = m_ii - m_il;
+    const bool token = n > 0 && m_ia > 0;
     values.set(m_row, n);
-    values.set(m_row + 1, n > 0 && m_ia > 0 ? m_a[m_ia - 1].seq : kVcdX);
-    values.set(m_row + 2, n > 0 && m_ia > 0 ? m_a[m_ia - 1].pos : kVcdX);
+    if (m_has_user) values.set(m_row + 1, token ? m_a[m_ia - 1].seq : kVcdX);
+    values.set(m_row + (m_has_user ? 2 : 1), token ? m_a[m_ia - 1].pos : kVcdX);
   }
 
   const Accepts& m_a;
   Cycles m_in, m_leave;
   uint32_t m_row;
+  bool m_has_user;
   size_t m_ia = 0, m_ii = 0, m_il = 0;
   uint64_t m_next = kNoCycle;
 };
 
 class LayerSource final : public trace::RowSource {
  public:
-  LayerSource(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row)
-      : m_first(first_unit), m_in(in), m_leave(leave), m_row(tokens_row) {}
+  LayerSource(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row,
+              bool has_user)
+      : m_first(first_unit), m_in(in), m_leave(leave), m_row(tokens_row), m_has_user(has_user) {}
   std::unique_ptr<trace::RowCursor> cursor() const override {
-    return std::make_unique<LayerCursor>(m_first, m_in, m_leave, m_row);
+    return std::make_unique<LayerCursor>(m_first, m_in, m_leave, m_row, m_has_user);
   }
-  // About 6 changes per token: tokens, user and pos 2 each.
+  // About 2 changes per token and row: tokens, user and pos.
   void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
-    sample(m_first.accepts, std::max<uint64_t>(1, every / 6), out);
+    sample(m_first.accepts, std::max<uint64_t>(1, every / (m_has_user ? 6 : 4)), out);
   }
 
  private:
   const chip::UnitLog& m_first;
   Cycles m_in, m_leave;
   uint32_t m_row;
+  bool m_has_user;
 };
 
 }  // namespace
@@ -199,8 +213,23 @@ std::unique_ptr<trace::RowSource> unit_row_source(const chip::UnitLog& unit, Cyc
 }
 
 std::unique_ptr<trace::RowSource> layer_row_source(const chip::UnitLog& first_unit, Cycles in,
-                                                   Cycles leave, uint32_t tokens_row) {
-  return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row);
+                                                   Cycles leave, uint32_t tokens_row,
+                                                   bool has_user) {
+  return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row, has_user);
+}
+
+size_t most_inside(const chip::UnitLog& unit) {
+  // Inside at the end of an accept's cycle: the tokens taken by then less those handed on by then
+  // (a token may be handed on in the cycle another is taken).
+  size_t most = 0, ic = 0;
+  const std::vector<uint64_t>& c = unit.completes;
+  for (size_t k = 0; k < unit.accepts.size(); ++k) {
+    const uint64_t t = unit.accepts[k].cycle;
+    if (k + 1 < unit.accepts.size() && unit.accepts[k + 1].cycle == t) continue;
+    while (ic < c.size() && c[ic] <= t) ++ic;
+    most = std::max(most, k + 1 - std::min(ic, k + 1));
+  }
+  return most;
 }
 
 }  // namespace etchsim::sim
