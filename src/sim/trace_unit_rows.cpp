@@ -24,8 +24,11 @@ void prefetch(const Accepts& a, size_t i) {
   if (i + 1 < a.size()) __builtin_prefetch(a.data() + i + 1);
 }
 
-void sample(const Accepts& a, uint64_t stride, std::vector<uint64_t>& out) {
-  for (size_t i = 0; i < a.size(); i += stride) out.push_back(a[i].cycle);
+// Every stride-th accept from one set by `phase`: units sampling the same tokens would put their
+// samples in clusters (one token crosses the chip in a decode step), far apart (stride tokens),
+// and the writer, which cuts the time at samples, would get pieces of very different sizes.
+void sample(const Accepts& a, uint64_t stride, uint32_t phase, std::vector<uint64_t>& out) {
+  for (size_t i = phase % stride; i < a.size(); i += stride) out.push_back(a[i].cycle);
 }
 
 class UnitCursor final : public trace::RowCursor {
@@ -46,6 +49,7 @@ class UnitCursor final : public trace::RowCursor {
     load_next();
   }
   uint64_t next_cycle() const override { return m_next; }
+  void run_until(uint64_t to, RowValues& values) override { trace::run_steps(*this, to, values); }
   uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     // A unit takes and hands on at most one token a cycle: advance without a branch, then check
@@ -118,7 +122,7 @@ class UnitSource final : public trace::RowSource {
   }
   // About 2-3 changes per token and row: state 2-3, user, pos and inside 2 each.
   void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
-    sample(m_unit.accepts, std::max<uint64_t>(1, every / (2 * m_rows.count())), out);
+    sample(m_unit.accepts, std::max<uint64_t>(1, every / (2 * m_rows.count())), m_rows.state, out);
   }
 
  private:
@@ -147,6 +151,7 @@ class LayerCursor final : public trace::RowCursor {
     m_next = next();
   }
   uint64_t next_cycle() const override { return m_next; }
+  void run_until(uint64_t to, RowValues& values) override { trace::run_steps(*this, to, values); }
   uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
@@ -191,7 +196,7 @@ class LayerSource final : public trace::RowSource {
   }
   // About 2 changes per token and row: tokens, user and pos.
   void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
-    sample(m_first.accepts, std::max<uint64_t>(1, every / (m_has_user ? 6 : 4)), out);
+    sample(m_first.accepts, std::max<uint64_t>(1, every / (m_has_user ? 6 : 4)), m_row, out);
   }
 
  private:

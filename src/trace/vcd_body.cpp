@@ -81,14 +81,7 @@ class PieceWriter {
     // Each source through the whole piece in turn, its cursor and log hot in the cache (the
     // sources in row order, so the changes of a cycle come in row order), then all changes sorted
     // by cycle: a stable sort keeps that row order.
-    for (auto& c : m_cursors) {
-      for (uint64_t cycle = c->next_cycle(); cycle < p.to;) {
-        m_values.begin_cycle(cycle);
-        const uint64_t next = c->step(m_values);
-        if (next <= cycle) throw std::logic_error("VCD: a row source did not move forward");
-        cycle = next;
-      }
-    }
+    for (auto& c : m_cursors) c->run_until(p.to, m_values);
     m_values.set_record(nullptr, p.from);
     sort_by_cycle();
     m_values.set_output(&out, 0, index == 0 && p.from == 0 ? 0 : kNoCycle);
