@@ -65,8 +65,10 @@ class LlamaModel {
   const TensorView& output() const { return m_output; }  // the LM head, n_vocab rows
   bool tied_output() const { return m_tied_output; }
   std::span<const float> rope_freqs() const { return m_rope_freqs; }  // n_rot / 2, or empty
+  const gguf::GgufFile& file() const { return *m_file; }  // the file every view points into
 
  private:
+  const gguf::GgufFile* m_file;
   LlamaHparams m_hparams;
   TensorView m_token_embd;
   std::vector<LayerWeights> m_layers;
