@@ -47,15 +47,15 @@ void BM_Matvec(benchmark::State& state, GgmlType type) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
 }
 
-// BM_Matvec of Q4_0 read from its q4_0x8 interleaved copy (repack.hpp), as golden loads it.
-void BM_MatvecQ4_0x8(benchmark::State& state) {
+// BM_Matvec of a matrix read from its interleaved copy (repack.hpp), as golden loads it.
+void BM_MatvecInterleaved(benchmark::State& state, GgmlType type) {
   const int64_t rows = state.range(0), cols = state.range(1);
-  const std::vector<std::byte> bytes = random_weights(GgmlType::Q4_0, rows, cols);
+  const std::vector<std::byte> bytes = random_weights(type, rows, cols);
   std::vector<std::byte> packed(bytes.size());
-  interleave_q4_0x8(bytes, rows, cols, packed);
+  interleave_rows8(type, bytes, rows, cols, packed);
   const std::vector<float> x = random_activation(cols);
   std::vector<float> y(static_cast<size_t>(rows));
-  const WeightMatrix w{GgmlType::Q4_0, rows, cols, bytes, packed};
+  const WeightMatrix w{type, rows, cols, bytes, packed};
   for (auto _ : state) {
     matvec(w, x, y, kDefaultCpuProfile);
     benchmark::DoNotOptimize(y.data());
@@ -66,7 +66,7 @@ void BM_MatvecQ4_0x8(benchmark::State& state) {
 
 // Prefill: 16 tokens through one matrix (numerics::matmat); bytes_per_second counts the weights
 // once per token, so it compares directly with BM_Matvec (16 matvecs).
-// interleave: Q4_0 read from its q4_0x8 copy.
+// interleave: read from the interleaved copy (repack.hpp).
 void BM_Matmat16(benchmark::State& state, GgmlType type, bool interleave) {
   constexpr size_t kTokens = 16;
   const int64_t rows = state.range(0), cols = state.range(1);
@@ -74,7 +74,7 @@ void BM_Matmat16(benchmark::State& state, GgmlType type, bool interleave) {
   std::vector<std::byte> packed;
   if (interleave) {
     packed.resize(bytes.size());
-    interleave_q4_0x8(bytes, rows, cols, packed);
+    interleave_rows8(type, bytes, rows, cols, packed);
   }
   const std::vector<float> x = random_activation(cols);
   std::vector<Activation> acts;
@@ -118,7 +118,7 @@ BENCHMARK_CAPTURE(BM_Matvec, f32, GgmlType::F32)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, f16, GgmlType::F16)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, bf16, GgmlType::BF16)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_0, GgmlType::Q4_0)->Apply(shapes);
-BENCHMARK(BM_MatvecQ4_0x8)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_MatvecInterleaved, q4_0x8, GgmlType::Q4_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_1, GgmlType::Q4_1)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_0, GgmlType::Q5_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_1, GgmlType::Q5_1)->Apply(shapes);
@@ -126,12 +126,14 @@ BENCHMARK_CAPTURE(BM_Matvec, q8_0, GgmlType::Q8_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q2_K, GgmlType::Q2_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q3_K, GgmlType::Q3_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_K, GgmlType::Q4_K)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_MatvecInterleaved, q4_Kx8, GgmlType::Q4_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_K, GgmlType::Q5_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q6_K, GgmlType::Q6_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmat16, q4_0, GgmlType::Q4_0, false)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmat16, q4_0x8, GgmlType::Q4_0, true)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmat16, q3_K, GgmlType::Q3_K, false)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmat16, q4_K, GgmlType::Q4_K, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_Kx8, GgmlType::Q4_K, true)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmat16, q6_K, GgmlType::Q6_K, false)->Apply(shapes);
 
 }  // namespace

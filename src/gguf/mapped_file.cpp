@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -48,10 +49,10 @@ void MappedFile::release(std::span<const std::byte> part) const {
   const auto map_begin = reinterpret_cast<uintptr_t>(m_bytes.data());
   if (part.empty() || begin < map_begin || end > map_begin + m_bytes.size()) return;
   const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  // Whole pages only: a page shared with a neighbouring tensor may still be wanted (dropping it
-  // would only cost a re-read, but keeping it costs at most two pages per tensor).
-  const uintptr_t from = (begin + page - 1) / page * page;
-  const uintptr_t to = end / page * page;
+  // Every page `part` touches, the ends shared with neighbouring bytes included: a reader of
+  // those (another thread's, even now) maps the page again, so no page is kept for them.
+  const uintptr_t from = begin / page * page;
+  const uintptr_t to = std::min((end + page - 1) / page * page, map_begin + m_bytes.size());
   // Advice, not a requirement: a failure leaves the pages resident, which is only memory.
   if (from < to) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
 }

@@ -90,7 +90,7 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
   }
   detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
   task.rows = w.rows;
-  task.q4_0x8 = interleaved_for(w, order);
+  task.interleaved = interleaved_for(w, order);
   std::vector<int32_t> sums;
   std::vector<float> scales;
   if (x.type() == gguf::GgmlType::Q8_0) {
@@ -135,7 +135,7 @@ void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
     tasks.push_back(
         {w.type, order, profile, w.data.data(), row_bytes, xs[t], 0, w.rows, ys[t].data()});
     tasks.back().rows = w.rows;
-    tasks.back().q4_0x8 = interleaved_for(w, order);
+    tasks.back().interleaved = interleaved_for(w, order);
     if (xs[t]->type() == gguf::GgmlType::Q8_0) {
       sums[t] = detail::q8_0_block_sums(*xs[t]);
       scales[t] = detail::q8_0_block_scales(*xs[t]);

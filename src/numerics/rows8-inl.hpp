@@ -1,9 +1,9 @@
 // The Repacked order (dot.hpp) for 8 consecutive rows at once, one row per f32 lane, as
 // llama.cpp's CPU_REPACK gemv computes it (ggml_gemv_q4_0_8x8_q8_0, ggml_gemv_q4_K_8x8_q8_K:
 // eight interleaved rows, `acc_row = fma(cvt(iacc), col_scale * row_scale, acc_row)` per block).
-// Q4_K rows stay in the file's layout: block b of the 8 rows is read at row stride. Q4_0 rows are
-// read either there (Q4_0Strided) or from the interleaved q4_0x8 copy (Q4_0Interleaved,
-// repack.hpp: one sequential stream, no transpose). Each lane sees exactly the scalar reference's
+// The rows are read either in the file's layout (block b of the 8 rows at row stride) or from an
+// interleaved copy (repack.hpp: one sequential stream; Q4_0Interleaved needs no transpose, Q4_K
+// reads its q4_Kx8 blocks with a block stride). Each lane sees exactly the scalar reference's
 // sequence of fmas (dot_q4_0_repacked, dot_k_repacked in dot_scalar.cpp), so the results are
 // bit-identical. Included per Highway target by dot_simd.cpp (see x86_blocks-inl.hpp).
 
@@ -283,16 +283,18 @@ HWY_INLINE void Q4_KGroupFma(const Q4_KHeads& h, const __m256i totals[8], const 
   Q4_KGroupFmaTotals(h, SumLanes8(totals), x, acc, accm);
 }
 
-// y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
+// y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation,
+// block b + 1 of each row `block_step` bytes after block b (the file's layout: stride = the row's
+// bytes, step = one block; q4_Kx8, repack.hpp: stride = one block, step = 8 blocks).
 // [next, next_end): as Q4_0Rows8.
-HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_K* act,
-                          size_t blocks, float* y, const std::byte* next,
-                          const std::byte* next_end) {
+HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, size_t block_step,
+                          const gguf::BlockQ8_K* act, size_t blocks, float* y,
+                          const std::byte* next, const std::byte* next_end) {
   __m256 acc = _mm256_setzero_ps();
   __m256 accm = _mm256_setzero_ps();
   Q4_KRowCodes k;
   for (size_t b = 0; b < blocks; ++b) {
-    const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    const std::byte* p0 = row0 + b * block_step;
     const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
     __m256i sc01, sc23;
     Q4_KScaleRows(h, sc01, sc23);
@@ -367,9 +369,9 @@ HWY_INLINE __m256i Q4_KSubDot(const __m256i codes[4][2], const int8_t* a) {
 // (exact: |total| < 8 * 63 * 32 * 15 * 128 < 2^31) give the rows' integer totals in lanes, the
 // same integers Q4_KRowTotal sums; the fmas are Q4_KGroupFma's.
 template <size_t kTokens>
-HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
-                                size_t blocks, int64_t r0, const std::byte* next,
-                                const std::byte* next_end, bool prefetch) {
+HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, size_t block_step,
+                                const RowsTask* tasks, size_t blocks, int64_t r0,
+                                const std::byte* next, const std::byte* next_end, bool prefetch) {
   const gguf::BlockQ8_K* act[kTokens];
   __m256 acc[kTokens], accm[kTokens];
   for (size_t t = 0; t < kTokens; ++t) {
@@ -379,7 +381,7 @@ HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const Rows
   const __m256i byte = _mm256_set1_epi32(0xFF);
   Q4_KChunk8 q;
   for (size_t b = 0; b < blocks; ++b) {
-    const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    const std::byte* p0 = row0 + b * block_step;
     if (prefetch) PrefetchGroupLines<18>(next, next_end, b);
     const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
     __m256i totals[kTokens];
@@ -412,28 +414,34 @@ HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const Rows
 // Q4_KRows8 for the rows [r0, r0 + 8) of n tasks (prompt tokens, same weights): each row's
 // super-block is decoded once and multiplied with every token's activation; per token the same
 // integer totals and fma sequence as Q4_KRows8, so the results are bit-identical to it.
-HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
-                               size_t n, int64_t r0, const std::byte* next,
+HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, size_t block_step,
+                               const RowsTask* tasks, size_t n, int64_t r0, const std::byte* next,
                                const std::byte* next_end) {
 #if HWY_TARGET == HWY_AVX3_DL
   const size_t blocks_vnni = tasks[0].x->q8_k().size();
   size_t t = 0;
   for (; t + 16 <= n; t += 16) {
-    Q4_KRows8Tokens<16>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<16>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                        t == 0);
   }
   if (t + 8 <= n) {
-    Q4_KRows8Tokens<8>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<8>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
     t += 8;
   }
   if (t + 4 <= n) {
-    Q4_KRows8Tokens<4>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<4>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
     t += 4;
   }
   if (t + 2 <= n) {
-    Q4_KRows8Tokens<2>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<2>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
     t += 2;
   }
-  if (t < n) Q4_KRows8Tokens<1>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+  if (t < n)
+    Q4_KRows8Tokens<1>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
   return;
 #endif
   constexpr size_t kTokens = 16;  // accumulators per pass
@@ -444,7 +452,7 @@ HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsT
     __m256 acc[kTokens], accm[kTokens];
     for (size_t t = 0; t < m; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
-      const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+      const std::byte* p0 = row0 + b * block_step;
       const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
       __m256i sc01, sc23;
       Q4_KScaleRows(h, sc01, sc23);

@@ -1,7 +1,7 @@
 // The model's weight matrices that the fast kernels read from an interleaved layout
-// (numerics/repack.hpp: Q4_0 in llama.cpp's repacked order, i.e. rows % 8 == 0), copied into it
-// once at load, as llama.cpp's CPU_REPACK buffer is filled at load: the 8-row kernels then read
-// one sequential stream instead of eight rows at row stride (docs/golden.md "Speed"). After a
+// (numerics/repack.hpp: Q4_0 and Q4_K in llama.cpp's repacked order, i.e. rows % 8 == 0), copied
+// into it once at load, as llama.cpp's CPU_REPACK buffer is filled at load: the 8-row kernels then
+// read one sequential stream instead of eight rows at row stride (docs/golden.md "Speed"). After a
 // matrix is copied, the file's pages under it are released (gguf::GgufFile::release_pages), so
 // the resident set holds each weight once; anything that reads the file's bytes later (the
 // scalar kernel, the RTL weight ROMs, embedding rows of a tied output) maps them again.
