@@ -1,6 +1,7 @@
 // A Llama model as a view over an opened GGUF file: the hyper-parameters from the `llama.*` keys
 // (docs/formats.md §5.1) and every tensor of §5.2, shape-checked, as zero-copy
-// spans into the file's mapping. The GgufFile must outlive the LlamaModel.
+// spans into the file's mapping. The GgufFile must outlive the LlamaModel and stay where it is
+// (file() points to it).
 #pragma once
 
 #include <cstddef>
