@@ -11,6 +11,7 @@
 
 #include "etchsim/gguf/random_blocks.hpp"
 #include "etchsim/numerics/matvec.hpp"
+#include "etchsim/numerics/repack.hpp"
 
 namespace etchsim::numerics {
 namespace {
@@ -46,12 +47,35 @@ void BM_Matvec(benchmark::State& state, GgmlType type) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
 }
 
+// BM_Matvec of a matrix read from its interleaved copy (repack.hpp), as golden loads it.
+void BM_MatvecInterleaved(benchmark::State& state, GgmlType type) {
+  const int64_t rows = state.range(0), cols = state.range(1);
+  const std::vector<std::byte> bytes = random_weights(type, rows, cols);
+  std::vector<std::byte> packed(bytes.size());
+  interleave_rows8(type, bytes, rows, cols, packed);
+  const std::vector<float> x = random_activation(cols);
+  std::vector<float> y(static_cast<size_t>(rows));
+  const WeightMatrix w{type, rows, cols, bytes, packed};
+  for (auto _ : state) {
+    matvec(w, x, y, kDefaultCpuProfile);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
+}
+
 // Prefill: 16 tokens through one matrix (numerics::matmat); bytes_per_second counts the weights
 // once per token, so it compares directly with BM_Matvec (16 matvecs).
-void BM_Matmat16(benchmark::State& state, GgmlType type) {
+// interleave: read from the interleaved copy (repack.hpp).
+void BM_Matmat16(benchmark::State& state, GgmlType type, bool interleave) {
   constexpr size_t kTokens = 16;
   const int64_t rows = state.range(0), cols = state.range(1);
   const std::vector<std::byte> bytes = random_weights(type, rows, cols);
+  std::vector<std::byte> packed;
+  if (interleave) {
+    packed.resize(bytes.size());
+    interleave_rows8(type, bytes, rows, cols, packed);
+  }
   const std::vector<float> x = random_activation(cols);
   std::vector<Activation> acts;
   std::vector<std::vector<float>> outs(kTokens, std::vector<float>(static_cast<size_t>(rows)));
@@ -62,7 +86,7 @@ void BM_Matmat16(benchmark::State& state, GgmlType type) {
     xs.push_back(&acts[t]);
     ys.emplace_back(outs[t]);
   }
-  const WeightMatrix w{type, rows, cols, bytes};
+  const WeightMatrix w{type, rows, cols, bytes, packed};
   const DotOrder order = default_dot_order(type, rows, kDefaultCpuProfile);
   for (auto _ : state) {
     matmat(w, xs, ys, order, kDefaultCpuProfile);
@@ -94,6 +118,7 @@ BENCHMARK_CAPTURE(BM_Matvec, f32, GgmlType::F32)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, f16, GgmlType::F16)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, bf16, GgmlType::BF16)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_0, GgmlType::Q4_0)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_MatvecInterleaved, q4_0x8, GgmlType::Q4_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_1, GgmlType::Q4_1)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_0, GgmlType::Q5_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_1, GgmlType::Q5_1)->Apply(shapes);
@@ -101,12 +126,15 @@ BENCHMARK_CAPTURE(BM_Matvec, q8_0, GgmlType::Q8_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q2_K, GgmlType::Q2_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q3_K, GgmlType::Q3_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q4_K, GgmlType::Q4_K)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_MatvecInterleaved, q4_Kx8, GgmlType::Q4_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q5_K, GgmlType::Q5_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matvec, q6_K, GgmlType::Q6_K)->Apply(shapes);
-BENCHMARK_CAPTURE(BM_Matmat16, q4_0, GgmlType::Q4_0)->Apply(shapes);
-BENCHMARK_CAPTURE(BM_Matmat16, q3_K, GgmlType::Q3_K)->Apply(shapes);
-BENCHMARK_CAPTURE(BM_Matmat16, q4_K, GgmlType::Q4_K)->Apply(shapes);
-BENCHMARK_CAPTURE(BM_Matmat16, q6_K, GgmlType::Q6_K)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_0, GgmlType::Q4_0, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_0x8, GgmlType::Q4_0, true)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q3_K, GgmlType::Q3_K, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_K, GgmlType::Q4_K, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q4_Kx8, GgmlType::Q4_K, true)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmat16, q6_K, GgmlType::Q6_K, false)->Apply(shapes);
 
 }  // namespace
 }  // namespace etchsim::numerics

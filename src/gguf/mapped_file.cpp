@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "etchsim/gguf/error.hpp"
@@ -39,6 +41,20 @@ MappedFile::MappedFile(const std::string& path) {
   void* base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (base == MAP_FAILED) fail_errno(path, "cannot mmap");
   m_bytes = {static_cast<const std::byte*>(base), size};
+}
+
+void MappedFile::release(std::span<const std::byte> part) const {
+  const auto begin = reinterpret_cast<uintptr_t>(part.data());
+  const auto end = begin + part.size();
+  const auto map_begin = reinterpret_cast<uintptr_t>(m_bytes.data());
+  if (part.empty() || begin < map_begin || end > map_begin + m_bytes.size()) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  // Every page `part` touches, the ends shared with neighbouring bytes included: a reader of
+  // those (another thread's, even now) maps the page again, so no page is kept for them.
+  const uintptr_t from = begin / page * page;
+  const uintptr_t to = std::min((end + page - 1) / page * page, map_begin + m_bytes.size());
+  // Advice, not a requirement: a failure leaves the pages resident, which is only memory.
+  if (from < to) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() { ::munmap(const_cast<std::byte*>(m_bytes.data()), m_bytes.size()); }

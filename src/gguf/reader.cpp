@@ -227,4 +227,8 @@ std::span<const std::byte> GgufFile::tensor_data(const TensorInfo& info) const {
   return m_bytes.subspan(info.file_offset, info.nbytes);
 }
 
+void GgufFile::release_pages(std::span<const std::byte> bytes) const {
+  if (m_mapping) m_mapping->file.release(bytes);
+}
+
 }  // namespace etchsim::gguf

@@ -177,6 +177,7 @@ LayerDatapath::LayerDatapath(const model::LlamaModel& model, numerics::CpuProfil
   m_attention = numerics::AttentionShape{.n_head = static_cast<int>(s.n_head),
                                          .n_head_kv = static_cast<int>(s.n_head_kv),
                                          .head_dim = static_cast<int>(s.head_dim())};
+  if (kernel == numerics::Kernel::Fast) m_interleaved = InterleavedWeights(model, profile);
 }
 
 TokenState LayerDatapath::make_state() const {
@@ -279,7 +280,7 @@ void LayerDatapath::start(int32_t pos, std::span<const float> x, TokenState& s,
 void LayerDatapath::matvec(const model::TensorView& w, const PreparedInput& in, std::span<float> y,
                            std::string_view unit) const {
   const numerics::Activation* a = prepared_for(in, w, unit);
-  const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data};
+  const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data, m_interleaved.find(w)};
   numerics::matvec(m, *a, y, numerics::default_dot_order(m.type, m.rows, m_profile), m_profile,
                    m_kernel);
 }
@@ -289,7 +290,7 @@ void LayerDatapath::matmat(const model::TensorView& w, std::span<const PreparedI
   std::vector<const numerics::Activation*> xs;
   xs.reserve(ins.size());
   for (const PreparedInput* in : ins) xs.push_back(prepared_for(*in, w, unit));
-  const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data};
+  const numerics::WeightMatrix m{w.type, w.rows, w.cols, w.data, m_interleaved.find(w)};
   numerics::matmat(m, xs, ys, numerics::default_dot_order(m.type, m.rows, m_profile), m_profile,
                    m_kernel);
 }

@@ -76,7 +76,8 @@ void reject_unsupported(const gguf::GgufFile& file) {
 
 }  // namespace
 
-LlamaModel::LlamaModel(const gguf::GgufFile& file) : m_hparams(hparams_from_gguf(file)) {
+LlamaModel::LlamaModel(const gguf::GgufFile& file)
+    : m_file(&file), m_hparams(hparams_from_gguf(file)) {
   reject_unsupported(file);
   const TensorFinder find(file);
   const LlamaShape& s = m_hparams.shape;

@@ -27,6 +27,10 @@ struct RowsTask {
   const float* q8_0_d = nullptr;
   // The matrix's row count, bounding the prefetch of the 8-row kernels (0: row_end).
   int64_t rows = 0;
+  // Q4_0 / Q4_K Repacked: the matrix in its interleaved layout (repack.hpp), or null. The SIMD
+  // kernels then read it instead of `data` (whole groups interleaved, the tail rows verbatim at
+  // their offsets).
+  const std::byte* interleaved = nullptr;
 };
 
 // dot_rows_fast for n tasks that differ only in x, y, q8_0_sums and q8_0_d (prompt tokens): each

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 #if HWY_ARCH_X86
 #include <immintrin.h>
 #endif
@@ -31,6 +32,7 @@
 #include "block_decode.hpp"
 #include "dot_rows.hpp"
 #include "etchsim/numerics/float_dot.hpp"
+#include "etchsim/numerics/repack.hpp"
 #include "hsum.hpp"
 #include "kquant_terms.hpp"
 
@@ -363,27 +365,51 @@ float DotRow(const RowsTask& t, const std::byte* row) {
   }
 }
 
+// The bytes the SIMD kernels read the task's rows from: the interleaved copy when there is one
+// (its tail rows are verbatim at their row-major offsets), else the file's layout.
+const std::byte* RowsBase(const RowsTask& t) {
+  return t.interleaved != nullptr ? t.interleaved : t.data;
+}
+
+// Where block b + 1 of a group's rows starts after block b: one block further in each row of the
+// file's layout, 8 blocks further in the interleaved Q4_K layout (q4_Kx8).
+size_t Q4_KBlockStep(const RowsTask& t) {
+  return t.interleaved != nullptr ? 8 * sizeof(gguf::BlockQ4_K) : sizeof(gguf::BlockQ4_K);
+}
+size_t Q4_KRowStride(const RowsTask& t) {
+  return t.interleaved != nullptr ? sizeof(gguf::BlockQ4_K) : t.row_bytes;
+}
+
 // Groups of 8 rows in the Repacked order (rows8-inl.hpp); returns the first row not done.
 int64_t DotRowGroups(const RowsTask& t) {
   const Activation& x = *t.x;
   const int64_t limit = std::max(t.rows, t.row_end);
   int64_t r = t.row_begin;
   for (; r + 8 <= t.row_end; r += 8) {
-    const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
+    const std::byte* row0 = RowsBase(t) + static_cast<size_t>(r) * t.row_bytes;
     // The next group (prefetched) may lie past this task's rows but not past the matrix.
     const std::byte* next = row0 + 8 * t.row_bytes;
     const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
-    if (t.type == GgmlType::Q4_0) {
-      Q4_0Rows8(row0, t.row_bytes, x.q8_0().data(), t.q8_0_sums, t.q8_0_d, x.q8_0().size(), t.y + r,
-                next, next_end);
+    if (t.type == GgmlType::Q4_0 && t.interleaved != nullptr) {
+      Q4_0Rows8(Q4_0Interleaved{row0, x.q8_0().size()}, x.q8_0().data(), t.q8_0_sums, t.q8_0_d,
+                x.q8_0().size(), t.y + r, next, next_end);
+    } else if (t.type == GgmlType::Q4_0) {
+      Q4_0Rows8(Q4_0Strided{row0, t.row_bytes}, x.q8_0().data(), t.q8_0_sums, t.q8_0_d,
+                x.q8_0().size(), t.y + r, next, next_end);
     } else {
-      Q4_KRows8(row0, t.row_bytes, x.q8_k().data(), x.q8_k().size(), t.y + r, next, next_end);
+      Q4_KRows8(row0, Q4_KRowStride(t), Q4_KBlockStep(t), x.q8_k().data(), x.q8_k().size(), t.y + r,
+                next, next_end);
     }
   }
   return r;
 }
 
-void DotRows(const RowsTask& task) {
+void DotRows(const RowsTask& task_in) {
+  RowsTask task = task_in;
+  // Interleaved Q4_0 groups need the 8-row kernel, which needs the activation's block sums.
+  if (task.type == GgmlType::Q4_0 && (task.q8_0_sums == nullptr || task.q8_0_d == nullptr)) {
+    task.interleaved = nullptr;
+  }
   int64_t r = task.row_begin;
   if (task.order == DotOrder::Repacked &&
       ((task.type == GgmlType::Q4_0 && task.q8_0_sums != nullptr && task.q8_0_d != nullptr) ||
@@ -391,7 +417,7 @@ void DotRows(const RowsTask& task) {
     r = DotRowGroups(task);
   }
   for (; r < task.row_end; ++r) {
-    task.y[r] = DotRow(task, task.data + static_cast<size_t>(r) * task.row_bytes);
+    task.y[r] = DotRow(task, RowsBase(task) + static_cast<size_t>(r) * task.row_bytes);
   }
 }
 
@@ -406,13 +432,15 @@ void DotRowsBatch(const RowsTask* tasks, size_t n) {
     const int64_t limit = std::max(t.rows, t.row_end);
     int64_t r = t.row_begin;
     for (; r + 8 <= t.row_end; r += 8) {
-      const std::byte* row0 = t.data + static_cast<size_t>(r) * t.row_bytes;
+      const std::byte* row0 = RowsBase(t) + static_cast<size_t>(r) * t.row_bytes;
       const std::byte* next = row0 + 8 * t.row_bytes;
       const std::byte* next_end = r + 16 <= limit ? next + 8 * t.row_bytes : next;
-      if (t.type == GgmlType::Q4_0) {
-        Q4_0Rows8Batch(row0, t.row_bytes, tasks, n, r);
+      if (t.type == GgmlType::Q4_0 && t.interleaved != nullptr) {
+        Q4_0Rows8Batch(Q4_0Interleaved{row0, t.x->q8_0().size()}, tasks, n, r);
+      } else if (t.type == GgmlType::Q4_0) {
+        Q4_0Rows8Batch(Q4_0Strided{row0, t.row_bytes}, tasks, n, r);
       } else {
-        Q4_KRows8Batch(row0, t.row_bytes, tasks, n, r, next, next_end);
+        Q4_KRows8Batch(row0, Q4_KRowStride(t), Q4_KBlockStep(t), tasks, n, r, next, next_end);
       }
     }
     for (size_t i = 0; i < n && r < t.row_end; ++i) {  // a last group of fewer than 8 rows
@@ -447,8 +475,22 @@ void HalfToFloat(const uint16_t* h, float* out, size_t n) {
 }
 
 void DotRows(const RowsTask& task) {
+  const int64_t rows = std::max(task.rows, task.row_end);
+  const int64_t cols = task.x->size();
+  const auto block_bytes = static_cast<size_t>(gguf::traits(task.type).block_bytes);
+  const int64_t blocks = cols / gguf::traits(task.type).block_elems;
+  std::vector<std::byte> copy(task.interleaved != nullptr ? task.row_bytes : 0);
   for (int64_t r = task.row_begin; r < task.row_end; ++r) {
     const std::byte* row = task.data + static_cast<size_t>(r) * task.row_bytes;
+    if (task.interleaved != nullptr) {  // the row's blocks read back from the interleaved copy
+      const std::span<const std::byte> packed{task.interleaved,
+                                              static_cast<size_t>(rows) * task.row_bytes};
+      for (int64_t b = 0; b < blocks; ++b) {
+        interleaved_block(task.type, packed, rows, cols, r, b,
+                          {copy.data() + static_cast<size_t>(b) * block_bytes, block_bytes});
+      }
+      row = copy.data();
+    }
     task.y[r] = dot_row(task.type, task.order, task.profile, {row, task.row_bytes}, *task.x);
   }
 }

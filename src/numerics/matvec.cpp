@@ -11,6 +11,7 @@
 
 #include "dot_rows.hpp"
 #include "etchsim/gguf/fp16.hpp"
+#include "etchsim/numerics/repack.hpp"
 
 namespace etchsim::numerics {
 namespace {
@@ -32,9 +33,18 @@ void check_shape(const WeightMatrix& w, int64_t x_size, size_t y_size) {
 
 void check_input(const WeightMatrix& w, const Activation& x, size_t y_size, DotOrder order) {
   check_shape(w, x.size(), y_size);
+  if (!w.interleaved.empty() && w.interleaved.size() != w.data.size()) {
+    throw std::invalid_argument("matvec: the interleaved copy's size differs from the weights'");
+  }
   if (x.type() != vec_dot_type(w.type) || !has_dot_order(w.type, order)) {
     throw std::invalid_argument("matvec: activation type or order does not fit the weights");
   }
+}
+
+// The interleaved copy the fast kernels read for (w, order), or null.
+const std::byte* interleaved_for(const WeightMatrix& w, DotOrder order) {
+  return !w.interleaved.empty() && has_interleaved_layout(w.type, order) ? w.interleaved.data()
+                                                                         : nullptr;
 }
 
 }  // namespace
@@ -80,6 +90,7 @@ void matvec(const WeightMatrix& w, const Activation& x, std::span<float> y, DotO
   }
   detail::RowsTask task{w.type, order, profile, w.data.data(), row_bytes, &x, 0, w.rows, y.data()};
   task.rows = w.rows;
+  task.interleaved = interleaved_for(w, order);
   std::vector<int32_t> sums;
   std::vector<float> scales;
   if (x.type() == gguf::GgmlType::Q8_0) {
@@ -124,6 +135,7 @@ void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
     tasks.push_back(
         {w.type, order, profile, w.data.data(), row_bytes, xs[t], 0, w.rows, ys[t].data()});
     tasks.back().rows = w.rows;
+    tasks.back().interleaved = interleaved_for(w, order);
     if (xs[t]->type() == gguf::GgmlType::Q8_0) {
       sums[t] = detail::q8_0_block_sums(*xs[t]);
       scales[t] = detail::q8_0_block_scales(*xs[t]);

@@ -1,10 +1,11 @@
 // The Repacked order (dot.hpp) for 8 consecutive rows at once, one row per f32 lane, as
 // llama.cpp's CPU_REPACK gemv computes it (ggml_gemv_q4_0_8x8_q8_0, ggml_gemv_q4_K_8x8_q8_K:
 // eight interleaved rows, `acc_row = fma(cvt(iacc), col_scale * row_scale, acc_row)` per block).
-// The rows stay in the file's layout: block b of the 8 rows is read at row stride, so no repacked
-// copy of the weights exists. Each lane sees exactly the scalar reference's sequence of fmas
-// (dot_q4_0_repacked, dot_k_repacked in dot_scalar.cpp), so the results are bit-identical.
-// Included per Highway target by dot_simd.cpp (see x86_blocks-inl.hpp).
+// The rows are read either in the file's layout (block b of the 8 rows at row stride) or from an
+// interleaved copy (repack.hpp: one sequential stream; Q4_0Interleaved needs no transpose, Q4_K
+// reads its q4_Kx8 blocks with a block stride). Each lane sees exactly the scalar reference's
+// sequence of fmas (dot_q4_0_repacked, dot_k_repacked in dot_scalar.cpp), so the results are
+// bit-identical. Included per Highway target by dot_simd.cpp (see x86_blocks-inl.hpp).
 
 // Block b of 8 Q4_0 rows, decoded once: lo[k] / hi[k] lane r = bytes 4k..4k+3 of row r's
 // elements 0..15 (low nibbles) / 16..31 (high nibbles) as unsigned codes, d lane r = row r's
@@ -15,19 +16,47 @@ struct Q4_0Group {
   __m256 d;
 };
 
-HWY_INLINE void DecodeQ4_0Group(const std::byte* row0, size_t stride, size_t b, Q4_0Group& g) {
+// Byte j of qs holds element j (low nibble) and j + 16 (high): v[k] lane r = bytes 4k..4k+3 of
+// row r's qs, split into g.lo / g.hi.
+HWY_INLINE void SplitQ4_0Nibbles(const __m256i v[4], Q4_0Group& g) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const std::byte* p = row0 + b * sizeof(gguf::BlockQ4_0);
-  const std::byte* qs = p + offsetof(gguf::BlockQ4_0, qs);
-  __m256i v[4];
-  for (size_t i = 0; i < 4; ++i) v[i] = Load2x128(qs + i * stride, qs + (i + 4) * stride);
-  Transpose4x4(v);  // v[k] lane r: bytes 4k..4k+3 of row r's qs
-  // Byte j of qs holds element j (low nibble) and j + 16 (high).
   for (int k = 0; k < 4; ++k) {
     g.lo[k] = _mm256_and_si256(v[k], m4);
     g.hi[k] = _mm256_and_si256(_mm256_srli_epi16(v[k], 4), m4);
   }
-  g.d = HalfAt8RowsBlock(p + offsetof(gguf::BlockQ4_0, d), stride);
+}
+
+// 8 Q4_0 rows in the file's layout: row 0 at row0, the others `stride` bytes apart.
+struct Q4_0Strided {
+  const std::byte* row0;
+  size_t stride;
+};
+
+HWY_INLINE void DecodeQ4_0Group(const Q4_0Strided& rows, size_t b, Q4_0Group& g) {
+  const std::byte* p = rows.row0 + b * sizeof(gguf::BlockQ4_0);
+  const std::byte* qs = p + offsetof(gguf::BlockQ4_0, qs);
+  __m256i v[4];
+  for (size_t i = 0; i < 4; ++i) {
+    v[i] = Load2x128(qs + i * rows.stride, qs + (i + 4) * rows.stride);
+  }
+  Transpose4x4(v);  // v[k] lane r: bytes 4k..4k+3 of row r's qs
+  SplitQ4_0Nibbles(v, g);
+  g.d = HalfAt8RowsBlock(p + offsetof(gguf::BlockQ4_0, d), rows.stride);
+}
+
+// One group of 8 Q4_0 rows in the q4_0x8 layout (repack.hpp): `blocks` blocks of 128 code bytes
+// (already in the lanes DecodeQ4_0Group's transpose gives), then the blocks' 8 fp16 scales.
+struct Q4_0Interleaved {
+  const std::byte* group;
+  size_t blocks;
+};
+
+HWY_INLINE void DecodeQ4_0Group(const Q4_0Interleaved& rows, size_t b, Q4_0Group& g) {
+  const std::byte* codes = rows.group + 128 * b;
+  __m256i v[4];
+  for (size_t k = 0; k < 4; ++k) v[k] = LoadU256(codes + 32 * k);
+  SplitQ4_0Nibbles(v, g);
+  g.d = _mm256_cvtph_ps(LoadU128(rows.group + 128 * rows.blocks + 16 * b));
 }
 
 // acc lane r = fma(sum_e (q_re - 8) * a_e, fl(d_r * da), acc): one Repacked step of row r with
@@ -71,15 +100,16 @@ HWY_INLINE __m256 Q4_0GroupFma(const Q4_0Group& g, const int8_t* qs, float da, i
 // of 8 rows, prefetched spread evenly over the blocks (about 2.25 lines a block at 4096 columns;
 // a fixed 3 lines a block over-fetched and measured slower, spread measured ~8% faster than none
 // on one thread streaming 14336 x 4096 matrices from memory).
-HWY_INLINE void Q4_0Rows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_0* act,
-                          const int32_t* asum, const float* da, size_t blocks, float* y,
-                          const std::byte* next, const std::byte* next_end) {
+template <class Rows>
+HWY_INLINE void Q4_0Rows8(const Rows& rows, const gguf::BlockQ8_0* act, const int32_t* asum,
+                          const float* da, size_t blocks, float* y, const std::byte* next,
+                          const std::byte* next_end) {
   __m256 acc = _mm256_setzero_ps();
   Q4_0Group g;
   const size_t lines = static_cast<size_t>(next_end - next) / 64;
   for (size_t b = 0; b < blocks; ++b) {
     PrefetchSpread(next, lines * b / blocks, lines * (b + 1) / blocks);
-    DecodeQ4_0Group(row0, stride, b, g);
+    DecodeQ4_0Group(rows, b, g);
     acc = Q4_0GroupFma(g, act[b].qs, da[b], asum[b], acc);
   }
   _mm256_storeu_ps(y, acc);
@@ -87,9 +117,8 @@ HWY_INLINE void Q4_0Rows8(const std::byte* row0, size_t stride, const gguf::Bloc
 
 // Q4_0Rows8 for kTokens tasks at once, the accumulators in registers (kTokens is a compile-time
 // count so they need not live in memory).
-template <size_t kTokens>
-HWY_INLINE void Q4_0Rows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
-                                size_t blocks, int64_t r) {
+template <size_t kTokens, class Rows>
+HWY_INLINE void Q4_0Rows8Tokens(const Rows& rows, const RowsTask* tasks, size_t blocks, int64_t r) {
   const gguf::BlockQ8_0* act[kTokens];
   const int32_t* asum[kTokens];
   const float* da[kTokens];
@@ -102,7 +131,7 @@ HWY_INLINE void Q4_0Rows8Tokens(const std::byte* row0, size_t stride, const Rows
   }
   Q4_0Group g;
   for (size_t b = 0; b < blocks; ++b) {
-    DecodeQ4_0Group(row0, stride, b, g);
+    DecodeQ4_0Group(rows, b, g);
     for (size_t t = 0; t < kTokens; ++t) {
       acc[t] = Q4_0GroupFma(g, act[t][b].qs, da[t][b], asum[t][b], acc[t]);
     }
@@ -114,24 +143,24 @@ HWY_INLINE void Q4_0Rows8Tokens(const std::byte* row0, size_t stride, const Rows
 // 8 rows is decoded once and multiplied with every token's activation block (16, 8, 4, 2, 1
 // tokens per pass); per token the same sequence of fmas as Q4_0Rows8, so the results are
 // bit-identical to it.
-HWY_INLINE void Q4_0Rows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
-                               size_t n, int64_t r) {
+template <class Rows>
+HWY_INLINE void Q4_0Rows8Batch(const Rows& rows, const RowsTask* tasks, size_t n, int64_t r) {
   const size_t blocks = tasks[0].x->q8_0().size();
   size_t t = 0;
-  for (; t + 16 <= n; t += 16) Q4_0Rows8Tokens<16>(row0, stride, tasks + t, blocks, r);
+  for (; t + 16 <= n; t += 16) Q4_0Rows8Tokens<16>(rows, tasks + t, blocks, r);
   if (t + 8 <= n) {
-    Q4_0Rows8Tokens<8>(row0, stride, tasks + t, blocks, r);
+    Q4_0Rows8Tokens<8>(rows, tasks + t, blocks, r);
     t += 8;
   }
   if (t + 4 <= n) {
-    Q4_0Rows8Tokens<4>(row0, stride, tasks + t, blocks, r);
+    Q4_0Rows8Tokens<4>(rows, tasks + t, blocks, r);
     t += 4;
   }
   if (t + 2 <= n) {
-    Q4_0Rows8Tokens<2>(row0, stride, tasks + t, blocks, r);
+    Q4_0Rows8Tokens<2>(rows, tasks + t, blocks, r);
     t += 2;
   }
-  if (t < n) Q4_0Rows8Tokens<1>(row0, stride, tasks + t, blocks, r);
+  if (t < n) Q4_0Rows8Tokens<1>(rows, tasks + t, blocks, r);
 }
 
 // The head of block b of 8 Q4_K rows (d, dmin and the 12 scale bytes: the first 16 bytes),
@@ -254,16 +283,18 @@ HWY_INLINE void Q4_KGroupFma(const Q4_KHeads& h, const __m256i totals[8], const 
   Q4_KGroupFmaTotals(h, SumLanes8(totals), x, acc, accm);
 }
 
-// y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation.
+// y[0..7] = the Q4_K Repacked dots of 8 rows `stride` bytes apart with the Q8_K activation,
+// block b + 1 of each row `block_step` bytes after block b (the file's layout: stride = the row's
+// bytes, step = one block; q4_Kx8, repack.hpp: stride = one block, step = 8 blocks).
 // [next, next_end): as Q4_0Rows8.
-HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, const gguf::BlockQ8_K* act,
-                          size_t blocks, float* y, const std::byte* next,
-                          const std::byte* next_end) {
+HWY_INLINE void Q4_KRows8(const std::byte* row0, size_t stride, size_t block_step,
+                          const gguf::BlockQ8_K* act, size_t blocks, float* y,
+                          const std::byte* next, const std::byte* next_end) {
   __m256 acc = _mm256_setzero_ps();
   __m256 accm = _mm256_setzero_ps();
   Q4_KRowCodes k;
   for (size_t b = 0; b < blocks; ++b) {
-    const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    const std::byte* p0 = row0 + b * block_step;
     const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
     __m256i sc01, sc23;
     Q4_KScaleRows(h, sc01, sc23);
@@ -338,9 +369,9 @@ HWY_INLINE __m256i Q4_KSubDot(const __m256i codes[4][2], const int8_t* a) {
 // (exact: |total| < 8 * 63 * 32 * 15 * 128 < 2^31) give the rows' integer totals in lanes, the
 // same integers Q4_KRowTotal sums; the fmas are Q4_KGroupFma's.
 template <size_t kTokens>
-HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const RowsTask* tasks,
-                                size_t blocks, int64_t r0, const std::byte* next,
-                                const std::byte* next_end, bool prefetch) {
+HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, size_t block_step,
+                                const RowsTask* tasks, size_t blocks, int64_t r0,
+                                const std::byte* next, const std::byte* next_end, bool prefetch) {
   const gguf::BlockQ8_K* act[kTokens];
   __m256 acc[kTokens], accm[kTokens];
   for (size_t t = 0; t < kTokens; ++t) {
@@ -350,7 +381,7 @@ HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const Rows
   const __m256i byte = _mm256_set1_epi32(0xFF);
   Q4_KChunk8 q;
   for (size_t b = 0; b < blocks; ++b) {
-    const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+    const std::byte* p0 = row0 + b * block_step;
     if (prefetch) PrefetchGroupLines<18>(next, next_end, b);
     const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
     __m256i totals[kTokens];
@@ -383,28 +414,34 @@ HWY_INLINE void Q4_KRows8Tokens(const std::byte* row0, size_t stride, const Rows
 // Q4_KRows8 for the rows [r0, r0 + 8) of n tasks (prompt tokens, same weights): each row's
 // super-block is decoded once and multiplied with every token's activation; per token the same
 // integer totals and fma sequence as Q4_KRows8, so the results are bit-identical to it.
-HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsTask* tasks,
-                               size_t n, int64_t r0, const std::byte* next,
+HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, size_t block_step,
+                               const RowsTask* tasks, size_t n, int64_t r0, const std::byte* next,
                                const std::byte* next_end) {
 #if HWY_TARGET == HWY_AVX3_DL
   const size_t blocks_vnni = tasks[0].x->q8_k().size();
   size_t t = 0;
   for (; t + 16 <= n; t += 16) {
-    Q4_KRows8Tokens<16>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<16>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                        t == 0);
   }
   if (t + 8 <= n) {
-    Q4_KRows8Tokens<8>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<8>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
     t += 8;
   }
   if (t + 4 <= n) {
-    Q4_KRows8Tokens<4>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<4>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
     t += 4;
   }
   if (t + 2 <= n) {
-    Q4_KRows8Tokens<2>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+    Q4_KRows8Tokens<2>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
     t += 2;
   }
-  if (t < n) Q4_KRows8Tokens<1>(row0, stride, tasks + t, blocks_vnni, r0, next, next_end, t == 0);
+  if (t < n)
+    Q4_KRows8Tokens<1>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                       t == 0);
   return;
 #endif
   constexpr size_t kTokens = 16;  // accumulators per pass
@@ -415,7 +452,7 @@ HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, const RowsT
     __m256 acc[kTokens], accm[kTokens];
     for (size_t t = 0; t < m; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
-      const std::byte* p0 = row0 + b * sizeof(gguf::BlockQ4_K);
+      const std::byte* p0 = row0 + b * block_step;
       const Q4_KHeads h = Q4_KGroupHeads(p0, stride);
       __m256i sc01, sc23;
       Q4_KScaleRows(h, sc01, sc23);

@@ -124,6 +124,29 @@ TEST(Reader, OpenMapsTheFile) {
   std::filesystem::remove(path);
 }
 
+// release_pages drops the mapped pages of a tensor from the resident set; the bytes read the same
+// afterwards. On a file parsed from caller bytes it does nothing (MADV_DONTNEED on those would
+// zero them).
+TEST(Reader, ReleasedPagesReadTheSame) {
+  const auto bytes = small_valid_file();
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("etchsim_release_" + std::to_string(::getpid()) + ".gguf");
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  const GgufFile mapped = GgufFile::open(path);
+  const GgufFile parsed = parse(bytes);
+  for (const GgufFile* f : {&mapped, &parsed}) {
+    for (const TensorInfo& t : f->tensors()) {
+      const auto data = f->tensor_data(t);
+      f->release_pages(data);
+      ASSERT_EQ(data.size(), t.nbytes);
+      EXPECT_EQ(std::memcmp(data.data(), bytes.data() + t.file_offset, t.nbytes), 0) << t.name;
+    }
+  }
+  std::filesystem::remove(path);
+}
+
 TEST(Reader, TypedAccessorErrorsNameKeyAndTypes) {
   const auto bytes = small_valid_file();
   const GgufFile f = parse(bytes);

@@ -64,6 +64,13 @@ class GgufFile {
   const TensorInfo* find_tensor(std::string_view name) const;
   const TensorInfo& tensor(std::string_view name) const;  // throws GgufError when absent
   std::span<const std::byte> tensor_data(const TensorInfo& info) const;
+  // Tells the system that `bytes` (from tensor_data) are not needed for now: the pages of the
+  // file's mapping they touch leave the process's resident set, and a later read of them (of
+  // these bytes or of neighbouring ones on the same pages) maps them again with the same contents.
+  // Does nothing for bytes not mapped from the file (a file parsed from caller bytes, aligned
+  // copies). For a reader that has copied a tensor elsewhere (golden's interleaved weights), so
+  // that its file pages and its copy are not both resident.
+  void release_pages(std::span<const std::byte> bytes) const;
 
  private:
   GgufFile() = default;

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "etchsim/golden/interleaved_weights.hpp"
 #include "etchsim/model/llama_model.hpp"
 #include "etchsim/model/lora_adapter.hpp"
 #include "etchsim/numerics/activation.hpp"
@@ -119,7 +120,8 @@ struct TokenState {
 
 class LayerDatapath {
  public:
-  // `model` must outlive the datapath. `profile` and `kernel` as in GoldenOptions.
+  // `model` must outlive the datapath. `profile` and `kernel` as in GoldenOptions. Kernel::Fast
+  // copies the matrices it reads interleaved (InterleavedWeights) here, once.
   LayerDatapath(const model::LlamaModel& model, numerics::CpuProfile profile,
                 numerics::Kernel kernel);
 
@@ -182,6 +184,7 @@ class LayerDatapath {
   const model::LlamaModel& m_model;
   numerics::CpuProfile m_profile;
   numerics::Kernel m_kernel;
+  InterleavedWeights m_interleaved;  // Kernel::Fast's copies, else none
   numerics::RopeParams m_rope;
   numerics::AttentionShape m_attention;
 };

@@ -1,6 +1,7 @@
 // A Llama model as a view over an opened GGUF file: the hyper-parameters from the `llama.*` keys
 // (docs/formats.md §5.1) and every tensor of §5.2, shape-checked, as zero-copy
-// spans into the file's mapping. The GgufFile must outlive the LlamaModel.
+// spans into the file's mapping. The GgufFile must outlive the LlamaModel and stay where it is
+// (file() points to it).
 #pragma once
 
 #include <cstddef>
@@ -65,8 +66,10 @@ class LlamaModel {
   const TensorView& output() const { return m_output; }  // the LM head, n_vocab rows
   bool tied_output() const { return m_tied_output; }
   std::span<const float> rope_freqs() const { return m_rope_freqs; }  // n_rot / 2, or empty
+  const gguf::GgufFile& file() const { return *m_file; }  // the file every view points into
 
  private:
+  const gguf::GgufFile* m_file;
   LlamaHparams m_hparams;
   TensorView m_token_embd;
   std::vector<LayerWeights> m_layers;

@@ -22,6 +22,10 @@ struct WeightMatrix {
   int64_t rows;
   int64_t cols;
   std::span<const std::byte> data;  // rows * row_bytes(type, cols) bytes
+  // The same weights in the fast kernels' interleaved layout (repack.hpp), or empty. Read only by
+  // Kernel::Fast in an order has_interleaved_layout accepts (the results are the same bits as
+  // from `data`); every other path reads `data`.
+  std::span<const std::byte> interleaved = {};
 };
 
 // y (rows) = W x (cols), with the order the profile's llama.cpp build uses (default_dot_order).
