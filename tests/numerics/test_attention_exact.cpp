@@ -16,6 +16,7 @@
 #include "etchsim/numerics/attention.hpp"
 #include "etchsim/numerics/kv_cache.hpp"
 #include "random_data.hpp"
+#include "target_mock.hpp"
 
 namespace etchsim::numerics {
 namespace {
@@ -23,14 +24,6 @@ namespace {
 constexpr int kCapacity = 2048;
 constexpr int kPositions[] = {1, 2, 255, 256, 257, 1000, 2048};
 constexpr KvType kTypes[] = {KvType::F32, KvType::F16, KvType::I8};
-
-// Restores the real target set however the test ends.
-struct TargetMock {
-  explicit TargetMock(int64_t target) { hwy::SetSupportedTargetsForTest(target); }
-  ~TargetMock() { hwy::SetSupportedTargetsForTest(0); }
-  TargetMock(const TargetMock&) = delete;
-  TargetMock& operator=(const TargetMock&) = delete;
-};
 
 void expect_same_bits(std::span<const float> got, std::span<const float> want) {
   ASSERT_EQ(got.size(), want.size());

@@ -17,19 +17,12 @@
 #include "etchsim/numerics/matvec.hpp"
 #include "etchsim/numerics/repack.hpp"
 #include "random_data.hpp"
+#include "target_mock.hpp"
 
 namespace etchsim::numerics {
 namespace {
 
 using gguf::GgmlType;
-
-// Restores the real target set however the test ends.
-struct TargetMock {
-  explicit TargetMock(int64_t target) { hwy::SetSupportedTargetsForTest(target); }
-  ~TargetMock() { hwy::SetSupportedTargetsForTest(0); }
-  TargetMock(const TargetMock&) = delete;
-  TargetMock& operator=(const TargetMock&) = delete;
-};
 
 std::vector<std::byte> interleaved(const test_data::RandomMatrix& m) {
   std::vector<std::byte> out(m.bytes.size());

@@ -15,19 +15,12 @@
 
 #include "etchsim/numerics/matvec.hpp"
 #include "random_data.hpp"
+#include "target_mock.hpp"
 
 namespace etchsim::numerics {
 namespace {
 
 using gguf::GgmlType;
-
-// Restores the real target set however the test ends.
-struct TargetMock {
-  explicit TargetMock(int64_t target) { hwy::SetSupportedTargetsForTest(target); }
-  ~TargetMock() { hwy::SetSupportedTargetsForTest(0); }
-  TargetMock(const TargetMock&) = delete;
-  TargetMock& operator=(const TargetMock&) = delete;
-};
 
 void expect_same_bits(std::span<const float> fast, std::span<const float> ref) {
   ASSERT_EQ(fast.size(), ref.size());
