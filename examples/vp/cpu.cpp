@@ -201,6 +201,9 @@ void Cpu::run() {
   }
   m_qk.sync();
   sc_core::sc_stop();
+  // Never return from an SC_THREAD that stops the simulation (docs/integration.md, "Ending the
+  // simulation"): with SystemC 2.3.4 a returning thread confuses AddressSanitizer.
+  wait(m_never);
 }
 
 }  // namespace vp

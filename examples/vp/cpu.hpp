@@ -86,6 +86,7 @@ class Cpu : public sc_core::sc_module {
   CpuParams m_params;
   EmbedFn m_embed;
   tlm_utils::tlm_quantumkeeper m_qk;
+  sc_core::sc_event m_never;  // never notified: run() waits on it after sc_stop()
   sc_core::sc_time m_access_cost;
   uint32_t m_seq = 0;
   std::vector<float> m_embedding;

@@ -287,6 +287,12 @@ void Host::run() {
   // One more cycle lets trace files record the values of the last cycle before the stop.
   wait(m_period);
   sc_core::sc_stop();
+  // Never return: SystemC 2.3.4 leaves a returning thread through its coroutine "abort" path,
+  // which does not tell AddressSanitizer that the stack changed, so in sanitizer builds the main
+  // thread would be taken to run on this thread's stack after sc_start and LeakSanitizer crashes
+  // scanning it once it is unmapped. A wait that is never notified leaves through the ordinary
+  // switch (docs/integration.md, "Ending the simulation").
+  wait(m_never);
 }
 
 }  // namespace etchsim::host

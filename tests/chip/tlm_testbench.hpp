@@ -28,7 +28,9 @@ struct Testbench : sc_core::sc_module {
   void run() {
     body(*this);
     sc_core::sc_stop();
+    sc_core::wait(never);  // never return: see Host::run and docs/integration.md
   }
+  sc_core::sc_event never;
   void invalidate(sc_dt::uint64 start, sc_dt::uint64 end) {
     invalidations.emplace_back(start, end);
   }

@@ -131,8 +131,8 @@ class Host : public sc_core::sc_module {
   // stays as short as the most sequences open at once.
   static constexpr uint32_t kNoUser = UINT32_MAX;
   std::vector<uint32_t> m_seq_user;
-  std::vector<uint32_t> m_seq;              // chip sequence id per user (while open)
-  std::vector<uint64_t> m_entries_left;     // token-out entries still to come per user
+  std::vector<uint32_t> m_seq;           // chip sequence id per user (while open)
+  std::vector<uint64_t> m_entries_left;  // token-out entries still to come per user
   std::deque<Input> m_ready;
   std::vector<float> m_embedding;
   uint64_t m_outstanding = 0;  // embeddings sent whose token-out entry has not been read
@@ -142,6 +142,7 @@ class Host : public sc_core::sc_module {
   bool m_reading = false;  // the reader process is in a blocking token read
   std::string m_reader_error;
   sc_core::sc_event m_read_request, m_read_done;
+  sc_core::sc_event m_never;  // never notified: run() waits on it after sc_stop()
   bool m_finished = false;
   std::string m_error;
   uint64_t m_last_cycle = 0;
