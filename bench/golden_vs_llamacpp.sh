@@ -8,8 +8,9 @@
 #   bench/golden_vs_llamacpp.sh [QUANT ...]     (default: q4_0 q4_k)
 # Environment: BUILD_DIR (default build), BENCH_DIR (default /tmp; ~5 GB free), THREADS (default
 # nproc), NUMERICS (golden's --numerics, default zen4 on AVX-512 hosts, else haswell), STEPS
-# (decode steps, default 8), PREFILL (prompt tokens of the prefill run, default 64).
-# Files are removed afterwards. Needs `npm ci
+# (decode steps, default 8), PREFILL (prompt tokens of the prefill run, default 64), MODELS_DIR
+# (keep the synthesized files there as llama8b-QUANT.gguf and reuse them on later runs: a synth
+# takes minutes; without it files are made in BENCH_DIR and removed afterwards). Needs `npm ci
 # --omit=optional` in tests/reference.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,9 +30,11 @@ export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 echo "numerics $numerics, threads $threads, prompt 5 tokens, $steps greedy tokens ($((steps - 1)) decode steps timed), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for q in "${@:-q4_0 q4_k}"; do
   for quant in $q; do
-    f="$dir/llama8b-$quant.gguf"
-    "$etchsim" synth --shape llama-3.1-8b --quant "$quant" -o "$f" >/dev/null 2>&1
-    bytes=$(stat -c %s "$f")
+    f="${MODELS_DIR:-$dir}/llama8b-$quant.gguf"
+    if [[ -z ${MODELS_DIR:-} || ! -s $f ]]; then
+      "$etchsim" synth --shape llama-3.1-8b --quant "$quant" -o "$f" >/dev/null 2>&1
+    fi
+    bytes=$(stat -L -c %s "$f")
     # Warm the page cache so neither side pays for disk reads.
     cat "$f" >/dev/null
     load_before=$(load1)
@@ -56,6 +59,6 @@ for q in "${@:-q4_0 q4_k}"; do
       ratio = quiet ? sprintf("ratio %.2f", g/l) : sprintf("ratio provisional %.2f (load > 1)", g/l)
       printf "%-5s file %.2f GB  golden %.3f tok/s  llama.cpp %.3f tok/s  %s  golden prefill %.3f tok/s = %.1fx decode  golden peak RSS %.2f GB = %.1f%% of file+KV  same tokens: %s  load %s -> %s\n",
         q, b/1e9, g, l, ratio, p, p/g, r*1024/1e9, 100*r*1024/(b+kv), s, l0, l1 }'
-    rm -f "$f"
+    [[ -n ${MODELS_DIR:-} ]] || rm -f "$f"
   done
 done
