@@ -132,6 +132,9 @@ HWY_INLINE void Q4_0Rows8Tokens(const Rows& rows, const RowsTask* tasks, size_t 
   Q4_0Group g;
   for (size_t b = 0; b < blocks; ++b) {
     DecodeQ4_0Group(rows, b, g);
+    // Unrolled, the accumulators stay in registers (GCC otherwise keeps the loop and acc[] on the
+    // stack): 64-token prefill of the 8B q4_0 shape 20.6-20.8 -> 22.7-24.4 tokens/s.
+#pragma GCC unroll 16
     for (size_t t = 0; t < kTokens; ++t) {
       acc[t] = Q4_0GroupFma(g, act[t][b].qs, da[t][b], asum[t][b], acc[t]);
     }
