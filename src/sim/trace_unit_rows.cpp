@@ -19,29 +19,78 @@ size_t accepts_up_to(const Accepts& a, uint64_t cycle) {
       a.begin());
 }
 
+// How many of n rising values at(0), at(1), ... are at or before `cycle`, given that the first
+// `from` are: gallops forward from `from`. A cursor seeking to the next piece of its thread (the
+// threads take turns) finds its entries a few dozen ahead of where it stands, where a binary
+// search over the whole log would miss the cache a dozen times.
+template <typename At>
+size_t count_up_to_from(size_t n, size_t from, uint64_t cycle, At at) {
+  size_t lo = from;  // at(i) <= cycle for every i < lo
+  size_t hi = from;  // at(hi) > cycle, or hi == n
+  for (size_t step = 1; hi < n && at(hi) <= cycle; step *= 2) {
+    lo = hi + 1;
+    hi += step;
+  }
+  hi = std::min(hi, n);
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (at(mid) <= cycle) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+size_t accepts_up_to(const Accepts& a, uint64_t cycle, size_t from) {
+  return count_up_to_from(a.size(), from, cycle, [&a](size_t i) { return a[i].cycle; });
+}
+
+size_t cycles_up_to(Cycles c, uint64_t cycle, size_t from) {
+  return count_up_to_from(c.size, from, cycle, [&c](size_t i) { return c.data[i]; });
+}
+
 // As Cycles::prefetch, for the 24-byte accepts.
 void prefetch(const Accepts& a, size_t i) {
   if (i + 1 < a.size()) __builtin_prefetch(a.data() + i + 1);
 }
 
-void sample(const Accepts& a, uint64_t stride, std::vector<uint64_t>& out) {
-  for (size_t i = 0; i < a.size(); i += stride) out.push_back(a[i].cycle);
+// Every stride-th accept from one set by `phase`: units sampling the same tokens would put their
+// samples in clusters (one token crosses the chip in a decode step), far apart (stride tokens),
+// and the writer, which cuts the time at samples, would get pieces of very different sizes.
+void sample(const Accepts& a, uint64_t stride, uint32_t phase, std::vector<uint64_t>& out) {
+  for (size_t i = phase % stride; i < a.size(); i += stride) out.push_back(a[i].cycle);
 }
 
 class UnitCursor final : public trace::RowCursor {
  public:
   UnitCursor(const chip::UnitLog& unit, Cycles in, UnitRowIds rows)
-      : m_a(unit.accepts), m_c(Cycles::of(unit.completes)), m_in(in), m_rows(rows) {}
+      : m_a(unit.accepts),
+        m_c(Cycles::of(unit.completes)),
+        m_in(in),
+        m_rows(rows),
+        m_pos_row(rows.state + (rows.has_user ? 2 : 1)) {}
 
   void seek(uint64_t cycle, RowValues& values) override {
-    m_ia = accepts_up_to(m_a, cycle);
-    m_ic = m_c.count_up_to(cycle);
-    m_ii = m_in.count_up_to(cycle);
+    if (m_sought && cycle >= m_prev) {
+      // Forward from where it stands (m_ii, current only while the unit is empty, is at most
+      // the count).
+      m_ia = accepts_up_to(m_a, cycle, m_ia);
+      m_ic = cycles_up_to(m_c, cycle, m_ic);
+      m_ii = cycles_up_to(m_in, cycle, m_ii);
+    } else {
+      m_ia = accepts_up_to(m_a, cycle);
+      m_ic = m_c.count_up_to(cycle);
+      m_ii = m_in.count_up_to(cycle);
+    }
+    m_sought = true;
     m_prev = cycle;
     if (m_ia + m_ic + m_ii > 0) set(cycle, values);
     load_next();
   }
   uint64_t next_cycle() const override { return m_next; }
+  void run_until(uint64_t to, RowValues& values) override { trace::run_steps(*this, to, values); }
   uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     // A unit takes and hands on at most one token a cycle: advance without a branch, then check
@@ -90,18 +139,20 @@ class UnitCursor final : public trace::RowCursor {
       pos = oldest.pos;
     }
     values.set(m_rows.state, state);
-    values.set(m_rows.state + 1, user);
-    values.set(m_rows.state + 2, pos);
-    if (m_rows.has_inside) values.set(m_rows.state + 3, inside);
+    if (m_rows.has_user) values.set(m_rows.state + 1, user);
+    values.set(m_pos_row, pos);
+    if (m_rows.has_inside) values.set(m_pos_row + 1, inside);
   }
 
   const Accepts& m_a;
   Cycles m_c, m_in;
   UnitRowIds m_rows;
+  uint32_t m_pos_row;
   size_t m_ia = 0, m_ic = 0, m_ii = 0;
   uint64_t m_na = kNoCycle, m_nc = kNoCycle;  // the cycles at those indices
   uint64_t m_prev = 0;                        // the cycle gone to last
   uint64_t m_next = kNoCycle;
+  bool m_sought = false;  // gone to a cycle yet
 };
 
 class UnitSource final : public trace::RowSource {
@@ -111,9 +162,9 @@ class UnitSource final : public trace::RowSource {
   std::unique_ptr<trace::RowCursor> cursor() const override {
     return std::make_unique<UnitCursor>(m_unit, m_in, m_rows);
   }
-  // About 8 changes per token: state 2-3, user 2, pos 2, inside 2.
+  // About 2-3 changes per token and row: state 2-3, user, pos and inside 2 each.
   void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
-    sample(m_unit.accepts, std::max<uint64_t>(1, every / 8), out);
+    sample(m_unit.accepts, std::max<uint64_t>(1, every / (2 * m_rows.count())), m_rows.state, out);
   }
 
  private:
@@ -126,17 +177,31 @@ class UnitSource final : public trace::RowSource {
 // first unit took last (x while the layer is empty).
 class LayerCursor final : public trace::RowCursor {
  public:
-  LayerCursor(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row)
-      : m_a(first_unit.accepts), m_in(in), m_leave(leave), m_row(tokens_row) {}
+  LayerCursor(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row,
+              bool has_user)
+      : m_a(first_unit.accepts),
+        m_in(in),
+        m_leave(leave),
+        m_row(tokens_row),
+        m_has_user(has_user) {}
 
   void seek(uint64_t cycle, RowValues& values) override {
-    m_ia = accepts_up_to(m_a, cycle);
-    m_ii = m_in.count_up_to(cycle);
-    m_il = m_leave.count_up_to(cycle);
+    if (m_sought && cycle >= m_prev) {
+      m_ia = accepts_up_to(m_a, cycle, m_ia);
+      m_ii = cycles_up_to(m_in, cycle, m_ii);
+      m_il = cycles_up_to(m_leave, cycle, m_il);
+    } else {
+      m_ia = accepts_up_to(m_a, cycle);
+      m_ii = m_in.count_up_to(cycle);
+      m_il = m_leave.count_up_to(cycle);
+    }
+    m_sought = true;
+    m_prev = cycle;
     if (m_ia + m_ii + m_il > 0) set(values);
     m_next = next();
   }
   uint64_t next_cycle() const override { return m_next; }
+  void run_until(uint64_t to, RowValues& values) override { trace::run_steps(*this, to, values); }
   uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
@@ -145,6 +210,7 @@ class LayerCursor final : public trace::RowCursor {
     prefetch(m_a, m_ia);
     m_in.prefetch(m_ii);
     m_leave.prefetch(m_il);
+    m_prev = t;
     set(values);
     m_next = next();
     return m_next;
@@ -157,34 +223,40 @@ class LayerCursor final : public trace::RowCursor {
   }
   void set(RowValues& values) const {
     const size_t n = m_ii - m_il;
+    const bool token = n > 0 && m_ia > 0;
     values.set(m_row, n);
-    values.set(m_row + 1, n > 0 && m_ia > 0 ? m_a[m_ia - 1].seq : kVcdX);
-    values.set(m_row + 2, n > 0 && m_ia > 0 ? m_a[m_ia - 1].pos : kVcdX);
+    if (m_has_user) values.set(m_row + 1, token ? m_a[m_ia - 1].seq : kVcdX);
+    values.set(m_row + (m_has_user ? 2 : 1), token ? m_a[m_ia - 1].pos : kVcdX);
   }
 
   const Accepts& m_a;
   Cycles m_in, m_leave;
   uint32_t m_row;
+  bool m_has_user;
   size_t m_ia = 0, m_ii = 0, m_il = 0;
+  uint64_t m_prev = 0;  // the cycle gone to last
   uint64_t m_next = kNoCycle;
+  bool m_sought = false;  // gone to a cycle yet
 };
 
 class LayerSource final : public trace::RowSource {
  public:
-  LayerSource(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row)
-      : m_first(first_unit), m_in(in), m_leave(leave), m_row(tokens_row) {}
+  LayerSource(const chip::UnitLog& first_unit, Cycles in, Cycles leave, uint32_t tokens_row,
+              bool has_user)
+      : m_first(first_unit), m_in(in), m_leave(leave), m_row(tokens_row), m_has_user(has_user) {}
   std::unique_ptr<trace::RowCursor> cursor() const override {
-    return std::make_unique<LayerCursor>(m_first, m_in, m_leave, m_row);
+    return std::make_unique<LayerCursor>(m_first, m_in, m_leave, m_row, m_has_user);
   }
-  // About 6 changes per token: tokens, user and pos 2 each.
+  // About 2 changes per token and row: tokens, user and pos.
   void sample_cycles(uint64_t every, std::vector<uint64_t>& out) const override {
-    sample(m_first.accepts, std::max<uint64_t>(1, every / 6), out);
+    sample(m_first.accepts, std::max<uint64_t>(1, every / (m_has_user ? 6 : 4)), m_row, out);
   }
 
  private:
   const chip::UnitLog& m_first;
   Cycles m_in, m_leave;
   uint32_t m_row;
+  bool m_has_user;
 };
 
 }  // namespace
@@ -199,8 +271,23 @@ std::unique_ptr<trace::RowSource> unit_row_source(const chip::UnitLog& unit, Cyc
 }
 
 std::unique_ptr<trace::RowSource> layer_row_source(const chip::UnitLog& first_unit, Cycles in,
-                                                   Cycles leave, uint32_t tokens_row) {
-  return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row);
+                                                   Cycles leave, uint32_t tokens_row,
+                                                   bool has_user) {
+  return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row, has_user);
+}
+
+size_t most_inside(const chip::UnitLog& unit) {
+  // Inside at the end of an accept's cycle: the tokens taken by then less those handed on by then
+  // (a token may be handed on in the cycle another is taken).
+  size_t most = 0, ic = 0;
+  const std::vector<uint64_t>& c = unit.completes;
+  for (size_t k = 0; k < unit.accepts.size(); ++k) {
+    const uint64_t t = unit.accepts[k].cycle;
+    if (k + 1 < unit.accepts.size() && unit.accepts[k + 1].cycle == t) continue;
+    while (ic < c.size() && c[ic] <= t) ++ic;
+    most = std::max(most, k + 1 - std::min(ic, k + 1));
+  }
+  return most;
 }
 
 }  // namespace etchsim::sim

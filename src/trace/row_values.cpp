@@ -28,6 +28,7 @@ RowValues::RowValues(const std::vector<RowDecl>& rows, uint64_t per_cycle)
     m_rows.push_back(r);
     m_initial.push_back(d.initial);
   }
+  while ((uint64_t{1} << m_row_bits) < rows.size()) ++m_row_bits;
 }
 
 void RowValues::reset() {
@@ -56,7 +57,25 @@ size_t RowValues::stop_output() {
 void RowValues::dump() {
   for (const Row& r : m_rows) {
     if (m_pos > m_limit) grow();
-    m_pos = append_value(m_pos, r);
+    m_pos = append_value(m_pos, r, r.value);
+  }
+}
+
+void RowValues::write_records(const Change* begin, const Change* end) {
+  const uint64_t row_mask = (uint64_t{1} << m_row_bits) - 1;
+  uint64_t cycle_key = UINT64_MAX;
+  for (const Change* c = begin; c != end; ++c) {
+    if ((c->key & ~row_mask) != cycle_key) {
+      cycle_key = c->key & ~row_mask;
+      begin_cycle(m_record_base + (cycle_key >> m_row_bits));
+    }
+    const auto row = static_cast<uint32_t>(c->key & row_mask);
+    if (row < m_next_row) [[unlikely]]
+      order_error(row);
+    m_next_row = row + 1;
+    if (m_pos > m_limit) [[unlikely]]
+      grow();
+    m_pos = append_value(m_pos, m_rows[row], c->value);
   }
 }
 
@@ -122,6 +141,12 @@ void RowValues::grow() {
 void RowValues::bad_value(uint32_t row, uint64_t value) const {
   throw std::logic_error(
       fmt::format("VCD rows: {} does not fit row {} (at most {})", value, row, m_rows[row].max));
+}
+
+void RowValues::key_error(uint64_t cycle) const {
+  throw std::logic_error(
+      fmt::format("VCD rows: cycle {} is before the recording's base {} or too far after it", cycle,
+                  m_record_base));
 }
 
 void RowValues::order_error(uint32_t row) const {

@@ -40,6 +40,7 @@ class RowValues {
       bad_value(row, value);
     r.value = value;
     if (m_writing) append_change(row, r);
+    if (m_records != nullptr) record(row, value);
   }
   uint64_t value(uint32_t row) const { return m_rows[row].value; }
 
@@ -55,6 +56,7 @@ class RowValues {
   void begin_cycle(uint64_t cycle) {
     m_cycle = cycle;
     m_next_row = 0;
+    if (m_records != nullptr) m_record_key = record_key(cycle);
     if (!m_writing) return;
     settle_time();
     if (cycle == m_last_time_cycle) return;  // the header's #0
@@ -66,6 +68,24 @@ class RowValues {
   }
   // Writes every row's current value, as $dumpvars lists them (no `#time` line).
   void dump();
+
+  // A change kept instead of written: its cycle less the recording's base cycle, shifted above
+  // the row, and the value. Sorting the keys sorts by cycle, then row.
+  struct Change {
+    uint64_t key;
+    uint64_t value;
+  };
+  // Changes from now on (while no output is set) are appended to `out` instead of written, with
+  // keys relative to `base` (no cycle before it may be begun); nullptr stops.
+  void set_record(std::vector<Change>* out, uint64_t base) {
+    m_records = out;
+    m_record_base = base;
+  }
+  // Bits below a key's cycle offset.
+  uint32_t row_bits() const { return m_row_bits; }
+  // Writes recorded changes sorted by key (each row's value given by the change, the rows'
+  // current values untouched), with their `#time` lines, to the output set.
+  void write_records(const Change* begin, const Change* end);
   // The last cycle a `#time` line was written for, kNoCycle if none.
   uint64_t last_time_cycle() const { return m_last_time_cycle; }
 
@@ -95,7 +115,19 @@ class RowValues {
     m_next_row = row + 1;
     if (m_pos > m_limit) [[unlikely]]
       grow();
-    m_pos = append_value(m_pos, r);
+    m_pos = append_value(m_pos, r, r.value);
+  }
+  void record(uint32_t row, uint64_t value) {
+    if (row < m_next_row) [[unlikely]]
+      order_error(row);
+    m_next_row = row + 1;
+    m_records->push_back({m_record_key | row, value});
+  }
+  uint64_t record_key(uint64_t cycle) const {
+    const uint64_t offset = cycle - m_record_base;
+    if (cycle < m_record_base || (offset >> (63 - m_row_bits)) != 0) [[unlikely]]
+      key_error(cycle);
+    return offset << m_row_bits;
   }
   // The pending `#time` line: kept if a change follows it, else taken back.
   void settle_time() {
@@ -108,9 +140,8 @@ class RowValues {
     m_time_end = nullptr;
   }
   // "<value> <id>\n" (a vector: "b<bits> <id>\n"); needs kMaxLine bytes of room.
-  static char* append_value(char* p, const Row& r) {
+  static char* append_value(char* p, const Row& r, uint64_t v) {
     // Without a branch on the value: x and 0 take the leading-digits path too.
-    const uint64_t v = r.value;
     const bool x = v == kVcdX;
     if (!r.vector) {
       *p = x ? 'x' : static_cast<char>('0' + (v & 1));
@@ -137,6 +168,7 @@ class RowValues {
   void grow();
   [[noreturn]] void bad_value(uint32_t row, uint64_t value) const;
   [[noreturn]] void order_error(uint32_t row) const;
+  [[noreturn]] void key_error(uint64_t cycle) const;
 
   std::vector<Row> m_rows;
   std::vector<uint64_t> m_initial;
@@ -161,6 +193,10 @@ class RowValues {
   uint64_t m_cycle = 0;
   uint64_t m_last_time_cycle = kNoCycle;
   uint32_t m_next_row = 0;  // set() below this row in the current cycle is out of order
+  std::vector<Change>* m_records = nullptr;
+  uint64_t m_record_base = 0;
+  uint64_t m_record_key = 0;  // the current cycle's key
+  uint32_t m_row_bits = 1;    // enough bits for any row index
 };
 
 }  // namespace etchsim::trace
