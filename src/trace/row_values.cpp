@@ -28,7 +28,6 @@ RowValues::RowValues(const std::vector<RowDecl>& rows, uint64_t per_cycle)
     m_rows.push_back(r);
     m_initial.push_back(d.initial);
   }
-  while ((uint64_t{1} << m_row_bits) < rows.size()) ++m_row_bits;
 }
 
 void RowValues::reset() {
@@ -37,6 +36,7 @@ void RowValues::reset() {
 
 void RowValues::set_output(std::vector<char>* out, size_t size, uint64_t last_cycle) {
   m_time_end = nullptr;
+  m_steps = nullptr;
   if (out->size() < size + kMaxLine) out->resize(size + 64 * kMaxLine);
   m_out = out;
   m_pos = out->data() + size;
@@ -54,29 +54,84 @@ size_t RowValues::stop_output() {
   return size;
 }
 
+void RowValues::set_record(std::vector<Step>* steps, std::vector<char>* text, uint64_t base) {
+  set_output(text, 0, kNoCycle);
+  m_steps = steps;
+  m_record_base = base;
+  m_cycle = base;
+  m_step_start = m_pos;
+}
+
+size_t RowValues::stop_record() {
+  if (m_pos != m_step_start) close_step();
+  m_steps = nullptr;
+  return stop_output();
+}
+
 void RowValues::dump() {
   for (const Row& r : m_rows) {
-    if (m_pos > m_limit) grow();
+    if (m_pos > m_limit) grow(kMaxLine);
     m_pos = append_value(m_pos, r, r.value);
   }
 }
 
-void RowValues::write_records(const Change* begin, const Change* end) {
-  const uint64_t row_mask = (uint64_t{1} << m_row_bits) - 1;
-  uint64_t cycle_key = UINT64_MAX;
-  for (const Change* c = begin; c != end; ++c) {
-    if ((c->key & ~row_mask) != cycle_key) {
-      cycle_key = c->key & ~row_mask;
-      begin_cycle(m_record_base + (cycle_key >> m_row_bits));
+void RowValues::write_steps(const Step* begin, const Step* end, const char* text, uint64_t base) {
+  settle_time();
+  // A step's lines are copied 16 bytes at a time: kCopy bytes of room beyond them (the recording
+  // text has kMaxLine - 72 >= 16 bytes after its last line).
+  static constexpr size_t kCopy = 16;
+  static_assert(kMaxLine >= 72 + kCopy);
+  for (const Step* s = begin; s != end; ++s) {
+    const uint64_t cycle = base + s->cycle;
+    if (static_cast<size_t>(m_limit - m_pos) < s->size + kCopy) [[unlikely]]
+      grow(s->size + kCopy + kMaxLine);
+    if (cycle != m_last_time_cycle) {
+      m_cycle = cycle;
+      m_pos = append_time(m_pos);
+      m_last_time_cycle = cycle;
     }
-    const auto row = static_cast<uint32_t>(c->key & row_mask);
-    if (row < m_next_row) [[unlikely]]
-      order_error(row);
-    m_next_row = row + 1;
-    if (m_pos > m_limit) [[unlikely]]
-      grow();
-    m_pos = append_value(m_pos, m_rows[row], c->value);
+    const char* from = text + s->begin;
+    for (size_t k = 0; k < s->size; k += kCopy) std::memcpy(m_pos + k, from + k, kCopy);
+    m_pos += s->size;
   }
+}
+
+namespace {
+
+constexpr std::array<char, 200> kPairs = [] {
+  std::array<char, 200> t{};
+  for (uint32_t i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// Four decimal digits of v < 10000 at p.
+void put4(char* p, uint32_t v) {
+  std::memcpy(p, kPairs.data() + 2 * (v / 100), 2);
+  std::memcpy(p + 2, kPairs.data() + 2 * (v % 100), 2);
+}
+
+}  // namespace
+
+char* append_decimal(char* p, uint64_t v) {
+  if (v < 100000000) {
+    // Eight digits (leading zeros) side by side, then the significant ones copied as 8 bytes.
+    std::array<char, 16> digits{};
+    const auto v32 = static_cast<uint32_t>(v);
+    put4(digits.data(), v32 / 10000);
+    put4(digits.data() + 4, v32 % 10000);
+    const int n = 1 + (v32 >= 10) + (v32 >= 100) + (v32 >= 1000) + (v32 >= 10000) +
+                  (v32 >= 100000) + (v32 >= 1000000) + (v32 >= 10000000);
+    std::memcpy(p, digits.data() + 8 - n, 8);
+    return p + n;
+  }
+  std::array<char, 20> digits{};
+  size_t n = 0;
+  for (uint64_t rest = v; rest != 0; rest /= 10) digits[n++] = static_cast<char>('0' + rest % 10);
+  for (size_t k = 0; k < n; ++k) p[k] = digits[n - 1 - k];
+  return p + n;
 }
 
 char* RowValues::append_time(char* p) {
@@ -86,55 +141,23 @@ char* RowValues::append_time(char* p) {
         "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
         m_cycle, m_per_cycle));
   }
-  // The last time's decimal digits are kept right-aligned in m_digits: times mostly rise by a few
-  // cycles, so the new digits are the old ones plus the difference, added digit by digit. Digits
-  // are stored byte by byte into the output and into m_digits alike, never read back wide from
-  // just-written bytes (a store-forwarding stall).
   *p++ = '#';
-  char* const last = m_digits.data() + kTimeDigits;
-  size_t len = m_digits_len;
-  uint64_t carry =
-      time >= m_digits_value && time - m_digits_value < 1000000 ? time - m_digits_value : kNoCycle;
-  if (carry != kNoCycle) {
-    std::memcpy(p, last - len, kTimeDigits);  // fixed size: no library call; len bytes count
-    for (size_t k = len; carry != 0 && k > 0;) {
-      --k;
-      const uint64_t sum = static_cast<uint64_t>(p[k] - '0') + carry % 10;
-      carry = carry / 10 + (sum >= 10 ? 1 : 0);
-      const auto digit = static_cast<char>('0' + (sum >= 10 ? sum - 10 : sum));
-      p[k] = digit;
-      last[static_cast<ptrdiff_t>(k) - static_cast<ptrdiff_t>(len)] = digit;
-    }
-  }
-  if (carry != 0) {  // a jump, or one more digit: all digits anew
-    len = 1;
-    for (uint64_t rest = time; rest >= 10; rest /= 10) ++len;
-    uint64_t rest = time;
-    for (size_t k = len; k > 0;) {
-      --k;
-      const auto digit = static_cast<char>('0' + rest % 10);
-      rest /= 10;
-      p[k] = digit;
-      last[static_cast<ptrdiff_t>(k) - static_cast<ptrdiff_t>(len)] = digit;
-    }
-  }
-  m_digits_len = len;
-  m_digits_value = time;
-  p += len;
+  p = append_decimal(p, time);
   *p++ = '\n';
   m_time_cycle = m_cycle;
   return p;
 }
 
-void RowValues::grow() {
+void RowValues::grow(size_t room) {
   char* const old = m_out->data();
   const auto size = static_cast<size_t>(m_pos - old);
-  m_out->resize(std::max<size_t>(2 * m_out->size(), size + 64 * kMaxLine));
+  m_out->resize(std::max<size_t>(2 * m_out->size(), size + room + 64 * kMaxLine));
   m_pos = m_out->data() + size;
   if (m_time_end != nullptr) {
     m_time_start = m_out->data() + (m_time_start - old);
     m_time_end = m_out->data() + (m_time_end - old);
   }
+  if (m_steps != nullptr) m_step_start = m_out->data() + (m_step_start - old);
   m_limit = m_out->data() + (m_out->size() - kMaxLine);
 }
 
@@ -145,8 +168,7 @@ void RowValues::bad_value(uint32_t row, uint64_t value) const {
 
 void RowValues::key_error(uint64_t cycle) const {
   throw std::logic_error(
-      fmt::format("VCD rows: cycle {} is before the recording's base {} or too far after it", cycle,
-                  m_record_base));
+      fmt::format("VCD rows: cycle {} is before the recording's base {}", cycle, m_record_base));
 }
 
 void RowValues::order_error(uint32_t row) const {

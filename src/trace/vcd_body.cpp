@@ -62,11 +62,12 @@ class PieceWriter {
                uint64_t& last_time) {
     const Piece& p = pieces[index];
     if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
-    m_changes.clear();
+    if (m_text.size() < kPieceBuffer) m_text.resize(kPieceBuffer);
+    m_steps.clear();
     if (index == 0) {
       // Every change up to `from` is written at `from`.
       m_values.reset();
-      m_values.set_record(&m_changes, p.from);
+      m_values.set_record(&m_steps, &m_text, p.from);
       m_values.begin_cycle(p.from);
       for (auto& c : m_cursors) c->seek(p.from, m_values);
     } else {
@@ -75,53 +76,53 @@ class PieceWriter {
         m_values.reset();
         for (auto& c : m_cursors) c->seek(p.from - 1, m_values);
       }
-      m_values.set_record(&m_changes, p.from);
+      m_values.set_record(&m_steps, &m_text, p.from);
     }
     m_last_piece = index;
     // Each source through the whole piece in turn, its cursor and log hot in the cache (the
-    // sources in row order, so the changes of a cycle come in row order), then all changes sorted
-    // by cycle: a stable sort keeps that row order.
+    // sources in row order, so the steps of a cycle come in row order), each step's changes
+    // formatted as they are set, then the steps sorted by cycle: a stable sort keeps that order.
     for (auto& c : m_cursors) c->run_until(p.to, m_values);
-    m_values.set_record(nullptr, p.from);
+    m_values.stop_record();
     sort_by_cycle();
     m_values.set_output(&out, 0, index == 0 && p.from == 0 ? 0 : kNoCycle);
-    m_values.write_records(m_changes.data(), m_changes.data() + m_changes.size());
+    m_values.write_steps(m_steps.data(), m_steps.data() + m_steps.size(), m_text.data(), p.from);
     const size_t size = m_values.stop_output();
     last_time = m_values.last_time_cycle();
     return size;
   }
 
  private:
-  // A stable LSD radix sort of m_changes by the cycle bits of their keys, kDigitBits at a time.
+  // A stable LSD radix sort of m_steps by cycle, kDigitBits at a time.
   void sort_by_cycle() {
     static constexpr uint32_t kDigitBits = 11;
     static constexpr size_t kBuckets = size_t{1} << kDigitBits;
     uint64_t most = 0;
-    for (const RowValues::Change& c : m_changes) most |= c.key;
+    for (const RowValues::Step& s : m_steps) most |= s.cycle;
     const uint32_t top = 64 - static_cast<uint32_t>(std::countl_zero(most));
-    m_sorted.resize(m_changes.size());
-    const uint32_t first = m_values.row_bits();
-    const uint32_t passes = top > first ? (top - first + kDigitBits - 1) / kDigitBits : 0;
-    // Every pass's counts in one read of the changes.
+    m_sorted.resize(m_steps.size());
+    const uint32_t passes = (top + kDigitBits - 1) / kDigitBits;
+    // Every pass's counts in one read of the steps.
     m_count.assign(kBuckets * passes, 0);
-    for (const RowValues::Change& c : m_changes) {
+    for (const RowValues::Step& s : m_steps) {
       for (uint32_t k = 0; k < passes; ++k)
-        ++m_count[k * kBuckets + ((c.key >> (first + k * kDigitBits)) & (kBuckets - 1))];
+        ++m_count[k * kBuckets + ((s.cycle >> (k * kDigitBits)) & (kBuckets - 1))];
     }
     for (uint32_t k = 0; k < passes; ++k) {
-      const uint32_t shift = first + k * kDigitBits;
+      const uint32_t shift = k * kDigitBits;
       uint32_t* const count = m_count.data() + k * kBuckets;
       uint32_t sum = 0;
       for (size_t b = 0; b < kBuckets; ++b) sum += std::exchange(count[b], sum);
-      for (const RowValues::Change& c : m_changes)
-        m_sorted[count[(c.key >> shift) & (kBuckets - 1)]++] = c;
-      m_changes.swap(m_sorted);
+      for (const RowValues::Step& s : m_steps)
+        m_sorted[count[(s.cycle >> shift) & (kBuckets - 1)]++] = s;
+      m_steps.swap(m_sorted);
     }
   }
 
   RowValues m_values;
   std::vector<std::unique_ptr<RowCursor>> m_cursors;
-  std::vector<RowValues::Change> m_changes, m_sorted;
+  std::vector<RowValues::Step> m_steps, m_sorted;
+  std::vector<char> m_text;  // the piece's lines, step by step
   std::vector<uint32_t> m_count;
   size_t m_last_piece = SIZE_MAX;
 };

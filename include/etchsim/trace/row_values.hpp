@@ -18,6 +18,10 @@ inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-b
 inline constexpr uint64_t kNoCycle = UINT64_MAX;
 
 // One row as the VCD declares it: identifier code, width in bits (1..64), value at time 0.
+// Writes v's decimal digits at p and returns their end; may scribble on the 8 bytes from p
+// (room for 20 digits and 8 bytes is needed). Eight digits or fewer without a loop.
+char* append_decimal(char* p, uint64_t v);
+
 struct RowDecl {
   std::string id;
   uint32_t width = 1;
@@ -40,7 +44,6 @@ class RowValues {
       bad_value(row, value);
     r.value = value;
     if (m_writing) append_change(row, r);
-    if (m_records != nullptr) record(row, value);
   }
   uint64_t value(uint32_t row) const { return m_rows[row].value; }
 
@@ -51,17 +54,21 @@ class RowValues {
   void set_output(std::vector<char>* out, size_t size, uint64_t last_cycle);
   // Stop writing (changes still update the values); returns the text's size.
   size_t stop_output();
-  // The cycle that the following set() calls belong to (rising). Its `#time` line is written
-  // now and taken back if no change follows (a change then needs no check of the time).
+  // The cycle that the following set() calls belong to (rising). Writing, its `#time` line is
+  // written now and taken back if no change follows (a change then needs no check of the time);
+  // recording, it begins a new step (see set_record).
   void begin_cycle(uint64_t cycle) {
+    if (m_steps != nullptr) {
+      begin_step(cycle);
+      return;
+    }
     m_cycle = cycle;
     m_next_row = 0;
-    if (m_records != nullptr) m_record_key = record_key(cycle);
     if (!m_writing) return;
     settle_time();
     if (cycle == m_last_time_cycle) return;  // the header's #0
     if (m_pos > m_limit) [[unlikely]]
-      grow();
+      grow(kMaxLine);
     m_time_start = m_pos;
     m_pos = append_time(m_pos);
     m_time_end = m_pos;
@@ -69,23 +76,24 @@ class RowValues {
   // Writes every row's current value, as $dumpvars lists them (no `#time` line).
   void dump();
 
-  // A change kept instead of written: its cycle less the recording's base cycle, shifted above
-  // the row, and the value. Sorting the keys sorts by cycle, then row.
-  struct Change {
-    uint64_t key;
-    uint64_t value;
+  // The changes of one step (the set() calls after one begin_cycle()) kept instead of written:
+  // the step's cycle less the recording's base cycle, and where its lines lie in the recording's
+  // text. Steps with no change are not kept.
+  struct Step {
+    uint64_t cycle;
+    uint32_t begin;
+    uint32_t size;
   };
-  // Changes from now on (while no output is set) are appended to `out` instead of written, with
-  // keys relative to `base` (no cycle before it may be begun); nullptr stops.
-  void set_record(std::vector<Change>* out, uint64_t base) {
-    m_records = out;
-    m_record_base = base;
-  }
-  // Bits below a key's cycle offset.
-  uint32_t row_bits() const { return m_row_bits; }
-  // Writes recorded changes sorted by key (each row's value given by the change, the rows'
-  // current values untouched), with their `#time` lines, to the output set.
-  void write_records(const Change* begin, const Change* end);
+  // From now on each begun cycle is a step: its changes' lines (without `#time` lines) are
+  // appended to `text` (from its start) and the step to `steps`, with cycles relative to `base`
+  // (no cycle before it may be begun). Ends any output.
+  void set_record(std::vector<Step>* steps, std::vector<char>* text, uint64_t base);
+  // Stops recording (changes still update the values); returns the text's size.
+  size_t stop_record();
+  // Writes recorded steps (sorted by cycle; a cycle's steps in row order) with their `#time`
+  // lines to the output set, from `text` as recorded with base `base`. The rows' values are
+  // untouched.
+  void write_steps(const Step* begin, const Step* end, const char* text, uint64_t base);
   // The last cycle a `#time` line was written for, kNoCycle if none.
   uint64_t last_time_cycle() const { return m_last_time_cycle; }
 
@@ -114,20 +122,21 @@ class RowValues {
       order_error(row);
     m_next_row = row + 1;
     if (m_pos > m_limit) [[unlikely]]
-      grow();
+      grow(kMaxLine);
     m_pos = append_value(m_pos, r, r.value);
   }
-  void record(uint32_t row, uint64_t value) {
-    if (row < m_next_row) [[unlikely]]
-      order_error(row);
-    m_next_row = row + 1;
-    m_records->push_back({m_record_key | row, value});
-  }
-  uint64_t record_key(uint64_t cycle) const {
-    const uint64_t offset = cycle - m_record_base;
-    if (cycle < m_record_base || (offset >> (63 - m_row_bits)) != 0) [[unlikely]]
+  void begin_step(uint64_t cycle) {
+    if (cycle < m_record_base) [[unlikely]]
       key_error(cycle);
-    return offset << m_row_bits;
+    if (m_pos != m_step_start) close_step();
+    m_cycle = cycle;
+    m_next_row = 0;
+    m_step_start = m_pos;
+  }
+  void close_step() {
+    const char* const text = m_out->data();
+    m_steps->push_back({m_cycle - m_record_base, static_cast<uint32_t>(m_step_start - text),
+                        static_cast<uint32_t>(m_pos - m_step_start)});
   }
   // The pending `#time` line: kept if a change follows it, else taken back.
   void settle_time() {
@@ -165,7 +174,7 @@ class RowValues {
     return p + r.text_len;
   }
   char* append_time(char* p);  // "#<time>\n" for m_cycle
-  void grow();
+  void grow(size_t room);      // at least `room` bytes past m_pos
   [[noreturn]] void bad_value(uint32_t row, uint64_t value) const;
   [[noreturn]] void order_error(uint32_t row) const;
   [[noreturn]] void key_error(uint64_t cycle) const;
@@ -179,24 +188,13 @@ class RowValues {
   char* m_time_start = nullptr;  // the pending `#time` line (m_time_end nullptr: none)
   char* m_time_end = nullptr;
   uint64_t m_time_cycle = 0;
-  static constexpr size_t kTimeDigits = 20;  // of the largest uint64_t
-  // The last `#time`'s digits, m_digits_len of them right-aligned in the first kTimeDigits bytes,
-  // then padding so that a fixed-size copy of kTimeDigits bytes from any digit stays inside.
-  std::array<char, 2 * kTimeDigits> m_digits = [] {
-    std::array<char, 2 * kTimeDigits> d{};
-    for (size_t i = 0; i < kTimeDigits; ++i) d[i] = '0';
-    return d;
-  }();
-  size_t m_digits_len = 1;
-  uint64_t m_digits_value = 0;
   bool m_writing = false;
   uint64_t m_cycle = 0;
   uint64_t m_last_time_cycle = kNoCycle;
   uint32_t m_next_row = 0;  // set() below this row in the current cycle is out of order
-  std::vector<Change>* m_records = nullptr;
+  std::vector<Step>* m_steps = nullptr;  // recording
   uint64_t m_record_base = 0;
-  uint64_t m_record_key = 0;  // the current cycle's key
-  uint32_t m_row_bits = 1;    // enough bits for any row index
+  char* m_step_start = nullptr;  // the current step's first line
 };
 
 }  // namespace etchsim::trace
