@@ -52,8 +52,26 @@ size_t cycles_up_to(Cycles c, uint64_t cycle, size_t from) {
 }
 
 // As Cycles::prefetch, for the 24-byte accepts.
-void prefetch(const Accepts& a, size_t i) {
+void prefetch_next(const Accepts& a, size_t i) {
   if (i + 1 < a.size()) __builtin_prefetch(a.data() + i + 1);
+}
+
+constexpr size_t kCacheLine = 64;
+
+// Asks the cache for the bytes [begin, end).
+void prefetch_bytes(const void* begin, const void* end) {
+  const auto* p = static_cast<const char*>(begin);
+  const auto* e = static_cast<const char*>(end);
+  for (; p < e; p += kCacheLine) __builtin_prefetch(p);
+  if (begin < end) __builtin_prefetch(e - 1);
+}
+
+// Entries a cursor's run is expected to read in a log: as many as its previous run read, at
+// least a few (the next piece is about as long) and at most a bound.
+size_t expected_entries(size_t last_run) { return std::clamp<size_t>(last_run + 2, 4, 48); }
+
+void prefetch_accepts(const Accepts& a, size_t i, size_t n) {
+  if (i < a.size()) prefetch_bytes(a.data() + i, a.data() + std::min(a.size(), i + n));
 }
 
 // Every stride-th accept from one set by `phase`: units sampling the same tokens would put their
@@ -90,7 +108,17 @@ class UnitCursor final : public trace::RowCursor {
     load_next();
   }
   uint64_t next_cycle() const override { return m_next; }
-  void run_until(uint64_t to, RowValues& values) override { trace::run_steps(*this, to, values); }
+  void run_until(uint64_t to, RowValues& values) override {
+    const size_t ia = m_ia;
+    trace::run_steps(*this, to, values);
+    m_last_run = m_ia - ia;
+  }
+  void prefetch() const override {
+    const size_t n = expected_entries(m_last_run);
+    prefetch_accepts(m_a, m_ia, n);
+    m_c.prefetch_range(m_ic, n);
+    m_in.prefetch_range(m_ii, n);
+  }
   uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     // A unit takes and hands on at most one token a cycle: advance without a branch, then check
@@ -105,7 +133,7 @@ class UnitCursor final : public trace::RowCursor {
       while (m_in.at(m_ii) <= t) ++m_ii;
       m_in.prefetch(m_ii);
     }
-    prefetch(m_a, m_ia);
+    prefetch_next(m_a, m_ia);
     m_c.prefetch(m_ic);
     m_prev = t;
     set(t, values);
@@ -152,6 +180,7 @@ class UnitCursor final : public trace::RowCursor {
   uint64_t m_na = kNoCycle, m_nc = kNoCycle;  // the cycles at those indices
   uint64_t m_prev = 0;                        // the cycle gone to last
   uint64_t m_next = kNoCycle;
+  size_t m_last_run = 0;  // tokens taken in the last run_until()
   bool m_sought = false;  // gone to a cycle yet
 };
 
@@ -201,13 +230,23 @@ class LayerCursor final : public trace::RowCursor {
     m_next = next();
   }
   uint64_t next_cycle() const override { return m_next; }
-  void run_until(uint64_t to, RowValues& values) override { trace::run_steps(*this, to, values); }
+  void run_until(uint64_t to, RowValues& values) override {
+    const size_t ia = m_ia;
+    trace::run_steps(*this, to, values);
+    m_last_run = m_ia - ia;
+  }
+  void prefetch() const override {
+    const size_t n = expected_entries(m_last_run);
+    prefetch_accepts(m_a, m_ia, n);
+    m_in.prefetch_range(m_ii, n);
+    m_leave.prefetch_range(m_il, n);
+  }
   uint64_t step(RowValues& values) override {
     const uint64_t t = m_next;
     while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
     while (m_in.at(m_ii) <= t) ++m_ii;
     while (m_leave.at(m_il) <= t) ++m_il;
-    prefetch(m_a, m_ia);
+    prefetch_next(m_a, m_ia);
     m_in.prefetch(m_ii);
     m_leave.prefetch(m_il);
     m_prev = t;
@@ -236,6 +275,7 @@ class LayerCursor final : public trace::RowCursor {
   size_t m_ia = 0, m_ii = 0, m_il = 0;
   uint64_t m_prev = 0;  // the cycle gone to last
   uint64_t m_next = kNoCycle;
+  size_t m_last_run = 0;  // tokens taken in the last run_until()
   bool m_sought = false;  // gone to a cycle yet
 };
 
@@ -260,6 +300,10 @@ class LayerSource final : public trace::RowSource {
 };
 
 }  // namespace
+
+void Cycles::prefetch_range(size_t i, size_t n) const {
+  if (i < size) prefetch_bytes(data + i, data + std::min(size, i + n));
+}
 
 size_t Cycles::count_up_to(uint64_t cycle) const {
   return static_cast<size_t>(std::upper_bound(data, data + size, cycle) - data);

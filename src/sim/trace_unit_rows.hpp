@@ -29,6 +29,8 @@ struct Cycles {
   void prefetch(size_t i) const {
     if (i + 1 < size) __builtin_prefetch(data + i + 1);
   }
+  // Asks the cache for entries [i, i + n).
+  void prefetch_range(size_t i, size_t n) const;
 };
 
 enum UnitState : uint64_t { kIdle = 0, kBusy = 1, kStalled = 2, kWaiting = 3 };

@@ -23,6 +23,8 @@ constexpr uint64_t kPieceChanges = uint64_t{1} << 15;
 // pages, each a page fault.
 constexpr size_t kPieceBuffer = size_t{1} << 20;
 constexpr size_t kMaxPieces = 4096;
+// Sources whose data is asked for ahead of their run (RowCursor::prefetch).
+constexpr size_t kPrefetchAhead = 2;
 
 struct Piece {
   uint64_t from, to;
@@ -82,7 +84,12 @@ class PieceWriter {
     // Each source through the whole piece in turn, its cursor and log hot in the cache (the
     // sources in row order, so the steps of a cycle come in row order), each step's changes
     // formatted as they are set, then the steps sorted by cycle: a stable sort keeps that order.
-    for (auto& c : m_cursors) c->run_until(p.to, m_values);
+    const size_t n = m_cursors.size();
+    for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
+      m_cursors[i]->run_until(p.to, m_values);
+    }
     m_values.stop_record();
     sort_by_cycle();
     m_values.set_output(&out, 0, index == 0 && p.from == 0 ? 0 : kNoCycle);

@@ -36,6 +36,10 @@ class RowCursor {
   // writer's loop over one source. A final cursor class overrides it with run_steps(*this, ...),
   // whose step calls then inline (the writer steps millions).
   virtual void run_until(uint64_t to, RowValues& values);
+  // Asks the cache for the data its next run_until() will read first. The writer runs the sources
+  // one after the other through a piece and calls this a few sources ahead: each source reads a
+  // few cache lines per piece, cold since its previous piece, too few for the hardware prefetcher.
+  virtual void prefetch() const {}
 };
 
 template <typename Cursor>
