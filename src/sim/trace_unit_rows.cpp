@@ -84,84 +84,122 @@ void sample(const Accepts& a, uint64_t stride, uint32_t phase, std::vector<uint6
 class UnitCursor final : public trace::RowCursor {
  public:
   UnitCursor(const chip::UnitLog& unit, Cycles in, UnitRowIds rows)
-      : m_a(unit.accepts),
+      : m_log(unit.accepts),
+        m_a(unit.accepts.data()),
+        m_n_a(unit.accepts.size()),
         m_c(Cycles::of(unit.completes)),
         m_in(in),
         m_rows(rows),
         m_pos_row(rows.state + (rows.has_user ? 2 : 1)) {}
 
   void seek(uint64_t cycle, RowValues& values) override {
-    if (m_sought && cycle >= m_prev) {
-      // Forward from where it stands (m_ii, current only while the unit is empty, is at most
+    Where& w = m_w;
+    if (m_sought && cycle >= w.prev) {
+      // Forward from where it stands (ii, current only while the unit is empty, is at most
       // the count).
-      m_ia = accepts_up_to(m_a, cycle, m_ia);
-      m_ic = cycles_up_to(m_c, cycle, m_ic);
-      m_ii = cycles_up_to(m_in, cycle, m_ii);
+      w.ia = accepts_up_to(m_log, cycle, w.ia);
+      w.ic = cycles_up_to(m_c, cycle, w.ic);
+      w.ii = cycles_up_to(m_in, cycle, w.ii);
     } else {
-      m_ia = accepts_up_to(m_a, cycle);
-      m_ic = m_c.count_up_to(cycle);
-      m_ii = m_in.count_up_to(cycle);
+      w.ia = accepts_up_to(m_log, cycle);
+      w.ic = m_c.count_up_to(cycle);
+      w.ii = m_in.count_up_to(cycle);
     }
     m_sought = true;
-    m_prev = cycle;
-    if (m_ia + m_ic + m_ii > 0) set(cycle, values);
+    w.prev = cycle;
+    if (w.ia + w.ic + w.ii > 0) set(cycle, values);
     load_next();
   }
-  uint64_t next_cycle() const override { return m_next; }
+  uint64_t next_cycle() const override { return m_w.next; }
   void run_until(uint64_t to, RowValues& values) override {
-    const size_t ia = m_ia;
-    trace::run_steps(*this, to, values);
-    m_last_run = m_ia - ia;
+    // On a copy, whose fields the compiler keeps in registers: it would reload the members after
+    // every character the changes write (a char store may alias anything reachable).
+    UnitCursor c = *this;
+    trace::run_steps(c, to, values);
+    m_last_run = c.m_w.ia - m_w.ia;
+    m_w = c.m_w;
   }
   void prefetch() const override {
     const size_t n = expected_entries(m_last_run);
-    prefetch_accepts(m_a, m_ia, n);
-    m_c.prefetch_range(m_ic, n);
-    m_in.prefetch_range(m_ii, n);
+    prefetch_accepts(m_log, m_w.ia, n);
+    m_c.prefetch_range(m_w.ic, n);
+    m_in.prefetch_range(m_w.ii, n);
   }
   uint64_t step(RowValues& values) override {
-    const uint64_t t = m_next;
+    Where& w = m_w;
+    const uint64_t t = w.next;
     // A unit takes and hands on at most one token a cycle: advance without a branch, then check
-    // (never loops in practice).
-    m_ia += m_na <= t;
-    m_ic += m_nc <= t;
-    while (m_ia < m_a.size() && m_a[m_ia].cycle <= t) ++m_ia;
-    while (m_c.at(m_ic) <= t) ++m_ic;
-    // The input register matters only to an empty unit (waiting): while tokens are inside, its
-    // fills are no events and are counted when the unit empties.
-    if (m_ia == m_ic) {
-      while (m_in.at(m_ii) <= t) ++m_ii;
-      m_in.prefetch(m_ii);
+    // (never loops in practice). Everything is read before the rows are set: the compiler would
+    // read the logs again after the characters they write (a char store may alias anything).
+    w.ia += w.na <= t;
+    w.ic += w.nc <= t;
+    uint64_t na = w.ia < m_n_a ? m_a[w.ia].cycle : kNoCycle;
+    while (na <= t) {
+      ++w.ia;
+      na = w.ia < m_n_a ? m_a[w.ia].cycle : kNoCycle;
     }
-    prefetch_next(m_a, m_ia);
-    m_c.prefetch(m_ic);
-    m_prev = t;
-    set(t, values);
-    load_next();
-    return m_next;
+    uint64_t nc = m_c.at(w.ic);
+    while (nc <= t) nc = m_c.at(++w.ic);
+    if (w.ia + 1 < m_n_a) __builtin_prefetch(m_a + w.ia + 1);
+    m_c.prefetch(w.ic);
+    w.prev = t;
+    w.na = na;
+    w.nc = nc;
+    uint64_t next = std::min(na, nc);
+    const size_t inside = w.ia - w.ic;
+    if (inside == 0) {
+      // The input register matters only to an empty unit (waiting): while tokens are inside,
+      // its fills are no events and are counted when the unit empties.
+      uint64_t ni = m_in.at(w.ii);
+      while (ni <= t) ni = m_in.at(++w.ii);
+      m_in.prefetch(w.ii);
+      w.next = std::min(next, ni);
+      values.set(m_rows.state, w.ii > w.ia ? kWaiting : kIdle);
+      if (m_rows.has_user) values.set(m_rows.state + 1, kVcdX);
+      values.set(m_pos_row, kVcdX);
+    } else {
+      const chip::UnitLog::Accept oldest = m_a[w.ic];
+      if (oldest.done > t) next = std::min(next, oldest.done);
+      w.next = next;
+      values.set(m_rows.state, oldest.done <= t ? kStalled : kBusy);
+      if (m_rows.has_user) values.set(m_rows.state + 1, oldest.seq);
+      values.set(m_pos_row, oldest.pos);
+    }
+    if (m_rows.has_inside) values.set(m_pos_row + 1, inside);
+    return w.next;
   }
 
  private:
+  // The cursor's place in the logs.
+  struct Where {
+    size_t ia = 0, ic = 0, ii = 0;
+    uint64_t na = kNoCycle, nc = kNoCycle;  // the cycles at those indices
+    uint64_t prev = 0;                      // the cycle gone to last
+    uint64_t next = kNoCycle;
+  };
+
   // The next token taken or handed on, a token arriving in an empty unit's input register, or
   // the oldest token's result becoming ready (busy turns to stalled if it cannot leave then).
   void load_next() {
-    m_na = m_ia < m_a.size() ? m_a[m_ia].cycle : kNoCycle;
-    m_nc = m_c.at(m_ic);
-    uint64_t t = std::min(m_na, m_nc);
-    if (m_ia == m_ic) {
-      t = std::min(t, m_in.at(m_ii));
-    } else if (m_a[m_ic].done > m_prev) {
-      t = std::min(t, m_a[m_ic].done);
+    Where& w = m_w;
+    w.na = w.ia < m_n_a ? m_a[w.ia].cycle : kNoCycle;
+    w.nc = m_c.at(w.ic);
+    uint64_t t = std::min(w.na, w.nc);
+    if (w.ia == w.ic) {
+      t = std::min(t, m_in.at(w.ii));
+    } else if (m_a[w.ic].done > w.prev) {
+      t = std::min(t, m_a[w.ic].done);
     }
-    m_next = t;
+    w.next = t;
   }
-  // m_ii is current only while the unit is empty.
+  // ii is current only while the unit is empty.
   void set(uint64_t t, RowValues& values) const {
-    const size_t inside = m_ia - m_ic;
-    uint64_t state = m_ii > m_ia ? kWaiting : kIdle;
+    const Where& w = m_w;
+    const size_t inside = w.ia - w.ic;
+    uint64_t state = w.ii > w.ia ? kWaiting : kIdle;
     uint64_t user = kVcdX, pos = kVcdX;
     if (inside > 0) {
-      const chip::UnitLog::Accept& oldest = m_a[m_ic];
+      const chip::UnitLog::Accept& oldest = m_a[w.ic];
       state = oldest.done <= t ? kStalled : kBusy;
       user = oldest.seq;
       pos = oldest.pos;
@@ -172,14 +210,13 @@ class UnitCursor final : public trace::RowCursor {
     if (m_rows.has_inside) values.set(m_pos_row + 1, inside);
   }
 
-  const Accepts& m_a;
+  const Accepts& m_log;
+  const chip::UnitLog::Accept* m_a;  // m_log's entries
+  size_t m_n_a;
   Cycles m_c, m_in;
   UnitRowIds m_rows;
   uint32_t m_pos_row;
-  size_t m_ia = 0, m_ic = 0, m_ii = 0;
-  uint64_t m_na = kNoCycle, m_nc = kNoCycle;  // the cycles at those indices
-  uint64_t m_prev = 0;                        // the cycle gone to last
-  uint64_t m_next = kNoCycle;
+  Where m_w;
   size_t m_last_run = 0;  // tokens taken in the last run_until()
   bool m_sought = false;  // gone to a cycle yet
 };

@@ -76,7 +76,12 @@ class PieceWriter {
       // The cursors stand where the previous piece ended if this thread wrote it.
       if (m_last_piece != index - 1) {
         m_values.reset();
-        for (auto& c : m_cursors) c->seek(p.from - 1, m_values);
+        const size_t n = m_cursors.size();
+        for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
+        for (size_t i = 0; i < n; ++i) {
+          if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
+          m_cursors[i]->seek(p.from - 1, m_values);
+        }
       }
       m_values.set_record(&m_steps, &m_text, p.from);
     }

@@ -39,11 +39,24 @@ class RowValues {
   // the row is a std::logic_error.
   void set(uint32_t row, uint64_t value) {
     Row& r = m_rows[row];
-    if (r.value == value) return;
     if (value > r.max && value != kVcdX) [[unlikely]]
       bad_value(row, value);
+    if (!m_writing) {
+      r.value = value;
+      return;
+    }
+    // The line is formatted whether or not the value changed and kept only if it did: no branch
+    // on the change, which the sources' steps make hard to predict.
+    const bool changed = r.value != value;
+    if ((static_cast<unsigned>(changed) & static_cast<unsigned>(row < m_next_row)) != 0)
+        [[unlikely]]
+      order_error(row);
+    m_next_row = changed ? row + 1 : m_next_row;
     r.value = value;
-    if (m_writing) append_change(row, r);
+    if (m_pos > m_limit) [[unlikely]]
+      grow(kMaxLine);
+    char* const end = append_value(m_pos, r, value);
+    m_pos = changed ? end : m_pos;
   }
   uint64_t value(uint32_t row) const { return m_rows[row].value; }
 
@@ -117,14 +130,6 @@ class RowValues {
   }();
   static constexpr std::array<char, 8> kX = {'x'};
 
-  void append_change(uint32_t row, const Row& r) {
-    if (row < m_next_row) [[unlikely]]
-      order_error(row);
-    m_next_row = row + 1;
-    if (m_pos > m_limit) [[unlikely]]
-      grow(kMaxLine);
-    m_pos = append_value(m_pos, r, r.value);
-  }
   void begin_step(uint64_t cycle) {
     if (cycle < m_record_base) [[unlikely]]
       key_error(cycle);
