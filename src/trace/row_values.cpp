@@ -34,7 +34,7 @@ void RowValues::reset() {
   for (size_t i = 0; i < m_rows.size(); ++i) m_rows[i].value = m_initial[i];
 }
 
-void RowValues::set_output(std::vector<char>* out, size_t size, uint64_t last_cycle) {
+void RowValues::set_output(TextBuffer* out, size_t size, uint64_t last_cycle) {
   m_time_end = nullptr;
   m_steps = nullptr;
   if (out->size() < size + kMaxLine) out->resize(size + 64 * kMaxLine);
@@ -54,7 +54,7 @@ size_t RowValues::stop_output() {
   return size;
 }
 
-void RowValues::set_record(std::vector<Step>* steps, std::vector<char>* text, uint64_t base) {
+void RowValues::set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base) {
   set_output(text, 0, kNoCycle);
   m_steps = steps;
   m_record_base = base;

@@ -60,7 +60,7 @@ class PieceWriter {
   // Writes piece `index` into `out`; returns its size. `last_time`: the last cycle it wrote a
   // `#time` line for, kNoCycle if none (or 0 when it is the first piece, `from` is 0 and it
   // wrote none: the header's `#0`).
-  size_t write(const std::vector<Piece>& pieces, size_t index, std::vector<char>& out,
+  size_t write(const std::vector<Piece>& pieces, size_t index, TextBuffer& out,
                uint64_t& last_time) {
     const Piece& p = pieces[index];
     if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
@@ -134,7 +134,7 @@ class PieceWriter {
   RowValues m_values;
   std::vector<std::unique_ptr<RowCursor>> m_cursors;
   std::vector<RowValues::Step> m_steps, m_sorted;
-  std::vector<char> m_text;  // the piece's lines, step by step
+  TextBuffer m_text;  // the piece's lines, step by step
   std::vector<uint32_t> m_count;
   size_t m_last_piece = SIZE_MAX;
 };
@@ -148,7 +148,7 @@ class PieceQueue {
       : m_done(n_pieces), m_ahead(static_cast<size_t>(threads) + 1), m_put(put) {}
 
   // The next piece to write and a buffer for it; false when there is none (or a thread failed).
-  bool claim(size_t& index, std::vector<char>& buffer) {
+  bool claim(size_t& index, TextBuffer& buffer) {
     std::unique_lock lock(m_mutex);
     m_cv.wait(lock, [this] {
       return m_failed || m_next_claim >= m_done.size() || m_next_claim < m_next_put + m_ahead;
@@ -162,7 +162,7 @@ class PieceQueue {
     return true;
   }
 
-  void finish(size_t index, std::vector<char> buffer, size_t size, uint64_t last_time) {
+  void finish(size_t index, TextBuffer buffer, size_t size, uint64_t last_time) {
     std::unique_lock lock(m_mutex);
     m_done[index] = Done{std::move(buffer), size, last_time};
     if (m_putting) return;  // the thread putting now puts this one too
@@ -202,14 +202,14 @@ class PieceQueue {
 
  private:
   struct Done {
-    std::vector<char> buffer;
+    TextBuffer buffer;
     size_t size = 0;
     uint64_t last_time = kNoCycle;
   };
   std::mutex m_mutex;
   std::condition_variable m_cv;
   std::vector<std::optional<Done>> m_done;
-  std::vector<std::vector<char>> m_pool;
+  std::vector<TextBuffer> m_pool;
   size_t m_ahead;
   size_t m_next_claim = 0;
   size_t m_next_put = 0;
@@ -232,7 +232,7 @@ uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::strin
     try {
       PieceWriter writer(body);
       size_t index = 0;
-      std::vector<char> buffer;
+      TextBuffer buffer;
       while (queue.claim(index, buffer)) {
         uint64_t last_time = kNoCycle;
         const size_t size = writer.write(pieces, index, buffer, last_time);

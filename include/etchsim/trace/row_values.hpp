@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace etchsim::trace {
@@ -16,6 +17,29 @@ namespace etchsim::trace {
 inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-bit var cannot
                                                // hold all ones)
 inline constexpr uint64_t kNoCycle = UINT64_MAX;
+
+// Constructs elements without a value: a buffer's new room is left as the allocator gave it.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <typename U>
+  explicit DefaultInitAllocator(const DefaultInitAllocator<U>& /*other*/) {}
+  template <typename U>
+  void construct(U* p) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+// The writer's text: resizing it to make room writes nothing (a std::vector<char> would zero the
+// room, touching pages, each a page fault, that may never be written).
+using TextBuffer = std::vector<char, DefaultInitAllocator<char>>;
 
 // One row as the VCD declares it: identifier code, width in bits (1..64), value at time 0.
 // Writes v's decimal digits at p and returns their end; may scribble on the 8 bytes from p
@@ -64,7 +88,7 @@ class RowValues {
   void reset();
   // Changes from now on are appended to `out` (its bytes [0, size) are kept); `last_cycle`: the
   // last cycle whose `#time` line the text already holds (kNoCycle: none).
-  void set_output(std::vector<char>* out, size_t size, uint64_t last_cycle);
+  void set_output(TextBuffer* out, size_t size, uint64_t last_cycle);
   // Stop writing (changes still update the values); returns the text's size.
   size_t stop_output();
   // The cycle that the following set() calls belong to (rising). Writing, its `#time` line is
@@ -100,7 +124,7 @@ class RowValues {
   // From now on each begun cycle is a step: its changes' lines (without `#time` lines) are
   // appended to `text` (from its start) and the step to `steps`, with cycles relative to `base`
   // (no cycle before it may be begun). Ends any output.
-  void set_record(std::vector<Step>* steps, std::vector<char>* text, uint64_t base);
+  void set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base);
   // Stops recording (changes still update the values); returns the text's size.
   size_t stop_record();
   // Writes recorded steps (sorted by cycle; a cycle's steps in row order) with their `#time`
@@ -187,7 +211,7 @@ class RowValues {
   std::vector<Row> m_rows;
   std::vector<uint64_t> m_initial;
   uint64_t m_per_cycle = 1;
-  std::vector<char>* m_out = nullptr;
+  TextBuffer* m_out = nullptr;
   char* m_pos = nullptr;         // the end of the text in *m_out
   char* m_limit = nullptr;       // room for a line up to here: m_out's end - kMaxLine
   char* m_time_start = nullptr;  // the pending `#time` line (m_time_end nullptr: none)
