@@ -47,7 +47,7 @@ void add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std:
   ids.has_user = multi_user;
   if (ids.has_user) rows.add(s, "user", 32, kVcdX, a + " user");
   rows.add(s, "pos", 32, kVcdX, a + " pos");
-  if (unit.capacity() > 1 && most_inside(log) > 1) {
+  if (unit.capacity() > 1 && held_several(log)) {
     const uint32_t width = 32 - static_cast<uint32_t>(__builtin_clz(unit.capacity()));
     rows.add(s, "inside", width, 0, a + " inside");
     ids.has_inside = true;

@@ -357,18 +357,22 @@ std::unique_ptr<trace::RowSource> layer_row_source(const chip::UnitLog& first_un
   return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row, has_user);
 }
 
-size_t most_inside(const chip::UnitLog& unit) {
-  // Inside at the end of an accept's cycle: the tokens taken by then less those handed on by then
-  // (a token may be handed on in the cycle another is taken).
-  size_t most = 0, ic = 0;
+bool held_several(const chip::UnitLog& unit) {
+  // At the end of the cycle token k is taken, tokens k - 1 and k are both inside exactly when
+  // k - 1 is handed on later (or never); any later count would need that too, as tokens leave in
+  // order. Checked in blocks without a branch per token.
+  const std::vector<chip::UnitLog::Accept>& a = unit.accepts;
   const std::vector<uint64_t>& c = unit.completes;
-  for (size_t k = 0; k < unit.accepts.size(); ++k) {
-    const uint64_t t = unit.accepts[k].cycle;
-    if (k + 1 < unit.accepts.size() && unit.accepts[k + 1].cycle == t) continue;
-    while (ic < c.size() && c[ic] <= t) ++ic;
-    most = std::max(most, k + 1 - std::min(ic, k + 1));
+  const size_t n = a.size();
+  if (n < 2) return false;
+  if (c.size() + 1 < n) return true;  // two tokens never handed on
+  constexpr size_t kBlock = 256;
+  for (size_t k0 = 1; k0 < n; k0 += kBlock) {
+    bool any = false;
+    for (size_t k = k0; k < std::min(n, k0 + kBlock); ++k) any |= c[k - 1] > a[k].cycle;
+    if (any) return true;
   }
-  return most;
+  return false;
 }
 
 }  // namespace etchsim::sim

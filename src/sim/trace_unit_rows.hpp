@@ -44,8 +44,9 @@ struct UnitRowIds {
   uint32_t count() const { return 2 + (has_user ? 1 : 0) + (has_inside ? 1 : 0); }
 };
 
-// The most tokens the unit held at once (taken and not yet handed on at the end of a cycle).
-size_t most_inside(const chip::UnitLog& unit);
+// Whether the unit ever held more than one token at once (taken and not yet handed on at the end
+// of a cycle): whether some token was taken before the one ahead of it was handed on.
+bool held_several(const chip::UnitLog& unit);
 
 // The unit whose log is `unit`, with its input register filled at the cycles `in` (the previous
 // unit's completes, or the host's inputs).

@@ -136,5 +136,27 @@ TEST(TraceUnitRows, CursorsSeekForwardAndBack) {
   }
 }
 
+// held_several (whether a unit gets an `inside` row) against the rows' definition: the most
+// tokens inside at the end of any cycle, for units of depth 1 to 3 and logs whose last tokens
+// were never handed on.
+TEST(TraceUnitRows, HeldSeveralIsTheMostInsideAboveOne) {
+  std::mt19937_64 rng(5);
+  size_t several = 0, one = 0;
+  for (int k = 0; k < 600; ++k) {
+    const auto depth = static_cast<uint32_t>(1 + k % 3);
+    RandomUnit u = random_unit(rng, 2 + rng() % 12, depth);
+    const uint64_t end = u.log.completes.back() + 2;
+    const size_t unfinished = rng() % 4 == 0 ? 1 + rng() % 2 : 0;
+    for (size_t i = 0; i < unfinished && !u.log.completes.empty(); ++i) u.log.completes.pop_back();
+    uint64_t most = 0;
+    for (uint64_t t = 0; t <= end; ++t) most = std::max(most, values_at(u, t)[3]);
+    EXPECT_EQ(held_several(u.log), most > 1) << "unit " << k << " depth " << depth;
+    ++(most > 1 ? several : one);
+  }
+  // Both answers occur.
+  EXPECT_GT(several, 100u);
+  EXPECT_GT(one, 100u);
+}
+
 }  // namespace
 }  // namespace etchsim::sim
