@@ -107,24 +107,29 @@ constexpr std::array<char, 200> kPairs = [] {
   return t;
 }();
 
-// Four decimal digits of v < 10000 at p.
-void put4(char* p, uint32_t v) {
-  std::memcpy(p, kPairs.data() + 2 * (v / 100), 2);
-  std::memcpy(p + 2, kPairs.data() + 2 * (v % 100), 2);
+// Two decimal digits of v < 100 as two bytes, the first lowest.
+uint64_t pair(uint32_t v) {
+  uint16_t two = 0;
+  std::memcpy(&two, kPairs.data() + 2 * v, 2);
+  return two;
 }
 
 }  // namespace
 
 char* append_decimal(char* p, uint64_t v) {
   if (v < 100000000) {
-    // Eight digits (leading zeros) side by side, then the significant ones copied as 8 bytes.
-    std::array<char, 16> digits{};
+    // Eight digits (leading zeros) in one word, first digit lowest, shifted past the leading
+    // zeros and stored at once (built in a register: bytes stored one by one and read back as a
+    // word would stall the store-to-load forwarding).
+    static_assert(std::endian::native == std::endian::little);
     const auto v32 = static_cast<uint32_t>(v);
-    put4(digits.data(), v32 / 10000);
-    put4(digits.data() + 4, v32 % 10000);
+    const uint32_t hi = v32 / 10000, lo = v32 % 10000;
+    const uint64_t word =
+        pair(hi / 100) | pair(hi % 100) << 16 | pair(lo / 100) << 32 | pair(lo % 100) << 48;
     const int n = 1 + (v32 >= 10) + (v32 >= 100) + (v32 >= 1000) + (v32 >= 10000) +
                   (v32 >= 100000) + (v32 >= 1000000) + (v32 >= 10000000);
-    std::memcpy(p, digits.data() + 8 - n, 8);
+    const uint64_t digits = word >> (8 * (8 - n));
+    std::memcpy(p, &digits, 8);
     return p + n;
   }
   std::array<char, 20> digits{};
