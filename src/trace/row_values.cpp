@@ -60,12 +60,26 @@ void RowValues::set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t 
   m_record_base = base;
   m_cycle = base;
   m_step_start = m_pos;
+  m_pos += kStepSize;
 }
 
 size_t RowValues::stop_record() {
-  if (m_pos != m_step_start) close_step();
+  end_step();
   m_steps = nullptr;
   return stop_output();
+}
+
+void RowValues::long_step(size_t size) {
+  if (size > UINT32_MAX) throw std::length_error("VCD rows: a step of more than 4 GiB of text");
+  const size_t start = static_cast<size_t>(m_step_start - m_out->data());
+  if (m_pos > m_limit) grow(kMaxLine);
+  m_step_start = m_out->data() + start;
+  std::memmove(m_step_start + kStepSize + 4, m_step_start + kStepSize, size);
+  const uint16_t escape = 0xffff;
+  const auto size32 = static_cast<uint32_t>(size);
+  std::memcpy(m_step_start, &escape, kStepSize);
+  std::memcpy(m_step_start + kStepSize, &size32, 4);
+  m_pos += 4;
 }
 
 void RowValues::dump() {
@@ -83,16 +97,26 @@ void RowValues::write_steps(const Step* begin, const Step* end, const char* text
   static_assert(kMaxLine >= 72 + kCopy);
   for (const Step* s = begin; s != end; ++s) {
     const uint64_t cycle = base + s->cycle;
-    if (static_cast<size_t>(m_limit - m_pos) < s->size + kCopy) [[unlikely]]
-      grow(s->size + kCopy + kMaxLine);
+    const char* from = text + s->begin;
+    uint16_t size16 = 0;
+    std::memcpy(&size16, from, kStepSize);
+    from += kStepSize;
+    size_t size = size16;
+    if (size16 == 0xffff) [[unlikely]] {
+      uint32_t size32 = 0;
+      std::memcpy(&size32, from, 4);
+      from += 4;
+      size = size32;
+    }
+    if (static_cast<size_t>(m_limit - m_pos) < size + kCopy) [[unlikely]]
+      grow(size + kCopy + kMaxLine);
     if (cycle != m_last_time_cycle) {
       m_cycle = cycle;
       m_pos = append_time(m_pos);
       m_last_time_cycle = cycle;
     }
-    const char* from = text + s->begin;
-    for (size_t k = 0; k < s->size; k += kCopy) std::memcpy(m_pos + k, from + k, kCopy);
-    m_pos += s->size;
+    for (size_t k = 0; k < size; k += kCopy) std::memcpy(m_pos + k, from + k, kCopy);
+    m_pos += size;
   }
 }
 
@@ -172,8 +196,9 @@ void RowValues::bad_value(uint32_t row, uint64_t value) const {
 }
 
 void RowValues::key_error(uint64_t cycle) const {
-  throw std::logic_error(
-      fmt::format("VCD rows: cycle {} is before the recording's base {}", cycle, m_record_base));
+  throw std::logic_error(fmt::format(
+      "VCD rows: cycle {} is before the recording's base {} or more than {} cycles after it", cycle,
+      m_record_base, kMaxStepCycle));
 }
 
 void RowValues::order_error(uint32_t row) const {

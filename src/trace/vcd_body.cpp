@@ -65,42 +65,57 @@ class PieceWriter {
     const Piece& p = pieces[index];
     if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
     if (m_text.size() < kPieceBuffer) m_text.resize(kPieceBuffer);
-    m_steps.clear();
-    if (index == 0) {
-      // Every change up to `from` is written at `from`.
-      m_values.reset();
-      m_values.set_record(&m_steps, &m_text, p.from);
-      m_values.begin_cycle(p.from);
-      for (auto& c : m_cursors) c->seek(p.from, m_values);
-    } else {
-      // The cursors stand where the previous piece ended if this thread wrote it.
-      if (m_last_piece != index - 1) {
+    size_t size = 0;
+    uint64_t last = index == 0 && p.from == 0 ? 0 : kNoCycle;
+    // Steps hold their cycle as 32 bits after a base: a piece spanning more cycles is written in
+    // parts, each from the first cycle a source has a step at (in practice one part).
+    uint64_t base = p.from;
+    for (bool first = true;; first = false) {
+      const uint64_t part_to =
+          p.to - base > RowValues::kMaxStepCycle ? base + RowValues::kMaxStepCycle : p.to;
+      m_steps.clear();
+      if (first && index == 0) {
+        // Every change up to `from` is written at `from`.
         m_values.reset();
-        const size_t n = m_cursors.size();
-        for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
-        for (size_t i = 0; i < n; ++i) {
-          if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
-          m_cursors[i]->seek(p.from - 1, m_values);
+        m_values.set_record(&m_steps, &m_text, base);
+        m_values.begin_cycle(base);
+        for (auto& c : m_cursors) c->seek(base, m_values);
+      } else {
+        // The cursors stand where the previous piece ended if this thread wrote it.
+        if (first && m_last_piece != index - 1) {
+          m_values.reset();
+          const size_t n = m_cursors.size();
+          for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
+          for (size_t i = 0; i < n; ++i) {
+            if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
+            m_cursors[i]->seek(base - 1, m_values);
+          }
         }
+        m_values.set_record(&m_steps, &m_text, base);
       }
-      m_values.set_record(&m_steps, &m_text, p.from);
+      // Each source through the whole part in turn, its cursor and log hot in the cache (the
+      // sources in row order, so the steps of a cycle come in row order), each step's changes
+      // formatted as they are set, then the steps sorted by cycle: a stable sort keeps that
+      // order.
+      const size_t n = m_cursors.size();
+      for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
+        m_cursors[i]->run_until(part_to, m_values);
+      }
+      m_values.stop_record();
+      sort_by_cycle();
+      m_values.set_output(&out, size, last);
+      m_values.write_steps(m_steps.data(), m_steps.data() + m_steps.size(), m_text.data(), base);
+      size = m_values.stop_output();
+      last = m_values.last_time_cycle();
+      if (part_to == p.to) break;
+      base = kNoCycle;
+      for (const auto& c : m_cursors) base = std::min(base, c->next_cycle());
+      if (base >= p.to) break;
     }
     m_last_piece = index;
-    // Each source through the whole piece in turn, its cursor and log hot in the cache (the
-    // sources in row order, so the steps of a cycle come in row order), each step's changes
-    // formatted as they are set, then the steps sorted by cycle: a stable sort keeps that order.
-    const size_t n = m_cursors.size();
-    for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
-      m_cursors[i]->run_until(p.to, m_values);
-    }
-    m_values.stop_record();
-    sort_by_cycle();
-    m_values.set_output(&out, 0, index == 0 && p.from == 0 ? 0 : kNoCycle);
-    m_values.write_steps(m_steps.data(), m_steps.data() + m_steps.size(), m_text.data(), p.from);
-    const size_t size = m_values.stop_output();
-    last_time = m_values.last_time_cycle();
+    last_time = last;
     return size;
   }
 
@@ -109,9 +124,9 @@ class PieceWriter {
   void sort_by_cycle() {
     static constexpr uint32_t kDigitBits = 11;
     static constexpr size_t kBuckets = size_t{1} << kDigitBits;
-    uint64_t most = 0;
+    uint32_t most = 0;
     for (const RowValues::Step& s : m_steps) most |= s.cycle;
-    const uint32_t top = 64 - static_cast<uint32_t>(std::countl_zero(most));
+    const uint32_t top = 32 - static_cast<uint32_t>(std::countl_zero(most));
     m_sorted.resize(m_steps.size());
     const uint32_t passes = (top + kDigitBits - 1) / kDigitBits;
     // Every pass's counts in one read of the steps.

@@ -4,10 +4,10 @@
 // to the piece's start (the rows' values there make the first changes of the piece the same as
 // without a cut), and the pieces are handed to `put` in order. The bytes depend on neither the
 // cuts nor the number of threads. Within a piece each source is stepped through the whole piece
-// in turn (its cursor and log stay in the cache), its changes kept as (cycle, row, value), and
-// the piece's changes are radix-sorted by cycle before they are formatted: a stable sort, so a
-// cycle's changes keep the sources' row order. A piece may span at most 2^(63 - row bits) cycles
-// (std::logic_error beyond: 2^52 cycles, 52 days at 1 GHz, for a flagship's ~2,000 rows).
+// in turn (its cursor and log stay in the cache; the next sources' logs are prefetched), each
+// step's changes formatted as they are set (RowValues::set_record), and the piece's steps are
+// radix-sorted by cycle and copied out behind their `#time` lines: a stable sort, so a cycle's
+// steps keep the sources' row order.
 #pragma once
 
 #include <cstdint>

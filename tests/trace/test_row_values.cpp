@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -162,6 +163,55 @@ TEST(RowValues, RecordedStepsWriteWhatDirectChangesWould) {
     EXPECT_EQ(last_by_steps, direct.last_time_cycle());
     EXPECT_GT(by_cycle.size(), 50000u);
   }
+}
+
+// A step of more than 64 KiB of lines (its size takes the long form) between short ones, and the
+// recording's cycle range.
+TEST(RowValues, LongStepsAndTheRecordingsRange) {
+  std::vector<RowDecl> rows;
+  for (uint32_t r = 0; r < 1500; ++r) {
+    std::string id(1, static_cast<char>('!' + r % 90));
+    id += std::to_string(r);
+    rows.push_back({id, 64, 0});
+  }
+  RowValues recorder(rows, 3);
+  std::vector<RowValues::Step> steps;
+  TextBuffer text;
+  const uint64_t base = 1000;
+  recorder.set_record(&steps, &text, base);
+  recorder.begin_cycle(base + 1);
+  recorder.set(7, 1);
+  recorder.begin_cycle(base + 2);
+  for (uint32_t r = 0; r < rows.size(); ++r) recorder.set(r, (uint64_t{1} << 62) + r);
+  recorder.begin_cycle(base + 3);
+  recorder.set(9, 5);
+  recorder.stop_record();
+  ASSERT_EQ(steps.size(), 3u);
+  TextBuffer out;
+  recorder.set_output(&out, 0, kNoCycle);
+  recorder.write_steps(steps.data(), steps.data() + steps.size(), text.data(), base);
+  const std::string by_steps(out.data(), recorder.stop_output());
+
+  RowValues direct(rows, 3);
+  TextBuffer out2;
+  direct.set_output(&out2, 0, kNoCycle);
+  direct.begin_cycle(base + 1);
+  direct.set(7, 1);
+  direct.begin_cycle(base + 2);
+  for (uint32_t r = 0; r < rows.size(); ++r) direct.set(r, (uint64_t{1} << 62) + r);
+  direct.begin_cycle(base + 3);
+  direct.set(9, 5);
+  const std::string by_cycle(out2.data(), direct.stop_output());
+  EXPECT_EQ(by_steps, by_cycle);
+  EXPECT_GT(by_cycle.size(), size_t{100000});
+  EXPECT_EQ(by_cycle.substr(0, 12), "#3003\nb1 (7\n");
+
+  // Cycles before the base, or too far after it, cannot be recorded.
+  recorder.set_record(&steps, &text, base);
+  EXPECT_THROW(recorder.begin_cycle(base - 1), std::logic_error);
+  EXPECT_NO_THROW(recorder.begin_cycle(base + RowValues::kMaxStepCycle));
+  EXPECT_THROW(recorder.begin_cycle(base + RowValues::kMaxStepCycle + 1), std::logic_error);
+  recorder.stop_record();
 }
 
 }  // namespace

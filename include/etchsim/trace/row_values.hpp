@@ -115,15 +115,17 @@ class RowValues {
 
   // The changes of one step (the set() calls after one begin_cycle()) kept instead of written:
   // the step's cycle less the recording's base cycle, and where its lines lie in the recording's
-  // text. Steps with no change are not kept.
+  // text (after their size: 2 bytes, or 0xffff and 4 bytes). Steps with no change are not kept.
+  // 8 bytes: the writer sorts them.
   struct Step {
-    uint64_t cycle;
+    uint32_t cycle;
     uint32_t begin;
-    uint32_t size;
   };
+  static constexpr uint64_t kMaxStepCycle = UINT32_MAX;  // the most cycles after the base
   // From now on each begun cycle is a step: its changes' lines (without `#time` lines) are
   // appended to `text` (from its start) and the step to `steps`, with cycles relative to `base`
-  // (no cycle before it may be begun). Ends any output.
+  // (a cycle before it or more than kMaxStepCycle after it is a std::logic_error). Ends any
+  // output.
   void set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base);
   // Stops recording (changes still update the values); returns the text's size.
   size_t stop_record();
@@ -154,19 +156,33 @@ class RowValues {
   }();
   static constexpr std::array<char, 8> kX = {'x'};
 
+  static constexpr size_t kStepSize = 2;  // the bytes of a step's size before its lines
   void begin_step(uint64_t cycle) {
-    if (cycle < m_record_base) [[unlikely]]
+    if (cycle < m_record_base || cycle - m_record_base > kMaxStepCycle) [[unlikely]]
       key_error(cycle);
-    if (m_pos != m_step_start) close_step();
+    end_step();
     m_cycle = cycle;
     m_next_row = 0;
     m_step_start = m_pos;
+    m_pos += kStepSize;  // room: set() and begin_step() leave m_pos at most m_limit + 72
   }
-  void close_step() {
-    const char* const text = m_out->data();
-    m_steps->push_back({m_cycle - m_record_base, static_cast<uint32_t>(m_step_start - text),
-                        static_cast<uint32_t>(m_pos - m_step_start)});
+  // Keeps the current step if it has lines, else takes back its size's room.
+  void end_step() {
+    const auto size = static_cast<size_t>(m_pos - m_step_start) - kStepSize;
+    if (size == 0) {
+      m_pos = m_step_start;
+      return;
+    }
+    if (size >= 0xffff) [[unlikely]] {
+      long_step(size);
+    } else {
+      const auto size16 = static_cast<uint16_t>(size);
+      std::memcpy(m_step_start, &size16, kStepSize);
+    }
+    m_steps->push_back({static_cast<uint32_t>(m_cycle - m_record_base),
+                        static_cast<uint32_t>(m_step_start - m_out->data())});
   }
+  void long_step(size_t size);  // 0xffff and 4 bytes of size before the lines
   // The pending `#time` line: kept if a change follows it, else taken back.
   void settle_time() {
     if (m_time_end == nullptr) return;
