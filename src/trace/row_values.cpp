@@ -94,6 +94,7 @@ void RowValues::write_steps(const Step* begin, const Step* end, const char* text
   // A step's lines are copied 16 bytes at a time: kCopy bytes of room beyond them (the recording
   // text has kMaxLine - 72 >= 16 bytes after its last line).
   static constexpr size_t kCopy = 16;
+  static constexpr size_t kTimeRoom = 32;
   static_assert(kMaxLine >= 72 + kCopy);
   for (const Step* s = begin; s != end; ++s) {
     const uint64_t cycle = base + s->cycle;
@@ -108,8 +109,11 @@ void RowValues::write_steps(const Step* begin, const Step* end, const char* text
       from += 4;
       size = size32;
     }
-    if (static_cast<size_t>(m_limit - m_pos) < size + kCopy) [[unlikely]]
-      grow(size + kCopy + kMaxLine);
+    // Room for a `#time` line (at most 22 bytes, and append_decimal's 8-byte store) and the
+    // lines copied kCopy bytes at a time.
+    if (m_pos > m_limit || static_cast<size_t>(m_limit - m_pos) < kTimeRoom + size + kCopy)
+        [[unlikely]]
+      grow(kTimeRoom + size + kCopy + kMaxLine);
     if (cycle != m_last_time_cycle) {
       m_cycle = cycle;
       m_pos = append_time(m_pos);
