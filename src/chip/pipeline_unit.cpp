@@ -65,7 +65,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     if (++m_head == m_depth) m_head = 0;
     --m_count;
     if (m_count == 0) m_busy_total += cycle - m_busy_since;
-    if (m_log != nullptr) m_log->completes.push_back(cycle);
+    if (m_log != nullptr) m_log->complete(cycle);
     changes |= kCompleted;
   }
   if (m_in->valid && m_in->ready_at <= cycle && cycle >= m_next_accept && m_count < m_depth) {
@@ -85,7 +85,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     ++m_count;
     ++m_tokens;
     m_next_accept = cycle + t.interval;
-    if (m_log != nullptr) m_log->accepts.push_back({cycle, cycle + t.latency, tag.seq, tag.pos});
+    if (m_log != nullptr) m_log->accept({cycle, cycle + t.latency, tag.seq, tag.pos});
     if (m_has_fire && callbacks) m_fire(tag);
     changes |= kAccepted;
   }

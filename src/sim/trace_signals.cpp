@@ -32,23 +32,27 @@ class Rows {
   trace::SignalGroup& m_group;
 };
 
-// Declares a unit's rows and gives them their source.
+// Declares a unit's rows and gives them their source. Rows that would only repeat another are
+// left out (the "drop rows with no meaning in the run"; together 28% of a flagship
+// trace's bytes): `user` in a one-user run (busy or stalled means user 0, else x) and
+// `inside` of a unit that never held two tokens at once (1 exactly while busy or stalled).
 void add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std::string& label,
                    const chip::PipelineUnit& unit, const chip::UnitLog& log, Cycles in,
-                   trace::VcdWriter& vcd) {
+                   bool multi_user, trace::VcdWriter& vcd) {
   std::vector<std::string> s = scope;
   s.push_back(unit.name());
   const std::string a = label + " " + unit.name();
   UnitRowIds ids;
   ids.state = rows.add(s, "state", 2, kIdle, a + " state");
-  rows.add(s, "user", 32, kVcdX, a + " user");
+  ids.has_user = multi_user;
+  if (ids.has_user) rows.add(s, "user", 32, kVcdX, a + " user");
   rows.add(s, "pos", 32, kVcdX, a + " pos");
-  if (unit.capacity() > 1) {
+  if (unit.capacity() > 1 && held_several(log)) {
     const uint32_t width = 32 - static_cast<uint32_t>(__builtin_clz(unit.capacity()));
     rows.add(s, "inside", width, 0, a + " inside");
     ids.has_inside = true;
   }
-  vcd.add_source(ids.state, ids.has_inside ? 4 : 3, unit_row_source(log, in, ids));
+  vcd.add_source(ids.state, ids.count(), unit_row_source(log, in, ids));
 }
 
 uint32_t bits_for(uint64_t max_value) {
@@ -70,14 +74,17 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
   const uint64_t kv_capacity = chip.kv_sram().capacity_bytes();
   const uint64_t kv_row_pair = chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);
   const uint32_t kv_bits = bits_for(kv_capacity);
+  const bool multi_user = src.users.size() > 1;
 
   // Host link: the two link units, tokens out, last token (functional), LoRA (adapters).
   groups.push_back({"host_link", {}, {}, true});
   {
     Rows rows(vcd, groups.back());
     const std::vector<std::string> scope = {"chip", "host_link"};
-    add_unit_rows(rows, scope, "link", chip.host_in(), log.units.front(), in_of(0), vcd);
-    add_unit_rows(rows, scope, "link", chip.host_out(), log.units.back(), in_of(n_units - 1), vcd);
+    add_unit_rows(rows, scope, "link", chip.host_in(), log.units.front(), in_of(0), multi_user,
+                  vcd);
+    add_unit_rows(rows, scope, "link", chip.host_out(), log.units.back(), in_of(n_units - 1),
+                  multi_user, vcd);
     const uint32_t tokens_out = rows.add(scope, "tokens_out", 32, 0, "link tokens_out");
     uint32_t last_token = UINT32_MAX;
     if (src.functional) last_token = rows.add(scope, "last_token", 32, kVcdX, "link last_token");
@@ -149,15 +156,16 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
     uint64_t most = 0;
     for (const auto& unit : layer->units()) most += unit->capacity() + 1;
     const uint32_t tokens = rows.add(scope, "tokens", bits_for(most), 0, label + " tokens");
-    rows.add(scope, "user", 32, kVcdX, label + " user");
+    if (multi_user) rows.add(scope, "user", 32, kVcdX, label + " user");
     rows.add(scope, "pos", 32, kVcdX, label + " pos");
     kv_layer_var[l] = rows.add(scope, "kv_bytes", kv_bits, 0, label + " kv_bytes");
     const size_t last = unit_index - 1;
-    vcd.add_source(tokens, 3,
+    vcd.add_source(tokens, multi_user ? 3 : 2,
                    layer_row_source(log.units[first], in_of(first),
-                                    Cycles::of(log.units[last].completes), tokens));
+                                    Cycles::of(log.units[last].completes), tokens, multi_user));
     for (size_t i = first; i <= last; ++i) {
-      add_unit_rows(rows, scope, label, *layer->units()[i - first], log.units[i], in_of(i), vcd);
+      add_unit_rows(rows, scope, label, *layer->units()[i - first], log.units[i], in_of(i),
+                    multi_user, vcd);
     }
   }
   groups.push_back({"lm_head", {}, {}, true});
@@ -165,7 +173,8 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
     Rows rows(vcd, groups.back());
     const std::vector<std::string> scope = {"chip", "lm_head"};
     for (const auto& unit : chip.lm_head().units()) {
-      add_unit_rows(rows, scope, "head", *unit, log.units[unit_index], in_of(unit_index), vcd);
+      add_unit_rows(rows, scope, "head", *unit, log.units[unit_index], in_of(unit_index),
+                    multi_user, vcd);
       ++unit_index;
     }
   }

@@ -4,10 +4,12 @@
 //  * per unit: `state` 0 idle (nothing inside, input register empty), 1 busy (the oldest token
 //    inside is computing), 2 stalled (its result is ready but the output register is still
 //    full: backpressure), 3 waiting (nothing inside, a token sits in the input register: the
-//    register's one-cycle hop or the unit's initiation interval); `user` and `pos` of the oldest
-//    token inside (x when none); `inside` (tokens inside) for units holding more than one;
-//  * per layer: `tokens` inside the layer (registers included), `user`/`pos` of the token its
-//    first unit took last (x when the layer is empty), `kv_bytes` its K/V rows;
+//    register's one-cycle hop or the unit's initiation interval); `user` (runs with more than one
+//    user) and `pos` of the oldest token inside (x when none); `inside` (tokens inside) for units
+//    that held more than one at once in the run;
+//  * per layer: `tokens` inside the layer (registers included), `user` (runs with more than one
+//    user) and `pos` of the token its first unit took last (x when the layer is empty),
+//    `kv_bytes` its K/V rows;
 //  * per user: `phase` 0 queued, 1 prefill, 2 decode, 3 done (x before it arrives), `tokens`
 //    generated so far;
 //  * the host link's two units, `tokens_out` (generated tokens sent to the host), `last_token`

@@ -5,7 +5,7 @@
 namespace etchsim::trace {
 namespace {
 
-class ChangeListCursor : public RowCursor {
+class ChangeListCursor final : public RowCursor {
  public:
   ChangeListCursor(uint32_t row, const std::vector<CycleValue>& changes)
       : m_row(row), m_changes(changes) {}
@@ -23,6 +23,7 @@ class ChangeListCursor : public RowCursor {
     values.set(m_row, m_changes[m_next++].value);
     return next_cycle();
   }
+  void run_until(uint64_t to, RowValues& values) override { run_steps(*this, to, values); }
 
  private:
   uint32_t m_row;

@@ -34,8 +34,9 @@ void RowValues::reset() {
   for (size_t i = 0; i < m_rows.size(); ++i) m_rows[i].value = m_initial[i];
 }
 
-void RowValues::set_output(std::vector<char>* out, size_t size, uint64_t last_cycle) {
+void RowValues::set_output(TextBuffer* out, size_t size, uint64_t last_cycle) {
   m_time_end = nullptr;
+  m_steps = nullptr;
   if (out->size() < size + kMaxLine) out->resize(size + 64 * kMaxLine);
   m_out = out;
   m_pos = out->data() + size;
@@ -53,11 +54,117 @@ size_t RowValues::stop_output() {
   return size;
 }
 
+void RowValues::set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base) {
+  set_output(text, 0, kNoCycle);
+  m_steps = steps;
+  m_record_base = base;
+  m_cycle = base;
+  m_step_start = m_pos;
+  m_pos += kStepSize;
+}
+
+size_t RowValues::stop_record() {
+  end_step();
+  m_steps = nullptr;
+  return stop_output();
+}
+
+void RowValues::long_step(size_t size) {
+  if (size > UINT32_MAX) throw std::length_error("VCD rows: a step of more than 4 GiB of text");
+  const size_t start = static_cast<size_t>(m_step_start - m_out->data());
+  if (m_pos > m_limit) grow(kMaxLine);
+  m_step_start = m_out->data() + start;
+  std::memmove(m_step_start + kStepSize + 4, m_step_start + kStepSize, size);
+  const uint16_t escape = 0xffff;
+  const auto size32 = static_cast<uint32_t>(size);
+  std::memcpy(m_step_start, &escape, kStepSize);
+  std::memcpy(m_step_start + kStepSize, &size32, 4);
+  m_pos += 4;
+}
+
 void RowValues::dump() {
   for (const Row& r : m_rows) {
-    if (m_pos > m_limit) grow();
-    m_pos = append_value(m_pos, r);
+    if (m_pos > m_limit) grow(kMaxLine);
+    m_pos = append_value(m_pos, r, r.value);
   }
+}
+
+void RowValues::write_steps(const Step* begin, const Step* end, const char* text, uint64_t base) {
+  settle_time();
+  // A step's lines are copied 16 bytes at a time: kCopy bytes of room beyond them (the recording
+  // text has kMaxLine - 72 >= 16 bytes after its last line).
+  static constexpr size_t kCopy = 16;
+  static constexpr size_t kTimeRoom = 32;
+  static_assert(kMaxLine >= 72 + kCopy);
+  for (const Step* s = begin; s != end; ++s) {
+    const uint64_t cycle = base + s->cycle;
+    const char* from = text + s->begin;
+    uint16_t size16 = 0;
+    std::memcpy(&size16, from, kStepSize);
+    from += kStepSize;
+    size_t size = size16;
+    if (size16 == 0xffff) [[unlikely]] {
+      uint32_t size32 = 0;
+      std::memcpy(&size32, from, 4);
+      from += 4;
+      size = size32;
+    }
+    // Room for a `#time` line (at most 22 bytes, and append_decimal's 8-byte store) and the
+    // lines copied kCopy bytes at a time.
+    if (m_pos > m_limit || static_cast<size_t>(m_limit - m_pos) < kTimeRoom + size + kCopy)
+        [[unlikely]]
+      grow(kTimeRoom + size + kCopy + kMaxLine);
+    if (cycle != m_last_time_cycle) {
+      m_cycle = cycle;
+      m_pos = append_time(m_pos);
+      m_last_time_cycle = cycle;
+    }
+    for (size_t k = 0; k < size; k += kCopy) std::memcpy(m_pos + k, from + k, kCopy);
+    m_pos += size;
+  }
+}
+
+namespace {
+
+constexpr std::array<char, 200> kPairs = [] {
+  std::array<char, 200> t{};
+  for (uint32_t i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// Two decimal digits of v < 100 as two bytes, the first lowest.
+uint64_t pair(uint32_t v) {
+  uint16_t two = 0;
+  std::memcpy(&two, kPairs.data() + 2 * v, 2);
+  return two;
+}
+
+}  // namespace
+
+char* append_decimal(char* p, uint64_t v) {
+  if (v < 100000000) {
+    // Eight digits (leading zeros) in one word, first digit lowest, shifted past the leading
+    // zeros and stored at once (built in a register: bytes stored one by one and read back as a
+    // word would stall the store-to-load forwarding).
+    static_assert(std::endian::native == std::endian::little);
+    const auto v32 = static_cast<uint32_t>(v);
+    const uint32_t hi = v32 / 10000, lo = v32 % 10000;
+    const uint64_t word =
+        pair(hi / 100) | pair(hi % 100) << 16 | pair(lo / 100) << 32 | pair(lo % 100) << 48;
+    const int n = 1 + (v32 >= 10) + (v32 >= 100) + (v32 >= 1000) + (v32 >= 10000) +
+                  (v32 >= 100000) + (v32 >= 1000000) + (v32 >= 10000000);
+    const uint64_t digits = word >> (8 * (8 - n));
+    std::memcpy(p, &digits, 8);
+    return p + n;
+  }
+  std::array<char, 20> digits{};
+  size_t n = 0;
+  for (uint64_t rest = v; rest != 0; rest /= 10) digits[n++] = static_cast<char>('0' + rest % 10);
+  for (size_t k = 0; k < n; ++k) p[k] = digits[n - 1 - k];
+  return p + n;
 }
 
 char* RowValues::append_time(char* p) {
@@ -67,61 +174,35 @@ char* RowValues::append_time(char* p) {
         "VCD: cycle {} does not fit the timescale ({} units per cycle); use --trace-time cycles",
         m_cycle, m_per_cycle));
   }
-  // The last time's decimal digits are kept right-aligned in m_digits: times mostly rise by a few
-  // cycles, so the new digits are the old ones plus the difference, added digit by digit. Digits
-  // are stored byte by byte into the output and into m_digits alike, never read back wide from
-  // just-written bytes (a store-forwarding stall).
   *p++ = '#';
-  char* const last = m_digits.data() + kTimeDigits;
-  size_t len = m_digits_len;
-  uint64_t carry =
-      time >= m_digits_value && time - m_digits_value < 1000000 ? time - m_digits_value : kNoCycle;
-  if (carry != kNoCycle) {
-    std::memcpy(p, last - len, kTimeDigits);  // fixed size: no library call; len bytes count
-    for (size_t k = len; carry != 0 && k > 0;) {
-      --k;
-      const uint64_t sum = static_cast<uint64_t>(p[k] - '0') + carry % 10;
-      carry = carry / 10 + (sum >= 10 ? 1 : 0);
-      const auto digit = static_cast<char>('0' + (sum >= 10 ? sum - 10 : sum));
-      p[k] = digit;
-      last[static_cast<ptrdiff_t>(k) - static_cast<ptrdiff_t>(len)] = digit;
-    }
-  }
-  if (carry != 0) {  // a jump, or one more digit: all digits anew
-    len = 1;
-    for (uint64_t rest = time; rest >= 10; rest /= 10) ++len;
-    uint64_t rest = time;
-    for (size_t k = len; k > 0;) {
-      --k;
-      const auto digit = static_cast<char>('0' + rest % 10);
-      rest /= 10;
-      p[k] = digit;
-      last[static_cast<ptrdiff_t>(k) - static_cast<ptrdiff_t>(len)] = digit;
-    }
-  }
-  m_digits_len = len;
-  m_digits_value = time;
-  p += len;
+  p = append_decimal(p, time);
   *p++ = '\n';
   m_time_cycle = m_cycle;
   return p;
 }
 
-void RowValues::grow() {
+void RowValues::grow(size_t room) {
   char* const old = m_out->data();
   const auto size = static_cast<size_t>(m_pos - old);
-  m_out->resize(std::max<size_t>(2 * m_out->size(), size + 64 * kMaxLine));
+  m_out->resize(std::max<size_t>(2 * m_out->size(), size + room + 64 * kMaxLine));
   m_pos = m_out->data() + size;
   if (m_time_end != nullptr) {
     m_time_start = m_out->data() + (m_time_start - old);
     m_time_end = m_out->data() + (m_time_end - old);
   }
+  if (m_steps != nullptr) m_step_start = m_out->data() + (m_step_start - old);
   m_limit = m_out->data() + (m_out->size() - kMaxLine);
 }
 
 void RowValues::bad_value(uint32_t row, uint64_t value) const {
   throw std::logic_error(
       fmt::format("VCD rows: {} does not fit row {} (at most {})", value, row, m_rows[row].max));
+}
+
+void RowValues::key_error(uint64_t cycle) const {
+  throw std::logic_error(fmt::format(
+      "VCD rows: cycle {} is before the recording's base {} or more than {} cycles after it", cycle,
+      m_record_base, kMaxStepCycle));
 }
 
 void RowValues::order_error(uint32_t row) const {

@@ -52,9 +52,8 @@ std::vector<UnitStateSummary> summarize_unit_states(const VcdFile& vcd) {
     if (dot1 == std::string::npos) continue;
     const auto user = by_name.find(base + ".user");
     const auto pos = by_name.find(base + ".pos");
-    if (user == by_name.end() || pos == by_name.end()) {
-      throw std::runtime_error("trace: " + v.full_name + " has no user or pos row");
-    }
+    // A one-user run's trace has no user rows: the position alone tells the tokens apart.
+    if (pos == by_name.end()) throw std::runtime_error("trace: " + v.full_name + " has no pos row");
     UnitStateSummary s;
     s.group = base.substr(dot1 + 1, dot2 - dot1 - 1);
     s.unit = base.substr(dot2 + 1);
@@ -66,8 +65,10 @@ std::vector<UnitStateSummary> summarize_unit_states(const VcdFile& vcd) {
       std::string value;
     };
     std::vector<Event> events;
-    const std::pair<const VcdVar*, int> rows[] = {{&v, 0}, {user->second, 1}, {pos->second, 2}};
+    const std::pair<const VcdVar*, int> rows[] = {
+        {&v, 0}, {user == by_name.end() ? nullptr : user->second, 1}, {pos->second, 2}};
     for (const auto& [var, row] : rows) {
+      if (var == nullptr) continue;
       for (const VcdChange& c : var->changes)
         events.push_back({to_cycle(c.time, per_cycle, var->full_name), row, c.value});
     }

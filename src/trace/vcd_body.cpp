@@ -1,6 +1,7 @@
 #include "vcd_body.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -9,18 +10,21 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
-
-#include "cycle_wheel.hpp"
+#include <utility>
 
 namespace etchsim::trace {
 namespace {
 
-constexpr uint64_t kSampleEvery = 256;                 // changes per sample cycle
-constexpr uint64_t kPieceChanges = uint64_t{1} << 18;  // about 2.5 MB of text
+constexpr uint64_t kSampleEvery = 256;  // changes per sample cycle
+// About 350 KB of text; the piece's changes (16 bytes each) and their sorted copy stay in a 2 MB
+// L2 cache while they are sorted (on the flagship 2^16 and 2^17 cost the same CPU within noise).
+constexpr uint64_t kPieceChanges = uint64_t{1} << 15;
 // A piece's buffer starts this large (and is reused): growing it would copy it and touch new
 // pages, each a page fault.
-constexpr size_t kPieceBuffer = size_t{4} << 20;
+constexpr size_t kPieceBuffer = size_t{1} << 20;
 constexpr size_t kMaxPieces = 4096;
+// Sources whose data is asked for ahead of their run (RowCursor::prefetch).
+constexpr size_t kPrefetchAhead = 2;
 
 struct Piece {
   uint64_t from, to;
@@ -48,10 +52,7 @@ std::vector<Piece> cut_pieces(const VcdBody& body) {
 // One thread's cursors and row values.
 class PieceWriter {
  public:
-  explicit PieceWriter(const VcdBody& body)
-      : m_body(body),
-        m_values(body.rows, body.per_cycle),
-        m_wheel(static_cast<uint32_t>(body.sources.size())) {
+  explicit PieceWriter(const VcdBody& body) : m_values(body.rows, body.per_cycle) {
     m_cursors.reserve(body.sources.size());
     for (const RowSource* s : body.sources) m_cursors.push_back(s->cursor());
   }
@@ -59,48 +60,97 @@ class PieceWriter {
   // Writes piece `index` into `out`; returns its size. `last_time`: the last cycle it wrote a
   // `#time` line for, kNoCycle if none (or 0 when it is the first piece, `from` is 0 and it
   // wrote none: the header's `#0`).
-  size_t write(const std::vector<Piece>& pieces, size_t index, std::vector<char>& out,
+  size_t write(const std::vector<Piece>& pieces, size_t index, TextBuffer& out,
                uint64_t& last_time) {
     const Piece& p = pieces[index];
     if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
-    if (index == 0) {
-      // Every change up to `from` is written at `from`.
-      m_values.reset();
-      m_values.set_output(&out, 0, p.from == 0 ? 0 : kNoCycle);
-      m_values.begin_cycle(p.from);
-      for (auto& c : m_cursors) c->seek(p.from, m_values);
-    } else {
-      // The cursors stand where the previous piece ended if this thread wrote it.
-      if (m_last_piece != index - 1) {
+    if (m_text.size() < kPieceBuffer) m_text.resize(kPieceBuffer);
+    size_t size = 0;
+    uint64_t last = index == 0 && p.from == 0 ? 0 : kNoCycle;
+    // Steps hold their cycle as 32 bits after a base: a piece spanning more cycles is written in
+    // parts, each from the first cycle a source has a step at (in practice one part).
+    uint64_t base = p.from;
+    for (bool first = true;; first = false) {
+      const uint64_t part_to =
+          p.to - base > RowValues::kMaxStepCycle ? base + RowValues::kMaxStepCycle : p.to;
+      m_steps.clear();
+      if (first && index == 0) {
+        // Every change up to `from` is written at `from`.
         m_values.reset();
-        for (auto& c : m_cursors) c->seek(p.from - 1, m_values);
+        m_values.set_record(&m_steps, &m_text, base);
+        m_values.begin_cycle(base);
+        for (auto& c : m_cursors) c->seek(base, m_values);
+      } else {
+        // The cursors stand where the previous piece ended if this thread wrote it.
+        if (first && m_last_piece != index - 1) {
+          m_values.reset();
+          const size_t n = m_cursors.size();
+          for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
+          for (size_t i = 0; i < n; ++i) {
+            if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
+            m_cursors[i]->seek(base - 1, m_values);
+          }
+        }
+        m_values.set_record(&m_steps, &m_text, base);
       }
-      m_values.set_output(&out, 0, kNoCycle);
+      // Each source through the whole part in turn, its cursor and log hot in the cache (the
+      // sources in row order, so the steps of a cycle come in row order), each step's changes
+      // formatted as they are set, then the steps sorted by cycle: a stable sort keeps that
+      // order.
+      const size_t n = m_cursors.size();
+      for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) m_cursors[i]->prefetch();
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) m_cursors[i + kPrefetchAhead]->prefetch();
+        m_cursors[i]->run_until(part_to, m_values);
+      }
+      m_values.stop_record();
+      sort_by_cycle();
+      m_values.set_output(&out, size, last);
+      m_values.write_steps(m_steps.data(), m_steps.data() + m_steps.size(), m_text.data(), base);
+      size = m_values.stop_output();
+      last = m_values.last_time_cycle();
+      if (part_to == p.to) break;
+      base = kNoCycle;
+      for (const auto& c : m_cursors) base = std::min(base, c->next_cycle());
+      if (base >= p.to) break;
     }
     m_last_piece = index;
-    m_wheel.reset(p.from, p.to);
-    for (uint32_t i = 0; i < m_cursors.size(); ++i) m_wheel.add(i, m_cursors[i]->next_cycle());
-    uint64_t cycle = 0;
-    while (m_wheel.pop(cycle, m_due)) {
-      m_values.begin_cycle(cycle);
-      for (const uint32_t i : m_due) {
-        RowCursor& c = *m_cursors[i];
-        const uint64_t next = c.step(m_values);
-        if (next <= cycle) throw std::logic_error("VCD: a row source did not move forward");
-        m_wheel.add(i, next);
-      }
-    }
-    const size_t size = m_values.stop_output();
-    last_time = m_values.last_time_cycle();
+    last_time = last;
     return size;
   }
 
  private:
-  const VcdBody& m_body;
+  // A stable LSD radix sort of m_steps by cycle, kDigitBits at a time.
+  void sort_by_cycle() {
+    static constexpr uint32_t kDigitBits = 11;
+    static constexpr size_t kBuckets = size_t{1} << kDigitBits;
+    uint32_t most = 0;
+    for (const RowValues::Step& s : m_steps) most |= s.cycle;
+    const uint32_t top = 32 - static_cast<uint32_t>(std::countl_zero(most));
+    m_sorted.resize(m_steps.size());
+    const uint32_t passes = (top + kDigitBits - 1) / kDigitBits;
+    // Every pass's counts in one read of the steps.
+    m_count.assign(kBuckets * passes, 0);
+    for (const RowValues::Step& s : m_steps) {
+      for (uint32_t k = 0; k < passes; ++k)
+        ++m_count[k * kBuckets + ((s.cycle >> (k * kDigitBits)) & (kBuckets - 1))];
+    }
+    for (uint32_t k = 0; k < passes; ++k) {
+      const uint32_t shift = k * kDigitBits;
+      uint32_t* const count = m_count.data() + k * kBuckets;
+      uint32_t sum = 0;
+      for (size_t b = 0; b < kBuckets; ++b) sum += std::exchange(count[b], sum);
+      for (const RowValues::Step& s : m_steps)
+        m_sorted[count[(s.cycle >> shift) & (kBuckets - 1)]++] = s;
+      m_steps.swap(m_sorted);
+    }
+  }
+
   RowValues m_values;
-  CycleWheel m_wheel;
   std::vector<std::unique_ptr<RowCursor>> m_cursors;
-  std::vector<uint32_t> m_due;
+  std::vector<RowValues::Step> m_steps, m_sorted;
+  TextBuffer m_text;  // the piece's lines, step by step
+  std::vector<uint32_t> m_count;
   size_t m_last_piece = SIZE_MAX;
 };
 
@@ -113,7 +163,7 @@ class PieceQueue {
       : m_done(n_pieces), m_ahead(static_cast<size_t>(threads) + 1), m_put(put) {}
 
   // The next piece to write and a buffer for it; false when there is none (or a thread failed).
-  bool claim(size_t& index, std::vector<char>& buffer) {
+  bool claim(size_t& index, TextBuffer& buffer) {
     std::unique_lock lock(m_mutex);
     m_cv.wait(lock, [this] {
       return m_failed || m_next_claim >= m_done.size() || m_next_claim < m_next_put + m_ahead;
@@ -127,7 +177,7 @@ class PieceQueue {
     return true;
   }
 
-  void finish(size_t index, std::vector<char> buffer, size_t size, uint64_t last_time) {
+  void finish(size_t index, TextBuffer buffer, size_t size, uint64_t last_time) {
     std::unique_lock lock(m_mutex);
     m_done[index] = Done{std::move(buffer), size, last_time};
     if (m_putting) return;  // the thread putting now puts this one too
@@ -167,14 +217,14 @@ class PieceQueue {
 
  private:
   struct Done {
-    std::vector<char> buffer;
+    TextBuffer buffer;
     size_t size = 0;
     uint64_t last_time = kNoCycle;
   };
   std::mutex m_mutex;
   std::condition_variable m_cv;
   std::vector<std::optional<Done>> m_done;
-  std::vector<std::vector<char>> m_pool;
+  std::vector<TextBuffer> m_pool;
   size_t m_ahead;
   size_t m_next_claim = 0;
   size_t m_next_put = 0;
@@ -197,7 +247,7 @@ uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::strin
     try {
       PieceWriter writer(body);
       size_t index = 0;
-      std::vector<char> buffer;
+      TextBuffer buffer;
       while (queue.claim(index, buffer)) {
         uint64_t last_time = kNoCycle;
         const size_t size = writer.write(pieces, index, buffer, last_time);

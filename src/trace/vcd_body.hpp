@@ -3,7 +3,11 @@
 // sample cycles); each piece is written into a buffer by one of the threads, its cursors sought
 // to the piece's start (the rows' values there make the first changes of the piece the same as
 // without a cut), and the pieces are handed to `put` in order. The bytes depend on neither the
-// cuts nor the number of threads.
+// cuts nor the number of threads. Within a piece each source is stepped through the whole piece
+// in turn (its cursor and log stay in the cache; the next sources' logs are prefetched), each
+// step's changes formatted as they are set (RowValues::set_record), and the piece's steps are
+// radix-sorted by cycle and copied out behind their `#time` lines: a stable sort, so a cycle's
+// steps keep the sources' row order.
 #pragma once
 
 #include <cstdint>

@@ -197,7 +197,7 @@ void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
   std::string head = header(timescale);
   {
     RowValues initial(rows, timescale.per_cycle);
-    std::vector<char> text;
+    TextBuffer text;
     initial.set_output(&text, 0, 0);
     initial.dump();
     head.append(text.data(), initial.stop_output());

@@ -44,6 +44,26 @@ TEST(StateSummary, CountsStatesAndSplitsStallsPerToken) {
   EXPECT_EQ(units[0].longest_stall, 4u);  // 20..24 on p5, then 24..27 on p6
 }
 
+// A one-user run's trace has no user rows: the position alone splits the stalls.
+TEST(StateSummary, ReadsUnitsWithoutAUserRow) {
+  VcdWriter w;
+  const uint32_t state = w.add_var({"chip", "L00", "qkv"}, "state", 2, 0);
+  const uint32_t pos = w.add_var({"chip", "L00", "qkv"}, "pos", 32, kVcdX);
+  // busy 2..5 (p0), stalled 5..9, stalled 9..15 on p1, idle from 15 to the end at 20.
+  w.change(state, 2, 1);
+  w.change(pos, 2, 0);
+  w.change(state, 5, 2);
+  w.change(pos, 9, 1);
+  w.change(state, 15, 0);
+  w.change(pos, 15, kVcdX);
+  const auto units = summarize_unit_states(parsed(w.text(cycle_timescale(), 20)));
+  ASSERT_EQ(units.size(), 1u);
+  EXPECT_EQ(units[0].busy, 3u);
+  EXPECT_EQ(units[0].stalled, 10u);
+  EXPECT_EQ(units[0].idle, 2u + 5u);
+  EXPECT_EQ(units[0].longest_stall, 6u);  // 5..9 on p0, then 9..15 on p1
+}
+
 TEST(StateSummary, RefusesTracesItCannotRead) {
   EXPECT_THROW(summarize_unit_states(parsed("$timescale 1 ns $end\n$enddefinitions $end\n")),
                std::runtime_error);  // no time_units_per_cycle comment
@@ -51,7 +71,7 @@ TEST(StateSummary, RefusesTracesItCannotRead) {
   const uint32_t state = w.add_var({"chip", "L00", "qkv"}, "state", 2, 0);
   w.change(state, 3, 1);
   EXPECT_THROW(summarize_unit_states(parsed(w.text(cycle_timescale(), 5))),
-               std::runtime_error);  // no user and pos rows
+               std::runtime_error);  // no pos row
 }
 
 }  // namespace

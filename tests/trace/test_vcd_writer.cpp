@@ -213,7 +213,7 @@ TEST(VcdWriter, ClockTimescale) {
 }
 
 TEST(VcdWriter, LargeCyclesComeOutInTimeOrder) {
-  // Cycles far apart (beyond 2^33: the writer's calendar jumps), variables changing at
+  // Cycles far apart (beyond 2^33: the writer's sort takes several passes), variables changing at
   // interleaved times.
   VcdWriter w;
   std::vector<uint32_t> vars;

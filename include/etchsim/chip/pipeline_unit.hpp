@@ -205,7 +205,7 @@ inline bool PipelineUnit::complete_now(uint64_t& at) {
   note_stall(at - std::max(head.done, m_last_done));
   m_last_done = at;
   m_freed[m_head] = at;
-  if (m_log != nullptr) m_log->completes.push_back(at);
+  if (m_log != nullptr) m_log->complete(at);
   if (++m_head == m_depth) m_head = 0;
   --m_count;
   return true;
@@ -229,7 +229,7 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
   ++m_count;
   ++m_tokens;
   m_next_accept = at + t.interval;
-  if (m_log != nullptr) m_log->accepts.push_back({at, slot.done, tag.seq, tag.pos});
+  if (m_log != nullptr) m_log->accept({at, slot.done, tag.seq, tag.pos});
   if (m_has_fire && callbacks) m_fire(tag);
   return true;
 }
@@ -248,7 +248,7 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
     const arch::UnitTiming t = timing_of(tag, callbacks);
     done = at + t.latency;
     m_next_accept = at + t.interval;
-    if (m_log != nullptr) m_log->accepts.push_back({at, done, tag.seq, tag.pos});
+    if (m_log != nullptr) m_log->accept({at, done, tag.seq, tag.pos});
     if (m_has_fire && callbacks) {
       firing = at;
       m_fire(tag);
@@ -261,7 +261,7 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
   note_stall(left - std::max(done, m_last_done));
   m_last_done = left;
   m_freed[m_head] = left;
-  if (!m_plain && m_log != nullptr) m_log->completes.push_back(left);  // plain: no log
+  if (!m_plain && m_log != nullptr) m_log->complete(left);  // plain: no log
   if (++m_head == m_depth) m_head = 0;
   accepted = at;
   return left;

@@ -22,6 +22,18 @@ struct UnitLog {
   };
   std::vector<Accept> accepts;
   std::vector<uint64_t> completes;  // the result moved into the output register
+
+  // Appends, and asks the cache for the list's next line: a run fills every unit's lists in turn,
+  // each a line every few tokens, and a line the run has not written since it was mapped is far
+  // away (prefetching past the reserved room faults nothing).
+  void accept(const Accept& a) {
+    accepts.push_back(a);
+    __builtin_prefetch(accepts.data() + accepts.size() + 64 / sizeof(Accept), 1);
+  }
+  void complete(uint64_t cycle) {
+    completes.push_back(cycle);
+    __builtin_prefetch(completes.data() + completes.size() + 64 / sizeof(uint64_t), 1);
+  }
 };
 
 struct ChipTraceLog {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "etchsim/trace/row_values.hpp"
@@ -31,7 +32,28 @@ class RowCursor {
   // Goes to next_cycle() and sets its rows to their values at its end, in rising row order;
   // returns the new next_cycle() (one call per step instead of two: the writer steps millions).
   virtual uint64_t step(RowValues& values) = 0;
+  // Steps while next_cycle() is before `to`, beginning each step's cycle in `values` first: the
+  // writer's loop over one source. A final cursor class overrides it with run_steps(*this, ...),
+  // whose step calls then inline (the writer steps millions).
+  virtual void run_until(uint64_t to, RowValues& values);
+  // Asks the cache for the data its next run_until() will read first. The writer runs the sources
+  // one after the other through a piece and calls this a few sources ahead: each source reads a
+  // few cache lines per piece, cold since its previous piece, too few for the hardware prefetcher.
+  virtual void prefetch() const {}
 };
+
+template <typename Cursor>
+void run_steps(Cursor& cursor, uint64_t to, RowValues& values) {
+  for (uint64_t cycle = cursor.next_cycle(); cycle < to;) {
+    values.begin_cycle(cycle);
+    const uint64_t next = cursor.step(values);
+    if (next <= cycle) [[unlikely]]
+      throw std::logic_error("VCD: a row source did not move forward");
+    cycle = next;
+  }
+}
+
+inline void RowCursor::run_until(uint64_t to, RowValues& values) { run_steps(*this, to, values); }
 
 class RowSource {
  public:

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace etchsim::trace {
@@ -17,7 +18,34 @@ inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-b
                                                // hold all ones)
 inline constexpr uint64_t kNoCycle = UINT64_MAX;
 
+// Constructs elements without a value: a buffer's new room is left as the allocator gave it.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <typename U>
+  explicit DefaultInitAllocator(const DefaultInitAllocator<U>& /*other*/) {}
+  template <typename U>
+  void construct(U* p) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+// The writer's text: resizing it to make room writes nothing (a std::vector<char> would zero the
+// room, touching pages, each a page fault, that may never be written).
+using TextBuffer = std::vector<char, DefaultInitAllocator<char>>;
+
 // One row as the VCD declares it: identifier code, width in bits (1..64), value at time 0.
+// Writes v's decimal digits at p and returns their end; may scribble on the 8 bytes from p
+// (room for 20 digits and 8 bytes is needed). Eight digits or fewer without a loop.
+char* append_decimal(char* p, uint64_t v);
+
 struct RowDecl {
   std::string id;
   uint32_t width = 1;
@@ -35,11 +63,24 @@ class RowValues {
   // the row is a std::logic_error.
   void set(uint32_t row, uint64_t value) {
     Row& r = m_rows[row];
-    if (r.value == value) return;
     if (value > r.max && value != kVcdX) [[unlikely]]
       bad_value(row, value);
+    if (!m_writing) {
+      r.value = value;
+      return;
+    }
+    // The line is formatted whether or not the value changed and kept only if it did: no branch
+    // on the change, which the sources' steps make hard to predict.
+    const bool changed = r.value != value;
+    if ((static_cast<unsigned>(changed) & static_cast<unsigned>(row < m_next_row)) != 0)
+        [[unlikely]]
+      order_error(row);
+    m_next_row = changed ? row + 1 : m_next_row;
     r.value = value;
-    if (m_writing) append_change(row, r);
+    if (m_pos > m_limit) [[unlikely]]
+      grow(kMaxLine);
+    char* const end = append_value(m_pos, r, value);
+    m_pos = changed ? end : m_pos;
   }
   uint64_t value(uint32_t row) const { return m_rows[row].value; }
 
@@ -47,25 +88,51 @@ class RowValues {
   void reset();
   // Changes from now on are appended to `out` (its bytes [0, size) are kept); `last_cycle`: the
   // last cycle whose `#time` line the text already holds (kNoCycle: none).
-  void set_output(std::vector<char>* out, size_t size, uint64_t last_cycle);
+  void set_output(TextBuffer* out, size_t size, uint64_t last_cycle);
   // Stop writing (changes still update the values); returns the text's size.
   size_t stop_output();
-  // The cycle that the following set() calls belong to (rising). Its `#time` line is written
-  // now and taken back if no change follows (a change then needs no check of the time).
+  // The cycle that the following set() calls belong to (rising). Writing, its `#time` line is
+  // written now and taken back if no change follows (a change then needs no check of the time);
+  // recording, it begins a new step (see set_record).
   void begin_cycle(uint64_t cycle) {
+    if (m_steps != nullptr) {
+      begin_step(cycle);
+      return;
+    }
     m_cycle = cycle;
     m_next_row = 0;
     if (!m_writing) return;
     settle_time();
     if (cycle == m_last_time_cycle) return;  // the header's #0
     if (m_pos > m_limit) [[unlikely]]
-      grow();
+      grow(kMaxLine);
     m_time_start = m_pos;
     m_pos = append_time(m_pos);
     m_time_end = m_pos;
   }
   // Writes every row's current value, as $dumpvars lists them (no `#time` line).
   void dump();
+
+  // The changes of one step (the set() calls after one begin_cycle()) kept instead of written:
+  // the step's cycle less the recording's base cycle, and where its lines lie in the recording's
+  // text (after their size: 2 bytes, or 0xffff and 4 bytes). Steps with no change are not kept.
+  // 8 bytes: the writer sorts them.
+  struct Step {
+    uint32_t cycle;
+    uint32_t begin;
+  };
+  static constexpr uint64_t kMaxStepCycle = UINT32_MAX;  // the most cycles after the base
+  // From now on each begun cycle is a step: its changes' lines (without `#time` lines) are
+  // appended to `text` (from its start) and the step to `steps`, with cycles relative to `base`
+  // (a cycle before it or more than kMaxStepCycle after it is a std::logic_error). Ends any
+  // output.
+  void set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base);
+  // Stops recording (changes still update the values); returns the text's size.
+  size_t stop_record();
+  // Writes recorded steps (sorted by cycle; a cycle's steps in row order) with their `#time`
+  // lines to the output set, from `text` as recorded with base `base`. The rows' values are
+  // untouched.
+  void write_steps(const Step* begin, const Step* end, const char* text, uint64_t base);
   // The last cycle a `#time` line was written for, kNoCycle if none.
   uint64_t last_time_cycle() const { return m_last_time_cycle; }
 
@@ -89,14 +156,33 @@ class RowValues {
   }();
   static constexpr std::array<char, 8> kX = {'x'};
 
-  void append_change(uint32_t row, const Row& r) {
-    if (row < m_next_row) [[unlikely]]
-      order_error(row);
-    m_next_row = row + 1;
-    if (m_pos > m_limit) [[unlikely]]
-      grow();
-    m_pos = append_value(m_pos, r);
+  static constexpr size_t kStepSize = 2;  // the bytes of a step's size before its lines
+  void begin_step(uint64_t cycle) {
+    if (cycle < m_record_base || cycle - m_record_base > kMaxStepCycle) [[unlikely]]
+      key_error(cycle);
+    end_step();
+    m_cycle = cycle;
+    m_next_row = 0;
+    m_step_start = m_pos;
+    m_pos += kStepSize;  // room: set() and begin_step() leave m_pos at most m_limit + 72
   }
+  // Keeps the current step if it has lines, else takes back its size's room.
+  void end_step() {
+    const auto size = static_cast<size_t>(m_pos - m_step_start) - kStepSize;
+    if (size == 0) {
+      m_pos = m_step_start;
+      return;
+    }
+    if (size >= 0xffff) [[unlikely]] {
+      long_step(size);
+    } else {
+      const auto size16 = static_cast<uint16_t>(size);
+      std::memcpy(m_step_start, &size16, kStepSize);
+    }
+    m_steps->push_back({static_cast<uint32_t>(m_cycle - m_record_base),
+                        static_cast<uint32_t>(m_step_start - m_out->data())});
+  }
+  void long_step(size_t size);  // 0xffff and 4 bytes of size before the lines
   // The pending `#time` line: kept if a change follows it, else taken back.
   void settle_time() {
     if (m_time_end == nullptr) return;
@@ -108,9 +194,8 @@ class RowValues {
     m_time_end = nullptr;
   }
   // "<value> <id>\n" (a vector: "b<bits> <id>\n"); needs kMaxLine bytes of room.
-  static char* append_value(char* p, const Row& r) {
+  static char* append_value(char* p, const Row& r, uint64_t v) {
     // Without a branch on the value: x and 0 take the leading-digits path too.
-    const uint64_t v = r.value;
     const bool x = v == kVcdX;
     if (!r.vector) {
       *p = x ? 'x' : static_cast<char>('0' + (v & 1));
@@ -134,33 +219,27 @@ class RowValues {
     return p + r.text_len;
   }
   char* append_time(char* p);  // "#<time>\n" for m_cycle
-  void grow();
+  void grow(size_t room);      // at least `room` bytes past m_pos
   [[noreturn]] void bad_value(uint32_t row, uint64_t value) const;
   [[noreturn]] void order_error(uint32_t row) const;
+  [[noreturn]] void key_error(uint64_t cycle) const;
 
   std::vector<Row> m_rows;
   std::vector<uint64_t> m_initial;
   uint64_t m_per_cycle = 1;
-  std::vector<char>* m_out = nullptr;
+  TextBuffer* m_out = nullptr;
   char* m_pos = nullptr;         // the end of the text in *m_out
   char* m_limit = nullptr;       // room for a line up to here: m_out's end - kMaxLine
   char* m_time_start = nullptr;  // the pending `#time` line (m_time_end nullptr: none)
   char* m_time_end = nullptr;
   uint64_t m_time_cycle = 0;
-  static constexpr size_t kTimeDigits = 20;  // of the largest uint64_t
-  // The last `#time`'s digits, m_digits_len of them right-aligned in the first kTimeDigits bytes,
-  // then padding so that a fixed-size copy of kTimeDigits bytes from any digit stays inside.
-  std::array<char, 2 * kTimeDigits> m_digits = [] {
-    std::array<char, 2 * kTimeDigits> d{};
-    for (size_t i = 0; i < kTimeDigits; ++i) d[i] = '0';
-    return d;
-  }();
-  size_t m_digits_len = 1;
-  uint64_t m_digits_value = 0;
   bool m_writing = false;
   uint64_t m_cycle = 0;
   uint64_t m_last_time_cycle = kNoCycle;
   uint32_t m_next_row = 0;  // set() below this row in the current cycle is out of order
+  std::vector<Step>* m_steps = nullptr;  // recording
+  uint64_t m_record_base = 0;
+  char* m_step_start = nullptr;  // the current step's first line
 };
 
 }  // namespace etchsim::trace

@@ -1,6 +1,6 @@
 // Per-unit figures from an etchsim trace alone (`etchsim trace-summary`): every unit row group
 // "chip.<group>.<unit>" with a `state` row (0 idle, 1 busy, 2 stalled, 3 waiting; sim's trace
-// rows) and its `user`/`pos` rows.
+// rows), its `pos` row and, in runs with more than one user, its `user` row.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ struct UnitStateSummary {
 // The cycles each unit spent in each state from the trace's first time to its end time (the
 // run's last cycle), and its longest stall. Times are converted to cycles with the header comment
 // "etchsim time_units_per_cycle N". Throws std::runtime_error for a VCD without that comment, a
-// time that is no whole cycle, or a state row without its user and pos rows or holding x.
+// time that is no whole cycle, or a state row without its pos row or holding x.
 std::vector<UnitStateSummary> summarize_unit_states(const VcdFile& vcd);
 
 }  // namespace etchsim::trace
