@@ -178,13 +178,17 @@ TEST(RowValues, LongStepsAndTheRecordingsRange) {
   std::vector<RowValues::Step> steps;
   TextBuffer text;
   const uint64_t base = 1000;
+  // The same three cycles of changes, recorded as steps or written directly.
+  const auto drive = [&](RowValues& v) {
+    v.begin_cycle(base + 1);
+    v.set(7, 1);
+    v.begin_cycle(base + 2);
+    for (uint32_t r = 0; r < rows.size(); ++r) v.set(r, (uint64_t{1} << 62) + r);
+    v.begin_cycle(base + 3);
+    v.set(9, 5);
+  };
   recorder.set_record(&steps, &text, base);
-  recorder.begin_cycle(base + 1);
-  recorder.set(7, 1);
-  recorder.begin_cycle(base + 2);
-  for (uint32_t r = 0; r < rows.size(); ++r) recorder.set(r, (uint64_t{1} << 62) + r);
-  recorder.begin_cycle(base + 3);
-  recorder.set(9, 5);
+  drive(recorder);
   recorder.stop_record();
   ASSERT_EQ(steps.size(), 3u);
   TextBuffer out;
@@ -195,12 +199,7 @@ TEST(RowValues, LongStepsAndTheRecordingsRange) {
   RowValues direct(rows, 3);
   TextBuffer out2;
   direct.set_output(&out2, 0, kNoCycle);
-  direct.begin_cycle(base + 1);
-  direct.set(7, 1);
-  direct.begin_cycle(base + 2);
-  for (uint32_t r = 0; r < rows.size(); ++r) direct.set(r, (uint64_t{1} << 62) + r);
-  direct.begin_cycle(base + 3);
-  direct.set(9, 5);
+  drive(direct);
   const std::string by_cycle(out2.data(), direct.stop_output());
   EXPECT_EQ(by_steps, by_cycle);
   EXPECT_GT(by_cycle.size(), size_t{100000});
