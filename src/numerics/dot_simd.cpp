@@ -64,6 +64,7 @@ HWY_INLINE float F16(uint16_t h) { return _cvtsh_ss(h); }
 #include "x86_blocks-inl.hpp"  // first: the helpers the kernels use
 #include "rows8-inl.hpp"
 #include "kquant_rows-inl.hpp"
+#include "rows16-inl.hpp"
 // clang-format on
 
 HWY_INLINE VI16 LoadI8AsI16(const int8_t* p) { return hn::PromoteTo(DI16(), hn::LoadU(DI8(), p)); }
@@ -431,6 +432,29 @@ void DotRowsBatch(const RowsTask* tasks, size_t n) {
        t.type == GgmlType::Q4_K)) {
     const int64_t limit = std::max(t.rows, t.row_end);
     int64_t r = t.row_begin;
+#if HWY_TARGET == HWY_AVX3_DL
+    // Two groups at once in 512-bit vectors (rows16-inl.hpp).
+    for (; r + 16 <= t.row_end; r += 16) {
+      const std::byte* row0 = RowsBase(t) + static_cast<size_t>(r) * t.row_bytes;
+      const std::byte* row8 = row0 + 8 * t.row_bytes;
+      // The next two groups (fewer at the matrix's end), prefetched as in the 8-row loop below.
+      const std::byte* next = row0 + 16 * t.row_bytes;
+      const std::byte* next_end =
+          next +
+          static_cast<size_t>(std::clamp<int64_t>(limit - (r + 16), 0, 16) / 8 * 8) * t.row_bytes;
+      if (t.type == GgmlType::Q4_0 && t.interleaved != nullptr) {
+        const size_t blocks = t.x->q8_0().size();
+        Q4_0Rows16Batch(Q4_0Interleaved{row0, blocks}, Q4_0Interleaved{row8, blocks}, tasks, n, r,
+                        next, next_end);
+      } else if (t.type == GgmlType::Q4_0) {
+        Q4_0Rows16Batch(Q4_0Strided{row0, t.row_bytes}, Q4_0Strided{row8, t.row_bytes}, tasks, n, r,
+                        next, next_end);
+      } else {
+        Q4_KRows16Batch(row0, row8, Q4_KRowStride(t), Q4_KBlockStep(t), tasks, n, r, next,
+                        next_end);
+      }
+    }
+#endif
     for (; r + 8 <= t.row_end; r += 8) {
       const std::byte* row0 = RowsBase(t) + static_cast<size_t>(r) * t.row_bytes;
       const std::byte* next = row0 + 8 * t.row_bytes;

@@ -144,13 +144,14 @@ void matmat(const WeightMatrix& w, std::span<const Activation* const> xs,
     }
   }
   // Every (row group, token) pair is the matvec's own kernel call on the same rows, so the
-  // results are the matvec's; the token loop inside the row loop keeps the 8 rows in cache.
+  // results are the matvec's; the token loop inside the row loop keeps the rows in cache. Two
+  // groups at a time: the AVX-512 kernels take 16 rows at once (rows16-inl.hpp).
   const auto run_groups = [&tasks, rows = w.rows](int64_t group_begin, int64_t group_end) {
     std::vector<detail::RowsTask> parts = tasks;
-    for (int64_t g = group_begin; g < group_end; ++g) {
+    for (int64_t g = group_begin; g < group_end; g += 2) {
       for (detail::RowsTask& part : parts) {
         part.row_begin = 8 * g;
-        part.row_end = std::min(rows, 8 * g + 8);
+        part.row_end = std::min(rows, 8 * std::min(g + 2, group_end));
       }
       detail::dot_rows_batch_fast(parts.data(), parts.size());
     }

@@ -142,28 +142,35 @@ HWY_INLINE void Q4_0Rows8Tokens(const Rows& rows, const RowsTask* tasks, size_t 
   for (size_t t = 0; t < kTokens; ++t) _mm256_storeu_ps(tasks[t].y + r, acc[t]);
 }
 
-// Q4_0Rows8 for the rows [r, r + 8) of n tasks (prompt tokens, same weights): each block of the
-// 8 rows is decoded once and multiplied with every token's activation block (16, 8, 4, 2, 1
-// tokens per pass); per token the same sequence of fmas as Q4_0Rows8, so the results are
-// bit-identical to it.
-template <class Rows>
-HWY_INLINE void Q4_0Rows8Batch(const Rows& rows, const RowsTask* tasks, size_t n, int64_t r) {
-  const size_t blocks = tasks[0].x->q8_0().size();
+// Calls run.template operator()<K>(t) for consecutive batches of K = 16, 8, 4, 2 or 1 of the n
+// tasks, t the batch's first: the token counts the prompt-batch kernels are compiled for.
+template <class Run>
+HWY_INLINE void ForTokenBatches(size_t n, Run&& run) {
   size_t t = 0;
-  for (; t + 16 <= n; t += 16) Q4_0Rows8Tokens<16>(rows, tasks + t, blocks, r);
+  for (; t + 16 <= n; t += 16) run.template operator()<16>(t);
   if (t + 8 <= n) {
-    Q4_0Rows8Tokens<8>(rows, tasks + t, blocks, r);
+    run.template operator()<8>(t);
     t += 8;
   }
   if (t + 4 <= n) {
-    Q4_0Rows8Tokens<4>(rows, tasks + t, blocks, r);
+    run.template operator()<4>(t);
     t += 4;
   }
   if (t + 2 <= n) {
-    Q4_0Rows8Tokens<2>(rows, tasks + t, blocks, r);
+    run.template operator()<2>(t);
     t += 2;
   }
-  if (t < n) Q4_0Rows8Tokens<1>(rows, tasks + t, blocks, r);
+  if (t < n) run.template operator()<1>(t);
+}
+
+// Q4_0Rows8 for the rows [r, r + 8) of n tasks (prompt tokens, same weights): each block of the
+// 8 rows is decoded once and multiplied with every token's activation block; per token the same
+// sequence of fmas as Q4_0Rows8, so the results are bit-identical to it.
+template <class Rows>
+HWY_INLINE void Q4_0Rows8Batch(const Rows& rows, const RowsTask* tasks, size_t n, int64_t r) {
+  const size_t blocks = tasks[0].x->q8_0().size();
+  ForTokenBatches(
+      n, [&]<size_t kTokens>(size_t t) { Q4_0Rows8Tokens<kTokens>(rows, tasks + t, blocks, r); });
 }
 
 // The head of block b of 8 Q4_K rows (d, dmin and the 12 scale bytes: the first 16 bytes),
@@ -200,18 +207,22 @@ HWY_INLINE Q4_KHeads Q4_KGroupHeads(const std::byte* p0, size_t stride) {
   return h;
 }
 
+// The activation's sub-block sums S_s = bsums(2s) + bsums(2s + 1) as int16 pairs in its four
+// 32-bit words: (S_0, S_2), (S_1, S_3), (S_4, S_6), (S_5, S_7).
+HWY_INLINE __m128i Q4_KSumPairs(const gguf::BlockQ8_K& x) {
+  const __m128i s = _mm_hadd_epi16(LoadU128(x.bsums), LoadU128(x.bsums + 8));  // S_0..S_7
+  return _mm_shuffle_epi8(s, _mm_setr_epi8(0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15));
+}
+
 // Lane r = sum over sub-blocks s of m_s(row r) * S_s, S_s = bsums(2s) + bsums(2s + 1) (exact:
 // |m_s * S_s| < 2^6 * 2^12).
 HWY_INLINE __m256i Q4_KMins(const Q4_KHeads& h, const gguf::BlockQ8_K& x) {
-  const __m128i s = _mm_hadd_epi16(LoadU128(x.bsums), LoadU128(x.bsums + 8));  // S_0..S_7
+  const __m128i pairs = Q4_KSumPairs(x);
+  const __m256i s02 = _mm256_set1_epi32(_mm_extract_epi32(pairs, 0));
+  const __m256i s13 = _mm256_set1_epi32(_mm_extract_epi32(pairs, 1));
+  const __m256i s46 = _mm256_set1_epi32(_mm_extract_epi32(pairs, 2));
+  const __m256i s57 = _mm256_set1_epi32(_mm_extract_epi32(pairs, 3));
   const __m256i even = _mm256_set1_epi16(0x00FF);
-  // Pairs of S as int16 pairs per 32-bit lane: (S_0, S_2), (S_1, S_3), (S_4, S_6), (S_5, S_7).
-  const __m128i pairs_lo = _mm_shuffle_epi8(s, _mm_setr_epi8(0, 1, 4, 5, 2, 3, 6, 7,  //
-                                                             8, 9, 12, 13, 10, 11, 14, 15));
-  const __m256i s02 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 0));
-  const __m256i s13 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 1));
-  const __m256i s46 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 2));
-  const __m256i s57 = _mm256_set1_epi32(_mm_extract_epi32(pairs_lo, 3));
   // mn bytes k, k + 2 of a lane as int16 (even) and bytes k + 1, k + 3 (odd).
   const __m256i lo_even = _mm256_and_si256(h.mn_lo, even);
   const __m256i lo_odd = _mm256_and_si256(_mm256_srli_epi16(h.mn_lo, 8), even);
@@ -422,29 +433,10 @@ HWY_INLINE void Q4_KRows8Batch(const std::byte* row0, size_t stride, size_t bloc
                                const std::byte* next_end) {
 #if HWY_TARGET == HWY_AVX3_DL
   const size_t blocks_vnni = tasks[0].x->q8_k().size();
-  size_t t = 0;
-  for (; t + 16 <= n; t += 16) {
-    Q4_KRows8Tokens<16>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
-                        t == 0);
-  }
-  if (t + 8 <= n) {
-    Q4_KRows8Tokens<8>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
-                       t == 0);
-    t += 8;
-  }
-  if (t + 4 <= n) {
-    Q4_KRows8Tokens<4>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
-                       t == 0);
-    t += 4;
-  }
-  if (t + 2 <= n) {
-    Q4_KRows8Tokens<2>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
-                       t == 0);
-    t += 2;
-  }
-  if (t < n)
-    Q4_KRows8Tokens<1>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
-                       t == 0);
+  ForTokenBatches(n, [&]<size_t kTokens>(size_t t) {
+    Q4_KRows8Tokens<kTokens>(row0, stride, block_step, tasks + t, blocks_vnni, r0, next, next_end,
+                             t == 0);
+  });
   return;
 #endif
   constexpr size_t kTokens = 16;  // accumulators per pass

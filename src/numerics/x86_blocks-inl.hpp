@@ -60,9 +60,9 @@ HWY_INLINE __m256 HalfAt8RowsBlock(const std::byte* p, size_t stride) {
 // are one contiguous region but are read as 8 short streams (one per row) that the hardware
 // prefetchers pick up late; this reads the next region ahead as one stream. A prefetch never
 // faults. Into L2 (T1), not L1: a group is 18 KiB (4096 columns) to 63 KiB (14336), as much as or
-// more than the 32 KiB L1, so T0 evicted lines before their use; on the 8B shape's decode (2
-// threads, Zen 4) T1 gave Q4_K 8.0-8.2 tokens/s against 6.5-6.6 with T0, Q4_0 7.7-9.0 against
-// 6.6-6.7 (interleaved runs of `etchsim golden`).
+// more than the L1 (32 KiB on Zen 4, 48 KiB on Zen 5), so T0 evicted lines before their use; on the
+// 8B shape's decode (2 threads, Zen 4) T1 gave Q4_K 8.0-8.2 tokens/s against 6.5-6.6 with T0,
+// Q4_0 7.7-9.0 against 6.6-6.7 (interleaved runs of `etchsim golden`).
 template <size_t kLines>
 HWY_INLINE void PrefetchGroupLines(const std::byte* next, const std::byte* end, size_t b) {
   const auto from = reinterpret_cast<uintptr_t>(next);
