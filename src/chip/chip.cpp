@@ -530,9 +530,7 @@ const ChipTraceLog& Chip::enable_trace_log(uint64_t expected_tokens) {
   if (m_pipeline.unit(0).tokens() != 0) {
     throw std::logic_error("Chip::enable_trace_log after the first token");
   }
-  m_log = std::make_unique<ChipTraceLog>();
-  m_log->units.resize(m_pipeline.size());
-  m_log->reserve(expected_tokens, layers().size());
+  m_log = std::make_unique<ChipTraceLog>(m_pipeline.size(), expected_tokens, layers().size());
   m_pipeline.set_logs(m_log->units);
   m_kv->set_log(&m_log->kv_writes);
   log_lora();

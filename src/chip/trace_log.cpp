@@ -1,9 +1,5 @@
 #include "etchsim/chip/trace_log.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdint>
 
 namespace etchsim::chip {
@@ -13,29 +9,25 @@ namespace {
 // may feed, and refused users never fill theirs.
 constexpr uint64_t kPrefaultBytes = uint64_t{1} << 30;
 
-// The whole pages inside the first `max_bytes` of a vector's reserved room, populated as if
-// written.
-template <typename T>
-void populate(const std::vector<T>& v, uint64_t max_bytes) {
-#ifdef MADV_POPULATE_WRITE
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<uintptr_t>(v.data());
-  const uintptr_t first = (begin + page - 1) & ~(page - 1);
-  const uintptr_t last =
-      (begin + std::min<uint64_t>(v.capacity() * sizeof(T), max_bytes)) & ~(page - 1);
-  // Only advice: an error (an older kernel) leaves the pages to fault when written.
-  if (last > first)
-    (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
-#else
-  (void)v;
-  (void)max_bytes;
-#endif
+// The arena's bytes for lists of `n_units` units, `tokens` tokens and `n_layer` layers, with room
+// for each list's alignment.
+size_t arena_bytes(size_t n_units, size_t tokens, size_t n_layer) {
+  constexpr size_t kAlign = 64;
+  const size_t per_unit = tokens * (sizeof(UnitLog::Accept) + sizeof(uint64_t)) + 2 * kAlign;
+  return n_units * per_unit + tokens * (sizeof(uint64_t) + sizeof(ChipTraceLog::SinkTake)) +
+         tokens * n_layer * sizeof(ChipTraceLog::KvWrite) + 3 * kAlign;
 }
 
 }  // namespace
 
-void ChipTraceLog::reserve(size_t tokens, size_t n_layer) {
-  for (UnitLog& u : units) {
+ChipTraceLog::ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer)
+    : m_arena(arena_bytes(n_units, tokens, n_layer)),
+      inputs(m_arena.resource()),
+      sink(m_arena.resource()),
+      kv_writes(m_arena.resource()) {
+  units.reserve(n_units);
+  for (size_t i = 0; i < n_units; ++i) {
+    UnitLog& u = units.emplace_back(m_arena.resource());
     u.accepts.reserve(tokens);
     u.completes.reserve(tokens);
   }
@@ -44,27 +36,6 @@ void ChipTraceLog::reserve(size_t tokens, size_t n_layer) {
   kv_writes.reserve(tokens * n_layer);
 }
 
-void ChipTraceLog::prefault() const {
-  // The budget shared evenly by the lists' reserved bytes.
-  uint64_t reserved = inputs.capacity() * sizeof(uint64_t) + sink.capacity() * sizeof(SinkTake) +
-                      kv_writes.capacity() * sizeof(KvWrite);
-  for (const UnitLog& u : units) {
-    reserved +=
-        u.accepts.capacity() * sizeof(UnitLog::Accept) + u.completes.capacity() * sizeof(uint64_t);
-  }
-  const double share = reserved <= kPrefaultBytes
-                           ? 1.0
-                           : static_cast<double>(kPrefaultBytes) / static_cast<double>(reserved);
-  const auto part = [share](uint64_t bytes) {
-    return static_cast<uint64_t>(share * static_cast<double>(bytes));
-  };
-  for (const UnitLog& u : units) {
-    populate(u.accepts, part(u.accepts.capacity() * sizeof(UnitLog::Accept)));
-    populate(u.completes, part(u.completes.capacity() * sizeof(uint64_t)));
-  }
-  populate(inputs, part(inputs.capacity() * sizeof(uint64_t)));
-  populate(sink, part(sink.capacity() * sizeof(SinkTake)));
-  populate(kv_writes, part(kv_writes.capacity() * sizeof(KvWrite)));
-}
+void ChipTraceLog::prefault() const { m_arena.populate(kPrefaultBytes); }
 
 }  // namespace etchsim::chip

@@ -180,7 +180,7 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
   }
 
   // KV occupancy: writes (per layer in rising cycles) and closes, applied cycle by cycle.
-  std::vector<chip::ChipTraceLog::KvWrite> writes = log.kv_writes;
+  std::vector<chip::ChipTraceLog::KvWrite> writes(log.kv_writes.begin(), log.kv_writes.end());
   std::stable_sort(writes.begin(), writes.end(),
                    [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
   std::map<uint32_t, std::vector<uint64_t>> rows_of;  // per open sequence, rows per layer

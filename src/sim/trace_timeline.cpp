@@ -129,7 +129,7 @@ std::string timeline_json(const TraceSource& src, double clock_hz) {
     unit_slices(ev, head_pid, tid, *unit, log.units[index++]);
 
   // Counters on the host link's process: KV SRAM bytes, generated tokens per second.
-  std::vector<chip::ChipTraceLog::KvWrite> writes = log.kv_writes;
+  std::vector<chip::ChipTraceLog::KvWrite> writes(log.kv_writes.begin(), log.kv_writes.end());
   std::stable_sort(writes.begin(), writes.end(),
                    [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
   const uint64_t row_pair = chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);

@@ -9,7 +9,7 @@ using trace::kNoCycle;
 using trace::kVcdX;
 using trace::RowValues;
 
-using Accepts = std::vector<chip::UnitLog::Accept>;
+using Accepts = std::pmr::vector<chip::UnitLog::Accept>;
 
 // How many tokens were taken at or before `cycle`.
 size_t accepts_up_to(const Accepts& a, uint64_t cycle) {
@@ -361,8 +361,8 @@ bool held_several(const chip::UnitLog& unit) {
   // At the end of the cycle token k is taken, tokens k - 1 and k are both inside exactly when
   // k - 1 is handed on later (or never); any later count would need that too, as tokens leave in
   // order. Checked in blocks without a branch per token.
-  const std::vector<chip::UnitLog::Accept>& a = unit.accepts;
-  const std::vector<uint64_t>& c = unit.completes;
+  const Accepts& a = unit.accepts;
+  const std::pmr::vector<uint64_t>& c = unit.completes;
   const size_t n = a.size();
   if (n < 2) return false;
   if (c.size() + 1 < n) return true;  // two tokens never handed on

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "etchsim/chip/trace_log.hpp"
@@ -18,7 +19,7 @@ namespace etchsim::sim {
 struct Cycles {
   const uint64_t* data = nullptr;
   size_t size = 0;
-  static Cycles of(const std::vector<uint64_t>& v) { return {v.data(), v.size()}; }
+  static Cycles of(std::span<const uint64_t> v) { return {v.data(), v.size()}; }
   // The cycle at index i, kNoCycle past the end.
   uint64_t at(size_t i) const { return i < size ? data[i] : trace::kNoCycle; }
   // How many are at or before `cycle`.

@@ -54,7 +54,7 @@ size_t RowValues::stop_output() {
   return size;
 }
 
-void RowValues::set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base) {
+void RowValues::set_record(StepList* steps, TextBuffer* text, uint64_t base) {
   set_output(text, 0, kNoCycle);
   m_steps = steps;
   m_record_base = base;

@@ -148,7 +148,7 @@ class PieceWriter {
 
   RowValues m_values;
   std::vector<std::unique_ptr<RowCursor>> m_cursors;
-  std::vector<RowValues::Step> m_steps, m_sorted;
+  RowValues::StepList m_steps, m_sorted;
   TextBuffer m_text;  // the piece's lines, step by step
   std::vector<uint32_t> m_count;
   size_t m_last_piece = SIZE_MAX;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,7 @@ RandomUnit random_unit(std::mt19937_64& rng, size_t tokens, uint32_t depth) {
   return u;
 }
 
-size_t count_up_to(const std::vector<uint64_t>& v, uint64_t t) {
+size_t count_up_to(std::span<const uint64_t> v, uint64_t t) {
   return static_cast<size_t>(std::upper_bound(v.begin(), v.end(), t) - v.begin());
 }
 

@@ -132,7 +132,7 @@ TEST(RowValues, RecordedStepsWriteWhatDirectChangesWould) {
     }
     // Recorded: source by source, then sorted by cycle (stable), then written.
     RowValues recorder(rows, 1);
-    std::vector<RowValues::Step> steps;
+    RowValues::StepList steps;
     TextBuffer text;
     recorder.set_record(&steps, &text, base);
     for (const Event& e : events) {
@@ -175,7 +175,7 @@ TEST(RowValues, LongStepsAndTheRecordingsRange) {
     rows.push_back({id, 64, 0});
   }
   RowValues recorder(rows, 3);
-  std::vector<RowValues::Step> steps;
+  RowValues::StepList steps;
   TextBuffer text;
   const uint64_t base = 1000;
   // The same three cycles of changes, recorded as steps or written directly.

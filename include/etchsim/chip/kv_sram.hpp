@@ -62,7 +62,7 @@ class KvSram : public sc_core::sc_module {
   numerics::KvCache& cache(uint32_t seq, uint32_t layer);
 
   // Traced runs: every write_rows() is appended to `log` (nullptr: none).
-  void set_log(std::vector<ChipTraceLog::KvWrite>* log) { m_log = log; }
+  void set_log(std::pmr::vector<ChipTraceLog::KvWrite>* log) { m_log = log; }
 
  private:
   struct Sequence {
@@ -88,7 +88,7 @@ class KvSram : public sc_core::sc_module {
   uint64_t m_next_pending = UINT64_MAX;  // the earliest pending write's cycle
   uint64_t m_rows_written = 0;
   uint64_t m_rows_read = 0;
-  std::vector<ChipTraceLog::KvWrite>* m_log = nullptr;
+  std::pmr::vector<ChipTraceLog::KvWrite>* m_log = nullptr;
   std::string m_refusal;
   std::vector<Sequence> m_sequences;
 };

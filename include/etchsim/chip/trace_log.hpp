@@ -8,7 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
+
+#include "etchsim/trace/huge_page_arena.hpp"
 
 namespace etchsim::chip {
 
@@ -20,8 +23,11 @@ struct UnitLog {
     uint32_t seq = 0;
     uint32_t pos = 0;
   };
-  std::vector<Accept> accepts;
-  std::vector<uint64_t> completes;  // the result moved into the output register
+  explicit UnitLog(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : accepts(memory), completes(memory) {}
+
+  std::pmr::vector<Accept> accepts;
+  std::pmr::vector<uint64_t> completes;  // the result moved into the output register
 
   // Appends, and asks the cache for the list's next line: a run fills every unit's lists in turn,
   // each a line every few tokens, and a line the run has not written since it was mapped is far
@@ -36,21 +42,34 @@ struct UnitLog {
   }
 };
 
+// The lists a run fills live in one huge-page arena (trace/huge_page_arena.hpp): their first
+// touches would otherwise cost more than the run. Not movable: the lists point into the arena.
 struct ChipTraceLog {
-  std::vector<UnitLog> units;    // per pipeline unit, in pipeline order
-  std::vector<uint64_t> inputs;  // the host wrote the first unit's input register
+  // Lists for `n_units` pipeline units with room for `tokens` tokens through every unit (and their
+  // K/V rows in `n_layer` layers), so a traced run's lists grow without copying (a flagship logs
+  // ~2 M records); a run that feeds more still works, its lists growing outside the arena.
+  ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer);
+  ChipTraceLog(const ChipTraceLog&) = delete;
+  ChipTraceLog& operator=(const ChipTraceLog&) = delete;
+
+ private:
+  trace::HugePageArena m_arena;  // before the lists: they release into it
+
+ public:
+  std::vector<UnitLog> units;         // per pipeline unit, in pipeline order
+  std::pmr::vector<uint64_t> inputs;  // the host wrote the first unit's input register
   struct SinkTake {
     uint64_t cycle = 0;
     int32_t token = -1;  // the token picked (functional runs), -1 in timing runs
     bool emit = false;   // the LM head picked a token for it (not a prompt position)
   };
-  std::vector<SinkTake> sink;  // the token-out FIFO took the last unit's output
+  std::pmr::vector<SinkTake> sink;  // the token-out FIFO took the last unit's output
   struct KvWrite {
     uint64_t cycle = 0;
     uint32_t seq = 0;
     uint32_t layer = 0;
   };
-  std::vector<KvWrite> kv_writes;  // one K and one V row each; per layer in rising cycles
+  std::pmr::vector<KvWrite> kv_writes;  // one K and one V row each; per layer in rising cycles
   struct KvClose {
     uint64_t cycle = 0;
     uint32_t seq = 0;
@@ -62,13 +81,9 @@ struct ChipTraceLog {
   };
   std::vector<Level> lora_used;  // LoRA SRAM bytes after every change
 
-  // Room for `tokens` tokens through every unit (and their K/V rows in `n_layer` layers), so a
-  // traced run's lists grow without copying (a flagship logs ~2 M records).
-  void reserve(size_t tokens, size_t n_layer);
-  // Has the kernel map the reserved room's pages now (madvise MADV_POPULATE_WRITE; nothing where
-  // that is not supported), at most 1 GiB of it: called on another thread while the run logs, it
-  // takes the page faults of a flagship's ~32 MB of lists off the simulation's thread. Changes no
-  // value.
+  // Has the kernel map the arena's pages now, at most 1 GiB of them (HugePageArena::populate):
+  // called on another thread while the run logs, it takes the page faults of a flagship's ~25 MB
+  // of lists off the simulation's thread. Changes no value.
   void prefault() const;
 };
 

@@ -8,9 +8,12 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "etchsim/trace/huge_page_arena.hpp"
 
 namespace etchsim::trace {
 
@@ -18,9 +21,12 @@ inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-b
                                                // hold all ones)
 inline constexpr uint64_t kNoCycle = UINT64_MAX;
 
-// Constructs elements without a value: a buffer's new room is left as the allocator gave it.
+// Constructs elements without a value: a buffer's new room is left as the allocator gave it. Blocks
+// of kHugeBlock bytes or more come from huge pages (huge_page_arena.hpp: a piece's buffers are
+// ~1 MiB each, and each 4 KiB page of them would fault on first touch).
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
+  static constexpr size_t kHugeBlock = size_t{512} << 10;
   template <typename U>
   struct rebind {
     using other = DefaultInitAllocator<U>;
@@ -28,6 +34,20 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <typename U>
   explicit DefaultInitAllocator(const DefaultInitAllocator<U>& /*other*/) {}
+  T* allocate(size_t n) {
+    if (n >= kHugeBlock / sizeof(T)) {
+      if (n > SIZE_MAX / sizeof(T)) throw std::bad_array_new_length();
+      return static_cast<T*>(huge_page_allocate(n * sizeof(T)));
+    }
+    return std::allocator<T>::allocate(n);
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    if (n >= kHugeBlock / sizeof(T)) {
+      huge_page_deallocate(p, n * sizeof(T));
+    } else {
+      std::allocator<T>::deallocate(p, n);
+    }
+  }
   template <typename U>
   void construct(U* p) {
     ::new (static_cast<void*>(p)) U;
@@ -121,12 +141,13 @@ class RowValues {
     uint32_t cycle;
     uint32_t begin;
   };
+  using StepList = std::vector<Step, DefaultInitAllocator<Step>>;
   static constexpr uint64_t kMaxStepCycle = UINT32_MAX;  // the most cycles after the base
   // From now on each begun cycle is a step: its changes' lines (without `#time` lines) are
   // appended to `text` (from its start) and the step to `steps`, with cycles relative to `base`
   // (a cycle before it or more than kMaxStepCycle after it is a std::logic_error). Ends any
   // output.
-  void set_record(std::vector<Step>* steps, TextBuffer* text, uint64_t base);
+  void set_record(StepList* steps, TextBuffer* text, uint64_t base);
   // Stops recording (changes still update the values); returns the text's size.
   size_t stop_record();
   // Writes recorded steps (sorted by cycle; a cycle's steps in row order) with their `#time`
@@ -236,8 +257,8 @@ class RowValues {
   bool m_writing = false;
   uint64_t m_cycle = 0;
   uint64_t m_last_time_cycle = kNoCycle;
-  uint32_t m_next_row = 0;  // set() below this row in the current cycle is out of order
-  std::vector<Step>* m_steps = nullptr;  // recording
+  uint32_t m_next_row = 0;      // set() below this row in the current cycle is out of order
+  StepList* m_steps = nullptr;  // recording
   uint64_t m_record_base = 0;
   char* m_step_start = nullptr;  // the current step's first line
 };

@@ -1,0 +1,67 @@
+#include "etchsim/trace/huge_page_arena.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <new>
+
+namespace etchsim::trace {
+namespace {
+
+// x86-64's and AArch64's (4 KiB granule) transparent huge page.
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// At least one huge page (address space only, until touched).
+size_t round_up(size_t bytes) {
+  if (bytes > SIZE_MAX - 2 * kHugePage) throw std::bad_alloc();
+  return (bytes + kHugePage - 1) / kHugePage * kHugePage + (bytes == 0 ? kHugePage : 0);
+}
+
+// A mapping of `size` bytes starting on a huge page boundary (mmap only promises 4 KiB: map a
+// huge page more and unmap the ends).
+void* map_aligned(size_t size) {
+  void* raw = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  const uintptr_t end = start + size + kHugePage;
+  if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - aligned - size);
+  void* base = reinterpret_cast<void*>(aligned);
+#ifdef MADV_HUGEPAGE
+  (void)::madvise(base, size, MADV_HUGEPAGE);  // advice only: THP may be off
+#endif
+  return base;
+}
+
+}  // namespace
+
+void* huge_page_allocate(size_t bytes) { return map_aligned(round_up(bytes)); }
+
+void huge_page_deallocate(void* block, size_t bytes) noexcept {
+  if (block != nullptr) ::munmap(block, round_up(bytes));
+}
+
+HugePageArena::HugePageArena(size_t bytes)
+    : m_base(map_aligned(round_up(bytes))),
+      m_size(round_up(bytes)),
+      m_resource(m_base, m_size, std::pmr::get_default_resource()) {}
+
+HugePageArena::~HugePageArena() {
+  m_resource.release();
+  ::munmap(m_base, m_size);
+}
+
+void HugePageArena::populate(size_t max_bytes) const {
+#ifdef MADV_POPULATE_WRITE
+  // Only advice: an error (an older kernel) leaves the pages to fault when written.
+  const size_t bytes = std::min(m_size, max_bytes) / kHugePage * kHugePage;
+  if (bytes > 0) (void)::madvise(m_base, bytes, MADV_POPULATE_WRITE);
+#else
+  (void)max_bytes;
+#endif
+}
+
+}  // namespace etchsim::trace
