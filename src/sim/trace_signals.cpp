@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
+#include <span>
+#include <unordered_map>
 
 #include "trace_unit_rows.hpp"
 
@@ -179,23 +180,46 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
     }
   }
 
-  // KV occupancy: writes (per layer in rising cycles) and closes, applied cycle by cycle.
-  std::vector<chip::ChipTraceLog::KvWrite> writes(log.kv_writes.begin(), log.kv_writes.end());
-  std::stable_sort(writes.begin(), writes.end(),
-                   [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
-  std::map<uint32_t, std::vector<uint64_t>> rows_of;  // per open sequence, rows per layer
+  // KV occupancy: writes (per layer in rising cycles) and closes, applied cycle by cycle. The log
+  // is in time order already unless tokens overtook each other between layers (several users).
+  using KvWrite = chip::ChipTraceLog::KvWrite;
+  const auto by_cycle = [](const KvWrite& a, const KvWrite& b) { return a.cycle < b.cycle; };
+  std::vector<KvWrite, trace::DefaultInitAllocator<KvWrite>> sorted;  // 1 MB on the flagship
+  std::span<const KvWrite> writes(log.kv_writes);
+  if (!std::is_sorted(writes.begin(), writes.end(), by_cycle)) {
+    sorted.assign(writes.begin(), writes.end());
+    std::stable_sort(sorted.begin(), sorted.end(), by_cycle);
+    writes = sorted;
+  }
+  const auto& closes = log.kv_closes;
+  {
+    std::vector<size_t> per_layer(n_layer, 0);
+    for (const KvWrite& w : writes) ++per_layer[w.layer];
+    for (uint32_t l = 0; l < n_layer; ++l) {
+      if (kv_layer_var[l] != UINT32_MAX)
+        vcd.reserve_changes(kv_layer_var[l], per_layer[l] + closes.size());
+    }
+    vcd.reserve_changes(kv_total, writes.size() + closes.size());
+  }
+  // Per open sequence, its rows per layer; the last one looked up kept at hand (a run's writes
+  // come in runs of one sequence's).
+  std::unordered_map<uint32_t, std::vector<uint64_t>> rows_of;
+  uint32_t last_seq = UINT32_MAX;
+  std::vector<uint64_t>* last_rows = nullptr;
   std::vector<uint64_t> layer_bytes(n_layer, 0);
   uint64_t total = 0;
   size_t iw = 0, ik = 0;
-  const auto& closes = log.kv_closes;
   while (iw < writes.size() || ik < closes.size()) {
     const uint64_t t = std::min(iw < writes.size() ? writes[iw].cycle : kNever,
                                 ik < closes.size() ? closes[ik].cycle : kNever);
     for (; iw < writes.size() && writes[iw].cycle <= t; ++iw) {
       const auto& w = writes[iw];
-      auto& per_layer = rows_of[w.seq];
-      per_layer.resize(n_layer, 0);
-      ++per_layer[w.layer];
+      if (last_rows == nullptr || w.seq != last_seq) {
+        last_seq = w.seq;
+        last_rows = &rows_of[w.seq];
+        last_rows->resize(n_layer, 0);
+      }
+      ++(*last_rows)[w.layer];
       layer_bytes[w.layer] += kv_row_pair;
       total += kv_row_pair;
       if (kv_layer_var[w.layer] != UINT32_MAX)
@@ -212,6 +236,7 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
           vcd.change(kv_layer_var[l], t, layer_bytes[l]);
       }
       rows_of.erase(it);
+      last_rows = nullptr;
     }
     vcd.change(kv_total, t, total);
   }

@@ -7,7 +7,7 @@ namespace {
 
 class ChangeListCursor final : public RowCursor {
  public:
-  ChangeListCursor(uint32_t row, const std::vector<CycleValue>& changes)
+  ChangeListCursor(uint32_t row, std::span<const CycleValue> changes)
       : m_row(row), m_changes(changes) {}
   void seek(uint64_t cycle, RowValues& values) override {
     m_next = static_cast<size_t>(
@@ -27,7 +27,7 @@ class ChangeListCursor final : public RowCursor {
 
  private:
   uint32_t m_row;
-  const std::vector<CycleValue>& m_changes;
+  std::span<const CycleValue> m_changes;
   size_t m_next = 0;
 };
 

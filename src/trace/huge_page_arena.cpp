@@ -44,6 +44,33 @@ void huge_page_deallocate(void* block, size_t bytes) noexcept {
   if (block != nullptr) ::munmap(block, round_up(bytes));
 }
 
+namespace {
+
+class HugePageResource final : public std::pmr::memory_resource {
+  static constexpr size_t kHugeBlock = size_t{512} << 10;
+  void* do_allocate(size_t bytes, size_t alignment) override {
+    if (bytes >= kHugeBlock && alignment <= kHugePage) return huge_page_allocate(bytes);
+    return std::pmr::get_default_resource()->allocate(bytes, alignment);
+  }
+  void do_deallocate(void* p, size_t bytes, size_t alignment) override {
+    if (bytes >= kHugeBlock && alignment <= kHugePage) {
+      huge_page_deallocate(p, bytes);
+    } else {
+      std::pmr::get_default_resource()->deallocate(p, bytes, alignment);
+    }
+  }
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+};
+
+}  // namespace
+
+std::pmr::memory_resource* huge_page_resource() {
+  static HugePageResource resource;
+  return &resource;
+}
+
 HugePageArena::HugePageArena(size_t bytes)
     : m_base(map_aligned(round_up(bytes))),
       m_size(round_up(bytes)),

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "change_list.hpp"
+#include "etchsim/trace/huge_page_arena.hpp"
 #include "vcd_body.hpp"
 
 namespace etchsim::trace {
@@ -78,6 +79,10 @@ VcdTimescale cycle_timescale() {
   return {"1 ns", 1, "time unit = one clock cycle (not nanoseconds): --trace-time cycles"};
 }
 
+VcdWriter::VcdWriter()
+    : m_memory(std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{1} << 20,
+                                                                     huge_page_resource())) {}
+
 void VcdWriter::set_window(uint64_t from, uint64_t to) {
   if (from >= to) throw std::invalid_argument("VCD writer: empty window");
   for (const auto& c : m_changes) {
@@ -108,7 +113,7 @@ uint32_t VcdWriter::add_var(const std::vector<std::string>& scope, const std::st
   }
   const auto index = static_cast<uint32_t>(m_vars.size());
   m_vars.push_back({scope, name, {id_code(index), width, initial}});
-  m_changes.emplace_back();
+  m_changes.emplace_back(m_memory.get());
   m_source_of.push_back(kNoSource);
   return index;
 }
@@ -124,7 +129,7 @@ void VcdWriter::change(uint32_t var, uint64_t cycle, uint64_t value) {
   }
   if (cycle >= m_to) return;
   cycle = std::max(cycle, m_from);  // earlier values collapse into the value at the window start
-  std::vector<CycleValue>& list = m_changes[var];
+  std::pmr::vector<CycleValue>& list = m_changes[var];
   if (!list.empty()) {
     if (cycle < list.back().cycle) {
       throw std::logic_error(fmt::format("VCD writer: {} changed at cycle {} after cycle {}",
@@ -136,6 +141,11 @@ void VcdWriter::change(uint32_t var, uint64_t cycle, uint64_t value) {
     }
   }
   list.push_back({cycle, value});
+}
+
+void VcdWriter::reserve_changes(uint32_t var, size_t changes) {
+  std::pmr::vector<CycleValue>& list = m_changes.at(var);
+  list.reserve(list.size() + changes);
 }
 
 void VcdWriter::add_source(uint32_t first, uint32_t count, std::unique_ptr<RowSource> source) {

@@ -21,6 +21,9 @@ namespace etchsim::trace {
 // Throws std::bad_alloc.
 void* huge_page_allocate(size_t bytes);
 void huge_page_deallocate(void* block, size_t bytes) noexcept;
+// A resource handing out blocks of 512 KiB or more from huge_page_allocate and smaller ones from
+// the default resource: the upstream of a std::pmr::monotonic_buffer_resource whose blocks grow.
+std::pmr::memory_resource* huge_page_resource();
 
 class HugePageArena {
  public:

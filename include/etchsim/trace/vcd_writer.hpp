@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -35,6 +36,7 @@ VcdTimescale cycle_timescale();
 
 class VcdWriter {
  public:
+  VcdWriter();
   // Only changes at cycles in [from, to) are written; the value a variable has at `from` is
   // written at `from`. Set before the first change.
   void set_window(uint64_t from, uint64_t to);
@@ -49,6 +51,8 @@ class VcdWriter {
   // std::logic_error); a second change in the same cycle replaces the first, and a change to
   // the value the variable already has is dropped. Values wider than the variable are an error.
   void change(uint32_t var, uint64_t cycle, uint64_t value);
+  // Room for `changes` more changes of `var` (a long list then grows without copying).
+  void reserve_changes(uint32_t var, size_t changes);
   // Variables [first, first + count) get their values from `source`, which sets them in rising
   // order at each cycle (they take no change()). Throws std::invalid_argument for rows that do
   // not exist or that another source or change() already gives values to.
@@ -81,9 +85,12 @@ class VcdWriter {
                 const std::function<void(std::string_view)>& put) const;
   std::string header(const VcdTimescale& timescale) const;
   std::vector<Var> m_vars;
-  std::unordered_set<std::string> m_scopes;        // every scope declared (joined names)
-  std::vector<std::vector<CycleValue>> m_changes;  // per variable, from change()
-  std::vector<uint32_t> m_source_of;               // per variable: its source's index, or none
+  std::unordered_set<std::string> m_scopes;  // every scope declared (joined names)
+  // The change lists' memory: blocks from huge pages (a flagship's KV rows hold ~1 MB of changes,
+  // and every 4 KiB page first touched is a page fault).
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> m_memory;
+  std::vector<std::pmr::vector<CycleValue>> m_changes;  // per variable, from change()
+  std::vector<uint32_t> m_source_of;                    // per variable: its source's index, or none
   std::vector<SourceRows> m_sources;
   uint64_t m_from = 0;
   uint64_t m_to = UINT64_MAX;
