@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <span>
 #include <unordered_map>
+#include <utility>
 
 #include "trace_unit_rows.hpp"
 
@@ -48,12 +50,38 @@ void add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std:
   ids.has_user = multi_user;
   if (ids.has_user) rows.add(s, "user", 32, kVcdX, a + " user");
   rows.add(s, "pos", 32, kVcdX, a + " pos");
-  if (unit.capacity() > 1 && held_several(log)) {
+  if (unit.capacity() > 1 && log.held_several()) {
     const uint32_t width = 32 - static_cast<uint32_t>(__builtin_clz(unit.capacity()));
     rows.add(s, "inside", width, 0, a + " inside");
     ids.has_inside = true;
   }
   vcd.add_source(ids.state, ids.count(), unit_row_source(log, in, ids));
+}
+
+// 1 MB on the flagship: on huge pages (trace::DefaultInitAllocator), not fresh 4 KiB ones.
+using KvWrites = std::vector<chip::ChipTraceLog::KvWrite,
+                             trace::DefaultInitAllocator<chip::ChipTraceLog::KvWrite>>;
+
+// `in` sorted by cycle into `out`, equal cycles in their order in `in`: an LSD radix sort, 11 bits
+// a pass (std::stable_sort would take a temporary buffer of fresh pages).
+void stable_sort_by_cycle(std::span<const chip::ChipTraceLog::KvWrite> in, KvWrites& out) {
+  constexpr uint32_t kDigitBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kDigitBits;
+  uint64_t most = 0;
+  for (const auto& w : in) most |= w.cycle;
+  const auto bits = static_cast<uint32_t>(64 - std::countl_zero(most));
+  KvWrites from(in.begin(), in.end());
+  out.resize(in.size());
+  std::vector<size_t> count(kBuckets);
+  for (uint32_t shift = 0; shift < bits; shift += kDigitBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto& w : from) ++count[(w.cycle >> shift) & (kBuckets - 1)];
+    size_t sum = 0;
+    for (size_t& c : count) sum += std::exchange(c, sum);
+    for (const auto& w : from) out[count[(w.cycle >> shift) & (kBuckets - 1)]++] = w;
+    from.swap(out);
+  }
+  out.swap(from);  // the last pass's result
 }
 
 uint32_t bits_for(uint64_t max_value) {
@@ -184,11 +212,10 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
   // is in time order already unless tokens overtook each other between layers (several users).
   using KvWrite = chip::ChipTraceLog::KvWrite;
   const auto by_cycle = [](const KvWrite& a, const KvWrite& b) { return a.cycle < b.cycle; };
-  std::vector<KvWrite, trace::DefaultInitAllocator<KvWrite>> sorted;  // 1 MB on the flagship
+  KvWrites sorted;
   std::span<const KvWrite> writes(log.kv_writes);
   if (!std::is_sorted(writes.begin(), writes.end(), by_cycle)) {
-    sorted.assign(writes.begin(), writes.end());
-    std::stable_sort(sorted.begin(), sorted.end(), by_cycle);
+    stable_sort_by_cycle(writes, sorted);
     writes = sorted;
   }
   const auto& closes = log.kv_closes;

@@ -357,22 +357,4 @@ std::unique_ptr<trace::RowSource> layer_row_source(const chip::UnitLog& first_un
   return std::make_unique<LayerSource>(first_unit, in, leave, tokens_row, has_user);
 }
 
-bool held_several(const chip::UnitLog& unit) {
-  // At the end of the cycle token k is taken, tokens k - 1 and k are both inside exactly when
-  // k - 1 is handed on later (or never); any later count would need that too, as tokens leave in
-  // order. Checked in blocks without a branch per token.
-  const Accepts& a = unit.accepts;
-  const std::pmr::vector<uint64_t>& c = unit.completes;
-  const size_t n = a.size();
-  if (n < 2) return false;
-  if (c.size() + 1 < n) return true;  // two tokens never handed on
-  constexpr size_t kBlock = 256;
-  for (size_t k0 = 1; k0 < n; k0 += kBlock) {
-    bool any = false;
-    for (size_t k = k0; k < std::min(n, k0 + kBlock); ++k) any |= c[k - 1] > a[k].cycle;
-    if (any) return true;
-  }
-  return false;
-}
-
 }  // namespace etchsim::sim

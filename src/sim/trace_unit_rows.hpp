@@ -45,10 +45,6 @@ struct UnitRowIds {
   uint32_t count() const { return 2 + (has_user ? 1 : 0) + (has_inside ? 1 : 0); }
 };
 
-// Whether the unit ever held more than one token at once (taken and not yet handed on at the end
-// of a cycle): whether some token was taken before the one ahead of it was handed on.
-bool held_several(const chip::UnitLog& unit);
-
 // The unit whose log is `unit`, with its input register filled at the cycles `in` (the previous
 // unit's completes, or the host's inputs).
 std::unique_ptr<trace::RowSource> unit_row_source(const chip::UnitLog& unit, Cycles in,
