@@ -15,7 +15,7 @@
 namespace etchsim::trace {
 namespace {
 
-constexpr uint64_t kSampleEvery = 256;  // changes per sample cycle
+constexpr uint64_t kSampleEvery = 1024;  // changes per sample cycle
 // About 350 KB of text; the piece's changes (16 bytes each) and their sorted copy stay in a 2 MB
 // L2 cache while they are sorted (on the flagship 2^16 and 2^17 cost the same CPU within noise).
 constexpr uint64_t kPieceChanges = uint64_t{1} << 15;
