@@ -35,6 +35,7 @@
 #include "etchsim/arch/config_keys.hpp"
 #include "etchsim/cli/commands.hpp"
 #include "etchsim/embedded_configs.hpp"
+#include "etchsim/io/output_path.hpp"
 #include "etchsim/model/llama_shape.hpp"
 #include "etchsim/model/synth.hpp"
 #include "number_checks.hpp"
@@ -110,19 +111,7 @@ void write_output(const std::string& output, const sweep::Table& table) {
     std::fflush(stdout);
     return;
   }
-  const fs::path target(output);
-  const fs::path temp = target.string() + fmt::format(".tmp{}", ::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw std::runtime_error(fmt::format("cannot write {}", temp.string()));
-    }
-  }
-  fs::rename(temp, target);
+  io::write_file_atomically(output, text);
 }
 
 // Every key and value checked before any point runs: the config file, each --set, each value

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 
 #include "etchsim/cli/commands.hpp"
 #include "etchsim/model/synth.hpp"
@@ -87,11 +88,16 @@ int run_synth(const SynthArgs& args) {
   progress.finish();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto bytes = std::filesystem::file_size(args.out);
-  fmt::print("wrote {}: {} shape, {} weights, {} parameters, {} in {:.1f} s ({:.2f} GB/s)\n",
-             args.out, options.shape.name, model::quant_scheme_name(options.quant),
-             human_count(options.shape.n_params()), human_bytes(bytes), secs,
-             static_cast<double>(bytes) / 1e9 / secs);
+  std::error_code no_size;  // a device such as /dev/null has none
+  const auto bytes = std::filesystem::file_size(args.out, no_size);
+  fmt::print("wrote {}: {} shape, {} weights, {} parameters", args.out, options.shape.name,
+             model::quant_scheme_name(options.quant), human_count(options.shape.n_params()));
+  if (no_size) {
+    fmt::print(" in {:.1f} s\n", secs);
+  } else {
+    fmt::print(", {} in {:.1f} s ({:.2f} GB/s)\n", human_bytes(bytes), secs,
+               static_cast<double>(bytes) / 1e9 / secs);
+  }
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "etchsim/gguf/reader.hpp"
+#include "etchsim/io/output_path.hpp"
 #include "etchsim/model/tokenizer.hpp"
 #include "etchsim/quality/perplexity.hpp"
 #include "etchsim/quant/requantize.hpp"
@@ -38,23 +39,6 @@ uint64_t fnv1a(std::string_view bytes, uint64_t h = kFnvBasis) {
 
 // Files smaller than this quantize in well under a second: no progress line.
 constexpr uint64_t kProgressMinBytes = uint64_t{32} << 20;
-
-// Written under a temporary name and renamed: concurrent sweeps (Slurm tasks) sharing the cache
-// never read half a file.
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temp = path.string() + fmt::format(".tmp{}", ::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw std::runtime_error(fmt::format("cannot write {}", temp.string()));
-    }
-  }
-  fs::rename(temp, path);
-}
 
 // Bits per weight of a file: its tensor data over its parameters, as `etchsim quantize` reports.
 double bits_per_weight(const gguf::GgufFile& file) {
@@ -181,7 +165,9 @@ Json SchemeModels::quality(const std::string& scheme, const QualityOptions& opti
     q["base_perplexity"] = r.kl->ppl_base.value;
   }
   fs::create_directories(m_cache);
-  write_atomically(cached, q.dump(2) + "\n");
+  // Written under a temporary name and renamed: concurrent sweeps (Slurm tasks) sharing the cache
+  // never read half a file.
+  io::write_file_atomically(cached, q.dump(2) + "\n");
   return q;
 }
 

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "etchsim/io/output_path.hpp"
+
 namespace etchsim::gguf {
 namespace {
 
@@ -24,6 +26,11 @@ std::filesystem::path temp_name(const std::filesystem::path& path, unsigned atte
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path path) : m_path(std::move(path)) {
+  if (io::is_special_output(m_path)) {  // /dev/null, a FIFO: written in place
+    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (m_fd < 0) fail("cannot open it", errno);
+    return;
+  }
   for (unsigned attempt = 0; m_fd < 0; ++attempt) {
     m_temp = temp_name(m_path, attempt);
     // 0666 lets the umask decide the final permissions, as for any new file.
@@ -37,7 +44,7 @@ AtomicFile::AtomicFile(std::filesystem::path path) : m_path(std::move(path)) {
 AtomicFile::~AtomicFile() {
   if (m_fd >= 0) {
     ::close(m_fd);
-    ::unlink(m_temp.c_str());
+    if (!m_temp.empty()) ::unlink(m_temp.c_str());
   }
 }
 
@@ -47,7 +54,7 @@ void AtomicFile::fail(const char* what, int err) const {
 }
 
 void AtomicFile::reserve(uint64_t size) {
-  if (size == 0) return;
+  if (size == 0 || m_temp.empty()) return;
   if (::fallocate(m_fd, 0, 0, static_cast<off_t>(size)) != 0 && errno != EOPNOTSUPP &&
       errno != ENOSYS) {
     fail("cannot reserve space", errno);
@@ -70,9 +77,10 @@ void AtomicFile::commit() {
   // close() can report a deferred write error (e.g. ENOSPC on network file systems).
   if (::close(fd) != 0) {
     const int err = errno;
-    ::unlink(m_temp.c_str());
+    if (!m_temp.empty()) ::unlink(m_temp.c_str());
     fail("close failed", err);
   }
+  if (m_temp.empty()) return;  // written in place
   if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
     const int err = errno;
     ::unlink(m_temp.c_str());

@@ -1,6 +1,7 @@
 // Internal: an output file written under a temporary name beside the target and renamed over
 // it by commit(). Destroying an uncommitted AtomicFile removes the temporary, so a failed
-// write leaves nothing behind. I/O errors are std::runtime_error naming the target path.
+// write leaves nothing behind. A target that is a device or FIFO (/dev/null) is written in place
+// (io/output_path.hpp). I/O errors are std::runtime_error naming the target path.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "etchsim/arch/config_keys.hpp"
+#include "etchsim/io/output_path.hpp"
 #include "etchsim/sim/report.hpp"
 
 namespace etchsim::sim {
@@ -154,10 +155,17 @@ json area_json(const arch::AreaBreakdown& a) {
                 {"total", block(a.bit_exact())}}}};
 }
 
-// A temporary file beside `path` that is removed unless commit() renamed it over `path`.
+// A temporary file beside `path` that is removed unless commit() renamed it over `path`; a device
+// or FIFO (/dev/null) is written in place (io/output_path.hpp).
 class TempFile {
  public:
   explicit TempFile(const std::filesystem::path& path) : m_path(path) {
+    if (io::is_special_output(path)) {
+      m_fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (m_fd < 0) fail("cannot open it", errno);
+      m_committed = true;  // nothing to remove
+      return;
+    }
     static std::atomic<unsigned> counter{0};
     for (unsigned attempt = 0; m_fd < 0; ++attempt) {
       m_temp = path.parent_path() / fmt::format(".{}.tmp.{}.{}", path.filename().string(),
@@ -190,6 +198,7 @@ class TempFile {
     const int fd = m_fd;
     m_fd = -1;
     if (::close(fd) != 0) fail("close failed", errno);
+    if (m_temp.empty()) return;  // written in place
     if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
       fail("cannot rename the temporary file", errno);
     }

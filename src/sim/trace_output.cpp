@@ -8,6 +8,7 @@
 #include <system_error>
 #include <thread>
 
+#include "etchsim/io/output_path.hpp"
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
 #include "etchsim/trace/vcd_writer.hpp"
@@ -38,6 +39,10 @@ const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& c
                                       uint32_t n_layer, uint64_t expected_tokens) {
   check_directory("--vcd", options.vcd);
   check_directory("--timeline", options.timeline);
+  if (options.fst && io::is_special_output(options.vcd)) {
+    throw std::invalid_argument(fmt::format(
+        "--fst: --vcd {} is a device or pipe, not a file vcd2fst can read", options.vcd.string()));
+  }
   if (!options.layers.empty() && options.layers.size() != n_layer) {
     throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
   }
@@ -110,6 +115,11 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   const trace::VcdTimescale timescale =
       m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);
 
+  if (io::is_special_output(vcd)) {
+    // /dev/null or a pipe: written in place (io/output_path.hpp), and no .gtkw beside it.
+    writer.write(vcd, timescale, end_cycle);
+    return;
+  }
   const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
   const std::filesystem::path temp =
       dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));

@@ -1,13 +1,12 @@
 #include "trace_timeline.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <deque>
 #include <stdexcept>
-#include <system_error>
+
+#include "etchsim/io/output_path.hpp"
 
 namespace etchsim::sim {
 namespace {
@@ -167,19 +166,7 @@ std::string timeline_json(const TraceSource& src, double clock_hz) {
 }
 
 void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz) {
-  const std::string text = timeline_json(source, clock_hz);
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  const std::filesystem::path temp =
-      dir / fmt::format(".{}.tmp{}", path.filename().string(), static_cast<long>(::getpid()));
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  if (f == nullptr) throw std::runtime_error("cannot create " + temp.string());
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw std::runtime_error("cannot write " + path.string());
-  }
-  std::filesystem::rename(temp, path);
+  io::write_file_atomically(path, timeline_json(source, clock_hz));
 }
 
 }  // namespace etchsim::sim

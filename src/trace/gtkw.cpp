@@ -6,11 +6,11 @@
 #include "etchsim/trace/gtkw.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <fstream>
 #include <stdexcept>
+
+#include "etchsim/io/output_path.hpp"
 
 namespace etchsim::trace {
 namespace {
@@ -114,28 +114,7 @@ std::string format_gtkw(const std::filesystem::path& vcd, const std::vector<Sign
 
 void write_gtkw(const std::filesystem::path& gtkw, const std::filesystem::path& vcd,
                 const std::vector<SignalGroup>& groups, const GtkwView& view) {
-  const std::string text = format_gtkw(vcd, groups, view);
-  std::filesystem::path tmp = gtkw;
-  tmp += fmt::format(".tmp{}", static_cast<long>(::getpid()));
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(fmt::format("cannot create {}", tmp.string()));
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    f.close();
-    if (!f) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, gtkw, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error(
-        fmt::format("cannot rename {} to {}: {}", tmp.string(), gtkw.string(), ec.message()));
-  }
+  io::write_file_atomically(gtkw, format_gtkw(vcd, groups, view));
 }
 
 }  // namespace etchsim::trace

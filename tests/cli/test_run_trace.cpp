@@ -2,11 +2,15 @@
 // same cycles; lockstep and skip clocking give the same cycles and the same trace bytes; the VCD
 // is valid and its rows agree with the report; trace-summary equals the report; .gtkw and .fst
 // beside it.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -465,6 +469,51 @@ TEST(CliRunModes, RefusedWorkloadLeavesNoTrace) {
     EXPECT_EQ(entry.path().extension() == ".vcd" || entry.path().extension() == ".gtkw", false)
         << entry.path();
   }
+}
+
+}  // namespace
+}  // namespace etchsim::cli::testing
+
+namespace etchsim::cli::testing {
+namespace {
+
+// Outputs that name a FIFO (as /dev/null would be a device) are written into it, not replaced by
+// a regular file renamed over it; the VCD's bytes are those of a file run, and no .gtkw appears.
+TEST(CliRunOutputs, PipesAreWrittenInPlaceNotReplaced) {
+  ScratchDir dir("run-fifo");
+  const auto at = [&dir](const char* name) { return (dir.path() / name).string(); };
+  const std::string workload = " --shape tiny --prompt-len 4 -n 3 --users 2";
+  ASSERT_EQ(run_etchsim("run" + workload + " --vcd " + at("file.vcd"), dir.path()).exit_code, 0);
+  const std::string expected = read_all(at("file.vcd"));
+  const std::vector<const char*> names = {"trace.vcd", "report.json", "timeline.json"};
+  std::map<std::string, std::future<std::string>> readers;
+  for (const char* name : names) {
+    ASSERT_EQ(::mkfifo(at(name).c_str(), 0600), 0);
+    readers[name] = std::async(std::launch::async, [p = at(name)] { return read_all(p); });
+  }
+  const auto r = run_etchsim("run" + workload + " --vcd " + at("trace.vcd") + " --report " +
+                                 at("report.json") + " --timeline " + at("timeline.json"),
+                             dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // A pipe the run never opened would keep its reader waiting: open and close each for writing
+  // (without blocking), which ends any such read with nothing.
+  for (const char* name : names) {
+    const int fd = ::open(at(name).c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_EQ(readers["trace.vcd"].get(), expected);
+  const std::string report = readers["report.json"].get();
+  ASSERT_FALSE(report.empty());
+  EXPECT_EQ(nlohmann::json::parse(report)["users"].size(), 2u);
+  EXPECT_FALSE(readers["timeline.json"].get().empty());
+  for (const char* name : names) {
+    EXPECT_TRUE(std::filesystem::is_fifo(at(name))) << name;
+  }
+  EXPECT_FALSE(std::filesystem::exists(at("trace.gtkw")));
+  const auto fst =
+      run_etchsim("run" + workload + " --vcd " + at("trace.vcd") + " --fst", dir.path());
+  EXPECT_NE(fst.exit_code, 0);
+  EXPECT_NE(fst.err.find("--fst"), std::string::npos) << fst.err;
 }
 
 }  // namespace

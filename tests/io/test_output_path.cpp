@@ -1,0 +1,82 @@
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <string>
+
+#include "etchsim/io/output_path.hpp"
+
+namespace etchsim::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+class OutputPath : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() / ("etchsim_output_path_" + std::to_string(::getpid()));
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+  size_t entries() const {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(m_dir), {}));
+  }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  fs::path m_dir;
+};
+
+TEST_F(OutputPath, RegularFilesAreReplacedWhole) {
+  const fs::path p = m_dir / "out.json";
+  EXPECT_FALSE(is_special_output(p));  // absent
+  write_file_atomically(p, "first, longer text\n");
+  EXPECT_FALSE(is_special_output(p));
+  write_file_atomically(p, "second\n");
+  EXPECT_EQ(read(p), "second\n");
+  EXPECT_EQ(entries(), 1u) << "no temporary left beside it";
+  EXPECT_FALSE(is_special_output(m_dir));  // a directory is no special output
+}
+
+TEST_F(OutputPath, AFifoIsWrittenInPlaceNotReplaced) {
+  const fs::path p = m_dir / "pipe";
+  ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+  EXPECT_TRUE(is_special_output(p));
+  auto reader = std::async(std::launch::async, [&p] { return read(p); });
+  write_file_atomically(p, "through the pipe\n");
+  EXPECT_EQ(reader.get(), "through the pipe\n");
+  EXPECT_TRUE(fs::is_fifo(p)) << "still the FIFO, not a regular file renamed over it";
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(OutputPath, CharacterDevicesAreSpecial) {
+  // Only looked at, never written: a failing write test must not touch /dev/null.
+  EXPECT_TRUE(is_special_output("/dev/null"));
+  EXPECT_FALSE(is_special_output("/dev/etchsim-no-such-device"));
+}
+
+TEST_F(OutputPath, FailuresNameThePathAndLeaveNothing) {
+  const fs::path missing = m_dir / "no" / "such" / "dir" / "out.csv";
+  try {
+    write_file_atomically(missing, "x");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos) << e.what();
+  }
+  // A directory in the way: the rename fails and the temporary is removed.
+  fs::create_directories(m_dir / "taken" / "inside");
+  EXPECT_THROW(write_file_atomically(m_dir / "taken", "x"), std::runtime_error);
+  EXPECT_EQ(entries(), 1u);
+}
+
+}  // namespace
+}  // namespace etchsim::io
