@@ -1,8 +1,9 @@
 // Memory for a traced run's logs and the trace writer's buffers: one anonymous mapping advised for
 // transparent huge pages, handed out by a monotonic std::pmr resource.
 //
-// Why: a flagship traced run writes ~25 MB of logs and ~40 MB of text into memory the process has
-// never touched, and each first touch of a 4 KiB page is a page fault. On a bare host that costs
+// Why: a flagship traced run writes ~25 MB of logs, then the writer's piece buffers and change
+// lists (~10 MB), into memory the process has never touched, and each first touch of a 4 KiB page
+// is a page fault. On a bare host that costs
 // ~0.5 us; on a virtual machine whose page tables the hypervisor shadows, every first touch exits
 // to the hypervisor: ~18 us per page measured on the 2-core VM the project is tested on, 0.15 s
 // for 32 MB, more than the whole untraced run. With 2 MiB pages one fault maps 512 times as much,
