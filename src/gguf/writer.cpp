@@ -8,15 +8,26 @@
 #include <memory>
 #include <stdexcept>
 
-#include "atomic_file.hpp"
 #include "byte_sink.hpp"
 #include "encoder.hpp"
 #include "etchsim/gguf/reader.hpp"
+#include "etchsim/io/output_path.hpp"
 #include "metadata_parser.hpp"  // kMaxArrayDepth: write only what the reader accepts
 #include "tensor_stream.hpp"
 
 namespace etchsim::gguf {
 namespace {
+
+// The bytes into an io::OutputFile (a temporary renamed over the target by commit(); /dev/null
+// or a FIFO written in place).
+class FileSink final : public ByteSink {
+ public:
+  explicit FileSink(io::OutputFile& file) : m_file(file) {}
+  void write(std::span<const std::byte> bytes) override { m_file.write(bytes); }
+
+ private:
+  io::OutputFile& m_file;
+};
 
 constexpr std::string_view kAlignmentKey = "general.alignment";
 
@@ -169,9 +180,10 @@ void GgufWriter::write_to(ByteSink& sink, const std::vector<std::byte>& header) 
 
 void GgufWriter::write(const std::filesystem::path& path, uint32_t version) const {
   const std::vector<std::byte> header = encode_header(version);
-  AtomicFile file(path);  // removes its temporary unless committed
+  io::OutputFile file(path);  // removes its temporary unless committed
   file.reserve(pad(header.size(), m_alignment) + m_data_size);
-  write_to(file, header);
+  FileSink sink(file);
+  write_to(sink, header);
   file.commit();
 }
 

@@ -9,26 +9,16 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 namespace etchsim::io {
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path& path, const char* what, int err) {
-  throw std::runtime_error(
-      fmt::format("writing '{}': {}: {}", path.string(), what, std::strerror(err)));
-}
-
-// Writes all of `text` to `fd`; false with errno set on an error.
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
+std::filesystem::path temp_name(const std::filesystem::path& path) {
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  return dir /
+         fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter.fetch_add(1));
 }
 
 }  // namespace
@@ -43,42 +33,73 @@ bool is_special_output(const std::filesystem::path& path) {
          t == file_type::socket;
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
-  if (is_special_output(path)) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open it", errno);
-    const bool ok = write_all(fd, text);
-    const int err = errno;
-    if (::close(fd) != 0 && ok) fail(path, "close failed", errno);
-    if (!ok) fail(path, "write failed", err);
+OutputFile::OutputFile(std::filesystem::path path) : m_path(std::move(path)) {
+  if (is_special_output(m_path)) {  // /dev/null, a FIFO: written in place
+    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (m_fd < 0) fail("cannot open it", errno);
     return;
   }
-  static std::atomic<unsigned> counter{0};
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::filesystem::path temp;
-  int fd = -1;
-  for (unsigned attempt = 0; fd < 0; ++attempt) {
-    temp = dir /
-           fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter.fetch_add(1));
+  for (unsigned attempt = 0; m_fd < 0; ++attempt) {
+    m_temp = temp_name(m_path);
     // 0666 lets the umask decide the final permissions, as for any new file.
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && (errno != EEXIST || attempt >= 100)) {
-      fail(path, "cannot create a temporary file beside it", errno);
+    m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (m_fd < 0 && (errno != EEXIST || attempt >= 100)) {
+      m_temp.clear();
+      fail("cannot create a temporary file beside it", errno);
     }
   }
-  const bool ok = write_all(fd, text);
-  int err = errno;
-  const bool closed = ::close(fd) == 0;
-  if (!closed && ok) err = errno;
-  if (!ok || !closed || std::rename(temp.c_str(), path.c_str()) != 0) {
-    if (ok && closed) err = errno;
-    ::unlink(temp.c_str());
-    fail(path,
-         !ok       ? "write failed"
-         : !closed ? "close failed"
-                   : "cannot rename the temporary file",
-         err);
+}
+
+OutputFile::~OutputFile() {
+  if (m_fd < 0) return;
+  ::close(m_fd);
+  if (!m_temp.empty()) ::unlink(m_temp.c_str());
+}
+
+void OutputFile::fail(const char* what, int err) const {
+  throw std::runtime_error(
+      fmt::format("writing '{}': {}: {}", m_path.string(), what, std::strerror(err)));
+}
+
+void OutputFile::reserve(uint64_t size) {
+  if (size == 0 || m_temp.empty()) return;
+  if (::fallocate(m_fd, 0, 0, static_cast<off_t>(size)) != 0 && errno != EOPNOTSUPP &&
+      errno != ENOSYS) {
+    fail("cannot reserve space", errno);
   }
+}
+
+void OutputFile::write(std::span<const std::byte> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write failed", errno);
+    }
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+}
+
+void OutputFile::commit() {
+  const int fd = std::exchange(m_fd, -1);
+  // close() can report a deferred write error (e.g. ENOSPC on network file systems).
+  if (::close(fd) != 0) {
+    const int err = errno;
+    if (!m_temp.empty()) ::unlink(m_temp.c_str());
+    fail("close failed", err);
+  }
+  if (m_temp.empty()) return;  // written in place
+  if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(m_temp.c_str());
+    fail("cannot rename the temporary file", err);
+  }
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+  OutputFile file(path);
+  file.write(text);
+  file.commit();
 }
 
 }  // namespace etchsim::io

@@ -1,14 +1,8 @@
 // The JSON report and the summary table of one run (docs/run.md lists every field).
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <toml++/toml.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <stdexcept>
 #include <string_view>
 
@@ -155,68 +149,6 @@ json area_json(const arch::AreaBreakdown& a) {
                 {"total", block(a.bit_exact())}}}};
 }
 
-// A temporary file beside `path` that is removed unless commit() renamed it over `path`; a device
-// or FIFO (/dev/null) is written in place (io/output_path.hpp).
-class TempFile {
- public:
-  explicit TempFile(const std::filesystem::path& path) : m_path(path) {
-    if (io::is_special_output(path)) {
-      m_fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (m_fd < 0) fail("cannot open it", errno);
-      m_committed = true;  // nothing to remove
-      return;
-    }
-    static std::atomic<unsigned> counter{0};
-    for (unsigned attempt = 0; m_fd < 0; ++attempt) {
-      m_temp = path.parent_path() / fmt::format(".{}.tmp.{}.{}", path.filename().string(),
-                                                ::getpid(), counter.fetch_add(1));
-      m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (m_fd < 0 && (errno != EEXIST || attempt >= 100)) {
-        fail("cannot create a temporary file beside it", errno);
-      }
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (m_fd >= 0) ::close(m_fd);
-    if (!m_committed) ::unlink(m_temp.c_str());
-  }
-
-  void write(std::string_view text) {
-    while (!text.empty()) {
-      const ssize_t n = ::write(m_fd, text.data(), text.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        fail("write failed", errno);
-      }
-      text.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-
-  void commit() {
-    const int fd = m_fd;
-    m_fd = -1;
-    if (::close(fd) != 0) fail("close failed", errno);
-    if (m_temp.empty()) return;  // written in place
-    if (std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
-      fail("cannot rename the temporary file", errno);
-    }
-    m_committed = true;
-  }
-
- private:
-  [[noreturn]] void fail(const char* what, int err) const {
-    throw std::runtime_error(
-        fmt::format("writing '{}': {}: {}", m_path.string(), what, std::strerror(err)));
-  }
-
-  std::filesystem::path m_path;
-  std::filesystem::path m_temp;
-  int m_fd = -1;
-  bool m_committed = false;
-};
-
 // RTL in the loop: per unit, what its Verilated RTL was stepped through (docs/rtl.md).
 json rtl_units_json(const std::vector<RtlUnitResult>& units) {
   json out = json::array();
@@ -283,10 +215,7 @@ json report_json(const RunResult& result) {
 }
 
 void write_report(const std::filesystem::path& path, const RunResult& result) {
-  const std::string text = report_json(result).dump(2) + "\n";
-  TempFile file(path);
-  file.write(text);
-  file.commit();
+  io::write_file_atomically(path, report_json(result).dump(2) + "\n");
 }
 
 std::string summary_table(const RunResult& result, const std::vector<size_t>& prompt_tokens) {

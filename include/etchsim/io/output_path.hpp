@@ -6,7 +6,10 @@
 // target is written in place instead.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string_view>
 
 namespace etchsim::io {
@@ -15,9 +18,34 @@ namespace etchsim::io {
 // links): write it in place, with no temporary file and no rename.
 bool is_special_output(const std::filesystem::path& path);
 
-// `text` as the whole content of `path`: under a temporary name beside it, then renamed over it
-// (in place for a special output). Throws std::runtime_error naming `path` and the reason; on
-// failure no temporary is left.
+// An output file written under a temporary name beside `path` and renamed over it by commit(); a
+// special output is opened and written in place. Destroying an uncommitted OutputFile removes its
+// temporary, so a failed write leaves nothing behind. Errors are std::runtime_error naming `path`
+// and the reason.
+class OutputFile {
+ public:
+  explicit OutputFile(std::filesystem::path path);
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile();
+
+  // Reserves `size` bytes up front (fallocate) so that a full disk is reported before writing.
+  void reserve(uint64_t size);
+  void write(std::span<const std::byte> bytes);
+  void write(std::string_view text) { write(std::as_bytes(std::span(text.data(), text.size()))); }
+  void commit();
+
+ private:
+  [[noreturn]] void fail(const char* what, int err) const;
+
+  std::filesystem::path m_path;
+  std::filesystem::path m_temp;  // empty when written in place
+  int m_fd = -1;
+};
+
+// `text` as the whole content of `path` (an OutputFile): under a temporary name beside it, then
+// renamed over it (in place for a special output). Throws std::runtime_error naming `path` and the
+// reason; on failure no temporary is left.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace etchsim::io
