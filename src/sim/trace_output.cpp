@@ -33,6 +33,9 @@ void check_directory(const char* option, const std::filesystem::path& file) {
     throw std::invalid_argument(
         fmt::format("{} {}: directory {} does not exist", option, file.string(), dir.string()));
   }
+  if (std::filesystem::is_directory(file)) {
+    throw std::invalid_argument(fmt::format("{} {}: is a directory", option, file.string()));
+  }
 }
 
 const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& chip,
@@ -78,6 +81,26 @@ trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
   return view;
 }
 
+// Removes an earlier trace at `file` (a regular file or a link; no device, pipe or directory).
+// Done as the run starts rather than as the new trace is renamed over it: a flagship's trace is
+// ~60 MB of page cache, and pages freed now are what the run's log arena and the writer's buffers
+// are mapped from next. Memory that has been free a while may have been handed back to the
+// hypervisor (virtio-balloon free page reporting), and mapping it again costs ~10x more: on the
+// 2-core VM of docs/chip.md's figures, populating the log's 32 MiB took ~2 ms right after such a
+// removal and 15-40 ms otherwise. Failing to remove leaves the rename to replace it.
+void remove_previous(const std::filesystem::path& file) {
+  if (file.empty()) return;
+  std::error_code error;
+  const std::filesystem::file_type type = std::filesystem::symlink_status(file, error).type();
+  if (type == std::filesystem::file_type::regular || type == std::filesystem::file_type::symlink) {
+    std::filesystem::remove(file, error);
+  }
+}
+
+std::filesystem::path gtkw_of(const std::filesystem::path& vcd) {
+  return with_suffix(vcd, ".gtkw");
+}
+
 }  // namespace
 
 TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t n_layer,
@@ -86,6 +109,10 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
       m_chip(chip),
       m_log(checked_log(options, chip, n_layer, expected_tokens)) {
   if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
+  if (!m_options.vcd.empty() && !io::is_special_output(m_options.vcd)) {
+    remove_previous(m_options.vcd);
+    remove_previous(gtkw_of(m_options.vcd));
+  }
   // On another core: the simulation's thread then writes into pages already mapped.
   if (expected_tokens > 0 && std::thread::hardware_concurrency() > 1) {
     try {
@@ -125,9 +152,9 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
       dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));
   try {
     writer.write(temp, timescale, end_cycle);
-    // An older file of that name is removed first: renaming over it would make ext4 (its
-    // auto_da_alloc) write the new file's blocks out before rename() returns, ~5% of the
-    // flagship traced run's CPU; the data is the same either way.
+    // A file of that name (made since the run started: remove_previous took the earlier one) is
+    // removed first: renaming over it would make ext4 (its auto_da_alloc) write the new file's
+    // blocks out before rename() returns; the data is the same either way.
     std::error_code absent;
     std::filesystem::remove(vcd, absent);
     std::filesystem::rename(temp, vcd);
@@ -137,7 +164,7 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
     throw;
   }
   // The .gtkw sits beside the VCD and names it relative to itself.
-  trace::write_gtkw(with_suffix(vcd, ".gtkw"), vcd.filename(), groups,
+  trace::write_gtkw(gtkw_of(vcd), vcd.filename(), groups,
                     first_decode_view(users, m_log, timescale.per_cycle, m_options.cycle_from,
                                       m_options.cycle_to));
   if (m_options.fst) trace::convert_to_fst(vcd, with_suffix(vcd, ".fst"));

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -476,6 +477,44 @@ TEST(CliRunModes, RefusedWorkloadLeavesNoTrace) {
 
 namespace etchsim::cli::testing {
 namespace {
+
+// An older VCD and .gtkw of the --vcd name are removed as the run starts (docs/chip.md, "Traces"):
+// they are gone while the run writes its --timeline (into a FIFO here, which holds the run until
+// the test reads it), before the new VCD is written; a directory of that name is refused.
+TEST(CliRunOutputs, OlderTraceIsRemovedAsTheRunStarts) {
+  ScratchDir dir("run-older-trace");
+  const auto vcd = dir.path() / "t.vcd";
+  const auto gtkw = dir.path() / "t.gtkw";
+  const auto other = dir.path() / "t.txt";
+  const auto timeline = dir.path() / "timeline.json";
+  for (const auto& p : {vcd, gtkw, other}) std::ofstream(p) << "older\n";
+  ASSERT_EQ(::mkfifo(timeline.c_str(), 0600), 0);
+  auto run = std::async(std::launch::async, [&] {
+    return run_etchsim("run --shape tiny --prompt-len 4 -n 2 --vcd " + vcd.string() +
+                           " --timeline " + timeline.string(),
+                       dir.path());
+  });
+  // Opening the FIFO waits for the run to open it for its timeline.
+  std::ifstream in(timeline);
+  EXPECT_FALSE(std::filesystem::exists(vcd));
+  EXPECT_FALSE(std::filesystem::exists(gtkw));
+  EXPECT_TRUE(std::filesystem::exists(other));
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(json.empty());
+  const CommandResult r = run.get();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_all(vcd), "older\n");
+  EXPECT_NE(read_all(gtkw), "older\n");
+
+  const auto folder = dir.path() / "d.vcd";
+  std::filesystem::create_directory(folder);
+  const auto d =
+      run_etchsim("run --shape tiny --prompt-len 4 -n 2 --vcd " + folder.string(), dir.path());
+  EXPECT_NE(d.exit_code, 0);
+  EXPECT_NE(d.err.find("--vcd " + folder.string() + ": is a directory"), std::string::npos)
+      << d.err;
+  EXPECT_TRUE(std::filesystem::is_directory(folder));
+}
 
 // Outputs that name a FIFO (as /dev/null would be a device) are written into it, not replaced by
 // a regular file renamed over it; the VCD's bytes are those of a file run, and no .gtkw appears.
