@@ -1,6 +1,7 @@
 #include "trace_output.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,20 +82,30 @@ trace::GtkwView first_decode_view(const std::vector<host::UserTrace>& users,
   return view;
 }
 
-// Removes an earlier trace at `file` (a regular file or a link; no device, pipe or directory).
-// Done as the run starts rather than as the new trace is renamed over it: a flagship's trace is
-// ~60 MB of page cache, and pages freed now are what the run's log arena and the writer's buffers
-// are mapped from next. Memory that has been free a while may have been handed back to the
-// hypervisor (virtio-balloon free page reporting), and mapping it again costs ~10x more: on the
-// 2-core VM of docs/chip.md's figures, populating the log's 32 MiB took ~2 ms right after such a
-// removal and 15-40 ms otherwise. Failing to remove leaves the rename to replace it.
+// Removes an earlier file at `file` if it is a regular file or a link (no device, pipe or
+// directory). Failing to remove leaves the rename to replace it.
 void remove_previous(const std::filesystem::path& file) {
-  if (file.empty()) return;
   std::error_code error;
   const std::filesystem::file_type type = std::filesystem::symlink_status(file, error).type();
   if (type == std::filesystem::file_type::regular || type == std::filesystem::file_type::symlink) {
     std::filesystem::remove(file, error);
   }
+}
+
+// Takes an earlier trace at `vcd` as the new one's temporary `temp`, to be written over: when it
+// is a regular file with no other link (overwriting a file that has one would change the other
+// name's content), it is renamed to `temp`; whether it was. Anything else at `vcd` but a device,
+// pipe or directory is removed. A flagship trace is ~60 MB of page cache: removing it costs ~6 ms,
+// and writing a new file maps as many pages again, where writing over its pages in place costs
+// neither (on the 2-core VM of docs/chip.md's figures, ~10 ms of the traced flagship's CPU).
+bool recycle_previous(const std::filesystem::path& vcd, const std::filesystem::path& temp) {
+  struct stat st {};
+  if (::lstat(vcd.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+      ::rename(vcd.c_str(), temp.c_str()) == 0) {
+    return true;
+  }
+  remove_previous(vcd);
+  return false;
 }
 
 std::filesystem::path gtkw_of(const std::filesystem::path& vcd) {
@@ -109,9 +120,14 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
       m_chip(chip),
       m_log(checked_log(options, chip, n_layer, expected_tokens)) {
   if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
-  if (!m_options.vcd.empty() && !io::is_special_output(m_options.vcd)) {
-    remove_previous(m_options.vcd);
-    remove_previous(gtkw_of(m_options.vcd));
+  const std::filesystem::path& vcd = m_options.vcd;
+  if (!vcd.empty() && !io::is_special_output(vcd)) {
+    // The VCD is written under a temporary name beside it and renamed when complete; an older
+    // trace of that name leaves now (its .gtkw too), so a failed run leaves neither.
+    const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
+    m_temp = dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));
+    m_over_old = recycle_previous(vcd, m_temp);
+    remove_previous(gtkw_of(vcd));
   }
   // On another core: the simulation's thread then writes into pages already mapped.
   if (expected_tokens > 0 && std::thread::hardware_concurrency() > 1) {
@@ -125,6 +141,11 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
 
 TraceOutput::~TraceOutput() {
   if (m_prefault.joinable()) m_prefault.join();
+  if (!m_temp.empty()) {
+    // Not renamed into place: the run failed. The temporary (perhaps the older trace) goes.
+    std::error_code ignored;
+    std::filesystem::remove(m_temp, ignored);
+  }
 }
 
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
@@ -147,22 +168,13 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
     writer.write(vcd, timescale, end_cycle);
     return;
   }
-  const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
-  const std::filesystem::path temp =
-      dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));
-  try {
-    writer.write(temp, timescale, end_cycle);
-    // A file of that name (made since the run started: remove_previous took the earlier one) is
-    // removed first: renaming over it would make ext4 (its auto_da_alloc) write the new file's
-    // blocks out before rename() returns; the data is the same either way.
-    std::error_code absent;
-    std::filesystem::remove(vcd, absent);
-    std::filesystem::rename(temp, vcd);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw;
-  }
+  writer.write(m_temp, timescale, end_cycle, m_over_old);
+  // A file of that name (made since the run started: the older one was taken then) is removed
+  // first: renaming over it would make ext4 (its auto_da_alloc) write the new file's blocks out
+  // before rename() returns; the data is the same either way.
+  remove_previous(vcd);
+  std::filesystem::rename(m_temp, vcd);
+  m_temp.clear();
   // The .gtkw sits beside the VCD and names it relative to itself.
   trace::write_gtkw(gtkw_of(vcd), vcd.filename(), groups,
                     first_decode_view(users, m_log, timescale.per_cycle, m_options.cycle_from,

@@ -33,6 +33,8 @@ class TraceOutput {
   const chip::Chip& m_chip;
   const chip::ChipTraceLog& m_log;
   std::thread m_prefault;  // maps the log's pages while the run fills them (ChipTraceLog::prefault)
+  std::filesystem::path m_temp;  // the VCD's temporary name until renamed into place
+  bool m_over_old = false;       // m_temp holds an older trace, to be written over
 };
 
 }  // namespace etchsim::sim

@@ -503,8 +503,34 @@ TEST(CliRunOutputs, OlderTraceIsRemovedAsTheRunStarts) {
   EXPECT_FALSE(json.empty());
   const CommandResult r = run.get();
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(read_all(vcd), "older\n");
+  const std::string written = read_all(vcd);
+  EXPECT_NE(written, "older\n");
   EXPECT_NE(read_all(gtkw), "older\n");
+  // The older file's pages are written over in place (a shorter trace cuts it): the bytes equal
+  // a run's into a fresh name. A file with a second link is left to it and replaced instead.
+  const auto fresh = dir.path() / "fresh.vcd";
+  ASSERT_EQ(run_etchsim("run --shape tiny --prompt-len 4 -n 2 --vcd " + fresh.string(), dir.path())
+                .exit_code,
+            0);
+  EXPECT_EQ(written, read_all(fresh));
+  const std::string tail(1 << 20, '#');
+  std::ofstream(vcd, std::ios::app) << tail;
+  ASSERT_EQ(run_etchsim("run --shape tiny --prompt-len 4 -n 2 --vcd " + vcd.string(), dir.path())
+                .exit_code,
+            0);
+  EXPECT_EQ(read_all(vcd), written);
+  std::ofstream(vcd, std::ios::app) << tail;
+  const auto linked = dir.path() / "linked.vcd";
+  std::filesystem::create_hard_link(vcd, linked);
+  const std::string before = read_all(linked);
+  ASSERT_EQ(run_etchsim("run --shape tiny --prompt-len 4 -n 2 --vcd " + vcd.string(), dir.path())
+                .exit_code,
+            0);
+  EXPECT_EQ(read_all(vcd), written);
+  EXPECT_EQ(read_all(linked), before);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
 
   const auto folder = dir.path() / "d.vcd";
   std::filesystem::create_directory(folder);
