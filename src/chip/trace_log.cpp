@@ -36,6 +36,8 @@ ChipTraceLog::ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer)
   kv_writes.reserve(tokens * n_layer);
 }
 
-void ChipTraceLog::prefault() const { m_arena.populate(kPrefaultBytes); }
+void ChipTraceLog::prefault(const std::atomic<bool>* stop) const {
+  m_arena.populate(kPrefaultBytes, stop);
+}
 
 }  // namespace etchsim::chip

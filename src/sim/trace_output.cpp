@@ -132,15 +132,20 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
   // On another core: the simulation's thread then writes into pages already mapped.
   if (expected_tokens > 0 && std::thread::hardware_concurrency() > 1) {
     try {
-      m_prefault = std::thread([log = &m_log] { log->prefault(); });
+      m_prefault = std::thread([this] { m_log.prefault(&m_run_over); });
     } catch (const std::system_error&) {
       // No thread to be had: the pages fault as the run writes them.
     }
   }
 }
 
-TraceOutput::~TraceOutput() {
+void TraceOutput::stop_prefault() {
+  m_run_over.store(true, std::memory_order_relaxed);
   if (m_prefault.joinable()) m_prefault.join();
+}
+
+TraceOutput::~TraceOutput() {
+  stop_prefault();
   if (!m_temp.empty()) {
     // Not renamed into place: the run failed. The temporary (perhaps the older trace) goes.
     std::error_code ignored;
@@ -150,7 +155,7 @@ TraceOutput::~TraceOutput() {
 
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
                          double clock_hz, bool functional, bool adapters) {
-  if (m_prefault.joinable()) m_prefault.join();
+  stop_prefault();
   const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
   if (!m_options.timeline.empty()) write_timeline(m_options.timeline, source, clock_hz);
   if (m_options.vcd.empty()) return;

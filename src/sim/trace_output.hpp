@@ -4,6 +4,7 @@
 // the .gtkw beside it and the optional .fst. A failed run leaves nothing.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -32,7 +33,11 @@ class TraceOutput {
   TraceOptions m_options;
   const chip::Chip& m_chip;
   const chip::ChipTraceLog& m_log;
+  // Stops and joins m_prefault: once the run is over, pages it has not mapped yet are never needed
+  // (on a VM where mapping fresh memory is slow it could otherwise go on into the writing).
+  void stop_prefault();
   std::thread m_prefault;  // maps the log's pages while the run fills them (ChipTraceLog::prefault)
+  std::atomic<bool> m_run_over{false};
   std::filesystem::path m_temp;  // the VCD's temporary name until renamed into place
   bool m_over_old = false;       // m_temp holds an older trace, to be written over
 };

@@ -81,13 +81,18 @@ HugePageArena::~HugePageArena() {
   ::munmap(m_base, m_size);
 }
 
-void HugePageArena::populate(size_t max_bytes) const {
+void HugePageArena::populate(size_t max_bytes, const std::atomic<bool>* stop) const {
 #ifdef MADV_POPULATE_WRITE
   // Only advice: an error (an older kernel) leaves the pages to fault when written.
   const size_t bytes = std::min(m_size, max_bytes) / kHugePage * kHugePage;
-  if (bytes > 0) (void)::madvise(m_base, bytes, MADV_POPULATE_WRITE);
+  char* const base = static_cast<char*>(m_base);
+  for (size_t at = 0; at < bytes; at += kHugePage) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return;
+    if (::madvise(base + at, kHugePage, MADV_POPULATE_WRITE) != 0) return;
+  }
 #else
   (void)max_bytes;
+  (void)stop;
 #endif
 }
 

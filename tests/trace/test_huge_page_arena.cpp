@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -56,6 +58,29 @@ TEST(HugePageArena, PopulateChangesNoByte) {
   arena.populate();
   arena.populate(kHugePage);
   for (uint32_t i = 0; i < 300000; ++i) ASSERT_EQ(v[i], i * 2654435761u);
+}
+
+// Resident 4 KiB pages of [p, p + bytes) (mincore).
+size_t resident_pages(void* p, size_t bytes) {
+  std::vector<unsigned char> in(bytes / 4096);
+  EXPECT_EQ(::mincore(p, bytes, in.data()), 0);
+  size_t n = 0;
+  for (unsigned char c : in) n += c & 1;
+  return n;
+}
+
+TEST(HugePageArena, PopulateMapsTheRoomUnlessStopped) {
+  HugePageArena arena(2 * kHugePage);
+  void* base = arena.resource()->allocate(1, 1);  // the room's first byte, untouched
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(base) % kHugePage, 0u);
+  ASSERT_EQ(resident_pages(base, 2 * kHugePage), 0u);
+  const std::atomic<bool> stop{true};
+  arena.populate(SIZE_MAX, &stop);
+  EXPECT_EQ(resident_pages(base, 2 * kHugePage), 0u);
+  arena.populate(kHugePage);
+#ifdef MADV_POPULATE_WRITE
+  EXPECT_EQ(resident_pages(base, 2 * kHugePage), kHugePage / 4096);
+#endif
 }
 
 TEST(HugePageArena, LargeBuffersComeFromHugePagesAndKeepTheirBytes) {

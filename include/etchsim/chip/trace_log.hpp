@@ -6,6 +6,7 @@
 // one layer's K/V writes come in order, and host actions happen at SystemC time.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
@@ -100,8 +101,9 @@ struct ChipTraceLog {
 
   // Has the kernel map the arena's pages now, at most 1 GiB of them (HugePageArena::populate):
   // called on another thread while the run logs, it takes the page faults of a flagship's ~25 MB
-  // of lists off the simulation's thread. Changes no value.
-  void prefault() const;
+  // of lists off the simulation's thread. Changes no value. Returns early once `stop` reads true
+  // (the run is over: the pages it wrote are mapped, the rest is never needed).
+  void prefault(const std::atomic<bool>* stop = nullptr) const;
 };
 
 }  // namespace etchsim::chip

@@ -11,6 +11,7 @@
 // kernel has no huge pages to give (THP "never", none free) it is plain memory: same values.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
@@ -38,8 +39,9 @@ class HugePageArena {
   // The resource to give containers; memory comes back only when the arena dies.
   std::pmr::memory_resource* resource() { return &m_resource; }
   // Maps the room's first `max_bytes` now, as if written (MADV_POPULATE_WRITE; nothing where the
-  // kernel lacks it). Thread-safe against allocations and writes: it changes no byte.
-  void populate(size_t max_bytes = SIZE_MAX) const;
+  // kernel lacks it), a huge page at a time, front to back; returns early once `stop` (if given)
+  // reads true. Thread-safe against allocations and writes: it changes no byte.
+  void populate(size_t max_bytes = SIZE_MAX, const std::atomic<bool>* stop = nullptr) const;
   size_t capacity() const { return m_size; }
 
  private:
