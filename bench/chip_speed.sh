@@ -9,7 +9,8 @@
 #      cycles per wall-second (goal >= 2 M), and the same workload in skip for comparison;
 #  (c) trace cost: the flagship with every layer traced (--vcd) against the untraced flagship,
 #      whole-process wall seconds (the trace is written after sc_start, so sc_start's wall would
-#      hide it; goal <= 2x), with sc_start's wall beside it and the VCD's size;
+#      hide it; goal <= 2x), with the processes' CPU seconds (user + sys, all threads: the trace
+#      writer runs on two), sc_start's wall and the VCD's size beside it;
 #  (d) functional mode against golden: a synthesized model, same prompt, same generated tokens;
 #      seconds per forward pass of `etchsim run M` (functional) against `etchsim golden M`
 #      (goal: functional adds <= 10%).
@@ -46,17 +47,17 @@ field() {
 }
 
 # best_run NAME ARGS...: runs `etchsim run ARGS --report` REPEAT times; keeps the fastest report
-# as $dir/NAME.json and the fastest whole-process wall seconds in $dir/NAME.proc.
+# as $dir/NAME.json, the fastest whole-process wall seconds in $dir/NAME.proc and that run's
+# process CPU seconds (user + sys, every thread) in $dir/NAME.cpu (bash's `time`: no extra
+# process inside the measured span).
 best_run() {
-  local name=$1 best="" w best_proc="" t0 t1 p
+  local name=$1 best="" w best_proc="" p u s TIMEFORMAT='%3R %3U %3S'
   shift
   for ((i = 0; i < repeat; ++i)); do
-    t0=$(date +%s.%N)
-    "$etchsim" run "$@" --report "$dir/try.json" >"$dir/$name.log" 2>&1
-    t1=$(date +%s.%N)
-    p=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+    read -r p u s < <({ time "$etchsim" run "$@" --report "$dir/try.json" >"$dir/$name.log" 2>&1; } 2>&1)
     if [[ -z $best_proc ]] || awk -v a="$p" -v b="$best_proc" 'BEGIN { exit !(a < b) }'; then
       best_proc=$p
+      awk -v a="$u" -v b="$s" 'BEGIN { printf "%.3f\n", a + b }' >"$dir/$name.cpu"
     fi
     w=$(field "$dir/try.json" wall_seconds)
     if [[ -z $best ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
@@ -97,6 +98,8 @@ best_run untraced $vcd_args
 best_run traced $vcd_args --vcd "$dir/all.vcd"
 untraced_wall=$(cat "$dir/untraced.proc")
 traced_wall=$(cat "$dir/traced.proc")
+untraced_cpu=$(cat "$dir/untraced.cpu")
+traced_cpu=$(cat "$dir/traced.cpu")
 untraced_sc=$(field "$dir/untraced.json" wall_seconds)
 traced_sc=$(field "$dir/traced.json" wall_seconds)
 vcd_bytes=$(stat -c %s "$dir/all.vcd")
@@ -139,7 +142,7 @@ fi
 awk -v fc="$flag_cycles" -v fw="$flag_wall" -v fk="$flag_wakes" -v fu="$flag_cpu" -v fs_="$flag_chip_s" \
   -v lc="$lock_cycles" -v lw="$lock_wall" -v sw="$skip64_wall" \
   -v uw="$untraced_wall" -v tw="$traced_wall" -v vb="$vcd_bytes" -v va="flagship $vcd_args" \
-  -v us="$untraced_sc" -v ts="$traced_sc" \
+  -v us="$untraced_sc" -v ts="$traced_sc" -v uc="$untraced_cpu" -v tc="$traced_cpu" \
   -v gw="$golden_best" -v xw="$func_wall" -v p="$passes" -v fs="$func_synth $func_quant" \
   -v ew="$serve_wall" -v eu="$serve_cpu" -v ec="$serve_cycles" -v et="$serve_tokens" -v ea="$serve_args" \
   -v prov="$provisional" '
@@ -153,9 +156,9 @@ BEGIN {
   printf "%-44s %12.4f %12s %16.0f %16.3g  %s\n", "(b) lockstep, 8B shape, 64+64 tokens", lw, "", 128 / lw, lc / lw,
     judge(lc / lw >= 2e6) " (>= 2 M cycles/s)"
   printf "%-44s %12.4f %12s %16.0f %16.3g  skip is %.0fx lockstep\n", "    skip, same workload", sw, "", 128 / sw, lc / sw, lw / sw
-  printf "%-44s %12.4f %12s %16s %16s  %s (process wall; sc_start %.4f s)\n", "(c) trace workload untraced", uw, "", "", "", va, us
-  printf "%-44s %12.4f %12s %16s %16s  ratio %.2f %s (VCD %.1f MB; sc_start %.4f s)\n", "    --vcd, all layers", tw, "", "", "", tw / uw,
-    judge(tw / uw <= 2) " (<= 2x)", vb / 1e6, ts
+  printf "%-44s %12.4f %12.4f %16s %16s  %s (process wall and CPU; sc_start %.4f s)\n", "(c) trace workload untraced", uw, uc, "", "", va, us
+  printf "%-44s %12.4f %12.4f %16s %16s  ratio %.2f %s (VCD %.1f MB; CPU %.2fx; sc_start %.4f s)\n", "    --vcd, all layers", tw, tc, "", "", tw / uw,
+    judge(tw / uw <= 2) " (<= 2x)", vb / 1e6, tc / uc, ts
   printf "%-44s %12.4f %12s %16s %16s  %s\n", "(d) golden", gw, "", "", "", sprintf("%.3f ms per forward pass (%s)", 1000 * gw / p, fs)
   printf "%-44s %12.4f %12s %16s %16s  %.3f ms per forward pass, %+.1f%% %s\n", "    functional run", xw, "", "", "",
     1000 * xw / p, 100 * (xw / gw - 1), judge(xw / gw <= 1.10) " (<= +10%)"
