@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,11 +34,25 @@ bool is_special_output(const std::filesystem::path& path) {
          t == file_type::socket;
 }
 
-OutputFile::OutputFile(std::filesystem::path path) : m_path(std::move(path)) {
+OutputFile::OutputFile(std::filesystem::path path, OlderFile older) : m_path(std::move(path)) {
   if (is_special_output(m_path)) {  // /dev/null, a FIFO: written in place
     m_fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC);
     if (m_fd < 0) fail("cannot open it", errno);
     return;
+  }
+  struct stat st {};
+  // Only a regular file no other name links to: writing over it changes no other name's content.
+  if (older == OlderFile::kReuse && ::lstat(m_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_nlink == 1) {
+    m_temp = temp_name(m_path);
+    if (::rename(m_path.c_str(), m_temp.c_str()) == 0) {
+      m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CLOEXEC);
+      if (m_fd >= 0) {
+        m_cut = true;
+        return;
+      }
+      ::unlink(m_temp.c_str());  // renamed but not writable: made again below
+    }
   }
   for (unsigned attempt = 0; m_fd < 0; ++attempt) {
     m_temp = temp_name(m_path);
@@ -77,10 +92,15 @@ void OutputFile::write(std::span<const std::byte> bytes) {
       fail("write failed", errno);
     }
     bytes = bytes.subspan(static_cast<size_t>(n));
+    m_written += static_cast<uint64_t>(n);
   }
 }
 
 void OutputFile::commit() {
+  // An older file written over keeps its bytes past the new end until cut.
+  if (m_cut && ::ftruncate(m_fd, static_cast<off_t>(m_written)) != 0) {
+    fail("cannot cut the older file written over to its new length", errno);
+  }
   const int fd = std::exchange(m_fd, -1);
   // close() can report a deferred write error (e.g. ENOSPC on network file systems).
   if (::close(fd) != 0) {

@@ -1,8 +1,6 @@
 #include "trace_output.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -92,22 +90,6 @@ void remove_previous(const std::filesystem::path& file) {
   }
 }
 
-// Takes an earlier trace at `vcd` as the new one's temporary `temp`, to be written over: when it
-// is a regular file with no other link (overwriting a file that has one would change the other
-// name's content), it is renamed to `temp`; whether it was. Anything else at `vcd` but a device,
-// pipe or directory is removed. A flagship trace is ~60 MB of page cache: removing it costs ~6 ms,
-// and writing a new file maps as many pages again, where writing over its pages in place costs
-// neither (on the 2-core VM of docs/chip.md's figures, ~10 ms of the traced flagship's CPU).
-bool recycle_previous(const std::filesystem::path& vcd, const std::filesystem::path& temp) {
-  struct stat st {};
-  if (::lstat(vcd.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-      ::rename(vcd.c_str(), temp.c_str()) == 0) {
-    return true;
-  }
-  remove_previous(vcd);
-  return false;
-}
-
 std::filesystem::path gtkw_of(const std::filesystem::path& vcd) {
   return with_suffix(vcd, ".gtkw");
 }
@@ -121,13 +103,13 @@ TraceOutput::TraceOutput(const TraceOptions& options, chip::Chip& chip, uint32_t
       m_log(checked_log(options, chip, n_layer, expected_tokens)) {
   if (m_options.layers.empty()) m_options.layers.assign(n_layer, true);
   const std::filesystem::path& vcd = m_options.vcd;
-  if (!vcd.empty() && !io::is_special_output(vcd)) {
-    // The VCD is written under a temporary name beside it and renamed when complete; an older
-    // trace of that name leaves now (its .gtkw too), so a failed run leaves neither.
-    const std::filesystem::path dir = vcd.has_parent_path() ? vcd.parent_path() : ".";
-    m_temp = dir / fmt::format(".{}.tmp{}", vcd.filename().string(), static_cast<long>(::getpid()));
-    m_over_old = recycle_previous(vcd, m_temp);
-    remove_previous(gtkw_of(vcd));
+  if (!vcd.empty()) {
+    // Under a temporary name beside it, renamed when complete. An older trace of that name is
+    // that temporary from now on, written over in place (io::OlderFile::kReuse: a flagship's is
+    // ~60 MB of page cache, which would cost ~6 ms to free and as much again to map anew), and
+    // its .gtkw goes too, so a failed run leaves neither.
+    m_vcd.emplace(vcd, io::OlderFile::kReuse);
+    if (!io::is_special_output(vcd)) remove_previous(gtkw_of(vcd));
   }
   // On another core: the simulation's thread then writes into pages already mapped.
   if (expected_tokens > 0 && std::thread::hardware_concurrency() > 1) {
@@ -144,14 +126,7 @@ void TraceOutput::stop_prefault() {
   if (m_prefault.joinable()) m_prefault.join();
 }
 
-TraceOutput::~TraceOutput() {
-  stop_prefault();
-  if (!m_temp.empty()) {
-    // Not renamed into place: the run failed. The temporary (perhaps the older trace) goes.
-    std::error_code ignored;
-    std::filesystem::remove(m_temp, ignored);
-  }
-}
+TraceOutput::~TraceOutput() { stop_prefault(); }
 
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
                          double clock_hz, bool functional, bool adapters) {
@@ -168,18 +143,10 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   const trace::VcdTimescale timescale =
       m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);
 
-  if (io::is_special_output(vcd)) {
-    // /dev/null or a pipe: written in place (io/output_path.hpp), and no .gtkw beside it.
-    writer.write(vcd, timescale, end_cycle);
-    return;
-  }
-  writer.write(m_temp, timescale, end_cycle, m_over_old);
-  // A file of that name (made since the run started: the older one was taken then) is removed
-  // first: renaming over it would make ext4 (its auto_da_alloc) write the new file's blocks out
-  // before rename() returns; the data is the same either way.
-  remove_previous(vcd);
-  std::filesystem::rename(m_temp, vcd);
-  m_temp.clear();
+  writer.write(*m_vcd, timescale, end_cycle);
+  m_vcd->commit();
+  // /dev/null or a pipe was written in place (io/output_path.hpp) and gets no .gtkw beside it.
+  if (io::is_special_output(vcd)) return;
   // The .gtkw sits beside the VCD and names it relative to itself.
   trace::write_gtkw(gtkw_of(vcd), vcd.filename(), groups,
                     first_decode_view(users, m_log, timescale.per_cycle, m_options.cycle_from,

@@ -1,16 +1,19 @@
-// Internal to sim/: a run's trace files. Before the run it turns on the chip's trace log; after
-// it, it writes the --timeline JSON (trace_timeline.hpp), derives the VCD's rows
-// (trace_signals.hpp), writes the VCD under a temporary name and renames it into place, then
-// the .gtkw beside it and the optional .fst. A failed run leaves nothing.
+// Internal to sim/: a run's trace files. Before the run it turns on the chip's trace log and opens
+// the VCD (an io::OutputFile: a temporary beside it, an older trace of that name reused as it);
+// after it, it writes the --timeline JSON (trace_timeline.hpp), derives the VCD's rows
+// (trace_signals.hpp), writes the VCD and renames it into place, then the .gtkw beside it and the
+// optional .fst. A failed run leaves nothing.
 #pragma once
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "etchsim/chip/chip.hpp"
 #include "etchsim/host/host.hpp"
+#include "etchsim/io/output_path.hpp"
 #include "etchsim/sim/run.hpp"
 
 namespace etchsim::sim {
@@ -38,8 +41,7 @@ class TraceOutput {
   void stop_prefault();
   std::thread m_prefault;  // maps the log's pages while the run fills them (ChipTraceLog::prefault)
   std::atomic<bool> m_run_over{false};
-  std::filesystem::path m_temp;  // the VCD's temporary name until renamed into place
-  bool m_over_old = false;       // m_temp holds an older trace, to be written over
+  std::optional<io::OutputFile> m_vcd;  // the VCD, open from the run's start
 };
 
 }  // namespace etchsim::sim

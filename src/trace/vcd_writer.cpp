@@ -1,8 +1,6 @@
 #include "etchsim/trace/vcd_writer.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -250,31 +248,9 @@ std::string VcdWriter::text(const VcdTimescale& timescale, uint64_t end_cycle) c
   return all;
 }
 
-void VcdWriter::write(const std::filesystem::path& path, const VcdTimescale& timescale,
-                      uint64_t end_cycle, bool over_old) const {
-  // Over an older file: opened without O_TRUNC, and cut to the bytes written once they are.
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (over_old ? 0 : O_TRUNC), 0666);
-  if (fd < 0) throw std::runtime_error("cannot create " + path.string());
-  std::FILE* f = ::fdopen(fd, "wb");
-  if (f == nullptr) {
-    ::close(fd);
-    throw std::runtime_error("cannot create " + path.string());
-  }
-  bool ok = true;
-  uint64_t written = 0;
-  try {
-    generate(timescale, end_cycle, [f, &ok, &written](std::string_view piece) {
-      ok = ok && std::fwrite(piece.data(), 1, piece.size(), f) == piece.size();
-      written += piece.size();
-    });
-  } catch (...) {
-    std::fclose(f);
-    throw;
-  }
-  ok = ok && std::fflush(f) == 0;
-  if (over_old && ok) ok = ::ftruncate(fd, static_cast<off_t>(written)) == 0;
-  if (std::fclose(f) != 0 || !ok) throw std::runtime_error("cannot write " + path.string());
+void VcdWriter::write(io::OutputFile& out, const VcdTimescale& timescale,
+                      uint64_t end_cycle) const {
+  generate(timescale, end_cycle, [&out](std::string_view piece) { out.write(piece); });
 }
 
 }  // namespace etchsim::trace

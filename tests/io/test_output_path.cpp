@@ -78,5 +78,77 @@ TEST_F(OutputPath, FailuresNameThePathAndLeaveNothing) {
   EXPECT_EQ(entries(), 1u);
 }
 
+ino_t inode_of(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
+  return st.st_ino;
+}
+
+// kReuse: an older regular file is the temporary from the start (gone from the target), written
+// over in place (the same inode) and cut to the new length by commit().
+TEST_F(OutputPath, AnOlderFileIsReusedInPlaceAndCut) {
+  const fs::path p = m_dir / "trace.vcd";
+  write_file_atomically(p, std::string(100000, 'o'));
+  const ino_t older = inode_of(p);
+  {
+    OutputFile file(p, OlderFile::kReuse);
+    EXPECT_FALSE(fs::exists(p));
+    file.write("new\n");
+    file.commit();
+  }
+  EXPECT_EQ(read(p), "new\n");
+  EXPECT_EQ(inode_of(p), older);
+  EXPECT_EQ(entries(), 1u);
+  // Longer than the older one: it grows.
+  {
+    OutputFile file(p, OlderFile::kReuse);
+    file.write(std::string(5000, 'n'));
+    file.commit();
+  }
+  EXPECT_EQ(read(p), std::string(5000, 'n'));
+  // Not committed: neither the older file nor the temporary is left.
+  {
+    OutputFile file(p, OlderFile::kReuse);
+    file.write("half");
+  }
+  EXPECT_EQ(entries(), 0u);
+}
+
+// kReuse leaves a file that another name links to (writing over it would change that name's
+// content) and anything that is no regular file to the rename, as kKeep does with every file.
+TEST_F(OutputPath, AnOlderFileWithAnotherNameIsNotWrittenOver) {
+  const fs::path p = m_dir / "trace.vcd";
+  const fs::path other = m_dir / "kept.vcd";
+  write_file_atomically(p, "older\n");
+  fs::create_hard_link(p, other);
+  {
+    OutputFile file(p, OlderFile::kReuse);
+    EXPECT_EQ(read(p), "older\n");  // still there until commit
+    file.write("new\n");
+    file.commit();
+  }
+  EXPECT_EQ(read(p), "new\n");
+  EXPECT_EQ(read(other), "older\n");
+  fs::remove(other);
+  const fs::path target = m_dir / "target.vcd";
+  write_file_atomically(target, "target\n");
+  fs::create_symlink(target, other);
+  {
+    OutputFile file(other, OlderFile::kReuse);
+    file.write("new\n");
+    file.commit();
+  }
+  EXPECT_EQ(read(target), "target\n");
+  EXPECT_FALSE(fs::is_symlink(other));
+  EXPECT_EQ(read(other), "new\n");
+  {
+    OutputFile file(target, OlderFile::kKeep);
+    EXPECT_EQ(read(target), "target\n");
+    file.write("kept until now\n");
+    file.commit();
+  }
+  EXPECT_EQ(read(target), "kept until now\n");
+}
+
 }  // namespace
 }  // namespace etchsim::io

@@ -18,13 +18,22 @@ namespace etchsim::io {
 // links): write it in place, with no temporary file and no rename.
 bool is_special_output(const std::filesystem::path& path);
 
+// What becomes of an older regular file at the target while the new one is written.
+enum class OlderFile {
+  kKeep,   // it stays until commit() renames the new file over it
+  kReuse,  // when no other name links to it, it becomes the temporary at once and is written over
+           // in place, then cut to the new length by commit(): its pages in the page cache are
+           // reused instead of freed and mapped again (a file as large as a trace, written again
+           // and again). From then on it is gone from the target: a failed write leaves neither.
+};
+
 // An output file written under a temporary name beside `path` and renamed over it by commit(); a
 // special output is opened and written in place. Destroying an uncommitted OutputFile removes its
 // temporary, so a failed write leaves nothing behind. Errors are std::runtime_error naming `path`
 // and the reason.
 class OutputFile {
  public:
-  explicit OutputFile(std::filesystem::path path);
+  explicit OutputFile(std::filesystem::path path, OlderFile older = OlderFile::kKeep);
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
   ~OutputFile();
@@ -41,6 +50,8 @@ class OutputFile {
   std::filesystem::path m_path;
   std::filesystem::path m_temp;  // empty when written in place
   int m_fd = -1;
+  uint64_t m_written = 0;  // bytes written
+  bool m_cut = false;      // the temporary is an older file written over: commit() cuts it
 };
 
 // `text` as the whole content of `path` (an OutputFile): under a temporary name beside it, then

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "etchsim/io/output_path.hpp"
 #include "etchsim/trace/row_source.hpp"
 #include "etchsim/trace/row_values.hpp"
 
@@ -66,12 +67,8 @@ class VcdWriter {
   // ending with the time of `end_cycle` (the run's last cycle, clipped to the window) so a reader
   // knows the run's length. The same variables, values and window give the same bytes.
   std::string text(const VcdTimescale& timescale, uint64_t end_cycle) const;
-  // Writes text() to `path`, a piece at a time. `over_old`: `path` may hold an older file, which
-  // is written over from its start and then cut to the new length instead of being emptied first:
-  // its pages in the page cache are reused, where emptying would free them and writing would map
-  // as many again (for a flagship trace, ~60 MB each way).
-  void write(const std::filesystem::path& path, const VcdTimescale& timescale, uint64_t end_cycle,
-             bool over_old = false) const;
+  // Writes text() into `out`, a piece at a time (the caller commits it).
+  void write(io::OutputFile& out, const VcdTimescale& timescale, uint64_t end_cycle) const;
 
  private:
   struct Var {
