@@ -22,6 +22,27 @@ std::filesystem::path temp_name(const std::filesystem::path& path) {
          fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter.fetch_add(1));
 }
 
+// kReuse: the older file at `path`, renamed to `temp` and open for writing over, when that can
+// surprise no one: a regular file (no link followed) that no other name links to (its content
+// would change under that name) and that no process has open (a waveform viewer showing it would
+// see it change under it): the kernel grants a write lease only to a file's sole opener. Anyone
+// opening it meanwhile waits for the lease, which ends once the name is gone. -1 otherwise (the
+// older file stays where it is).
+int take_older(const std::filesystem::path& path, const std::filesystem::path& temp) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st {};
+  bool taken = false;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+      ::fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+    taken = ::rename(path.c_str(), temp.c_str()) == 0;
+    (void)::fcntl(fd, F_SETLEASE, F_UNLCK);
+  }
+  if (taken) return fd;
+  ::close(fd);
+  return -1;
+}
+
 }  // namespace
 
 bool is_special_output(const std::filesystem::path& path) {
@@ -40,19 +61,11 @@ OutputFile::OutputFile(std::filesystem::path path, OlderFile older) : m_path(std
     if (m_fd < 0) fail("cannot open it", errno);
     return;
   }
-  struct stat st {};
-  // Only a regular file no other name links to: writing over it changes no other name's content.
-  if (older == OlderFile::kReuse && ::lstat(m_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-      st.st_nlink == 1) {
+  if (older == OlderFile::kReuse) {
     m_temp = temp_name(m_path);
-    if (::rename(m_path.c_str(), m_temp.c_str()) == 0) {
-      m_fd = ::open(m_temp.c_str(), O_WRONLY | O_CLOEXEC);
-      if (m_fd >= 0) {
-        m_cut = true;
-        return;
-      }
-      ::unlink(m_temp.c_str());  // renamed but not writable: made again below
-    }
+    m_fd = take_older(m_path, m_temp);
+    m_cut = m_fd >= 0;
+    if (m_cut) return;
   }
   for (unsigned attempt = 0; m_fd < 0; ++attempt) {
     m_temp = temp_name(m_path);

@@ -114,6 +114,36 @@ TEST_F(OutputPath, AnOlderFileIsReusedInPlaceAndCut) {
   EXPECT_EQ(entries(), 0u);
 }
 
+// kReuse leaves an older file that someone has open (a waveform viewer showing the last trace)
+// to the rename: the reader keeps the older content whole.
+TEST_F(OutputPath, AnOlderFileSomeoneHasOpenIsNotWrittenOver) {
+  const fs::path p = m_dir / "trace.vcd";
+  const std::string older(100000, 'o');
+  write_file_atomically(p, older);
+  const ino_t inode = inode_of(p);
+  std::ifstream viewer(p, std::ios::binary);
+  ASSERT_TRUE(viewer.good());
+  {
+    OutputFile file(p, OlderFile::kReuse);
+    EXPECT_EQ(read(p), older);  // still there until commit
+    file.write("new\n");
+    file.commit();
+  }
+  EXPECT_EQ(read(p), "new\n");
+  EXPECT_NE(inode_of(p), inode);
+  std::stringstream seen;
+  seen << viewer.rdbuf();
+  EXPECT_EQ(seen.str(), older);
+  viewer.close();
+  {
+    OutputFile file(p, OlderFile::kReuse);  // no one has it open now: reused
+    file.write("newer\n");
+    file.commit();
+  }
+  EXPECT_EQ(read(p), "newer\n");
+  EXPECT_EQ(entries(), 1u);
+}
+
 // kReuse leaves a file that another name links to (writing over it would change that name's
 // content) and anything that is no regular file to the rename, as kKeep does with every file.
 TEST_F(OutputPath, AnOlderFileWithAnotherNameIsNotWrittenOver) {

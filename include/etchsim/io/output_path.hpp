@@ -21,10 +21,11 @@ bool is_special_output(const std::filesystem::path& path);
 // What becomes of an older regular file at the target while the new one is written.
 enum class OlderFile {
   kKeep,   // it stays until commit() renames the new file over it
-  kReuse,  // when no other name links to it, it becomes the temporary at once and is written over
-           // in place, then cut to the new length by commit(): its pages in the page cache are
-           // reused instead of freed and mapped again (a file as large as a trace, written again
-           // and again). From then on it is gone from the target: a failed write leaves neither.
+  kReuse,  // when no other name links to it and no process has it open, it becomes the temporary
+           // at once and is written over in place, then cut to the new length by commit(): its
+           // pages in the page cache are reused instead of freed and mapped again (a file as
+           // large as a trace, written again and again). From then on it is gone from the target:
+           // a failed write leaves neither. Otherwise it is kept, as kKeep does.
 };
 
 // An output file written under a temporary name beside `path` and renamed over it by commit(); a
