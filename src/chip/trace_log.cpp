@@ -20,6 +20,16 @@ size_t arena_bytes(size_t n_units, size_t tokens, size_t n_layer) {
 
 }  // namespace
 
+bool UnitLog::held_several() const {
+  const size_t n = accepts.size();
+  if (n < 2) return false;
+  if (completes.size() + 1 < n) return true;  // k - 1 never handed on
+  for (size_t k = 1; k < n; ++k) {
+    if (completes[k - 1] > accepts[k].cycle) return true;
+  }
+  return false;
+}
+
 ChipTraceLog::ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer)
     : m_arena(arena_bytes(n_units, tokens, n_layer)),
       inputs(m_arena.resource()),

@@ -32,32 +32,22 @@ struct UnitLog {
 
   // Appends, and asks the cache for the list's next line: a run fills every unit's lists in turn,
   // each a line every few tokens, and a line the run has not written since it was mapped is far
-  // away (prefetching past the reserved room faults nothing). Each also checks the pair of tokens
-  // k - 1 and k whose second entry it logs (see held_several; the two lists may be logged in
-  // either order).
+  // away (prefetching past the reserved room faults nothing). Nothing else: a traced run logs
+  // ~2 M entries on the simulation's thread.
   void accept(const Accept& a) {
-    const size_t k = accepts.size();
-    if (k > 0 && k <= completes.size()) m_overlapped |= completes[k - 1] > a.cycle;
     accepts.push_back(a);
     __builtin_prefetch(accepts.data() + accepts.size() + 64 / sizeof(Accept), 1);
   }
   void complete(uint64_t cycle) {
-    const size_t k = completes.size() + 1;  // the token after the one handed on
-    if (k < accepts.size()) m_overlapped |= cycle > accepts[k].cycle;
     completes.push_back(cycle);
     __builtin_prefetch(completes.data() + completes.size() + 64 / sizeof(uint64_t), 1);
   }
   // Whether the unit ever held two tokens at once. At the end of the cycle token k is taken,
   // tokens k - 1 and k are both inside exactly when k - 1 is handed on later (or never); any
-  // larger count needs that too, as tokens leave in order. Pairs are checked as they are logged
-  // (accept, complete), so this is free when the trace is written (a flagship has ~700 lists).
-  bool held_several() const {
-    const size_t n = accepts.size();
-    return n >= 2 && (m_overlapped || completes.size() + 1 < n);
-  }
-
- private:
-  bool m_overlapped = false;  // some token was taken before the previous one was handed on
+  // larger count needs that too, as tokens leave in order. Scanned when asked (the trace asks
+  // only for units that hold several slots), not checked as entries are logged: reading the
+  // previous token's entry there cost the flagship's simulation thread 1-3 ms.
+  bool held_several() const;
 };
 
 // The lists a run fills live in one huge-page arena (trace/huge_page_arena.hpp): their first
