@@ -82,6 +82,7 @@ uint8_t PipelineUnit::step(uint64_t cycle) {
     if (tail >= m_depth) tail -= m_depth;
     m_slots[tail] = {tag, cycle + t.latency};
     if (m_count == 0) m_busy_since = cycle;
+    m_held_several |= m_count > 0;  // the previous token is still inside at the cycle's end
     ++m_count;
     ++m_tokens;
     m_next_accept = cycle + t.interval;

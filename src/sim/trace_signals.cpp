@@ -50,7 +50,7 @@ void add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std:
   ids.has_user = multi_user;
   if (ids.has_user) rows.add(s, "user", 32, kVcdX, a + " user");
   rows.add(s, "pos", 32, kVcdX, a + " pos");
-  if (unit.capacity() > 1 && log.held_several()) {
+  if (unit.capacity() > 1 && unit.held_several()) {
     const uint32_t width = 32 - static_cast<uint32_t>(__builtin_clz(unit.capacity()));
     rows.add(s, "inside", width, 0, a + " inside");
     ids.has_inside = true;

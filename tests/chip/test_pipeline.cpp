@@ -31,6 +31,7 @@ struct Recording {
   std::vector<uint64_t> busy_cycles;       // per unit, then per stage
   std::vector<uint64_t> tokens;            // per unit
   std::vector<uint64_t> stalls;            // per unit: stalled cycles, longest stall
+  std::vector<uint8_t> held_several;       // per unit: ever held two tokens at once
   // Per unit: the cycles and tags of its accepts and the cycles of its completions (trace log).
   std::vector<std::vector<uint64_t>> log;
   uint64_t refusals = 0;  // the sink found the FIFO full
@@ -148,6 +149,11 @@ Recording simulate(uint64_t seed, Pipeline::Mode mode, bool logged = true) {
     EXPECT_LE(unit.stalled_cycles(), unit.busy_cycles(end));
     run.stalls.push_back(unit.stalled_cycles());
     run.stalls.push_back(unit.longest_stall());
+    run.held_several.push_back(unit.held_several());
+    // The unit's own tracking is the log's definition (scanned from the lists).
+    if (logged) {
+      EXPECT_EQ(unit.held_several(), logs[i].held_several()) << "unit " << i;
+    }
     std::vector<uint64_t> flat;
     for (const UnitLog::Accept& a : logs[i].accepts) {
       flat.insert(flat.end(), {a.cycle, a.done, a.seq, a.pos});
@@ -175,6 +181,7 @@ void expect_same_run(const Recording& got, const Recording& want, bool logged) {
   EXPECT_EQ(got.tokens, want.tokens);
   // The stall counts (and the trace log) are the same whether the units run ahead or not.
   EXPECT_EQ(got.stalls, want.stalls);
+  EXPECT_EQ(got.held_several, want.held_several);
   EXPECT_EQ(got.fired, want.fired);
   if (logged) {
     EXPECT_EQ(got.log, want.log);
@@ -193,7 +200,7 @@ TEST(Pipeline, CalendarMatchesLockstepEveryCycle) {
 }
 
 TEST(Pipeline, FlowMatchesLockstep) {
-  uint64_t refused = 0, stalled = 0, fires = 0;
+  uint64_t refused = 0, stalled = 0, fires = 0, several = 0, one = 0;
   for (uint64_t seed = 1; seed <= 200; ++seed) {
     SCOPED_TRACE(fmt::format("seed {}", seed));
     const Recording reference = simulate(seed, Pipeline::Mode::Lockstep);
@@ -205,10 +212,15 @@ TEST(Pipeline, FlowMatchesLockstep) {
     for (const std::vector<uint64_t>& cycles : reference.fired) fires += cycles.size();
     stalled += reference.stalls[0] + reference.stalls[2];
     refused += flow.refusals > 0;
+    for (size_t i = 0; i < reference.held_several.size(); ++i) {
+      ++(reference.held_several[i] != 0 ? several : one);
+    }
   }
-  EXPECT_GT(refused, 50u);  // many runs exercise a full FIFO, not only free flow
-  EXPECT_GT(stalled, 0u);   // and backpressure inside the pipeline
-  EXPECT_GT(fires, 0u);     // and fire callbacks reading the firing cycle
+  EXPECT_GT(several, 100u);  // units holding two tokens at once, and units never doing so
+  EXPECT_GT(refused, 50u);   // many runs exercise a full FIFO, not only free flow
+  EXPECT_GT(stalled, 0u);    // and backpressure inside the pipeline
+  EXPECT_GT(fires, 0u);      // and fire callbacks reading the firing cycle
+  EXPECT_GT(one, 100u);
 }
 
 TEST(Pipeline, OneTokenTakesEveryLatencyPlusOneCyclePerRegister) {

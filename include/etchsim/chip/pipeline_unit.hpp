@@ -108,6 +108,10 @@ class alignas(64) PipelineUnit {
   uint64_t stalled_cycles() const { return m_stalled_total; }
   uint64_t longest_stall() const { return m_longest_stall; }
   uint64_t tokens() const { return m_tokens; }
+  // Whether it ever held two tokens at once (at the end of a cycle): a token taken before the
+  // previous one was handed on, or two inside now. Tracked from the unit's own state as the run
+  // goes, in every clocking; UnitLog::held_several is the same from a traced run's lists.
+  bool held_several() const { return m_held_several || m_count >= 2; }
   // Traced runs: every token taken and handed on is appended to `log` (nullptr: none).
   void set_log(UnitLog* log) {
     m_log = log;
@@ -166,7 +170,8 @@ class alignas(64) PipelineUnit {
   uint64_t m_busy_total = 0;
   uint64_t m_stalled_total = 0;
   uint64_t m_longest_stall = 0;
-  uint64_t m_last_done = 0;  // the cycle the last token left
+  uint64_t m_last_done = 0;     // the cycle the last token left
+  bool m_held_several = false;  // see held_several
   uint64_t m_tokens = 0;
   arch::UnitTiming m_fixed;  // used when m_timing is empty
   // A unit's slots live inside it up to this depth (most units), so one visit's memory is one
@@ -197,6 +202,9 @@ inline bool PipelineUnit::complete_now(uint64_t& at) {
   // The consumer is evaluated first within a cycle: it may empty the register in the very cycle
   // this unit refills it.
   at = std::max(head.done, m_out->taken_at);
+  // The next token inside, if any, was taken before this one left: decided now (flow mode may
+  // take it before this one's hand-on is known).
+  if (m_count > 1) m_held_several |= at > m_slots[m_head + 1 == m_depth ? 0 : m_head + 1].accepted;
   m_out->valid = true;
   m_out->ready_at = at + 1;
   copy_tag(m_out->tag, head.tag);
@@ -217,6 +225,7 @@ inline bool PipelineUnit::accept_now(uint64_t& at) {
   InFlight& slot = m_slots[tail];
   // Within a cycle a unit completes before it accepts: a slot freed at c is usable at c.
   at = std::max({m_in->ready_at, m_next_accept, m_freed[tail]});
+  if (m_count == 0) m_held_several |= m_last_done > at;  // the previous token left after
   TokenTag tag;
   copy_tag(tag, m_in->tag);
   m_in->valid = false;
@@ -239,6 +248,7 @@ inline uint64_t PipelineUnit::flow_through(uint64_t ready, const TokenTag& tag, 
   // Empty: the next slot to take is the head.
   const uint64_t at = std::max({ready, m_next_accept, m_freed[m_head]});
   m_in->taken_at = at;
+  m_held_several |= m_last_done > at;  // the previous token left after
   uint64_t done = 0;
   if (m_plain) {
     done = at + m_fixed.latency;
