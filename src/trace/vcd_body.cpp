@@ -22,6 +22,11 @@ constexpr uint64_t kPieceChanges = uint64_t{1} << 15;
 // A piece's buffer starts this large (and is reused): growing it would copy it and touch new
 // pages, each a page fault.
 constexpr size_t kPieceBuffer = size_t{1} << 20;
+// A piece's steps (8 bytes each, at most one per change) and their sorted copy start with room
+// for this many: 512 KiB each, so they come from huge pages (DefaultInitAllocator). Grown from
+// empty in 4 KiB pages, each first touch is a page fault: ~420 of them on the flagship, ~10 us
+// each on a VM with shadow page tables.
+constexpr size_t kPieceSteps = size_t{1} << 16;
 constexpr size_t kMaxPieces = 4096;
 // Sources whose data is asked for ahead of their run (RowCursor::prefetch).
 constexpr size_t kPrefetchAhead = 2;
@@ -65,6 +70,8 @@ class PieceWriter {
     const Piece& p = pieces[index];
     if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
     if (m_text.size() < kPieceBuffer) m_text.resize(kPieceBuffer);
+    if (m_steps.capacity() < kPieceSteps) m_steps.reserve(kPieceSteps);
+    if (m_sorted.capacity() < kPieceSteps) m_sorted.reserve(kPieceSteps);
     size_t size = 0;
     uint64_t last = index == 0 && p.from == 0 ? 0 : kNoCycle;
     // Steps hold their cycle as 32 bits after a base: a piece spanning more cycles is written in
