@@ -83,6 +83,9 @@ void apply_trace_options(const RunArgs& args, uint32_t n_layer, sim::TraceOption
     trace.layers = trace::parse_trace_layers(*args.trace_layers, n_layer).mask;
   }
   if (args.trace_window) {
+    if (args.vcd.empty() && args.timeline.empty()) {
+      throw std::invalid_argument("--trace-window needs --vcd or --timeline");
+    }
     std::tie(trace.cycle_from, trace.cycle_to) = trace::parse_trace_window(*args.trace_window);
   }
 }
@@ -375,8 +378,8 @@ CommandRunner register_run(CLI::App& app) {
   app.add_option("--trace-layers", args->trace_layers,
                  "Trace (--vcd, --timeline) only these layers: 0-3");
   app.add_option("--trace-window", args->trace_window,
-                 "Trace only cycles FROM:TO (TO exclusive; either side may be empty)")
-      ->needs(vcd);
+                 "Trace (--vcd, --timeline) only cycles FROM:TO (TO exclusive; either side may be "
+                 "empty); the timeline keeps the slices that overlap it, whole");
   app.add_option("--trace-time", args->trace_time,
                  "clock: the VCD's time is real time (one clock period per cycle); cycles: one "
                  "time unit per cycle")

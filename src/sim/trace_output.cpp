@@ -132,7 +132,10 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
                          double clock_hz, bool functional, bool adapters) {
   stop_prefault();
   const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
-  if (!m_options.timeline.empty()) write_timeline(m_options.timeline, source, clock_hz);
+  if (!m_options.timeline.empty()) {
+    write_timeline(m_options.timeline, source, clock_hz,
+                   CycleWindow{m_options.cycle_from, m_options.cycle_to});
+  }
   if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
   trace::VcdWriter writer;

@@ -5,20 +5,29 @@
 // complete ("X") slice per token and unit from the cycle it was taken to the cycle it was handed
 // on, named "u<user> p<pos>" with its stall in args, and counters ("C") for the KV SRAM's bytes
 // and the generated tokens per second (over the last 16 tokens). Times are microseconds of chip
-// time (cycles / clock).
+// time (cycles / clock). With a window (--trace-window), only the slices that overlap it (whole)
+// and the counters' values from its start on.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
-#include <string>
-#include <vector>
 
+#include "etchsim/io/output_path.hpp"
 #include "trace_signals.hpp"
 
 namespace etchsim::sim {
 
-// The timeline's JSON text.
-std::string timeline_json(const TraceSource& source, double clock_hz);
-// Writes timeline_json() to `path` through a temporary file beside it.
-void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz);
+// Cycles [from, to).
+struct CycleWindow {
+  uint64_t from = 0;
+  uint64_t to = UINT64_MAX;
+};
+
+// Streams the timeline into `out` (not committed): memory stays a buffer's, however long the run.
+void write_timeline(io::OutputFile& out, const TraceSource& source, double clock_hz,
+                    const CycleWindow& window);
+// The same into `path`, through a temporary file beside it renamed when complete.
+void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz,
+                    const CycleWindow& window);
 
 }  // namespace etchsim::sim

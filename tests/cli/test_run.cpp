@@ -82,11 +82,11 @@ TEST(CliRun, TokenOutsideTheVocabularyIsAnError) {
   EXPECT_TRUE(contains(r.err, "512")) << r.err;
 }
 
-TEST(CliRun, TraceWindowNeedsVcd) {
+TEST(CliRun, TraceWindowNeedsVcdOrTimeline) {
   ScratchDir dir("run-trace");
   const auto r = run_etchsim(kTinyTiming + " --trace-window 0:100", dir.path());
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_TRUE(contains(r.err, "--vcd")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--trace-window needs --vcd or --timeline")) << r.err;
 }
 
 TEST(CliRun, MissingConfigFileIsAnError) {

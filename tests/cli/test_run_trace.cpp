@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -444,6 +445,82 @@ TEST(CliRunModes, TimelineIsValidTraceEventJson) {
   EXPECT_GT(counters, 10u);
 }
 
+// --trace-window with --timeline: the slices that overlap the window, whole and as the full
+// timeline has them; the KV SRAM counter from the window's start (its value then at FROM).
+TEST(CliRunModes, TimelineWindowKeepsTheSlicesThatOverlapIt) {
+  ScratchDir dir("run-timeline-window");
+  const std::string workload = "run --shape small" + kTinyConfig +
+                               " --prompt-len 12 -n 6 --users 3 --trace-layers 0-1 --timeline ";
+  const auto full_path = dir.path() / "full.json";
+  const auto part_path = dir.path() / "part.json";
+  const auto full_run = run_etchsim(workload + full_path.string(), dir.path());
+  ASSERT_EQ(full_run.exit_code, 0) << full_run.err;
+  const auto full = nlohmann::json::parse(read_all(full_path));
+  uint64_t end = 0;
+  for (const auto& e : full["traceEvents"]) {
+    if (e["ph"] == "X") end = std::max(end, e["args"]["cycle"].get<uint64_t>());
+  }
+  ASSERT_GT(end, 300u);
+  // The window's sides on a slice's end and another's start: those two must be left out.
+  uint64_t from = 0, to = UINT64_MAX;
+  for (const auto& e : full["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    const auto c = e["args"]["cycle"].get<uint64_t>();
+    const auto left = c + e["args"]["cycles"].get<uint64_t>();
+    if (left >= end / 3 && (from == 0 || left < from)) from = left;
+    if (c >= 2 * end / 3 && c < to) to = c;
+  }
+  ASSERT_LT(from, to);
+  const auto part_run = run_etchsim(
+      workload + part_path.string() + fmt::format(" --trace-window {}:{}", from, to), dir.path());
+  ASSERT_EQ(part_run.exit_code, 0) << part_run.err;
+  const auto part = nlohmann::json::parse(read_all(part_path));
+  // What the window should keep of the full timeline: metadata, overlapping slices, counters in
+  // the window, and the KV SRAM's value at `from`.
+  std::vector<std::string> expected;
+  double kv_at_from = -1;
+  bool kv_at_from_given = false;
+  const double us_per_cycle = 1e6 / full["otherData"]["clock_hz"].get<double>();
+  for (const auto& e : full["traceEvents"]) {
+    if (e["ph"] == "X") {
+      const auto c = e["args"]["cycle"].get<uint64_t>();
+      if (c < to && c + e["args"]["cycles"].get<uint64_t>() > from) expected.push_back(e.dump());
+    } else if (e["ph"] == "C") {
+      const double ts = e["ts"].get<double>() / us_per_cycle;
+      if (ts < static_cast<double>(from) - 0.5) {
+        if (e["name"] == "KV SRAM") kv_at_from = e["args"]["bytes"].get<double>();
+      } else if (ts < static_cast<double>(to) - 0.5) {
+        if (e["name"] == "KV SRAM" && std::abs(ts - static_cast<double>(from)) < 0.5) {
+          kv_at_from_given = true;
+        }
+        expected.push_back(e.dump());
+      }
+    } else {
+      expected.push_back(e.dump());
+    }
+  }
+  ASSERT_GE(kv_at_from, 0) << "the full run writes KV rows before the window";
+  std::vector<std::string> kept;
+  bool first_kv = true;
+  size_t slices = 0;
+  for (const auto& e : part["traceEvents"]) {
+    if (e["ph"] == "C" && e["name"] == "KV SRAM" && first_kv) {
+      first_kv = false;
+      EXPECT_NEAR(e["ts"].get<double>(), static_cast<double>(from) * us_per_cycle, 1e-9) << e;
+      if (!kv_at_from_given) {
+        EXPECT_EQ(e["args"]["bytes"].get<double>(), kv_at_from) << e;
+        continue;  // not in the full timeline: nothing changed at `from`
+      }
+    }
+    slices += e["ph"] == "X";
+    kept.push_back(e.dump());
+  }
+  EXPECT_GT(slices, 10u);
+  std::sort(expected.begin(), expected.end());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, expected);
+}
+
 TEST(CliRunModes, FstBesideTheVcd) {
   if (!trace::find_vcd2fst()) GTEST_SKIP() << "gtkwave's vcd2fst is not installed";
   ScratchDir dir("run-fst");
@@ -498,7 +575,9 @@ TEST(CliRunOutputs, OlderTraceIsRemovedAsTheRunStarts) {
   // Opening the FIFO waits for the run to open it for its timeline.
   std::ifstream in(timeline);
   // Taken as the new trace's temporary (where files take write leases; else kept until renamed).
-  if (etchsim::testing::write_leases_work(dir.path())) EXPECT_FALSE(std::filesystem::exists(vcd));
+  if (etchsim::testing::write_leases_work(dir.path())) {
+    EXPECT_FALSE(std::filesystem::exists(vcd));
+  }
   EXPECT_FALSE(std::filesystem::exists(gtkw));
   EXPECT_TRUE(std::filesystem::exists(other));
   const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
