@@ -537,6 +537,10 @@ const ChipTraceLog& Chip::enable_trace_log(uint64_t expected_tokens) {
   return *m_log;
 }
 
+uint64_t Chip::trace_log_bytes(uint64_t expected_tokens) const {
+  return ChipTraceLog::bytes_for(m_pipeline.size(), expected_tokens, layers().size());
+}
+
 void Chip::log_lora() {
   if (!m_log) return;
   const uint64_t c = cycle();

@@ -9,15 +9,6 @@ namespace {
 // may feed, and refused users never fill theirs.
 constexpr uint64_t kPrefaultBytes = uint64_t{1} << 30;
 
-// The arena's bytes for lists of `n_units` units, `tokens` tokens and `n_layer` layers, with room
-// for each list's alignment.
-size_t arena_bytes(size_t n_units, size_t tokens, size_t n_layer) {
-  constexpr size_t kAlign = 64;
-  const size_t per_unit = tokens * (sizeof(UnitLog::Accept) + sizeof(uint64_t)) + 2 * kAlign;
-  return n_units * per_unit + tokens * (sizeof(uint64_t) + sizeof(ChipTraceLog::SinkTake)) +
-         tokens * n_layer * sizeof(ChipTraceLog::KvWrite) + 3 * kAlign;
-}
-
 }  // namespace
 
 bool UnitLog::held_several() const {
@@ -30,8 +21,25 @@ bool UnitLog::held_several() const {
   return false;
 }
 
+uint64_t ChipTraceLog::bytes_for(uint64_t n_units, uint64_t tokens, uint64_t n_layer) {
+  constexpr uint64_t kAlign = 64;
+  const auto mul = [](uint64_t a, uint64_t b) {
+    uint64_t r = 0;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+  };
+  const auto add = [](uint64_t a, uint64_t b) {
+    uint64_t r = 0;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+  };
+  const uint64_t per_unit =
+      add(mul(tokens, sizeof(UnitLog::Accept) + sizeof(uint64_t)), 2 * kAlign);
+  const uint64_t rest = add(mul(tokens, sizeof(uint64_t) + sizeof(SinkTake)),
+                            add(mul(mul(tokens, n_layer), sizeof(KvWrite)), 3 * kAlign));
+  return add(mul(n_units, per_unit), rest);
+}
+
 ChipTraceLog::ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer)
-    : m_arena(arena_bytes(n_units, tokens, n_layer)),
+    : m_arena(bytes_for(n_units, tokens, n_layer)),
       inputs(m_arena.resource()),
       sink(m_arena.resource()),
       kv_writes(m_arena.resource()) {

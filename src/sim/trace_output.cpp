@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <new>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
+#include "available_memory.hpp"
 #include "etchsim/io/output_path.hpp"
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
@@ -18,6 +21,7 @@ namespace etchsim::sim {
 namespace {
 
 constexpr unsigned kVcdThreads = 4;
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 std::filesystem::path with_suffix(const std::filesystem::path& path, const std::string& suffix) {
   std::filesystem::path p = path;
@@ -48,7 +52,28 @@ const chip::ChipTraceLog& checked_log(const TraceOptions& options, chip::Chip& c
   if (!options.layers.empty() && options.layers.size() != n_layer) {
     throw std::invalid_argument("--trace-layers: the layer mask does not match the model's layers");
   }
-  return chip.enable_trace_log(expected_tokens);
+  // The logs hold every token through every unit, whichever layers or window the files show.
+  const char* option = options.vcd.empty() ? "--timeline" : "--vcd";
+  const uint64_t need = chip.trace_log_bytes(expected_tokens);
+  const auto what = [&] {
+    return fmt::format(
+        "{}: a traced run logs every token through every unit: {:.2f} GiB for {} tokens", option,
+        static_cast<double>(need) / kGiB, expected_tokens);
+  };
+  const std::optional<uint64_t> available = available_memory_bytes();
+  if (available && need > *available) {
+    throw std::invalid_argument(fmt::format(
+        "{}, more than the {:.2f} GiB of memory available; trace a shorter run (fewer users or "
+        "tokens)",
+        what(), static_cast<double>(*available) / kGiB));
+  }
+  try {
+    return chip.enable_trace_log(expected_tokens);
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error(fmt::format(
+        "{}, and that memory could not be had; trace a shorter run (fewer users or tokens)",
+        what()));
+  }
 }
 
 // The first cycle a generated token's input enters the chip: where the view opens, one decode

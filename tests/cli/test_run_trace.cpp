@@ -521,6 +521,28 @@ TEST(CliRunModes, TimelineWindowKeepsTheSlicesThatOverlapIt) {
   EXPECT_EQ(kept, expected);
 }
 
+// A traced run logs every token through every unit; one whose logs cannot fit in memory is
+// refused before it runs (not killed by the kernel half way), naming the need, leaving nothing.
+TEST(CliRunModes, TraceLogsLargerThanMemoryAreRefusedBeforeTheRun) {
+  ScratchDir dir("run-trace-memory");
+  // 1024 users of 8192 + 8192 tokens through the 8B shape's ~550 units: ~251 GiB of logs.
+  const std::string workload =
+      "run --users 1024 --prompt-len 8192 -n 8192 --set kv_sram.capacity_mib=1048576";
+  const auto out = dir.path() / "out";
+  std::filesystem::create_directory(out);
+  for (const std::string option : {"--vcd", "--timeline"}) {
+    const auto file = out / "t.out";
+    const auto r = run_etchsim(workload + " " + option + " " + file.string(), dir.path());
+    EXPECT_NE(r.exit_code, 0) << option;
+    EXPECT_NE(r.err.find(option + ": a traced run logs every token through every unit"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("16777216 tokens"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("trace a shorter run"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(out)) << option;
+  }
+}
+
 TEST(CliRunModes, FstBesideTheVcd) {
   if (!trace::find_vcd2fst()) GTEST_SKIP() << "gtkwave's vcd2fst is not installed";
   ScratchDir dir("run-fst");

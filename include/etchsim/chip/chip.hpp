@@ -73,6 +73,9 @@ class Chip : public sc_core::sc_module {
   // which lives as long as the chip. Tracing does not change the clocking mode or any cycle.
   // `expected_tokens`: tokens the run feeds (0: unknown), to size the log's lists.
   const ChipTraceLog& enable_trace_log(uint64_t expected_tokens = 0);
+  // The memory enable_trace_log(expected_tokens) sets aside for the log, which a run feeding that
+  // many tokens fills: every token through every unit, whichever layers are traced.
+  uint64_t trace_log_bytes(uint64_t expected_tokens) const;
 
  private:
   // The socket's interface (docs/integration.md "Timing"): b_transport honours the annotated
