@@ -28,7 +28,7 @@ CommandRunner register_trace_summary(CLI::App& app) {
     if (!in) throw std::invalid_argument("cannot open the trace " + args->trace);
     std::vector<trace::UnitStateSummary> units;
     try {
-      units = trace::summarize_unit_states(trace::parse_vcd(in));
+      units = trace::summarize_unit_states(in);
     } catch (const std::exception& e) {
       throw std::invalid_argument(fmt::format("{}: {}", args->trace, e.what()));
     }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <functional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -21,32 +22,53 @@ struct Token {
   size_t line = 0;
 };
 
+// Reads the input a chunk at a time (a trace is often gigabytes: a character at a time through the
+// stream took most of a run of trace-summary).
 class Tokenizer {
  public:
-  explicit Tokenizer(std::istream& in) : m_in(in) {}
+  explicit Tokenizer(std::istream& in) : m_in(in), m_buffer(kChunk) {}
 
   // The next token; false at the end of input.
   bool next(Token& token) {
-    int c = m_in.get();
-    while (c != EOF && std::isspace(c)) {
+    // Whitespace, counting lines.
+    while (true) {
+      if (m_pos == m_end && !refill()) return false;
+      const char c = m_buffer[m_pos];
+      if (!is_space(c)) break;
       if (c == '\n') ++m_line;
-      c = m_in.get();
+      ++m_pos;
     }
-    if (c == EOF) return false;
     token.text.clear();
     token.line = m_line;
-    while (c != EOF && !std::isspace(c)) {
-      token.text += static_cast<char>(c);
-      c = m_in.get();
+    // The token, possibly across chunks.
+    while (true) {
+      size_t end = m_pos;
+      while (end < m_end && !is_space(m_buffer[end])) ++end;
+      token.text.append(m_buffer.data() + m_pos, end - m_pos);
+      m_pos = end;
+      if (m_pos < m_end || !refill()) return true;
     }
-    if (c == '\n') ++m_line;
-    return true;
   }
 
   size_t line() const { return m_line; }
 
  private:
+  static constexpr size_t kChunk = size_t{1} << 20;
+  static bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+  }
+  bool refill() {
+    if (!m_in) return false;
+    m_in.read(m_buffer.data(), static_cast<std::streamsize>(m_buffer.size()));
+    m_pos = 0;
+    m_end = static_cast<size_t>(m_in.gcount());
+    if (m_in.bad()) throw std::runtime_error("VCD: the input cannot be read");
+    return m_end > 0;
+  }
+
   std::istream& m_in;
+  std::vector<char> m_buffer;
+  size_t m_pos = 0, m_end = 0;
   size_t m_line = 1;
 };
 
@@ -82,19 +104,33 @@ struct Decl {
   uint32_t width;
 };
 
+// What an identifier code stands for: its declaration and the variables declared with it.
+struct IdEntry {
+  Decl decl;
+  std::vector<uint32_t> vars;
+};
+
+// Looked up by string_view: no string built per value change.
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 class Parser {
  public:
-  explicit Parser(std::istream& in) : m_tokens(in) {}
+  Parser(std::istream& in, VcdVisitor& visitor) : m_tokens(in), m_visitor(visitor) {}
 
-  VcdFile run() {
+  void run() {
     Token tok;
     while (!m_defined) {
       if (!m_tokens.next(tok)) fail(m_tokens.line(), "missing $enddefinitions");
       header_token(tok);
     }
+    index_short_ids();
+    m_visitor.declarations(m_file);
     while (m_tokens.next(tok)) body_token(tok);
     if (!m_block.empty()) fail(m_tokens.line(), fmt::format("{} without $end", m_block));
-    return std::move(m_file);
+    m_visitor.end(m_file.end_time);
   }
 
  private:
@@ -192,14 +228,14 @@ class Parser {
     if (!v.range.empty()) check_range(body.back().line, v);
     const bool real = v.type == "real" || v.type == "realtime";
     const Decl decl{real ? Kind::kReal : v.width == 1 ? Kind::kScalar : Kind::kVector, v.width};
-    const auto [it, inserted] = m_decls.try_emplace(v.id, decl);
-    if (!inserted && (it->second.kind != decl.kind || it->second.width != decl.width)) {
+    const auto [it, inserted] = m_ids.try_emplace(v.id, IdEntry{decl, {}});
+    if (!inserted && (it->second.decl.kind != decl.kind || it->second.decl.width != decl.width)) {
       fail(keyword.line,
            fmt::format("identifier '{}' redeclared with another type or width", v.id));
     }
     for (const std::string& scope : m_scopes) v.full_name += scope + ".";
     v.full_name += reference;
-    m_by_id.emplace(v.id, m_file.vars.size());
+    it->second.vars.push_back(static_cast<uint32_t>(m_file.vars.size()));
     m_file.vars.push_back(std::move(v));
   }
 
@@ -227,6 +263,10 @@ class Parser {
 
   void body_token(const Token& tok) {
     const std::string& t = tok.text;
+    if (t[0] != '$') {
+      change_token(tok);
+      return;
+    }
     if (t == "$enddefinitions") fail(tok.line, "second $enddefinitions");
     if (t == "$comment") {
       skip_text(tok);
@@ -236,9 +276,15 @@ class Parser {
     } else if (t == "$end") {
       if (m_block.empty()) fail(tok.line, "$end without an open section");
       m_block.clear();
-    } else if (t.starts_with('$')) {
+    } else {
       fail(tok.line, fmt::format("unexpected {} after $enddefinitions", t));
-    } else if (t.starts_with('#')) {
+    }
+  }
+
+  // A #time or a value change.
+  void change_token(const Token& tok) {
+    const std::string& t = tok.text;
+    if (t.starts_with('#')) {
       if (!m_block.empty()) fail(tok.line, fmt::format("time inside {}", m_block));
       uint64_t time = 0;
       if (!parse_uint(std::string_view(t).substr(1), time)) {
@@ -251,14 +297,22 @@ class Parser {
       m_seen_time = true;
       m_file.end_time = time;
     } else if (is_scalar_char(t[0])) {
-      record(tok.line, t.substr(1), Kind::kScalar, std::string(1, lower(t[0])));
+      const char value = lower(t[0]);
+      record(tok.line, std::string_view(t).substr(1), Kind::kScalar, std::string_view(&value, 1));
     } else if (t[0] == 'b' || t[0] == 'B') {
-      std::string bits = t.substr(1);
+      const std::string_view bits = std::string_view(t).substr(1);
       if (bits.empty() || !std::all_of(bits.begin(), bits.end(), is_scalar_char)) {
         fail(tok.line, fmt::format("bad vector value '{}'", t));
       }
-      std::transform(bits.begin(), bits.end(), bits.begin(), lower);
-      record(tok.line, id_token(tok), Kind::kVector, std::move(bits));
+      // X and Z as x and z (a copy only when there are capitals).
+      std::string_view value = bits;
+      if (std::any_of(bits.begin(), bits.end(), [](char c) { return c == 'X' || c == 'Z'; })) {
+        m_value.assign(bits);
+        std::transform(m_value.begin(), m_value.end(), m_value.begin(), lower);
+        value = m_value;
+      }
+      id_token(tok, m_id);
+      record(tok.line, m_id.text, Kind::kVector, value);
     } else if (t[0] == 'r' || t[0] == 'R') {
       const std::string_view number = std::string_view(t).substr(1);
       double value = 0.0;
@@ -266,24 +320,52 @@ class Parser {
       if (number.empty() || ec != std::errc() || end != number.data() + number.size()) {
         fail(tok.line, fmt::format("bad real value '{}'", t));
       }
-      record(tok.line, id_token(tok), Kind::kReal, std::string(number));
+      id_token(tok, m_id);
+      record(tok.line, m_id.text, Kind::kReal, number);
     } else {
       fail(tok.line, fmt::format("unexpected '{}'", t));
     }
   }
 
-  // The identifier following a vector or real value.
-  std::string id_token(const Token& value) {
-    Token id;
+  // The identifier following a vector or real value, into `id`.
+  void id_token(const Token& value, Token& id) {
     if (!m_tokens.next(id)) fail(value.line, fmt::format("'{}' without an identifier", value.text));
-    return id.text;
   }
 
-  void record(size_t line, const std::string& id, Kind kind, std::string value) {
+  // The entry of an identifier code; nullptr if it was not declared. Codes of one or two
+  // characters (a trace's first ~8,900 variables) by index, others through the map.
+  const IdEntry* find_id(std::string_view id) {
+    const size_t slot = short_slot(id);
+    if (slot != kNoSlot) return m_short[slot];
+    const auto it = m_ids.find(id);
+    return it == m_ids.end() ? nullptr : &it->second;
+  }
+  static constexpr size_t kNoSlot = SIZE_MAX;
+  static constexpr size_t kChars = 94;  // '!' to '~'
+  static size_t short_slot(std::string_view id) {
+    const auto digit = [](char c) {
+      return static_cast<size_t>(static_cast<unsigned char>(c) - 33);
+    };
+    if (id.size() == 1 && digit(id[0]) < kChars) return digit(id[0]);
+    if (id.size() == 2 && digit(id[0]) < kChars && digit(id[1]) < kChars) {
+      return kChars + digit(id[0]) * kChars + digit(id[1]);
+    }
+    return kNoSlot;
+  }
+  // The index of short codes, from the declarations (the map no longer changes).
+  void index_short_ids() {
+    m_short.assign(kChars + kChars * kChars, nullptr);
+    for (const auto& [id, entry] : m_ids) {
+      const size_t slot = short_slot(id);
+      if (slot != kNoSlot) m_short[slot] = &entry;
+    }
+  }
+
+  void record(size_t line, std::string_view id, Kind kind, std::string_view value) {
     if (id.empty()) fail(line, "value change without an identifier");
-    const auto decl_it = m_decls.find(id);
-    if (decl_it == m_decls.end()) fail(line, fmt::format("unknown identifier '{}'", id));
-    const Kind declared = decl_it->second.kind;
+    const IdEntry* const entry = find_id(id);
+    if (entry == nullptr) fail(line, fmt::format("unknown identifier '{}'", id));
+    const Kind declared = entry->decl.kind;
     // A vector change may also set a one-bit wire ("b1 !").
     const bool ok = kind == declared || (kind == Kind::kVector && declared == Kind::kScalar);
     if (!ok) {
@@ -291,30 +373,49 @@ class Parser {
       fail(line, fmt::format("{} value for {} identifier '{}'", kNames[static_cast<int>(kind)],
                              kNames[static_cast<int>(declared)], id));
     }
-    if (kind == Kind::kVector && value.size() > decl_it->second.width) {
+    if (kind == Kind::kVector && value.size() > entry->decl.width) {
       fail(line, fmt::format("{} bits for identifier '{}' of width {}", value.size(), id,
-                             decl_it->second.width));
+                             entry->decl.width));
     }
-    const auto [first, last] = m_by_id.equal_range(id);
-    for (auto it = first; it != last; ++it) {
-      m_file.vars[it->second].changes.push_back(VcdChange{m_time, value});
-    }
+    m_visitor.change(m_time, entry->vars, value);
   }
 
   Tokenizer m_tokens;
-  VcdFile m_file;
+  VcdVisitor& m_visitor;
+  VcdFile m_file;  // the header; its variables' changes stay empty
   bool m_defined = false;
   std::vector<std::string> m_scopes;
-  std::unordered_map<std::string, Decl> m_decls;
-  std::unordered_multimap<std::string, size_t> m_by_id;
-  std::string m_block;  // the open $dump* section, if any
+  std::unordered_map<std::string, IdEntry, IdHash, std::equal_to<>> m_ids;
+  std::vector<const IdEntry*> m_short;  // by short_slot()
+  Token m_id;                           // a value change's identifier
+  std::string m_value;                  // a vector value in lower case
+  std::string m_block;                  // the open $dump* section, if any
   uint64_t m_time = 0;
   bool m_seen_time = false;
 };
 
 }  // namespace
 
-VcdFile parse_vcd(std::istream& in) { return Parser(in).run(); }
+void parse_vcd(std::istream& in, VcdVisitor& visitor) { Parser(in, visitor).run(); }
+
+VcdFile parse_vcd(std::istream& in) {
+  // Every change kept with its variables.
+  class Collector final : public VcdVisitor {
+   public:
+    void declarations(const VcdFile& header) override { m_file = header; }
+    void change(uint64_t time, std::span<const uint32_t> vars, std::string_view value) override {
+      for (const uint32_t v : vars) m_file.vars[v].changes.push_back({time, std::string(value)});
+    }
+    void end(uint64_t end_time) override { m_file.end_time = end_time; }
+    VcdFile take() { return std::move(m_file); }
+
+   private:
+    VcdFile m_file;
+  };
+  Collector collector;
+  parse_vcd(in, collector);
+  return collector.take();
+}
 
 std::vector<std::pair<uint64_t, std::string>> changes(const VcdFile& vcd,
                                                       std::string_view full_name) {

@@ -10,9 +10,9 @@
 namespace etchsim::trace {
 namespace {
 
-VcdFile parsed(const std::string& text) {
-  std::istringstream in(text);
-  return parse_vcd(in);
+std::vector<UnitStateSummary> summary_of(const std::string& vcd) {
+  std::istringstream in(vcd);
+  return summarize_unit_states(in);
 }
 
 TEST(StateSummary, CountsStatesAndSplitsStallsPerToken) {
@@ -33,7 +33,7 @@ TEST(StateSummary, CountsStatesAndSplitsStallsPerToken) {
   w.change(user, 30, kVcdX);
   w.change(pos, 30, kVcdX);
   const VcdTimescale ts = clock_timescale(500e6);  // 2 units per cycle
-  const auto units = summarize_unit_states(parsed(w.text(ts, 40)));
+  const auto units = summary_of(w.text(ts, 40));
   ASSERT_EQ(units.size(), 1u);
   EXPECT_EQ(units[0].group, "L00");
   EXPECT_EQ(units[0].unit, "qkv");
@@ -56,7 +56,7 @@ TEST(StateSummary, ReadsUnitsWithoutAUserRow) {
   w.change(pos, 9, 1);
   w.change(state, 15, 0);
   w.change(pos, 15, kVcdX);
-  const auto units = summarize_unit_states(parsed(w.text(cycle_timescale(), 20)));
+  const auto units = summary_of(w.text(cycle_timescale(), 20));
   ASSERT_EQ(units.size(), 1u);
   EXPECT_EQ(units[0].busy, 3u);
   EXPECT_EQ(units[0].stalled, 10u);
@@ -65,12 +65,12 @@ TEST(StateSummary, ReadsUnitsWithoutAUserRow) {
 }
 
 TEST(StateSummary, RefusesTracesItCannotRead) {
-  EXPECT_THROW(summarize_unit_states(parsed("$timescale 1 ns $end\n$enddefinitions $end\n")),
+  EXPECT_THROW(summary_of("$timescale 1 ns $end\n$enddefinitions $end\n"),
                std::runtime_error);  // no time_units_per_cycle comment
   VcdWriter w;
   const uint32_t state = w.add_var({"chip", "L00", "qkv"}, "state", 2, 0);
   w.change(state, 3, 1);
-  EXPECT_THROW(summarize_unit_states(parsed(w.text(cycle_timescale(), 5))),
+  EXPECT_THROW(summary_of(w.text(cycle_timescale(), 5)),
                std::runtime_error);  // no pos row
 }
 

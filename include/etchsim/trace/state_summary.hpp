@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,11 @@ struct UnitStateSummary {
 };
 
 // The cycles each unit spent in each state from the trace's first time to its end time (the
-// run's last cycle), and its longest stall. Times are converted to cycles with the header comment
-// "etchsim time_units_per_cycle N". Throws std::runtime_error for a VCD without that comment, a
-// time that is no whole cycle, or a state row without its pos row or holding x.
-std::vector<UnitStateSummary> summarize_unit_states(const VcdFile& vcd);
+// run's last cycle), and its longest stall, read from the VCD `in` as it streams by (memory: the
+// declarations', however long the trace). Times are converted to cycles with the header comment
+// "etchsim time_units_per_cycle N". Throws std::runtime_error for a malformed VCD (parse_vcd), a
+// VCD without that comment, a time that is no whole cycle, or a state row without its pos row or
+// holding x.
+std::vector<UnitStateSummary> summarize_unit_states(std::istream& in);
 
 }  // namespace etchsim::trace

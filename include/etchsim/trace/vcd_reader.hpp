@@ -1,10 +1,11 @@
-// A small strict reader of four-state VCD files (IEEE 1364-2005 §18.2), for tests that check the
-// chip's trace output.
+// A strict reader of four-state VCD files (IEEE 1364-2005 §18.2): streamed to a visitor
+// (`etchsim trace-summary`), or whole into memory for tests that check the chip's trace output.
 #pragma once
 
 #include <cstdint>
 #include <istream>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,23 @@ struct VcdFile {
   std::vector<std::string> comments;  // header $comment texts, words joined by one space
   uint64_t end_time = 0;              // the last #time in the file (0 when none)
 };
+
+// What a streaming read of a VCD hands on, in file order: no change is kept unless the visitor
+// keeps it, so a trace of gigabytes takes the memory of its declarations.
+class VcdVisitor {
+ public:
+  virtual ~VcdVisitor() = default;
+  // At $enddefinitions: the timescale, the comments and the variables (their changes empty).
+  virtual void declarations(const VcdFile& header) = 0;
+  // A value change at `time` (as VcdChange::value) of the variables `vars` (indices into the
+  // declared variables: several may share an identifier code).
+  virtual void change(uint64_t time, std::span<const uint32_t> vars, std::string_view value) = 0;
+  // After the last change; `end_time`: the last #time in the file (0 when none).
+  virtual void end(uint64_t end_time) { (void)end_time; }
+};
+
+// Reads a VCD, handing its declarations and changes to `visitor`; throws as parse_vcd(in) below.
+void parse_vcd(std::istream& in, VcdVisitor& visitor);
 
 // Parses a whole VCD. Throws std::runtime_error("VCD line N: ...") for malformed input: a
 // missing or repeated $enddefinitions, unbalanced $scope/$upscope, a bad $var (width 0 or not a
