@@ -22,7 +22,7 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1 || seconds > 86400)); then
 fi
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 work=${FUZZ_WORK:-$build/work}
-harnesses=${FUZZ_HARNESSES:-"gguf model lora config workload tokenizer"}
+harnesses=${FUZZ_HARNESSES:-"gguf model lora config workload tokenizer vcd"}
 jobs=${FUZZ_JOBS:-1}
 together=${FUZZ_TOGETHER:-0}
 log_file=${FUZZ_LOG:-}

@@ -53,7 +53,7 @@ class Tokenizer {
   size_t line() const { return m_line; }
 
  private:
-  static constexpr size_t kChunk = size_t{1} << 20;
+  static constexpr size_t kChunk = size_t{64} << 10;
   static bool is_space(char c) {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
   }
@@ -336,7 +336,7 @@ class Parser {
   // characters (a trace's first ~8,900 variables) by index, others through the map.
   const IdEntry* find_id(std::string_view id) {
     const size_t slot = short_slot(id);
-    if (slot != kNoSlot) return m_short[slot];
+    if (slot != kNoSlot) return slot < m_short.size() ? m_short[slot] : nullptr;
     const auto it = m_ids.find(id);
     return it == m_ids.end() ? nullptr : &it->second;
   }
@@ -354,7 +354,12 @@ class Parser {
   }
   // The index of short codes, from the declarations (the map no longer changes).
   void index_short_ids() {
-    m_short.assign(kChars + kChars * kChars, nullptr);
+    size_t slots = 0;  // as many as the highest short code needs (a few for a small file)
+    for (const auto& [id, entry] : m_ids) {
+      const size_t slot = short_slot(id);
+      if (slot != kNoSlot) slots = std::max(slots, slot + 1);
+    }
+    m_short.assign(slots, nullptr);
     for (const auto& [id, entry] : m_ids) {
       const size_t slot = short_slot(id);
       if (slot != kNoSlot) m_short[slot] = &entry;
