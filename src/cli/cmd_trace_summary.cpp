@@ -11,7 +11,6 @@
 
 #include "etchsim/cli/commands.hpp"
 #include "etchsim/trace/state_summary.hpp"
-#include "etchsim/trace/vcd_reader.hpp"
 
 namespace etchsim::cli {
 

@@ -3,18 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
-#include <span>
-#include <unordered_map>
-#include <utility>
 
+#include "kv_replay.hpp"
 #include "trace_unit_rows.hpp"
 
 namespace etchsim::sim {
 namespace {
 
 using trace::kVcdX;
-constexpr uint64_t kNever = UINT64_MAX;
 
 // Rows are added to the writer and to the .gtkw group together.
 class Rows {
@@ -56,32 +52,6 @@ void add_unit_rows(Rows& rows, const std::vector<std::string>& scope, const std:
     ids.has_inside = true;
   }
   vcd.add_source(ids.state, ids.count(), unit_row_source(log, in, ids));
-}
-
-// 1 MB on the flagship: on huge pages (trace::DefaultInitAllocator), not fresh 4 KiB ones.
-using KvWrites = std::vector<chip::ChipTraceLog::KvWrite,
-                             trace::DefaultInitAllocator<chip::ChipTraceLog::KvWrite>>;
-
-// `in` sorted by cycle into `out`, equal cycles in their order in `in`: an LSD radix sort, 11 bits
-// a pass (std::stable_sort would take a temporary buffer of fresh pages).
-void stable_sort_by_cycle(std::span<const chip::ChipTraceLog::KvWrite> in, KvWrites& out) {
-  constexpr uint32_t kDigitBits = 11;
-  constexpr size_t kBuckets = size_t{1} << kDigitBits;
-  uint64_t most = 0;
-  for (const auto& w : in) most |= w.cycle;
-  const auto bits = static_cast<uint32_t>(64 - std::countl_zero(most));
-  KvWrites from(in.begin(), in.end());
-  out.resize(in.size());
-  std::vector<size_t> count(kBuckets);
-  for (uint32_t shift = 0; shift < bits; shift += kDigitBits) {
-    std::fill(count.begin(), count.end(), 0);
-    for (const auto& w : from) ++count[(w.cycle >> shift) & (kBuckets - 1)];
-    size_t sum = 0;
-    for (size_t& c : count) sum += std::exchange(c, sum);
-    for (const auto& w : from) out[count[(w.cycle >> shift) & (kBuckets - 1)]++] = w;
-    from.swap(out);
-  }
-  out.swap(from);  // the last pass's result
 }
 
 uint32_t bits_for(uint64_t max_value) {
@@ -208,65 +178,23 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
     }
   }
 
-  // KV occupancy: writes (per layer in rising cycles) and closes, applied cycle by cycle. The log
-  // is in time order already unless tokens overtook each other between layers (several users).
-  using KvWrite = chip::ChipTraceLog::KvWrite;
-  const auto by_cycle = [](const KvWrite& a, const KvWrite& b) { return a.cycle < b.cycle; };
-  KvWrites sorted;
-  std::span<const KvWrite> writes(log.kv_writes);
-  if (!std::is_sorted(writes.begin(), writes.end(), by_cycle)) {
-    stable_sort_by_cycle(writes, sorted);
-    writes = sorted;
-  }
-  const auto& closes = log.kv_closes;
+  // KV occupancy: the writes and closes replayed (kv_replay.hpp).
   {
     std::vector<size_t> per_layer(n_layer, 0);
-    for (const KvWrite& w : writes) ++per_layer[w.layer];
+    for (const chip::ChipTraceLog::KvWrite& w : log.kv_writes) ++per_layer[w.layer];
+    const size_t closes = log.kv_closes.size();
     for (uint32_t l = 0; l < n_layer; ++l) {
       if (kv_layer_var[l] != UINT32_MAX)
-        vcd.reserve_changes(kv_layer_var[l], per_layer[l] + closes.size());
+        vcd.reserve_changes(kv_layer_var[l], per_layer[l] + closes);
     }
-    vcd.reserve_changes(kv_total, writes.size() + closes.size());
+    vcd.reserve_changes(kv_total, log.kv_writes.size() + closes);
   }
-  // Per open sequence, its rows per layer; the last one looked up kept at hand (a run's writes
-  // come in runs of one sequence's).
-  std::unordered_map<uint32_t, std::vector<uint64_t>> rows_of;
-  uint32_t last_seq = UINT32_MAX;
-  std::vector<uint64_t>* last_rows = nullptr;
-  std::vector<uint64_t> layer_bytes(n_layer, 0);
-  uint64_t total = 0;
-  size_t iw = 0, ik = 0;
-  while (iw < writes.size() || ik < closes.size()) {
-    const uint64_t t = std::min(iw < writes.size() ? writes[iw].cycle : kNever,
-                                ik < closes.size() ? closes[ik].cycle : kNever);
-    for (; iw < writes.size() && writes[iw].cycle <= t; ++iw) {
-      const auto& w = writes[iw];
-      if (last_rows == nullptr || w.seq != last_seq) {
-        last_seq = w.seq;
-        last_rows = &rows_of[w.seq];
-        last_rows->resize(n_layer, 0);
-      }
-      ++(*last_rows)[w.layer];
-      layer_bytes[w.layer] += kv_row_pair;
-      total += kv_row_pair;
-      if (kv_layer_var[w.layer] != UINT32_MAX)
-        vcd.change(kv_layer_var[w.layer], t, layer_bytes[w.layer]);
-    }
-    for (; ik < closes.size() && closes[ik].cycle <= t; ++ik) {
-      const auto it = rows_of.find(closes[ik].seq);
-      if (it == rows_of.end()) continue;
-      for (uint32_t l = 0; l < it->second.size(); ++l) {
-        const uint64_t bytes = it->second[l] * kv_row_pair;
-        layer_bytes[l] -= bytes;
-        total -= bytes;
-        if (bytes != 0 && kv_layer_var[l] != UINT32_MAX)
-          vcd.change(kv_layer_var[l], t, layer_bytes[l]);
-      }
-      rows_of.erase(it);
-      last_rows = nullptr;
-    }
-    vcd.change(kv_total, t, total);
-  }
+  replay_kv(
+      log, n_layer, kv_row_pair,
+      [&](uint64_t cycle, uint32_t layer, uint64_t bytes) {
+        if (kv_layer_var[layer] != UINT32_MAX) vcd.change(kv_layer_var[layer], cycle, bytes);
+      },
+      [&](uint64_t cycle, uint64_t total) { vcd.change(kv_total, cycle, total); });
   return groups;
 }
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "etchsim/io/output_path.hpp"
+#include "kv_replay.hpp"
 
 namespace etchsim::sim {
 namespace {
@@ -128,44 +129,29 @@ void unit_slices(Events& ev, uint32_t pid, uint32_t& tid, const chip::PipelineUn
 
 // The KV SRAM's bytes after every change, replayed in cycle order from the writes and closes.
 void kv_counter(Events& ev, const TraceSource& src, const CycleWindow& window) {
-  const chip::ChipTraceLog& log = src.log;
   const auto n_layer = static_cast<uint32_t>(src.chip.layers().size());
-  std::vector<chip::ChipTraceLog::KvWrite> writes(log.kv_writes.begin(), log.kv_writes.end());
-  std::stable_sort(writes.begin(), writes.end(),
-                   [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
   const uint64_t row_pair = src.chip.kv_sram().bytes_per_position() / std::max(n_layer, 1u);
-  std::vector<uint64_t> rows_of;  // per sequence, rows over all layers
-  uint64_t bytes = 0;
-  bool before_window = false;  // a change before the window: its value is written at `from`
-  size_t iw = 0, ik = 0;
-  while (iw < writes.size() || ik < log.kv_closes.size()) {
-    const uint64_t t = std::min(iw < writes.size() ? writes[iw].cycle : UINT64_MAX,
-                                ik < log.kv_closes.size() ? log.kv_closes[ik].cycle : UINT64_MAX);
-    if (t >= window.to) break;
-    if (t >= window.from && before_window) {
-      if (t > window.from)
-        ev.counter(1, "KV SRAM", window.from, "bytes", static_cast<double>(bytes));
-      before_window = false;
-    }
-    for (; iw < writes.size() && writes[iw].cycle <= t; ++iw) {
-      if (writes[iw].seq >= rows_of.size()) rows_of.resize(writes[iw].seq + 1, 0);
-      ++rows_of[writes[iw].seq];
-      bytes += row_pair;
-    }
-    for (; ik < log.kv_closes.size() && log.kv_closes[ik].cycle <= t; ++ik) {
-      const uint32_t seq = log.kv_closes[ik].seq;
-      if (seq < rows_of.size()) {
-        bytes -= rows_of[seq] * row_pair;
-        rows_of[seq] = 0;
-      }
-    }
-    if (t < window.from) {
-      before_window = true;
-    } else {
-      ev.counter(1, "KV SRAM", t, "bytes", static_cast<double>(bytes));
-    }
-  }
-  if (before_window) ev.counter(1, "KV SRAM", window.from, "bytes", static_cast<double>(bytes));
+  // A change before the window: the bytes after the last one are written at `from`.
+  bool before_window = false;
+  uint64_t bytes_before = 0;
+  replay_kv(
+      src.log, n_layer, row_pair, [](uint64_t, uint32_t, uint64_t) {},
+      [&](uint64_t t, uint64_t bytes) {
+        if (t >= window.to) return;
+        if (t < window.from) {
+          before_window = true;
+          bytes_before = bytes;
+          return;
+        }
+        if (before_window) {
+          if (t > window.from)
+            ev.counter(1, "KV SRAM", window.from, "bytes", static_cast<double>(bytes_before));
+          before_window = false;
+        }
+        ev.counter(1, "KV SRAM", t, "bytes", static_cast<double>(bytes));
+      });
+  if (before_window)
+    ev.counter(1, "KV SRAM", window.from, "bytes", static_cast<double>(bytes_before));
 }
 
 // Generated tokens per second over the last 16 tokens, at every generated token in the window.

@@ -102,11 +102,11 @@ class Summarizer final : public VcdVisitor {
   }
 
   void end(uint64_t end_time) override {
-    m_end = to_cycle(end_time, m_per_cycle, "the trace's end");
+    const uint64_t end = to_cycle(end_time, m_per_cycle, "the trace's end");
     for (Unit& u : m_units) {
       if (u.pending) apply(u);
-      u.counts[u.state] += m_end > u.since ? m_end - u.since : 0;
-      close_stall(u, std::max(m_end, u.since));
+      u.counts[u.state] += end > u.since ? end - u.since : 0;
+      close_stall(u, std::max(end, u.since));
       u.out.idle = u.counts[0];
       u.out.busy = u.counts[1];
       u.out.stalled = u.counts[2];
@@ -161,7 +161,6 @@ class Summarizer final : public VcdVisitor {
   }
 
   uint64_t m_per_cycle = 1;
-  uint64_t m_end = 0;
   std::vector<Role> m_role;  // per declared variable
   std::vector<Unit> m_units;
 };
