@@ -293,8 +293,20 @@ int run_run(const RunArgs& args) {
           fmt::format("{:.2f} tokens/s", secs > 0 ? static_cast<double>(done) / secs : 0.0));
     };
   }
+  // Long traced runs take seconds to write their files after the run: one progress line each.
+  std::optional<ProgressLine> writing;
+  std::filesystem::path writing_file;
+  options.trace.on_write = [&](const std::filesystem::path& f, uint64_t done, uint64_t total) {
+    if (!writing || f != writing_file) {
+      if (writing) writing->finish();
+      writing.emplace(fmt::format("writing {}", f.string()));
+      writing_file = f;
+    }
+    writing->update_share(done, total);
+  };
   const sim::RunResult result = sim::run(options, file ? &*file : nullptr);
   if (progress) progress->finish();
+  if (writing) writing->finish();
 
   print_users(result, tokenizer.get());
   fmt::print("\n{}", sim::summary_table(result, prompt_tokens));

@@ -1,6 +1,7 @@
 #include "progress_line.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,7 +37,19 @@ void ProgressLine::update_items(uint64_t done, uint64_t total, const std::string
        fmt::format("{}: {}/{} done, {}, ETA {} s", m_label, done, total, detail, eta));
 }
 
+void ProgressLine::update_share(uint64_t done, uint64_t total) {
+  if (total == 0) return;
+  const double frac = static_cast<double>(done) / static_cast<double>(total);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  const std::string eta =
+      done == 0 ? std::string("?") : fmt::format("{:.0f}", secs / frac * (1.0 - frac));
+  draw(frac, fmt::format("{}: {:5.1f}%  ETA {} s", m_label, 100.0 * frac, eta));
+}
+
 void ProgressLine::draw(double frac, const std::string& line) {
+  // Drawn at the info level: `--log-level warn` and above leave stderr to warnings and errors.
+  if (!spdlog::should_log(spdlog::level::info)) return;
   if (m_tty) {
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
     m_drawn = true;

@@ -1,5 +1,5 @@
 // A progress line on stderr for long jobs: rewritten in place on a terminal, one line per
-// ~10% otherwise (CI logs stay short).
+// ~10% otherwise (CI logs stay short); nothing when the log level is above info.
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,8 @@ class ProgressLine {
   void update(uint64_t done, uint64_t total);
   // Items: "label: 3/6 done, DETAIL, ETA 3 s" (ETA from the mean time per item so far).
   void update_items(uint64_t done, uint64_t total, const std::string& detail);
+  // A share of equal parts: "label:  42.0%  ETA 3 s".
+  void update_share(uint64_t done, uint64_t total);
   void finish();
 
  private:

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -160,9 +161,22 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
                          double clock_hz, bool functional, bool adapters) {
   stop_prefault();
   const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
+  // A progress callback for `file` when the run is long enough to be worth one.
+  uint64_t logged = 0;
+  for (const chip::UnitLog& u : m_log.units) logged += u.accepts.size();
+  const auto progress_of = [&](const std::filesystem::path& file) {
+    std::function<void(uint64_t, uint64_t)> progress;
+    if (m_options.on_write && logged >= m_options.progress_tokens) {
+      progress = [this, file](uint64_t done, uint64_t total) {
+        m_options.on_write(file, done, total);
+      };
+    }
+    return progress;
+  };
   if (!m_options.timeline.empty()) {
     write_timeline(m_options.timeline, source, clock_hz,
-                   CycleWindow{m_options.cycle_from, m_options.cycle_to});
+                   CycleWindow{m_options.cycle_from, m_options.cycle_to},
+                   progress_of(m_options.timeline));
   }
   if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
@@ -170,6 +184,7 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   writer.set_window(m_options.cycle_from, m_options.cycle_to);
   // The text is written by up to kVcdThreads threads; the bytes do not depend on how many.
   writer.set_threads(std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads));
+  writer.set_progress(progress_of(vcd));
   const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
   const trace::VcdTimescale timescale =
       m_options.cycle_time ? trace::cycle_timescale() : trace::clock_timescale(clock_hz);

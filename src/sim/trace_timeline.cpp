@@ -173,18 +173,23 @@ void rate_counter(Events& ev, const chip::ChipTraceLog& log, double clock_hz,
 }  // namespace
 
 void write_timeline(io::OutputFile& out, const TraceSource& src, double clock_hz,
-                    const CycleWindow& window) {
+                    const CycleWindow& window, const TimelineProgress& progress) {
   if (!(clock_hz > 0)) throw std::invalid_argument("timeline: bad clock frequency");
   const chip::Chip& chip = src.chip;
   const chip::ChipTraceLog& log = src.log;
   Events ev(out, clock_hz);
   // pid 1: host link and counters; 2 + l: layer l; 2 + n_layer: LM head.
   const auto n_layer = static_cast<uint32_t>(chip.layers().size());
+  const uint64_t n_units = log.units.size();
+  const auto unit_done = [&](size_t done) {
+    if (progress) progress(done, n_units);
+  };
   uint32_t tid = 1;
   ev.meta("process_name", 1, 0, "host link");
   ev.sort_index(1, 0);
   unit_slices(ev, 1, tid, chip.host_in(), log.units.front(), window);
   unit_slices(ev, 1, tid, chip.host_out(), log.units.back(), window);
+  unit_done(2);
   size_t index = 1;
   for (const auto& layer : chip.layers()) {
     const uint32_t l = layer->layer();
@@ -198,14 +203,17 @@ void write_timeline(io::OutputFile& out, const TraceSource& src, double clock_hz
     for (const auto& unit : layer->units()) {
       if (traced) unit_slices(ev, pid, tid, *unit, log.units[index], window);
       ++index;
+      unit_done(index + 1);
     }
   }
   const uint32_t head_pid = 2 + n_layer;
   ev.meta("process_name", head_pid, 0, "lm_head");
   ev.sort_index(head_pid, 1 + n_layer);
   tid = 1;
-  for (const auto& unit : chip.lm_head().units())
+  for (const auto& unit : chip.lm_head().units()) {
     unit_slices(ev, head_pid, tid, *unit, log.units[index++], window);
+    unit_done(index + 1);
+  }
   // Counters on the host link's process.
   kv_counter(ev, src, window);
   rate_counter(ev, log, clock_hz, window);
@@ -213,9 +221,9 @@ void write_timeline(io::OutputFile& out, const TraceSource& src, double clock_hz
 }
 
 void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz,
-                    const CycleWindow& window) {
+                    const CycleWindow& window, const TimelineProgress& progress) {
   io::OutputFile out(path, io::OlderFile::kReuse);
-  write_timeline(out, source, clock_hz, window);
+  write_timeline(out, source, clock_hz, window, progress);
   out.commit();
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 
 #include "etchsim/io/output_path.hpp"
 #include "trace_signals.hpp"
@@ -23,11 +24,14 @@ struct CycleWindow {
   uint64_t to = UINT64_MAX;
 };
 
+// Called after each pipeline unit's slices with the units written so far and their number.
+using TimelineProgress = std::function<void(uint64_t done, uint64_t total)>;
+
 // Streams the timeline into `out` (not committed): memory stays a buffer's, however long the run.
 void write_timeline(io::OutputFile& out, const TraceSource& source, double clock_hz,
-                    const CycleWindow& window);
+                    const CycleWindow& window, const TimelineProgress& progress = {});
 // The same into `path`, through a temporary file beside it renamed when complete.
 void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz,
-                    const CycleWindow& window);
+                    const CycleWindow& window, const TimelineProgress& progress = {});
 
 }  // namespace etchsim::sim

@@ -166,8 +166,12 @@ class PieceWriter {
 // thread finishes the next piece to put puts it and any finished after it.
 class PieceQueue {
  public:
-  PieceQueue(size_t n_pieces, unsigned threads, const std::function<void(std::string_view)>& put)
-      : m_done(n_pieces), m_ahead(static_cast<size_t>(threads) + 1), m_put(put) {}
+  PieceQueue(size_t n_pieces, unsigned threads, const std::function<void(std::string_view)>& put,
+             const std::function<void(uint64_t, uint64_t)>* progress)
+      : m_done(n_pieces),
+        m_ahead(static_cast<size_t>(threads) + 1),
+        m_put(put),
+        m_progress(progress) {}
 
   // The next piece to write and a buffer for it; false when there is none (or a thread failed).
   bool claim(size_t& index, TextBuffer& buffer) {
@@ -196,6 +200,7 @@ class PieceQueue {
       lock.unlock();
       try {
         m_put(std::string_view(d.buffer.data(), d.size));
+        if (m_progress != nullptr) (*m_progress)(m_next_put + 1, m_done.size());
       } catch (...) {
         lock.lock();
         m_putting = false;
@@ -240,6 +245,7 @@ class PieceQueue {
   std::exception_ptr m_error;
   uint64_t m_last_time = kNoCycle;
   const std::function<void(std::string_view)>& m_put;
+  const std::function<void(uint64_t, uint64_t)>* m_progress;
 };
 
 }  // namespace
@@ -249,7 +255,7 @@ uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::strin
   const std::vector<Piece> pieces = cut_pieces(body);
   const unsigned threads =
       static_cast<unsigned>(std::clamp<size_t>(body.threads, 1, pieces.size()));
-  PieceQueue queue(pieces.size(), threads, put);
+  PieceQueue queue(pieces.size(), threads, put, body.progress);
   const auto work = [&] {
     try {
       PieceWriter writer(body);

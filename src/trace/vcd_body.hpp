@@ -26,6 +26,9 @@ struct VcdBody {
   uint64_t to = kNoCycle;                        // written at `from`, those from `to` on dropped
   uint64_t per_cycle = 1;                        // VCD time units per cycle
   unsigned threads = 1;
+  // Called after each piece is handed to `put` with the pieces handed so far and their number
+  // (pieces hold about as many changes each); none when null.
+  const std::function<void(uint64_t done, uint64_t total)>* progress = nullptr;
 };
 
 // Hands the text to `put` piece by piece (from one thread at a time, in order); returns the last

@@ -226,8 +226,9 @@ void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
       sources.push_back(lists.back().get());
     }
   }
-  const uint64_t last_time =
-      write_vcd_body({rows, sources, m_from, m_to, timescale.per_cycle, m_threads}, put);
+  const uint64_t last_time = write_vcd_body({rows, sources, m_from, m_to, timescale.per_cycle,
+                                             m_threads, m_progress ? &m_progress : nullptr},
+                                            put);
 
   end_cycle = std::min(std::max(end_cycle, m_from), m_to == UINT64_MAX ? end_cycle : m_to);
   if (end_cycle != 0 && (last_time == kNoCycle || end_cycle > last_time)) {

@@ -88,13 +88,19 @@ std::vector<uint64_t> event_cycles(std::mt19937_64& rng, size_t n, uint64_t star
 
 // `n_sources` table sources of 3 rows each (scope per source), either as sources or as the same
 // values given change by change; `threads` writer threads.
+// `progress`, if given, gets the writer's progress calls.
 std::string table_trace(bool as_sources, unsigned threads, size_t events, uint64_t from = 0,
-                        uint64_t to = UINT64_MAX) {
+                        uint64_t to = UINT64_MAX,
+                        std::vector<std::pair<uint64_t, uint64_t>>* progress = nullptr) {
   constexpr uint32_t kRows = 3;
   constexpr uint32_t kSources = 40;
   VcdWriter w;
   if (from != 0 || to != UINT64_MAX) w.set_window(from, to);
   w.set_threads(threads);
+  if (progress != nullptr) {
+    w.set_progress(
+        [progress](uint64_t done, uint64_t total) { progress->emplace_back(done, total); });
+  }
   std::mt19937_64 rng(11);
   for (uint32_t s = 0; s < kSources; ++s) {
     uint32_t first = 0;
@@ -114,6 +120,20 @@ std::string table_trace(bool as_sources, unsigned threads, size_t events, uint64
     }
   }
   return w.text(cycle_timescale(), 1000000);
+}
+
+// Progress comes once per piece, in order, from 1 to the number of pieces, and changes no byte.
+TEST(VcdWriter, ProgressCountsThePiecesInOrderAndChangesNothing) {
+  for (const unsigned threads : {1u, 2u, 4u}) {
+    std::vector<std::pair<uint64_t, uint64_t>> calls;
+    const std::string text = table_trace(true, threads, 4000, 0, UINT64_MAX, &calls);
+    EXPECT_EQ(text, table_trace(true, threads, 4000)) << threads << " threads";
+    ASSERT_GE(calls.size(), 2u) << threads << " threads: a trace of several pieces";
+    for (size_t i = 0; i < calls.size(); ++i) {
+      EXPECT_EQ(calls[i].first, i + 1) << threads << " threads";
+      EXPECT_EQ(calls[i].second, calls.size()) << threads << " threads";
+    }
+  }
 }
 
 TEST(VcdWriter, OrderOfChangesAcrossVariablesDoesNotMatter) {

@@ -35,6 +35,10 @@ enum class Mode { Functional, Timing };
 // cycles where some unit changes state. Both give the same cycles and the same trace bytes.
 enum class Clocking { Skip, Lockstep };
 
+// Traced runs logging this many tokens through units or more report their files' writing
+// (TraceOptions::on_write): about 0.5 s of it on the 2-core test VM (a flagship logs ~1 M).
+inline constexpr uint64_t kTraceProgressTokens = uint64_t{4} << 20;
+
 struct TraceOptions {
   std::filesystem::path vcd;       // empty: no VCD
   std::filesystem::path timeline;  // --timeline: Chrome/Perfetto trace events; empty: none
@@ -43,6 +47,11 @@ struct TraceOptions {
   uint64_t cycle_to = UINT64_MAX;
   bool fst = false;         // also convert to .fst with gtkwave's vcd2fst
   bool cycle_time = false;  // --trace-time cycles: one VCD time unit per cycle (else the clock)
+  // Writing the files of a long run (logs of `progress_tokens` tokens through units or more):
+  // called from one thread at a time with the file and its share written, `done` of `total`
+  // parts of about equal work (the CLI draws a progress line from it). Shorter runs never call it.
+  std::function<void(const std::filesystem::path& file, uint64_t done, uint64_t total)> on_write;
+  uint64_t progress_tokens = kTraceProgressTokens;
 };
 
 struct UserRequest {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "etchsim/io/output_path.hpp"
@@ -59,6 +60,11 @@ class VcdWriter {
   void add_source(uint32_t first, uint32_t count, std::unique_ptr<RowSource> source);
   // Threads that write the text (default 1); the bytes do not depend on it.
   void set_threads(unsigned threads) { m_threads = threads == 0 ? 1 : threads; }
+  // Called while the body is written, from one thread at a time, with the share written so far
+  // as `done` of `total` parts of about equal work (for a progress line).
+  void set_progress(std::function<void(uint64_t done, uint64_t total)> progress) {
+    m_progress = std::move(progress);
+  }
 
   size_t var_count() const { return m_vars.size(); }
   // The VCD text: the header (its comment "etchsim time_units_per_cycle N"), every variable's
@@ -94,6 +100,7 @@ class VcdWriter {
   uint64_t m_from = 0;
   uint64_t m_to = UINT64_MAX;
   unsigned m_threads = 1;
+  std::function<void(uint64_t, uint64_t)> m_progress;
 };
 
 }  // namespace etchsim::trace
