@@ -42,8 +42,9 @@ void ProgressLine::update_share(uint64_t done, uint64_t total) {
   const double frac = static_cast<double>(done) / static_cast<double>(total);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  // Under 5% done the rate says little yet.
   const std::string eta =
-      done == 0 ? std::string("?") : fmt::format("{:.0f}", secs / frac * (1.0 - frac));
+      frac < 0.05 ? std::string("?") : fmt::format("{:.0f}", secs / frac * (1.0 - frac));
   draw(frac, fmt::format("{}: {:5.1f}%  ETA {} s", m_label, 100.0 * frac, eta));
 }
 
