@@ -298,6 +298,7 @@ int run_run(const RunArgs& args) {
   std::filesystem::path writing_file;
   options.trace.on_write = [&](const std::filesystem::path& f, uint64_t done, uint64_t total) {
     if (!writing || f != writing_file) {
+      if (progress) progress->finish();  // the run's own line is complete: end it first
       if (writing) writing->finish();
       writing.emplace(fmt::format("writing {}", f.string()));
       writing_file = f;
