@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <exception>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -12,24 +13,52 @@
 #include <thread>
 #include <utility>
 
+#include "etchsim/trace/huge_page_arena.hpp"
+
 namespace etchsim::trace {
 namespace {
 
 constexpr uint64_t kSampleEvery = 1024;  // changes per sample cycle
-// About 350 KB of text; the piece's changes (16 bytes each) and their sorted copy stay in a 2 MB
-// L2 cache while they are sorted (on the flagship 2^16 and 2^17 cost the same CPU within noise).
+// About 420 KB of text (at most ~640 KB on the flagship); the piece's changes (16 bytes each) and
+// their sorted copy stay in a 2 MB L2 cache while they are sorted (on the flagship 2^16 and 2^17
+// cost the same CPU within noise).
 constexpr uint64_t kPieceChanges = uint64_t{1} << 15;
-// A piece's buffer starts this large (and is reused): growing it would copy it and touch new
-// pages, each a page fault.
-constexpr size_t kPieceBuffer = size_t{1} << 20;
-// A piece's steps (8 bytes each, at most one per change) and their sorted copy start with room
-// for this many: 512 KiB each, so they come from huge pages (DefaultInitAllocator). Grown from
-// empty in 4 KiB pages, each first touch is a page fault: ~420 of them on the flagship, ~10 us
-// each on a VM with shadow page tables.
-constexpr size_t kPieceSteps = size_t{1} << 16;
 constexpr size_t kMaxPieces = 4096;
+// Pieces a thread writes one after the other into one buffer: after another thread's piece every
+// cursor must seek (a gallop through three logs whose lines left the cache: ~120 ns a source, 10 ms
+// of a flagship's writing at one piece a run).
+constexpr size_t kPiecesPerRun = 2;
 // Sources whose data is asked for ahead of their run (RowCursor::prefetch).
 constexpr size_t kPrefetchAhead = 2;
+
+// Every buffer of the writing comes from one huge-page arena, sized for what a flagship's pieces
+// need (they grow past it if a piece needs more): the memory a process has not touched before is
+// its costliest (on the VM the project is tested on, a fresh 2 MiB page costs ~1.5 ms: the host
+// backs it anew), and a buffer of its own would take a whole page however little of it is used.
+// Per thread: a piece's recorded text (at most ~520 KB on the flagship) and its steps (at most ~31
+// K, 8 bytes each) and their sorted copy; per run in flight, its text (at most ~1.1 MB).
+constexpr size_t kPieceBuffer = size_t{640} << 10;
+constexpr size_t kPieceSteps = size_t{1} << 15;
+constexpr size_t kRunBuffer = size_t{1280} << 10;
+constexpr size_t kThreadBytes = kPieceBuffer + 2 * kPieceSteps * sizeof(RowValues::Step) + 4096;
+
+// The arena's allocations are few (buffers, once each) but come from every thread.
+class SharedArena final : public std::pmr::memory_resource {
+ public:
+  explicit SharedArena(size_t bytes) : m_arena(bytes) {}
+
+ private:
+  void* do_allocate(size_t bytes, size_t alignment) override {
+    std::lock_guard lock(m_mutex);
+    return m_arena.resource()->allocate(bytes, alignment);
+  }
+  void do_deallocate(void* /*p*/, size_t /*bytes*/, size_t /*alignment*/) override {}
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+  std::mutex m_mutex;
+  HugePageArena m_arena;
+};
 
 struct Piece {
   uint64_t from, to;
@@ -57,23 +86,37 @@ std::vector<Piece> cut_pieces(const VcdBody& body) {
 // One thread's cursors and row values.
 class PieceWriter {
  public:
-  explicit PieceWriter(const VcdBody& body) : m_values(body.rows, body.per_cycle) {
+  PieceWriter(const VcdBody& body, std::pmr::memory_resource* memory)
+      : m_values(body.rows, body.per_cycle),
+        m_steps(RowValues::StepList::allocator_type(memory)),
+        m_sorted(RowValues::StepList::allocator_type(memory)),
+        m_text(TextBuffer::allocator_type(memory)) {
     m_cursors.reserve(body.sources.size());
     for (const RowSource* s : body.sources) m_cursors.push_back(s->cursor());
   }
 
-  // Writes piece `index` into `out`; returns its size. `last_time`: the last cycle it wrote a
-  // `#time` line for, kNoCycle if none (or 0 when it is the first piece, `from` is 0 and it
-  // wrote none: the header's `#0`).
-  size_t write(const std::vector<Piece>& pieces, size_t index, TextBuffer& out,
+  // Writes the pieces [first, last) one after the other into `out` (a run: its cursors go on from
+  // one piece to the next, where a piece after another thread's must seek every cursor); returns
+  // its size. `last_time`: the last cycle it wrote a `#time` line for, kNoCycle if none (or 0 when
+  // it holds the first piece, `from` is 0 and it wrote none: the header's `#0`).
+  size_t write(const std::vector<Piece>& pieces, size_t first, size_t last, TextBuffer& out,
                uint64_t& last_time) {
-    const Piece& p = pieces[index];
-    if (out.size() < kPieceBuffer) out.resize(kPieceBuffer);
+    if (out.size() < kRunBuffer) out.resize(kRunBuffer);
     if (m_text.size() < kPieceBuffer) m_text.resize(kPieceBuffer);
     if (m_steps.capacity() < kPieceSteps) m_steps.reserve(kPieceSteps);
     if (m_sorted.capacity() < kPieceSteps) m_sorted.reserve(kPieceSteps);
     size_t size = 0;
-    uint64_t last = index == 0 && p.from == 0 ? 0 : kNoCycle;
+    last_time = first == 0 && pieces[0].from == 0 ? 0 : kNoCycle;
+    for (size_t index = first; index < last; ++index)
+      write_piece(pieces, index, out, size, last_time);
+    return size;
+  }
+
+ private:
+  // Appends piece `index` to `out` from `size` (updated) and `last_time` (likewise).
+  void write_piece(const std::vector<Piece>& pieces, size_t index, TextBuffer& out, size_t& size,
+                   uint64_t& last) {
+    const Piece& p = pieces[index];
     // Steps hold their cycle as 32 bits after a base: a piece spanning more cycles is written in
     // parts, each from the first cycle a source has a step at (in practice one part).
     uint64_t base = p.from;
@@ -122,11 +165,8 @@ class PieceWriter {
       if (base >= p.to) break;
     }
     m_last_piece = index;
-    last_time = last;
-    return size;
   }
 
- private:
   // A stable LSD radix sort of m_steps by cycle, kDigitBits at a time.
   void sort_by_cycle() {
     static constexpr uint32_t kDigitBits = 11;
@@ -253,19 +293,24 @@ class PieceQueue {
 uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::string_view)>& put) {
   if (body.from >= body.to) return body.from == 0 ? 0 : kNoCycle;
   const std::vector<Piece> pieces = cut_pieces(body);
-  const unsigned threads =
-      static_cast<unsigned>(std::clamp<size_t>(body.threads, 1, pieces.size()));
-  PieceQueue queue(pieces.size(), threads, put, body.progress);
+  const size_t runs = (pieces.size() + kPiecesPerRun - 1) / kPiecesPerRun;
+  const unsigned threads = static_cast<unsigned>(std::clamp<size_t>(body.threads, 1, runs));
+  // Before the queue: the buffers it holds at its end came from it.
+  SharedArena memory(threads * kThreadBytes + (threads + 2) * kRunBuffer);
+  PieceQueue queue(runs, threads, put, body.progress);
+  const TextBuffer::allocator_type text_memory(&memory);
   const auto work = [&] {
     try {
-      PieceWriter writer(body);
+      PieceWriter writer(body, &memory);
       size_t index = 0;
-      TextBuffer buffer;
+      TextBuffer buffer(text_memory);
       while (queue.claim(index, buffer)) {
         uint64_t last_time = kNoCycle;
-        const size_t size = writer.write(pieces, index, buffer, last_time);
+        const size_t size =
+            writer.write(pieces, index * kPiecesPerRun,
+                         std::min(pieces.size(), (index + 1) * kPiecesPerRun), buffer, last_time);
         queue.finish(index, std::move(buffer), size, last_time);
-        buffer = {};
+        buffer = TextBuffer(text_memory);
       }
     } catch (...) {
       queue.fail(std::current_exception());

@@ -1,8 +1,9 @@
 // Internal to trace/: a VCD's value changes after $dumpvars, from row sources, in time order and
 // within a time in row order. The time is cut into pieces of similar work (from the sources'
-// sample cycles); each piece is written into a buffer by one of the threads, its cursors sought
-// to the piece's start (the rows' values there make the first changes of the piece the same as
-// without a cut), and the pieces are handed to `put` in order. The bytes depend on neither the
+// sample cycles); a thread takes a run of consecutive pieces and writes them into one buffer, its
+// cursors sought to the run's start (the rows' values there make the first changes of the run the
+// same as without a cut) and going on from piece to piece, and the runs are handed to `put` in
+// order. All buffers come from one huge-page arena. The bytes depend on neither the
 // cuts nor the number of threads. Within a piece each source is stepped through the whole piece
 // in turn (its cursor and log stay in the cache; the next sources' logs are prefetched), each
 // step's changes formatted as they are set (RowValues::set_record), and the piece's steps are
@@ -26,8 +27,8 @@ struct VcdBody {
   uint64_t to = kNoCycle;                        // written at `from`, those from `to` on dropped
   uint64_t per_cycle = 1;                        // VCD time units per cycle
   unsigned threads = 1;
-  // Called after each piece is handed to `put` with the pieces handed so far and their number
-  // (pieces hold about as many changes each); none when null.
+  // Called after each run is handed to `put` with the runs handed so far and their number (runs
+  // hold about as many changes each); none when null.
   const std::function<void(uint64_t done, uint64_t total)>* progress = nullptr;
 };
 

@@ -122,7 +122,8 @@ std::string table_trace(bool as_sources, unsigned threads, size_t events, uint64
   return w.text(cycle_timescale(), 1000000);
 }
 
-// Progress comes once per piece, in order, from 1 to the number of pieces, and changes no byte.
+// Progress comes once per run of pieces, in order, from 1 to the number of runs, and changes no
+// byte.
 TEST(VcdWriter, ProgressCountsThePiecesInOrderAndChangesNothing) {
   for (const unsigned threads : {1u, 2u, 4u}) {
     std::vector<std::pair<uint64_t, uint64_t>> calls;
@@ -307,6 +308,46 @@ TEST(VcdWriter, BytesDoNotDependOnThreadsOrPieces) {
             table_trace(false, 3, 20000, 50000, 700000));
   EXPECT_EQ(table_trace(true, 4, 20000, 50000, 700000),
             table_trace(false, 1, 20000, 50000, 700000));
+}
+
+TEST(VcdWriter, PiecesFarLargerThanTheBuffersFirstRoomAreWrittenWhole) {
+  // 64-bit values: ~70 bytes a line, so a piece's text is several times the room its buffers start
+  // with (sized for a flagship's ~13 bytes a line) and they grow mid-piece. Every change read back.
+  constexpr uint32_t kVars = 24;
+  constexpr uint64_t kCycles = 12000;
+  const auto build = [](unsigned threads, std::vector<std::vector<VcdChange>>* given) {
+    VcdWriter w;
+    w.set_threads(threads);
+    for (uint32_t v = 0; v < kVars; ++v) w.add_var({"top"}, fmt::format("v{}", v), 64, 0);
+    std::mt19937_64 rng(5);
+    if (given != nullptr) given->assign(kVars, {});
+    for (uint64_t c = 1; c <= kCycles; ++c) {
+      for (uint32_t v = 0; v < kVars; ++v) {
+        const uint64_t value = rng() | (uint64_t{1} << 63);  // 64 binary digits
+        w.change(v, c, value);
+        if (given != nullptr) {
+          std::string bits;
+          for (int b = 63; b >= 0; --b) bits += ((value >> b) & 1) != 0 ? '1' : '0';
+          (*given)[v].push_back({c, bits});
+        }
+      }
+    }
+    return w.text(cycle_timescale(), kCycles);
+  };
+  std::vector<std::vector<VcdChange>> given;
+  const std::string one = build(1, &given);
+  EXPECT_GT(one.size(), kVars * kCycles * 68);
+  EXPECT_EQ(one, build(2, nullptr));
+  EXPECT_EQ(one, build(3, nullptr));
+  const VcdFile vcd = read_back(one);
+  ASSERT_EQ(vcd.vars.size(), kVars);
+  for (uint32_t v = 0; v < kVars; ++v) {
+    ASSERT_EQ(vcd.vars[v].changes.size(), kCycles + 1) << v;  // and the $dumpvars value
+    EXPECT_EQ(vcd.vars[v].changes.front(), (VcdChange{0, "0"})) << v;
+    const std::vector<VcdChange> written(vcd.vars[v].changes.begin() + 1,
+                                         vcd.vars[v].changes.end());
+    EXPECT_EQ(written, given[v]) << v;
+  }
 }
 
 TEST(VcdWriter, WithinATimeChangesComeInRowOrder) {

@@ -8,8 +8,10 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <memory_resource>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -21,28 +23,42 @@ inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-b
                                                // hold all ones)
 inline constexpr uint64_t kNoCycle = UINT64_MAX;
 
-// Constructs elements without a value: a buffer's new room is left as the allocator gave it. Blocks
-// of kHugeBlock bytes or more come from huge pages (huge_page_arena.hpp: a piece's buffers are
-// ~1 MiB each, and each 4 KiB page of them would fault on first touch).
+// Constructs elements without a value: a buffer's new room is left as the allocator gave it. With
+// a memory resource (the writer's pieces share one huge-page arena) it allocates from it; without,
+// blocks of kHugeBlock bytes or more come from huge pages (huge_page_arena.hpp: a piece's buffers
+// are ~1 MiB each, and each 4 KiB page of them would fault on first touch) and smaller ones from
+// std::allocator.
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
   static constexpr size_t kHugeBlock = size_t{512} << 10;
+  static constexpr size_t kAlign = alignof(T) > 64 ? alignof(T) : 64;  // a cache line
   template <typename U>
   struct rebind {
     using other = DefaultInitAllocator<U>;
   };
+  // Buffers handed between threads and swapped keep the memory they came from.
+  using propagate_on_container_copy_assignment = std::true_type;
+  using propagate_on_container_move_assignment = std::true_type;
+  using propagate_on_container_swap = std::true_type;
+  using is_always_equal = std::false_type;
+
   DefaultInitAllocator() = default;
+  explicit DefaultInitAllocator(std::pmr::memory_resource* resource) : m_resource(resource) {}
   template <typename U>
-  explicit DefaultInitAllocator(const DefaultInitAllocator<U>& /*other*/) {}
+  explicit DefaultInitAllocator(const DefaultInitAllocator<U>& other)
+      : m_resource(other.resource()) {}
+  std::pmr::memory_resource* resource() const { return m_resource; }
+
   T* allocate(size_t n) {
-    if (n >= kHugeBlock / sizeof(T)) {
-      if (n > SIZE_MAX / sizeof(T)) throw std::bad_array_new_length();
-      return static_cast<T*>(huge_page_allocate(n * sizeof(T)));
-    }
+    if (n > SIZE_MAX / sizeof(T)) throw std::bad_array_new_length();
+    if (m_resource != nullptr) return static_cast<T*>(m_resource->allocate(n * sizeof(T), kAlign));
+    if (n >= kHugeBlock / sizeof(T)) return static_cast<T*>(huge_page_allocate(n * sizeof(T)));
     return std::allocator<T>::allocate(n);
   }
   void deallocate(T* p, size_t n) noexcept {
-    if (n >= kHugeBlock / sizeof(T)) {
+    if (m_resource != nullptr) {
+      m_resource->deallocate(p, n * sizeof(T), kAlign);
+    } else if (n >= kHugeBlock / sizeof(T)) {
       huge_page_deallocate(p, n * sizeof(T));
     } else {
       std::allocator<T>::deallocate(p, n);
@@ -56,6 +72,13 @@ struct DefaultInitAllocator : std::allocator<T> {
   void construct(U* p, Args&&... args) {
     ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
+  template <typename U>
+  bool operator==(const DefaultInitAllocator<U>& other) const {
+    return m_resource == other.resource();
+  }
+
+ private:
+  std::pmr::memory_resource* m_resource = nullptr;
 };
 // The writer's text: resizing it to make room writes nothing (a std::vector<char> would zero the
 // room, touching pages, each a page fault, that may never be written).
