@@ -18,7 +18,7 @@ void stable_sort_by_cycle(std::span<const KvWrite> in, KvWriteList& out) {
   uint64_t most = 0;
   for (const KvWrite& w : in) most |= w.cycle;
   const auto bits = static_cast<uint32_t>(64 - std::countl_zero(most));
-  KvWriteList from(in.begin(), in.end());
+  KvWriteList from(in.begin(), in.end(), out.get_allocator());
   out.resize(in.size());
   std::vector<size_t> count(kBuckets);
   for (uint32_t shift = 0; shift < bits; shift += kDigitBits) {

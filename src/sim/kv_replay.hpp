@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory_resource>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -15,8 +16,9 @@
 namespace etchsim::sim {
 
 // The log's K/V writes in rising cycles, equal cycles in log order: the log itself when it is in
-// that order already (one user), else a stable sort of it kept in `scratch` (several users'
-// tokens overtake each other between layers).
+// that order already, else a stable sort of it kept in `scratch`, in scratch's memory (the flow
+// engine logs a token's writes ahead of SystemC time, and several users' tokens overtake each
+// other between layers).
 using KvWriteList = std::vector<chip::ChipTraceLog::KvWrite,
                                 trace::DefaultInitAllocator<chip::ChipTraceLog::KvWrite>>;
 std::span<const chip::ChipTraceLog::KvWrite> kv_writes_by_cycle(const chip::ChipTraceLog& log,
@@ -26,11 +28,12 @@ std::span<const chip::ChipTraceLog::KvWrite> kv_writes_by_cycle(const chip::Chip
 // calling on_layer(cycle, layer, layer_bytes) with its layer's bytes after it; then the closes,
 // calling on_layer for every layer whose bytes they lower; then on_total(cycle, total_bytes),
 // once per cycle with a write or a close. `row_pair_bytes`: one position's K and V rows in one
-// layer.
+// layer. `memory`, if given, holds the sorted copy (trace::DefaultInitAllocator).
 template <typename OnLayer, typename OnTotal>
 void replay_kv(const chip::ChipTraceLog& log, uint32_t n_layer, uint64_t row_pair_bytes,
-               OnLayer&& on_layer, OnTotal&& on_total) {
-  KvWriteList scratch;
+               OnLayer&& on_layer, OnTotal&& on_total,
+               std::pmr::memory_resource* memory = nullptr) {
+  KvWriteList scratch{KvWriteList::allocator_type(memory)};
   const std::span<const chip::ChipTraceLog::KvWrite> writes = kv_writes_by_cycle(log, scratch);
   const auto& closes = log.kv_closes;
   // Per open sequence, its rows per layer; the last one looked up kept at hand (a run's writes

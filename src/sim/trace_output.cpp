@@ -14,6 +14,7 @@
 #include "etchsim/io/output_path.hpp"
 #include "etchsim/trace/fst.hpp"
 #include "etchsim/trace/gtkw.hpp"
+#include "etchsim/trace/huge_page_arena.hpp"
 #include "etchsim/trace/vcd_writer.hpp"
 #include "trace_signals.hpp"
 #include "trace_timeline.hpp"
@@ -119,6 +120,21 @@ void remove_previous(const std::filesystem::path& file) {
   }
 }
 
+unsigned vcd_threads() { return std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads); }
+
+// What the files are derived in after the run, when it filled the log's room:
+// the K/V writes sorted by cycle (two lists of them) and, for a VCD, the KV rows' change lists (at
+// most one change a write in the layer's row and in the total's) and the writer's buffers.
+size_t after_run_bytes(const chip::ChipTraceLog& log, bool vcd) {
+  const size_t kv_writes = log.kv_writes.capacity();
+  size_t bytes = 2 * kv_writes * sizeof(chip::ChipTraceLog::KvWrite);
+  if (vcd) {
+    bytes += 2 * kv_writes * sizeof(trace::CycleValue) + (size_t{1} << 20) +
+             trace::VcdWriter::write_memory_bytes(vcd_threads());
+  }
+  return bytes;
+}
+
 std::filesystem::path gtkw_of(const std::filesystem::path& vcd) {
   return with_suffix(vcd, ".gtkw");
 }
@@ -160,7 +176,11 @@ TraceOutput::~TraceOutput() { stop_prefault(); }
 void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end_cycle,
                          double clock_hz, bool functional, bool adapters) {
   stop_prefault();
-  const TraceSource source{m_chip, m_log, users, m_options.layers, functional, adapters};
+  // Every list and buffer the files are derived in, packed into as few fresh pages as they fill
+  // (mapping one as the run goes, on the prefault thread, slowed the simulation by as much).
+  trace::HugePageArena memory(after_run_bytes(m_log, !m_options.vcd.empty()));
+  const TraceSource source{m_chip,           m_log, users, m_options.layers, functional, adapters,
+                           memory.resource()};
   // A progress callback for `file` when the run is long enough to be worth one.
   uint64_t logged = 0;
   for (const chip::UnitLog& u : m_log.units) logged += u.accepts.size();
@@ -180,10 +200,10 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   }
   if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
-  trace::VcdWriter writer;
+  trace::VcdWriter writer(memory.resource());
   writer.set_window(m_options.cycle_from, m_options.cycle_to);
   // The text is written by up to kVcdThreads threads; the bytes do not depend on how many.
-  writer.set_threads(std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads));
+  writer.set_threads(vcd_threads());
   writer.set_progress(progress_of(vcd));
   const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
   const trace::VcdTimescale timescale =

@@ -194,7 +194,7 @@ std::vector<trace::SignalGroup> trace_signals(const TraceSource& src, trace::Vcd
       [&](uint64_t cycle, uint32_t layer, uint64_t bytes) {
         if (kv_layer_var[layer] != UINT32_MAX) vcd.change(kv_layer_var[layer], cycle, bytes);
       },
-      [&](uint64_t cycle, uint64_t total) { vcd.change(kv_total, cycle, total); });
+      [&](uint64_t cycle, uint64_t total) { vcd.change(kv_total, cycle, total); }, src.memory);
   return groups;
 }
 

@@ -17,6 +17,7 @@
 //    capacity.
 #pragma once
 
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct TraceSource {
   std::vector<bool> layers;  // traced layers; the host link, LM head, users and KV always
   bool functional = false;
   bool adapters = false;
+  // Where the K/V replay sorts the writes (kv_replay.hpp), or null for memory of its own.
+  std::pmr::memory_resource* memory = nullptr;
 };
 
 // Declares every row in `vcd` (scope "chip") and gives it its changes; returns the rows grouped

@@ -149,7 +149,8 @@ void kv_counter(Events& ev, const TraceSource& src, const CycleWindow& window) {
           before_window = false;
         }
         ev.counter(1, "KV SRAM", t, "bytes", static_cast<double>(bytes));
-      });
+      },
+      src.memory);
   if (before_window)
     ev.counter(1, "KV SRAM", window.from, "bytes", static_cast<double>(bytes_before));
 }

@@ -81,6 +81,16 @@ HugePageArena::~HugePageArena() {
   ::munmap(m_base, m_size);
 }
 
+void* HugePageArena::Locked::do_allocate(size_t bytes, size_t alignment) {
+  std::lock_guard lock(m_mutex);
+  return m_upstream->allocate(bytes, alignment);
+}
+
+void HugePageArena::Locked::do_deallocate(void* p, size_t bytes, size_t alignment) {
+  std::lock_guard lock(m_mutex);
+  m_upstream->deallocate(p, bytes, alignment);
+}
+
 void HugePageArena::populate(size_t max_bytes, const std::atomic<bool>* stop) const {
 #ifdef MADV_POPULATE_WRITE
   // Only advice: an error (an older kernel) leaves the pages to fault when written.

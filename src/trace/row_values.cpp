@@ -91,9 +91,10 @@ void RowValues::dump() {
 
 void RowValues::write_steps(const Step* begin, const Step* end, const char* text, uint64_t base) {
   settle_time();
-  // A step's lines are copied 16 bytes at a time: kCopy bytes of room beyond them (the recording
-  // text has kMaxLine - 72 >= 16 bytes after its last line).
-  static constexpr size_t kCopy = 16;
+  // A step's lines are copied 16 bytes at a time, the first 32 whatever its size (most steps are
+  // one or two lines, and a copy of fixed size needs no branch on it): kCopy bytes of room beyond
+  // them (the recording text has kMaxLine - 72 >= 32 bytes after its last line).
+  static constexpr size_t kCopy = 32;
   static constexpr size_t kTimeRoom = 32;
   static_assert(kMaxLine >= 72 + kCopy);
   for (const Step* s = begin; s != end; ++s) {
@@ -119,7 +120,11 @@ void RowValues::write_steps(const Step* begin, const Step* end, const char* text
       m_pos = append_time(m_pos);
       m_last_time_cycle = cycle;
     }
-    for (size_t k = 0; k < size; k += kCopy) std::memcpy(m_pos + k, from + k, kCopy);
+    std::memcpy(m_pos, from, 16);
+    std::memcpy(m_pos + 16, from + 16, 16);
+    if (size > kCopy) [[unlikely]] {
+      for (size_t k = kCopy; k < size; k += 16) std::memcpy(m_pos + k, from + k, 16);
+    }
     m_pos += size;
   }
 }
@@ -175,7 +180,24 @@ char* RowValues::append_time(char* p) {
         m_cycle, m_per_cycle));
   }
   *p++ = '#';
-  p = append_decimal(p, time);
+  // The digits above the last four are those of the previous `#time` line more often than not
+  // (the writer goes through time in order): kept, and only the last four made anew.
+  const uint64_t high = time / 10000;
+  if (high == 0) {
+    p = append_decimal(p, time);
+  } else {
+    if (high != m_time_high) {
+      m_time_high = high;
+      m_time_high_len = static_cast<uint8_t>(append_decimal(m_time_high_text.data(), high) -
+                                             m_time_high_text.data());
+    }
+    std::memcpy(p, m_time_high_text.data(), 16);  // at most 16 digits: time < 2^64
+    p += m_time_high_len;
+    const auto low = static_cast<uint32_t>(time % 10000);
+    const auto four = static_cast<uint32_t>(pair(low / 100) | pair(low % 100) << 16);
+    std::memcpy(p, &four, 4);
+    p += 4;
+  }
   *p++ = '\n';
   m_time_cycle = m_cycle;
   return p;

@@ -31,34 +31,17 @@ constexpr size_t kPiecesPerRun = 2;
 // Sources whose data is asked for ahead of their run (RowCursor::prefetch).
 constexpr size_t kPrefetchAhead = 2;
 
-// Every buffer of the writing comes from one huge-page arena, sized for what a flagship's pieces
-// need (they grow past it if a piece needs more): the memory a process has not touched before is
-// its costliest (on the VM the project is tested on, a fresh 2 MiB page costs ~1.5 ms: the host
-// backs it anew), and a buffer of its own would take a whole page however little of it is used.
+// Every buffer of the writing comes from one huge-page arena (VcdBody::memory), sized for what a
+// flagship's pieces need (they grow past it if a piece needs more): the memory a process has not
+// touched before is its costliest (on the VM the project is tested on, a fresh 2 MiB page costs
+// 0.1-1.5 ms: the host backs it anew), and a buffer of its own would take a whole page however
+// little of it is used.
 // Per thread: a piece's recorded text (at most ~520 KB on the flagship) and its steps (at most ~31
 // K, 8 bytes each) and their sorted copy; per run in flight, its text (at most ~1.1 MB).
 constexpr size_t kPieceBuffer = size_t{640} << 10;
 constexpr size_t kPieceSteps = size_t{1} << 15;
 constexpr size_t kRunBuffer = size_t{1280} << 10;
 constexpr size_t kThreadBytes = kPieceBuffer + 2 * kPieceSteps * sizeof(RowValues::Step) + 4096;
-
-// The arena's allocations are few (buffers, once each) but come from every thread.
-class SharedArena final : public std::pmr::memory_resource {
- public:
-  explicit SharedArena(size_t bytes) : m_arena(bytes) {}
-
- private:
-  void* do_allocate(size_t bytes, size_t alignment) override {
-    std::lock_guard lock(m_mutex);
-    return m_arena.resource()->allocate(bytes, alignment);
-  }
-  void do_deallocate(void* /*p*/, size_t /*bytes*/, size_t /*alignment*/) override {}
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
-  std::mutex m_mutex;
-  HugePageArena m_arena;
-};
 
 struct Piece {
   uint64_t from, to;
@@ -290,18 +273,25 @@ class PieceQueue {
 
 }  // namespace
 
+size_t vcd_body_memory_bytes(unsigned threads) {
+  const size_t t = std::max(threads, 1u);
+  return t * kThreadBytes + (t + 2) * kRunBuffer;
+}
+
 uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::string_view)>& put) {
   if (body.from >= body.to) return body.from == 0 ? 0 : kNoCycle;
   const std::vector<Piece> pieces = cut_pieces(body);
   const size_t runs = (pieces.size() + kPiecesPerRun - 1) / kPiecesPerRun;
   const unsigned threads = static_cast<unsigned>(std::clamp<size_t>(body.threads, 1, runs));
   // Before the queue: the buffers it holds at its end came from it.
-  SharedArena memory(threads * kThreadBytes + (threads + 2) * kRunBuffer);
+  std::optional<HugePageArena> own;
+  std::pmr::memory_resource* memory = body.memory;
+  if (memory == nullptr) memory = own.emplace(vcd_body_memory_bytes(threads)).resource();
   PieceQueue queue(runs, threads, put, body.progress);
-  const TextBuffer::allocator_type text_memory(&memory);
+  const TextBuffer::allocator_type text_memory(memory);
   const auto work = [&] {
     try {
-      PieceWriter writer(body, &memory);
+      PieceWriter writer(body, memory);
       size_t index = 0;
       TextBuffer buffer(text_memory);
       while (queue.claim(index, buffer)) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory_resource>
 #include <string_view>
 #include <vector>
 
@@ -27,10 +28,17 @@ struct VcdBody {
   uint64_t to = kNoCycle;                        // written at `from`, those from `to` on dropped
   uint64_t per_cycle = 1;                        // VCD time units per cycle
   unsigned threads = 1;
+  // The buffers' memory, shared by the threads (so thread-safe; vcd_body_memory_bytes() of it for a
+  // flagship's pieces), or null for an arena of the body's own.
+  std::pmr::memory_resource* memory = nullptr;
   // Called after each run is handed to `put` with the runs handed so far and their number (runs
   // hold about as many changes each); none when null.
   const std::function<void(uint64_t done, uint64_t total)>* progress = nullptr;
 };
+
+// The memory the body takes from VcdBody::memory with `threads` threads when its pieces are no
+// larger than a flagship's (larger ones take more).
+size_t vcd_body_memory_bytes(unsigned threads);
 
 // Hands the text to `put` piece by piece (from one thread at a time, in order); returns the last
 // cycle a `#time` line was written for (0 when nothing was and `from` is 0: the header's `#0`),

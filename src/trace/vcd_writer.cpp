@@ -78,9 +78,12 @@ VcdTimescale cycle_timescale() {
   return {"1 ns", 1, "time unit = one clock cycle (not nanoseconds): --trace-time cycles"};
 }
 
-VcdWriter::VcdWriter()
-    : m_memory(std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{1} << 20,
-                                                                     huge_page_resource())) {}
+VcdWriter::VcdWriter(std::pmr::memory_resource* memory)
+    : m_upstream(memory),
+      m_memory(std::make_unique<std::pmr::monotonic_buffer_resource>(
+          size_t{1} << 20, memory != nullptr ? memory : huge_page_resource())) {}
+
+size_t VcdWriter::write_memory_bytes(unsigned threads) { return vcd_body_memory_bytes(threads); }
 
 void VcdWriter::set_window(uint64_t from, uint64_t to) {
   if (from >= to) throw std::invalid_argument("VCD writer: empty window");
@@ -226,9 +229,10 @@ void VcdWriter::generate(const VcdTimescale& timescale, uint64_t end_cycle,
       sources.push_back(lists.back().get());
     }
   }
-  const uint64_t last_time = write_vcd_body({rows, sources, m_from, m_to, timescale.per_cycle,
-                                             m_threads, m_progress ? &m_progress : nullptr},
-                                            put);
+  const uint64_t last_time =
+      write_vcd_body({rows, sources, m_from, m_to, timescale.per_cycle, m_threads, m_upstream,
+                      m_progress ? &m_progress : nullptr},
+                     put);
 
   end_cycle = std::min(std::max(end_cycle, m_from), m_to == UINT64_MAX ? end_cycle : m_to);
   if (end_cycle != 0 && (last_time == kNoCycle || end_cycle > last_time)) {

@@ -39,6 +39,37 @@ TEST(RowValues, DecimalDigitsAreThoseOfToString) {
   }
 }
 
+// `#time` lines keep the digits above the last four from the previous line: times in rising order
+// (small steps, steps across 10^4 and far larger jumps, last four digits with leading zeros) and
+// several time units per cycle, against std::to_string.
+TEST(RowValues, TimeLinesAreTheDecimalTimes) {
+  const std::vector<RowDecl> rows = {{"!", 1, 0}};
+  std::mt19937_64 rng(6);
+  for (const uint64_t per_cycle : {uint64_t{1}, uint64_t{125}, uint64_t{100000}}) {
+    RowValues values(rows, per_cycle);
+    TextBuffer out;
+    values.set_output(&out, 0, 0);
+    std::string expected;
+    uint64_t cycle = 1;
+    uint64_t bit = 0;
+    for (int k = 0; k < 20000; ++k) {
+      values.begin_cycle(cycle);
+      bit ^= 1;
+      values.set(0, bit);
+      expected += '#';
+      expected += std::to_string(cycle * per_cycle);
+      expected += bit != 0 ? "\n1!\n" : "\n0!\n";
+      const uint64_t kind = rng() % 10;
+      const uint64_t step = kind < 6   ? 1 + rng() % 50
+                            : kind < 9 ? 9990 + rng() % 20
+                                       : rng() % (uint64_t{1} << (10 + rng() % 30));
+      cycle += std::max<uint64_t>(1, step);
+    }
+    const size_t size = values.stop_output();
+    ASSERT_EQ(std::string(out.data(), size), expected) << per_cycle << " units per cycle";
+  }
+}
+
 // A value-change line written out digit by digit.
 std::string plain_line(const RowDecl& d, uint64_t v) {
   std::string line;

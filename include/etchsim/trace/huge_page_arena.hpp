@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <mutex>
 
 namespace etchsim::trace {
 
@@ -36,8 +37,9 @@ class HugePageArena {
   HugePageArena(const HugePageArena&) = delete;
   HugePageArena& operator=(const HugePageArena&) = delete;
 
-  // The resource to give containers; memory comes back only when the arena dies.
-  std::pmr::memory_resource* resource() { return &m_resource; }
+  // The resource to give containers; memory comes back only when the arena dies. Threads may
+  // share it (its allocations take a lock: they are few, each a list or buffer).
+  std::pmr::memory_resource* resource() { return &m_locked; }
   // Maps the room's first `max_bytes` now, as if written (MADV_POPULATE_WRITE; nothing where the
   // kernel lacks it), a huge page at a time, front to back; returns early once `stop` (if given)
   // reads true. Thread-safe against allocations and writes: it changes no byte.
@@ -45,9 +47,23 @@ class HugePageArena {
   size_t capacity() const { return m_size; }
 
  private:
+  class Locked final : public std::pmr::memory_resource {
+   public:
+    explicit Locked(std::pmr::memory_resource* upstream) : m_upstream(upstream) {}
+
+   private:
+    void* do_allocate(size_t bytes, size_t alignment) override;
+    void do_deallocate(void* p, size_t bytes, size_t alignment) override;
+    bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+      return this == &other;
+    }
+    std::mutex m_mutex;
+    std::pmr::memory_resource* m_upstream;
+  };
   void* m_base = nullptr;
   size_t m_size = 0;
   std::pmr::monotonic_buffer_resource m_resource;
+  Locked m_locked{&m_resource};
 };
 
 }  // namespace etchsim::trace

@@ -180,7 +180,8 @@ class RowValues {
   // The last cycle a `#time` line was written for, kNoCycle if none.
   uint64_t last_time_cycle() const { return m_last_time_cycle; }
 
-  static constexpr size_t kMaxLine = 96;  // a `#time` line and a 64-bit change
+  // A `#time` line and a 64-bit change (72 bytes), and room for write_steps' copies past them.
+  static constexpr size_t kMaxLine = 104;
 
  private:
   struct Row {
@@ -277,6 +278,10 @@ class RowValues {
   char* m_time_start = nullptr;  // the pending `#time` line (m_time_end nullptr: none)
   char* m_time_end = nullptr;
   uint64_t m_time_cycle = 0;
+  // The last `#time` line's time / 10^4 and its digits (append_time).
+  uint64_t m_time_high = 0;
+  std::array<char, 24> m_time_high_text{};
+  uint8_t m_time_high_len = 0;
   bool m_writing = false;
   uint64_t m_cycle = 0;
   uint64_t m_last_time_cycle = kNoCycle;

@@ -37,7 +37,14 @@ VcdTimescale cycle_timescale();
 
 class VcdWriter {
  public:
-  VcdWriter();
+  // `memory`: where the change lists and the text's buffers come from, shared by the writing
+  // threads (so thread-safe, e.g. a HugePageArena's) and outliving the writer; null: huge pages
+  // of the writer's own. A caller that maps `memory` ahead (another thread, while the run goes)
+  // spares the writing the first touches: write_memory_bytes() is what the text takes of it.
+  explicit VcdWriter(std::pmr::memory_resource* memory = nullptr);
+  // The memory write() takes with `threads` threads when a trace's pieces are no larger than a
+  // flagship's (~420 KB of text in 32 K changes); larger ones take more.
+  static size_t write_memory_bytes(unsigned threads);
   // Only changes at cycles in [from, to) are written; the value a variable has at `from` is
   // written at `from`. Set before the first change.
   void set_window(uint64_t from, uint64_t to);
@@ -93,6 +100,7 @@ class VcdWriter {
   std::unordered_set<std::string> m_scopes;  // every scope declared (joined names)
   // The change lists' memory: blocks from huge pages (a flagship's KV rows hold ~1 MB of changes,
   // and every 4 KiB page first touched is a page fault).
+  std::pmr::memory_resource* m_upstream;  // the caller's memory, or null
   std::unique_ptr<std::pmr::monotonic_buffer_resource> m_memory;
   std::vector<std::pmr::vector<CycleValue>> m_changes;  // per variable, from change()
   std::vector<uint32_t> m_source_of;                    // per variable: its source's index, or none
