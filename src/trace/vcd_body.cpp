@@ -19,9 +19,9 @@ namespace etchsim::trace {
 namespace {
 
 constexpr uint64_t kSampleEvery = 1024;  // changes per sample cycle
-// About 420 KB of text (at most ~640 KB on the flagship); the piece's changes (16 bytes each) and
-// their sorted copy stay in a 2 MB L2 cache while they are sorted (on the flagship 2^16 and 2^17
-// cost the same CPU within noise).
+// About 420 KB of text (at most ~640 KB on the flagship); the piece's steps (8 bytes each) and
+// their sorted copy stay in a 1 MB L2 cache while they are sorted (on the flagship 2^14, 2^16 and
+// 2^17 cost no less CPU).
 constexpr uint64_t kPieceChanges = uint64_t{1} << 15;
 constexpr size_t kMaxPieces = 4096;
 // Pieces a thread writes one after the other into one buffer: after another thread's piece every
