@@ -122,9 +122,9 @@ void remove_previous(const std::filesystem::path& file) {
 
 unsigned vcd_threads() { return std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads); }
 
-// What the files are derived in after the run, when it filled the log's room:
-// the K/V writes sorted by cycle (two lists of them) and, for a VCD, the KV rows' change lists (at
-// most one change a write in the layer's row and in the total's) and the writer's buffers.
+// What the files are derived in after a run that filled the log's room: the K/V writes sorted by
+// cycle (two lists of them) and, for a VCD, the KV rows' change lists (at most one change a write
+// in the layer's row and in the total's) and the writer's buffers.
 size_t after_run_bytes(const chip::ChipTraceLog& log, bool vcd) {
   const size_t kv_writes = log.kv_writes.capacity();
   size_t bytes = 2 * kv_writes * sizeof(chip::ChipTraceLog::KvWrite);
@@ -177,7 +177,8 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
                          double clock_hz, bool functional, bool adapters) {
   stop_prefault();
   // Every list and buffer the files are derived in, packed into as few fresh pages as they fill
-  // (mapping one as the run goes, on the prefault thread, slowed the simulation by as much).
+  // (mapping them while the run went, on the prefault thread, slowed the simulation by more than
+  // it saved).
   trace::HugePageArena memory(after_run_bytes(m_log, !m_options.vcd.empty()));
   const TraceSource source{m_chip,           m_log, users, m_options.layers, functional, adapters,
                            memory.resource()};

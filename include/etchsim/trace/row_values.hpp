@@ -24,10 +24,9 @@ inline constexpr uint64_t kVcdX = UINT64_MAX;  // the unknown value: 'x' (a 64-b
 inline constexpr uint64_t kNoCycle = UINT64_MAX;
 
 // Constructs elements without a value: a buffer's new room is left as the allocator gave it. With
-// a memory resource (the writer's pieces share one huge-page arena) it allocates from it; without,
-// blocks of kHugeBlock bytes or more come from huge pages (huge_page_arena.hpp: a piece's buffers
-// are ~1 MiB each, and each 4 KiB page of them would fault on first touch) and smaller ones from
-// std::allocator.
+// a memory resource (the writer's buffers share one huge-page arena) it allocates from it; without,
+// blocks of kHugeBlock bytes or more come from huge pages of their own (huge_page_arena.hpp: each
+// 4 KiB page of a buffer would fault on first touch) and smaller ones from std::allocator.
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
   static constexpr size_t kHugeBlock = size_t{512} << 10;
