@@ -57,8 +57,8 @@ struct ChipTraceLog {
   // K/V rows in `n_layer` layers), so a traced run's lists grow without copying (a flagship logs
   // ~2 M records); a run that feeds more still works, its lists growing outside the arena.
   ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer);
-  // The arena's bytes for those lists (with room for each list's alignment); UINT64_MAX when that
-  // would not fit 64 bits.
+  // The arena's bytes for those lists (with room to stagger each list: trace_log.cpp); UINT64_MAX
+  // when that would not fit 64 bits.
   static uint64_t bytes_for(uint64_t n_units, uint64_t tokens, uint64_t n_layer);
   ChipTraceLog(const ChipTraceLog&) = delete;
   ChipTraceLog& operator=(const ChipTraceLog&) = delete;
