@@ -64,20 +64,19 @@ ChipTraceLog::ChipTraceLog(size_t n_units, size_t tokens, size_t n_layer)
       kv_writes(m_arena.resource()) {
   std::pmr::memory_resource* memory = m_arena.resource();
   size_t list = 0;
+  const auto reserve = [memory, &list](auto& v, size_t n) {
+    stagger(memory, list++);
+    v.reserve(n);
+  };
   units.reserve(n_units);
   for (size_t i = 0; i < n_units; ++i) {
     UnitLog& u = units.emplace_back(memory);
-    stagger(memory, list++);
-    u.accepts.reserve(tokens);
-    stagger(memory, list++);
-    u.completes.reserve(tokens);
+    reserve(u.accepts, tokens);
+    reserve(u.completes, tokens);
   }
-  stagger(memory, list++);
-  inputs.reserve(tokens);
-  stagger(memory, list++);
-  sink.reserve(tokens);
-  stagger(memory, list++);
-  kv_writes.reserve(tokens * n_layer);
+  reserve(inputs, tokens);
+  reserve(sink, tokens);
+  reserve(kv_writes, tokens * n_layer);
 }
 
 void ChipTraceLog::prefault(const std::atomic<bool>* stop) const {
