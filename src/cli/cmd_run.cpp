@@ -51,6 +51,7 @@ struct RunArgs {
   std::optional<std::string> trace_layers;
   std::optional<std::string> trace_window;
   std::string trace_time = "clock";
+  std::optional<unsigned> trace_threads;
   std::string timeline;
   bool fst = false;
   std::string report;
@@ -87,6 +88,12 @@ void apply_trace_options(const RunArgs& args, uint32_t n_layer, sim::TraceOption
       throw std::invalid_argument("--trace-window needs --vcd or --timeline");
     }
     std::tie(trace.cycle_from, trace.cycle_to) = trace::parse_trace_window(*args.trace_window);
+  }
+  if (args.trace_threads) {
+    if (args.vcd.empty() && args.timeline.empty()) {
+      throw std::invalid_argument("--trace-threads needs --vcd or --timeline");
+    }
+    trace.threads = *args.trace_threads;
   }
 }
 
@@ -399,6 +406,10 @@ CommandRunner register_run(CLI::App& app) {
       ->check(CLI::IsMember({"clock", "cycles"}))
       ->capture_default_str()
       ->needs(vcd);
+  app.add_option("--trace-threads", args->trace_threads,
+                 "Threads writing --vcd and --timeline after the run, 1-64 (default: one per "
+                 "core, at most 4); the bytes are the same with any number")
+      ->check(CLI::Range(1u, 64u));
   app.add_flag("--fst", args->fst, "Also convert the VCD to FST with gtkwave's vcd2fst")
       ->needs(vcd);
   app.add_option("--report", args->report, "Write the JSON report to this file");

@@ -22,7 +22,8 @@
 namespace etchsim::sim {
 namespace {
 
-constexpr unsigned kVcdThreads = 4;
+// The VCD and the timeline are made on up to this many threads.
+constexpr unsigned kWriterThreads = 4;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr uint64_t kCheckedLogBytes = uint64_t{128} << 20;
 
@@ -120,17 +121,20 @@ void remove_previous(const std::filesystem::path& file) {
   }
 }
 
-unsigned vcd_threads() { return std::clamp(std::thread::hardware_concurrency(), 1u, kVcdThreads); }
+unsigned writer_threads(unsigned asked) {
+  if (asked > 0) return asked;
+  return std::clamp(std::thread::hardware_concurrency(), 1u, kWriterThreads);
+}
 
 // What the files are derived in after a run that filled the log's room: the K/V writes sorted by
 // cycle (two lists of them) and, for a VCD, the KV rows' change lists (at most one change a write
 // in the layer's row and in the total's) and the writer's buffers.
-size_t after_run_bytes(const chip::ChipTraceLog& log, bool vcd) {
+size_t after_run_bytes(const chip::ChipTraceLog& log, bool vcd, unsigned threads) {
   const size_t kv_writes = log.kv_writes.capacity();
   size_t bytes = 2 * kv_writes * sizeof(chip::ChipTraceLog::KvWrite);
   if (vcd) {
     bytes += 2 * kv_writes * sizeof(trace::CycleValue) + (size_t{1} << 20) +
-             trace::VcdWriter::write_memory_bytes(vcd_threads());
+             trace::VcdWriter::write_memory_bytes(threads);
   }
   return bytes;
 }
@@ -179,7 +183,8 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   // Every list and buffer the files are derived in, packed into as few fresh pages as they fill
   // (mapping them while the run went, on the prefault thread, slowed the simulation by more than
   // it saved).
-  trace::HugePageArena memory(after_run_bytes(m_log, !m_options.vcd.empty()));
+  trace::HugePageArena memory(
+      after_run_bytes(m_log, !m_options.vcd.empty(), writer_threads(m_options.threads)));
   const TraceSource source{m_chip,           m_log, users, m_options.layers, functional, adapters,
                            memory.resource()};
   // A progress callback for `file` when the run is long enough to be worth one.
@@ -197,14 +202,14 @@ void TraceOutput::finish(const std::vector<host::UserTrace>& users, uint64_t end
   if (!m_options.timeline.empty()) {
     write_timeline(m_options.timeline, source, clock_hz,
                    CycleWindow{m_options.cycle_from, m_options.cycle_to},
-                   progress_of(m_options.timeline));
+                   writer_threads(m_options.threads), progress_of(m_options.timeline));
   }
   if (m_options.vcd.empty()) return;
   const std::filesystem::path& vcd = m_options.vcd;
   trace::VcdWriter writer(memory.resource());
   writer.set_window(m_options.cycle_from, m_options.cycle_to);
-  // The text is written by up to kVcdThreads threads; the bytes do not depend on how many.
-  writer.set_threads(vcd_threads());
+  // The text is written by up to kWriterThreads threads; the bytes do not depend on how many.
+  writer.set_threads(writer_threads(m_options.threads));
   writer.set_progress(progress_of(vcd));
   const std::vector<trace::SignalGroup> groups = trace_signals(source, writer);
   const trace::VcdTimescale timescale =

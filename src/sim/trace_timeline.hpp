@@ -27,11 +27,15 @@ struct CycleWindow {
 // Called after each pipeline unit's slices with the units written so far and their number.
 using TimelineProgress = std::function<void(uint64_t done, uint64_t total)>;
 
-// Streams the timeline into `out` (not committed): memory stays a buffer's, however long the run.
+// Streams the timeline into `out` (not committed), made in parts of at most a few thousand
+// tokens of one unit on up to `threads` threads (trace/in_order.hpp; the bytes do not depend on
+// how many): memory stays a few parts' buffers, however long the run.
 void write_timeline(io::OutputFile& out, const TraceSource& source, double clock_hz,
-                    const CycleWindow& window, const TimelineProgress& progress = {});
+                    const CycleWindow& window, unsigned threads,
+                    const TimelineProgress& progress = {});
 // The same into `path`, through a temporary file beside it renamed when complete.
 void write_timeline(const std::filesystem::path& path, const TraceSource& source, double clock_hz,
-                    const CycleWindow& window, const TimelineProgress& progress = {});
+                    const CycleWindow& window, unsigned threads,
+                    const TimelineProgress& progress = {});
 
 }  // namespace etchsim::sim

@@ -2,18 +2,14 @@
 
 #include <algorithm>
 #include <bit>
-#include <condition_variable>
-#include <exception>
 #include <memory>
 #include <memory_resource>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 #include <utility>
 
 #include "etchsim/trace/huge_page_arena.hpp"
+#include "etchsim/trace/in_order.hpp"
 
 namespace etchsim::trace {
 namespace {
@@ -185,91 +181,11 @@ class PieceWriter {
   size_t m_last_piece = SIZE_MAX;
 };
 
-// The pieces' hand-over: threads claim pieces in order, at most threads + 1 beyond the next one
-// to put (so only a few buffers exist, reused: no page faults after the first ones), and whichever
-// thread finishes the next piece to put puts it and any finished after it.
-class PieceQueue {
- public:
-  PieceQueue(size_t n_pieces, unsigned threads, const std::function<void(std::string_view)>& put,
-             const std::function<void(uint64_t, uint64_t)>* progress)
-      : m_done(n_pieces),
-        m_ahead(static_cast<size_t>(threads) + 1),
-        m_put(put),
-        m_progress(progress) {}
-
-  // The next piece to write and a buffer for it; false when there is none (or a thread failed).
-  bool claim(size_t& index, TextBuffer& buffer) {
-    std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [this] {
-      return m_failed || m_next_claim >= m_done.size() || m_next_claim < m_next_put + m_ahead;
-    });
-    if (m_failed || m_next_claim >= m_done.size()) return false;
-    index = m_next_claim++;
-    if (!m_pool.empty()) {
-      buffer = std::move(m_pool.back());
-      m_pool.pop_back();
-    }
-    return true;
-  }
-
-  void finish(size_t index, TextBuffer buffer, size_t size, uint64_t last_time) {
-    std::unique_lock lock(m_mutex);
-    m_done[index] = Done{std::move(buffer), size, last_time};
-    if (m_putting) return;  // the thread putting now puts this one too
-    m_putting = true;
-    while (!m_failed && m_next_put < m_done.size() && m_done[m_next_put]) {
-      Done d = std::move(*m_done[m_next_put]);
-      m_done[m_next_put].reset();
-      if (d.last_time != kNoCycle) m_last_time = d.last_time;
-      lock.unlock();
-      try {
-        m_put(std::string_view(d.buffer.data(), d.size));
-        if (m_progress != nullptr) (*m_progress)(m_next_put + 1, m_done.size());
-      } catch (...) {
-        lock.lock();
-        m_putting = false;
-        throw;
-      }
-      lock.lock();
-      m_pool.push_back(std::move(d.buffer));
-      ++m_next_put;
-      m_cv.notify_all();
-    }
-    m_putting = false;
-  }
-
-  void fail(std::exception_ptr e) {
-    std::lock_guard lock(m_mutex);
-    if (!m_error) m_error = e;
-    m_failed = true;
-    m_cv.notify_all();
-  }
-
-  // After every thread is done: the first error, or the last `#time` cycle.
-  uint64_t result(uint64_t first_last_time) const {
-    if (m_error) std::rethrow_exception(m_error);
-    return m_last_time == kNoCycle ? first_last_time : m_last_time;
-  }
-
- private:
-  struct Done {
-    TextBuffer buffer;
-    size_t size = 0;
-    uint64_t last_time = kNoCycle;
-  };
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  std::vector<std::optional<Done>> m_done;
-  std::vector<TextBuffer> m_pool;
-  size_t m_ahead;
-  size_t m_next_claim = 0;
-  size_t m_next_put = 0;
-  bool m_putting = false;
-  bool m_failed = false;
-  std::exception_ptr m_error;
-  uint64_t m_last_time = kNoCycle;
-  const std::function<void(std::string_view)>& m_put;
-  const std::function<void(uint64_t, uint64_t)>* m_progress;
+// A run's text as the threads hand it on (trace/in_order.hpp).
+struct RunText {
+  TextBuffer text;
+  size_t size = 0;
+  uint64_t last_time = kNoCycle;  // the last cycle it wrote a `#time` line for
 };
 
 }  // namespace
@@ -288,34 +204,25 @@ uint64_t write_vcd_body(const VcdBody& body, const std::function<void(std::strin
   std::optional<HugePageArena> own;
   std::pmr::memory_resource* memory = body.memory;
   if (memory == nullptr) memory = own.emplace(vcd_body_memory_bytes(threads)).resource();
-  PieceQueue queue(runs, threads, put, body.progress);
   const TextBuffer::allocator_type text_memory(memory);
-  const auto work = [&] {
-    try {
-      PieceWriter writer(body, memory);
-      size_t index = 0;
-      TextBuffer buffer(text_memory);
-      while (queue.claim(index, buffer)) {
-        uint64_t last_time = kNoCycle;
-        const size_t size =
-            writer.write(pieces, index * kPiecesPerRun,
-                         std::min(pieces.size(), (index + 1) * kPiecesPerRun), buffer, last_time);
-        queue.finish(index, std::move(buffer), size, last_time);
-        buffer = TextBuffer(text_memory);
-      }
-    } catch (...) {
-      queue.fail(std::current_exception());
-    }
+  uint64_t last_time = body.from == 0 ? 0 : kNoCycle;
+  InOrder<RunText> job;
+  job.parts = runs;
+  job.threads = threads;
+  job.new_buffer = [&text_memory] { return RunText{TextBuffer(text_memory)}; };
+  job.hand_on = [&](size_t run, RunText& r) {
+    if (r.last_time != kNoCycle) last_time = r.last_time;
+    put(std::string_view(r.text.data(), r.size));
+    if (body.progress != nullptr) (*body.progress)(run + 1, runs);
   };
-  std::vector<std::thread> helpers;
-  try {
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
-  } catch (const std::system_error&) {
-    // No more threads to be had: the ones started and this one write every piece.
-  }
-  work();
-  for (std::thread& t : helpers) t.join();
-  return queue.result(body.from == 0 ? 0 : kNoCycle);
+  make_in_order(job, [&] {
+    return [&pieces, writer = std::make_unique<PieceWriter>(body, memory)](size_t run, RunText& r) {
+      r.size =
+          writer->write(pieces, run * kPiecesPerRun,
+                        std::min(pieces.size(), (run + 1) * kPiecesPerRun), r.text, r.last_time);
+    };
+  });
+  return last_time;
 }
 
 }  // namespace etchsim::trace

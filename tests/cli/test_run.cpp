@@ -89,6 +89,20 @@ TEST(CliRun, TraceWindowNeedsVcdOrTimeline) {
   EXPECT_TRUE(contains(r.err, "--trace-window needs --vcd or --timeline")) << r.err;
 }
 
+TEST(CliRun, TraceThreadsNeedATraceAndARange) {
+  ScratchDir dir("run-trace-threads");
+  auto r = run_etchsim(kTinyTiming + " --trace-threads 2", dir.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.err, "--trace-threads needs --vcd or --timeline")) << r.err;
+  for (const char* bad : {"0", "65", "-1", "two"}) {
+    const auto vcd = dir.path() / "never.vcd";
+    r = run_etchsim(kTinyTiming + " --trace-threads " + bad + " --vcd " + vcd.string(), dir.path());
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_TRUE(contains(r.err, "--trace-threads")) << bad << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(vcd)) << bad;
+  }
+}
+
 TEST(CliRun, MissingConfigFileIsAnError) {
   ScratchDir dir("run-config");
   const auto r = run_etchsim("run --shape tiny --config /no/such/chip.toml", dir.path());

@@ -523,6 +523,58 @@ TEST(CliRunModes, TimelineWindowKeepsTheSlicesThatOverlapIt) {
 
 // A traced run logs every token through every unit; one whose logs cannot fit in memory is
 // refused before it runs (not killed by the kernel half way), naming the need, leaving nothing.
+TEST(CliRunModes, TraceBytesDoNotDependOnTheWritersThreads) {
+  // The VCD and the timeline are made in parts on --trace-threads threads and handed on in order:
+  // one thread and three write the same bytes. 4,400 tokens through every unit: the timeline cuts
+  // a unit's slices into parts of 4,096 tokens.
+  ScratchDir dir("run-trace-threads");
+  const std::string workload =
+      "run --shape tiny" + kTinyConfig + " --prompt-len 100 -n 10 --users 40";
+  std::map<std::string, std::string> vcd, timeline;
+  nlohmann::json report;
+  for (const std::string threads : {"1", "3"}) {
+    const auto v = dir.path() / ("t" + threads + ".vcd");
+    const auto t = dir.path() / ("t" + threads + ".json");
+    report = report_of(workload + " --trace-threads " + threads + " --vcd " + v.string() +
+                           " --timeline " + t.string(),
+                       dir, "report");
+    vcd[threads] = read_all(v);
+    timeline[threads] = read_all(t);
+  }
+  EXPECT_GT(vcd["1"].size(), 100000u);
+  EXPECT_GT(timeline["1"].size(), 1000000u);
+  EXPECT_TRUE(vcd["1"] == vcd["3"]);
+  EXPECT_TRUE(timeline["1"] == timeline["3"]);
+  // Every layer unit has a slice per token, cut into parts or not, and their stalls add up to the
+  // report's (a unit with k slots has threads "name #0" to "name #k-1"; a slice spans a token's
+  // whole stay, so slices of one unit overlap and their cycles are not its busy cycles).
+  const auto j = nlohmann::json::parse(timeline["3"]);
+  std::map<int, std::string> processes;
+  std::map<std::pair<int, int>, std::string> threads;
+  std::map<std::pair<std::string, std::string>, std::pair<uint64_t, uint64_t>> cycles;
+  for (const auto& e : j["traceEvents"]) {
+    const std::pair<int, int> thread{e["pid"].get<int>(), e["tid"].get<int>()};
+    if (e["ph"] == "M" && e["name"] == "process_name") processes[thread.first] = e["args"]["name"];
+    if (e["ph"] == "M" && e["name"] == "thread_name") {
+      const std::string name = e["args"]["name"];
+      threads[thread] = name.substr(0, name.find(" #"));
+    }
+    if (e["ph"] != "X") continue;
+    auto& c = cycles[{processes.at(thread.first), threads.at(thread)}];
+    ++c.first;
+    c.second += e["args"]["stalled_cycles"].get<uint64_t>();
+  }
+  size_t compared = 0;
+  for (const auto& [unit, c] : cycles) {
+    if (unit.first.size() != 3 || unit.first[0] != 'L') continue;
+    const auto u = unit_report(report, "layer" + unit.first.substr(1), unit.second);
+    EXPECT_EQ(c.first, u["tokens"].get<uint64_t>()) << unit.first << " " << unit.second;
+    EXPECT_EQ(c.second, u["stalled_cycles"].get<uint64_t>()) << unit.first << " " << unit.second;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10u);
+}
+
 TEST(CliRunModes, TraceLogsLargerThanMemoryAreRefusedBeforeTheRun) {
   ScratchDir dir("run-trace-memory");
   // 1024 users of 8192 + 8192 tokens through the 8B shape's ~550 units: ~251 GiB of logs.

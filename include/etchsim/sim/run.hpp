@@ -47,6 +47,9 @@ struct TraceOptions {
   uint64_t cycle_to = UINT64_MAX;
   bool fst = false;         // also convert to .fst with gtkwave's vcd2fst
   bool cycle_time = false;  // --trace-time cycles: one VCD time unit per cycle (else the clock)
+  // --trace-threads: threads writing the files, 0 for one per core up to 4 (the bytes do not
+  // depend on it).
+  unsigned threads = 0;
   // Writing the files of a long run (logs of `progress_tokens` tokens through units or more):
   // called from one thread at a time with the file and its share written, `done` of `total`
   // parts of about equal work (the CLI draws a progress line from it). Shorter runs never call it.
