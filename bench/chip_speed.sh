@@ -10,7 +10,8 @@
 #  (c) trace cost: the flagship with every layer traced (--vcd) against the untraced flagship,
 #      run alternately, whole-process wall seconds (the trace is written after sc_start, so sc_start's wall would
 #      hide it; goal <= 2x), with the processes' CPU seconds (user + sys, all threads: the trace
-#      writer runs on two), sc_start's wall and the VCD's size beside it;
+#      writer runs on two), sc_start's wall and the VCD's size beside it; and the same run with
+#      --timeline instead of --vcd, against the same goal;
 #  (d) functional mode against golden: a synthesized model, same prompt, same generated tokens;
 #      seconds per forward pass of `etchsim run M` (functional) against `etchsim golden M`
 #      (goal: functional adds <= 10%).
@@ -96,14 +97,16 @@ if [[ $lock_cycles != "$skip64_cycles" ]]; then
   exit 1
 fi
 
-# (c) VCD of every layer against the untraced run, interleaved (an untraced run, then a traced
-# one, REPEAT times): the machine's speed drifts within minutes, and two blocks of runs a minute
+# (c) VCD of every layer, and the timeline, against the untraced run, interleaved (an untraced
+# run, a VCD run and a timeline run, REPEAT times): the machine's speed drifts within minutes, and two blocks of runs a minute
 # apart measure the drift too (on 2026-12-05 they read 1.84x where interleaved runs read 2.5x).
 for ((round = 0; round < repeat; ++round)); do
   # shellcheck disable=SC2086  # VCD_ARGS is a list of options
   try_run untraced $vcd_args
   # shellcheck disable=SC2086
   try_run traced $vcd_args --vcd "$dir/all.vcd"
+  # shellcheck disable=SC2086
+  try_run timeline $vcd_args --timeline "$dir/all.json"
 done
 untraced_wall=$(cat "$dir/untraced.proc")
 traced_wall=$(cat "$dir/traced.proc")
@@ -112,7 +115,10 @@ traced_cpu=$(cat "$dir/traced.cpu")
 untraced_sc=$(field "$dir/untraced.json" wall_seconds)
 traced_sc=$(field "$dir/traced.json" wall_seconds)
 vcd_bytes=$(stat -c %s "$dir/all.vcd")
-rm -f "$dir/all.vcd" "$dir/all.gtkw"
+timeline_wall=$(cat "$dir/timeline.proc")
+timeline_cpu=$(cat "$dir/timeline.cpu")
+timeline_bytes=$(stat -c %s "$dir/all.json")
+rm -f "$dir/all.vcd" "$dir/all.gtkw" "$dir/all.json"
 
 # (e) Serving: many users at once.
 # shellcheck disable=SC2086  # SERVE_ARGS is a list of options
@@ -155,6 +161,7 @@ awk -v fc="$flag_cycles" -v fw="$flag_wall" -v fk="$flag_wakes" -v fu="$flag_cpu
   -v lc="$lock_cycles" -v lw="$lock_wall" -v sw="$skip64_wall" \
   -v uw="$untraced_wall" -v tw="$traced_wall" -v vb="$vcd_bytes" -v va="flagship $vcd_args" \
   -v us="$untraced_sc" -v ts="$traced_sc" -v uc="$untraced_cpu" -v tc="$traced_cpu" \
+  -v lw_="$timeline_wall" -v lc_="$timeline_cpu" -v lb="$timeline_bytes" \
   -v gw="$golden_best" -v xw="$func_wall" -v p="$passes" -v fs="$func_synth $func_quant" \
   -v ew="$serve_wall" -v eu="$serve_cpu" -v ec="$serve_cycles" -v et="$serve_tokens" -v ea="$serve_args" \
   -v prov="$provisional" '
@@ -171,6 +178,8 @@ BEGIN {
   printf "%-44s %12.4f %12.4f %16s %16s  %s (process wall and CPU; sc_start %.4f s)\n", "(c) trace workload untraced", uw, uc, "", "", va, us
   printf "%-44s %12.4f %12.4f %16s %16s  ratio %.2f %s (VCD %.1f MB; CPU %.2fx; sc_start %.4f s)\n", "    --vcd, all layers", tw, tc, "", "", tw / uw,
     judge(tw / uw <= 2) " (<= 2x)", vb / 1e6, tc / uc, ts
+  printf "%-44s %12.4f %12.4f %16s %16s  ratio %.2f %s (JSON %.1f MB; CPU %.2fx)\n", "    --timeline, all layers", lw_, lc_, "", "", lw_ / uw,
+    judge(lw_ / uw <= 2) " (<= 2x)", lb / 1e6, lc_ / uc
   printf "%-44s %12.4f %12s %16s %16s  %s\n", "(d) golden", gw, "", "", "", sprintf("%.3f ms per forward pass (%s)", 1000 * gw / p, fs)
   printf "%-44s %12.4f %12s %16s %16s  %.3f ms per forward pass, %+.1f%% %s\n", "    functional run", xw, "", "", "",
     1000 * xw / p, 100 * (xw / gw - 1), judge(xw / gw <= 1.10) " (<= +10%)"
